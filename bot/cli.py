@@ -1,0 +1,173 @@
+"""``mcf-bot``: the terminal front end and the operator's commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.render import text as text_render
+from bot.render.json import reply_dict
+from bot.settings import Settings, SettingsError
+from handlers.context import Services
+from handlers.lookup import handle
+from registry.db import unit_of_work
+from registry.errors import RegistryError
+from registry.service import Registry
+
+
+def _announce(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _services(settings: Settings) -> Services:
+    registry = Registry.connect(settings.database_url)
+    registry.ensure_ready(_announce)
+    return Services(registry)
+
+
+def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    services = _services(settings)
+    reply = handle(services, " ".join(args.query))
+    if args.json:
+        print(json.dumps(reply_dict(reply), ensure_ascii=False, indent=2))
+    else:
+        print(text_render.render(reply))
+    return 0
+
+
+def _names(stream: TextIO) -> list[str]:
+    return [line.strip() for line in stream if line.strip() and not line.startswith("#")]
+
+
+def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    services = _services(settings)
+    if args.file == "-":
+        names = _names(sys.stdin)
+    else:
+        try:
+            with open(args.file, encoding="utf-8") as stream:
+                names = _names(stream)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"cannot read {args.file}: {exc}") from exc
+    progress = None
+    if sys.stderr.isatty() and len(names) > 50:
+        from rich.progress import Progress
+
+        progress = Progress(transient=True)
+        progress.start()
+        task = progress.add_task("Checking", total=len(names))
+    try:
+        for name in names:
+            reply = handle(services, name)
+            if args.json:
+                print(json.dumps(reply_dict(reply) | {"query": name}, ensure_ascii=False))
+            else:
+                print(text_render.check_line(name, reply))
+            if progress is not None:
+                progress.advance(task)
+    finally:
+        if progress is not None:
+            progress.stop()
+    return 0
+
+
+def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    registry = Registry.connect(settings.database_url)
+    from registry import schema
+
+    if args.db_command == "init":
+        if not registry.is_empty():
+            _announce("The registry already exists; upgrading its schema if needed.")
+            schema.upgrade(registry.engine)
+            return 0
+        registry.init(empty=args.empty)
+        _announce("Registry created" + (" (empty)." if args.empty else " with the bundled data."))
+    else:
+        schema.upgrade(registry.engine)
+        _announce(f"Schema at {schema.current_revision(registry.engine)}.")
+    return 0
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from registry.importers import run_import
+
+    registry = Registry.connect(settings.database_url)
+    registry.ensure_ready(_announce)
+    with unit_of_work(registry.sessions) as session:
+        results = run_import(session, args.source, [Path(f) for f in args.files])
+    for result in results:
+        counts = ", ".join(f"{k} {v}" for k, v in result.summary().items())
+        print(f"{Path(result.files[0]).name}: {counts}")
+        for merge in result.merged:
+            print(f"  merged: {merge}")
+        for miss in result.near_misses:
+            print(f"  kept apart: {miss}")
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.server import run
+
+    run(settings)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="mcf-bot",
+        description="Is this organisation tied to China's military-civil fusion system? "
+        "Answers with sources.",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="look up one organisation")
+    ask.add_argument("query", nargs="+", help="a name, acronym, Chinese name or pinyin")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.set_defaults(func=cmd_ask)
+
+    check = sub.add_parser("check", help="check a list of names, one per line")
+    check.add_argument("file", nargs="?", default="-", help="file of names, or - for stdin")
+    check.add_argument("--json", action="store_true", help="print JSON Lines")
+    check.set_defaults(func=cmd_check)
+
+    db = sub.add_parser("db", help="create or migrate the registry database")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    init = db_sub.add_parser("init", help="create the schema and load the bundled data")
+    init.add_argument("--empty", action="store_true", help="create the schema only")
+    db_sub.add_parser("upgrade", help="migrate the schema to this version")
+    db.set_defaults(func=cmd_db)
+
+    imp = sub.add_parser("import", help="load a source file into the registry")
+    imp.add_argument("source", help="which importer (e.g. us-1260h, ofac-cons, csl, ...)")
+    imp.add_argument("files", nargs="+", help="files to load, in order")
+    imp.set_defaults(func=cmd_import)
+
+    serve = sub.add_parser("serve", help="run the Slack app (HTTP or Socket Mode)")
+    serve.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = Settings.from_env()
+        return int(args.func(settings, args))
+    except (SettingsError, RegistryError) as exc:
+        print(f"mcf-bot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""The stable JSON shape of ``mcf-bot ask --json`` / ``check --json`` (fields may be
+added, never renamed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.replies import EntityCard, ErrorReply, HelpReply, LookupReply, Reply
+
+
+def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
+    by_number = {s.number: s for s in card.sources}
+    return {
+        "id": card.id,
+        "key": card.key,
+        "name": card.name,
+        "native_name": card.native_name,
+        "kind": card.kind,
+        "country": card.country,
+        "aliases": list(card.aliases),
+        "summary": card.summary,
+        "score": reply.score,
+        "matched_on": reply.matched_on,
+        "how": reply.how,
+        "designations": [
+            {
+                "list": d.list_id,
+                "list_name": d.list_name,
+                "start": d.start,
+                "end": d.end,
+                "status": d.status,
+                "reason": d.reason,
+                "source_url": d.source_url,
+            }
+            for d in card.designations
+        ],
+        "relationships": [
+            {
+                "type": r.type,
+                "direction": r.direction,
+                "sentence": r.sentence,
+                "other": {"id": r.other_id, "name": r.other_name},
+                "summary": r.summary,
+                "start": r.start,
+                "end": r.end,
+                "sources": [by_number[n].url for n in r.sources],
+            }
+            for r in card.relationships
+        ],
+        "sources": [
+            {
+                "number": s.number,
+                "title": s.title,
+                "publisher": s.publisher,
+                "url": s.url,
+                "date": s.date,
+            }
+            for s in card.sources
+        ],
+    }
+
+
+def reply_dict(reply: Reply) -> dict[str, Any]:
+    body = reply.body
+    if isinstance(body, LookupReply):
+        return {
+            "query": body.query,
+            "status": body.status.value,
+            "match": card_dict(body.card, body) if body.card else None,
+            "candidates": [
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "score": c.score,
+                    "matched_on": c.matched_on,
+                    "how": c.how,
+                }
+                for c in body.candidates
+            ],
+        }
+    if isinstance(body, HelpReply):
+        return {"status": "help", "usage": list(body.lines), "hint": body.hint}
+    if isinstance(body, ErrorReply):
+        return {"status": "error", "error": body.message, "hint": body.hint}
+    raise TypeError(type(body))

@@ -1,0 +1,105 @@
+"""Plain reply objects: what a command answers, before any platform renders it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from registry.lookup import MatchStatus
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    number: int
+    title: str
+    publisher: str
+    url: str
+    date: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DesignationView:
+    list_id: str
+    list_name: str
+    start: str | None
+    end: str | None
+    status: str  # "listed since 2021-06-03", "removed on 2025-01-07", "relisted on ..."
+    reason: str | None
+    source: int  # number into the card's sources
+    source_url: str
+
+    @property
+    def active(self) -> bool:
+        return self.end is None
+
+
+@dataclass(frozen=True, slots=True)
+class RelationshipView:
+    type: str
+    direction: str  # "out": this entity is the subject; "in": it is the object
+    sentence: str  # "is a subsidiary of", "has a joint lab with" ...
+    other_id: int
+    other_name: str
+    summary: str | None
+    start: str | None
+    end: str | None
+    sources: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateView:
+    id: int
+    name: str
+    score: float
+    matched_on: str
+    how: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntityCard:
+    id: int
+    key: str
+    name: str
+    native_name: str | None
+    kind: str
+    country: str | None
+    aliases: tuple[str, ...]
+    summary: str | None
+    summary_sources: tuple[int, ...]
+    designations: tuple[DesignationView, ...]
+    relationships: tuple[RelationshipView, ...]
+    sources: tuple[SourceRef, ...]
+
+    @property
+    def listed_on(self) -> list[DesignationView]:
+        return [d for d in self.designations if d.active]
+
+
+@dataclass(frozen=True, slots=True)
+class LookupReply:
+    query: str
+    status: MatchStatus
+    card: EntityCard | None  # the match, or the best candidate when ambiguous
+    score: float | None = None
+    matched_on: str | None = None
+    how: str | None = None
+    candidates: tuple[CandidateView, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HelpReply:
+    lines: tuple[str, ...]
+    hint: str | None = None  # why help is shown, when the input was not understood
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorReply:
+    message: str
+    hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Union wrapper so front ends can dispatch on ``body``'s type."""
+
+    body: LookupReply | HelpReply | ErrorReply
+    notes: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,130 @@
+"""The change log: every flush that adds or ends a claim writes its rows in the same
+transaction, so nothing can change without a trace and alerts never miss a change.
+
+Writers describe *why* by putting a ``ChangeContext`` in ``session.info`` (which import
+run, which file); the rows themselves are derived from what was flushed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, func, insert, inspect, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from registry.models import (
+    Alias,
+    Change,
+    ChangeKind,
+    Designation,
+    Entity,
+    Identifier,
+    Relationship,
+    utcnow,
+)
+
+_CONTEXT = "mcf_change_context"
+_NEW_ENTITIES = "mcf_new_entities"
+
+
+@dataclass(frozen=True)
+class ChangeContext:
+    import_run_id: int | None = None
+    source_file: str | None = None
+
+
+@contextmanager
+def change_context(session: Session, context: ChangeContext) -> Iterator[None]:
+    previous = session.info.get(_CONTEXT)
+    session.info[_CONTEXT] = context
+    try:
+        yield
+    finally:
+        session.info[_CONTEXT] = previous
+
+
+def _after_flush(session: Session, _flush_context: Any) -> None:
+    context: ChangeContext = session.info.get(_CONTEXT) or ChangeContext()
+    # Entities created earlier in this transaction: their names are part of "added".
+    fresh: set[int] = session.info.setdefault(_NEW_ENTITIES, set())
+    rows: list[dict[str, Any]] = []
+
+    def log(kind: ChangeKind, entity_id: int | None, **detail: Any) -> None:
+        rows.append(
+            {
+                "at": utcnow(),
+                "kind": kind.value,
+                "entity_id": entity_id,
+                "import_run_id": context.import_run_id,
+                "source_file": context.source_file,
+                "detail": detail,
+            }
+        )
+
+    new = list(session.new)
+    for obj in new:
+        if isinstance(obj, Entity):
+            fresh.add(obj.id)
+            log(ChangeKind.ENTITY_ADDED, obj.id, name=obj.name, entity_kind=obj.kind)
+    for obj in new:
+        if isinstance(obj, Alias) and obj.entity_id not in fresh:
+            log(ChangeKind.NAME_ADDED, obj.entity_id, name=obj.name)
+        elif isinstance(obj, Identifier) and obj.entity_id not in fresh:
+            log(ChangeKind.IDENTIFIER_ADDED, obj.entity_id, scheme=obj.scheme, value=obj.value)
+        elif isinstance(obj, Designation):
+            earlier = session.execute(
+                select(func.count())
+                .select_from(Designation)
+                .where(
+                    Designation.entity_id == obj.entity_id,
+                    Designation.list_id == obj.list_id,
+                    Designation.id != obj.id,
+                )
+            ).scalar_one()
+            log(
+                ChangeKind.DESIGNATION_ADDED,
+                obj.entity_id,
+                designation_id=obj.id,
+                list_id=obj.list_id,
+                list_name=obj.list_name,
+                start=obj.start.isoformat() if obj.start else None,
+                end=obj.end.isoformat() if obj.end else None,
+                relisted=earlier > 0,
+            )
+        elif isinstance(obj, Relationship):
+            log(
+                ChangeKind.RELATIONSHIP_ADDED,
+                obj.subject_id,
+                relationship_id=obj.id,
+                type=obj.type,
+                object_id=obj.object_id,
+            )
+    for obj in session.dirty:
+        if isinstance(obj, Designation):
+            history = inspect(obj).attrs.end.history
+            ended = history.added and history.added[0] is not None
+            if ended and all(old is None for old in history.deleted):
+                log(
+                    ChangeKind.DESIGNATION_ENDED,
+                    obj.entity_id,
+                    designation_id=obj.id,
+                    list_id=obj.list_id,
+                    list_name=obj.list_name,
+                    start=obj.start.isoformat() if obj.start else None,
+                    end=history.added[0].isoformat(),
+                )
+    if rows:
+        session.connection().execute(insert(Change), rows)
+
+
+def _after_transaction_end(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_NEW_ENTITIES, None)
+
+
+def install(factory: sessionmaker[Session]) -> None:
+    event.listen(factory, "after_flush", _after_flush)
+    event.listen(factory, "after_transaction_end", _after_transaction_end)

@@ -1,0 +1,270 @@
+"""An in-memory name index over the registry, and the matcher that answers lookups.
+
+Candidates come from an inverted index of tokens (with a symmetric-delete table for
+typos), so only names sharing a word with the query are scored. Scores weigh tokens by
+inverse document frequency: "Beijing" vs "Nanjing" decides, "University" barely counts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import OSA
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.lookup import normalize
+from registry.lookup.types import Candidate, LookupResult, MatchStatus
+from registry.models import Alias, Change, Entity
+
+MATCH_SCORE = 85.0
+MARGIN = 8.0
+SUGGEST_SCORE = 60.0
+MAX_QUERY_CHARS = 300
+# Tokens that occur in more names than this are not used to find candidates when the
+# query has rarer tokens: they would pull in half the registry.
+COMMON_POSTINGS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class NameRecord:
+    entity_id: int
+    text: str
+    how: str  # "name", "alias", "Chinese name", "pinyin of Chinese name", "acronym"
+    weak: bool
+    tokens: tuple[str, ...]
+
+
+def _typo_budget(token: str) -> int:
+    if len(token) < 5 or token.isdigit():
+        return 0
+    return 1 if len(token) < 9 else 2
+
+
+def _deletes(token: str) -> list[str]:
+    return [token[:i] + token[i + 1 :] for i in range(len(token))]
+
+
+@dataclass
+class NameIndex:
+    records: list[NameRecord] = field(default_factory=list)
+    entity_names: dict[int, str] = field(default_factory=dict)
+    exact: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    postings: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    deletes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    last_change_id: int = 0
+
+    # -- building -----------------------------------------------------------------
+
+    @classmethod
+    def build(cls, session: Session) -> NameIndex:
+        index = cls()
+        latest = select(Change.id).order_by(Change.id.desc()).limit(1)
+        index.last_change_id = session.execute(latest).scalar() or 0
+        index._add_entities(session, None)
+        return index
+
+    def refresh(self, session: Session) -> int:
+        """Add names written since the index was built; returns how many entities."""
+        rows = session.execute(
+            select(Change.id, Change.entity_id).where(Change.id > self.last_change_id)
+        ).all()
+        if not rows:
+            return 0
+        self.last_change_id = max(r.id for r in rows)
+        touched = {r.entity_id for r in rows if r.entity_id is not None}
+        if touched:
+            self._drop(touched)
+            self._add_entities(session, touched)
+        return len(touched)
+
+    def _drop(self, entity_ids: set[int]) -> None:
+        keep = [r for r in self.records if r.entity_id not in entity_ids]
+        self.records = []
+        self.exact = defaultdict(list)
+        self.postings = defaultdict(list)
+        self.deletes = defaultdict(set)
+        for rec in keep:
+            self._add_record(rec)
+
+    def _add_entities(self, session: Session, only: set[int] | None) -> None:
+        query = select(Entity.id, Entity.name, Entity.native_name)
+        alias_query = select(Alias.entity_id, Alias.name, Alias.weak)
+        if only is not None:
+            query = query.where(Entity.id.in_(only))
+            alias_query = alias_query.where(Alias.entity_id.in_(only))
+        for entity_id, name, native in session.execute(query):
+            self.entity_names[entity_id] = name
+            self.add_name(entity_id, name, "name")
+            if native:
+                self.add_name(entity_id, native, "Chinese name")
+        for entity_id, name, weak in session.execute(alias_query):
+            self.add_name(entity_id, name, "acronym" if weak else "alias", weak=weak)
+
+    def add_name(self, entity_id: int, text: str, how: str, *, weak: bool = False) -> None:
+        toks = normalize.tokens(text)
+        if not toks and not text.strip():
+            return
+        self._add_record(NameRecord(entity_id, text, how, weak, toks))
+        if normalize.has_han(text):
+            spelled = normalize.pinyin(text)
+            if spelled:
+                self._add_exact(spelled, len(self.records) - 1)
+
+    def _add_record(self, rec: NameRecord) -> None:
+        idx = len(self.records)
+        self.records.append(rec)
+        self._add_exact(" ".join(rec.tokens), idx)
+        self._add_exact(normalize.compact(rec.text), idx)
+        if rec.weak:
+            return  # weak names answer exact queries only
+        for tok in set(rec.tokens):
+            postings = self.postings[tok]
+            if not postings:
+                for variant in _deletes(tok) if _typo_budget(tok) else ():
+                    self.deletes[variant].add(tok)
+            postings.append(idx)
+
+    def _add_exact(self, key: str, idx: int) -> None:
+        if key and idx not in self.exact[key]:
+            self.exact[key].append(idx)
+
+    # -- matching -----------------------------------------------------------------
+
+    def idf(self, token: str) -> float:
+        df = len(self.postings.get(token, ()))
+        n = max(len(self.records), 1)
+        weight = math.log((n + 1) / (df + 1)) + 1.0
+        return weight * (0.15 if token in normalize.GENERIC else 1.0)
+
+    def _similar_tokens(self, token: str) -> list[tuple[str, float]]:
+        """Index tokens within the typo budget of ``token``, with a similarity."""
+        out: list[tuple[str, float]] = []
+        if token in self.postings:
+            out.append((token, 1.0))
+        budget = _typo_budget(token)
+        if budget:
+            seen = {token}
+            for variant in [token, *_deletes(token)]:
+                for cand in self.deletes.get(variant, ()):
+                    if cand in seen:
+                        continue
+                    seen.add(cand)
+                    dist = OSA.distance(token, cand, score_cutoff=budget)
+                    if dist <= budget:
+                        out.append((cand, 1.0 - 0.06 * dist))
+                if variant in self.postings and variant not in seen:
+                    seen.add(variant)
+                    if OSA.distance(token, variant) <= budget:
+                        out.append((variant, 0.94))
+        return out
+
+    def lookup(self, query: str, limit: int = 5) -> LookupResult:
+        query = normalize.clean(query)[:MAX_QUERY_CHARS]
+        q_tokens = normalize.tokens(query)
+        if not q_tokens and not query:
+            return LookupResult(query, MatchStatus.NONE, [])
+        scored: dict[int, Candidate] = {}
+
+        def offer(cand: Candidate) -> None:
+            best = scored.get(cand.entity_id)
+            if best is None or cand.score > best.score:
+                scored[cand.entity_id] = cand
+
+        typed = query.lower().replace(" ", "")
+        for key in {" ".join(q_tokens), normalize.compact(query), typed}:
+            for idx in self.exact.get(key, ()):
+                rec = self.records[idx]
+                how = rec.how
+                if how == "Chinese name" and not normalize.has_han(query):
+                    how = "pinyin of Chinese name"
+                score = 96.0 if rec.weak else 100.0
+                name = self.entity_names[rec.entity_id]
+                offer(Candidate(rec.entity_id, name, score, rec.text, f"exact {how}"))
+
+        for cand in self._fuzzy(q_tokens):
+            offer(cand)
+        ranked = sorted(scored.values(), key=lambda c: (-c.score, c.name))[:limit]
+        return LookupResult(query, _decide(ranked), ranked)
+
+    def _fuzzy(self, q_tokens: tuple[str, ...]) -> Iterable[Candidate]:
+        if not q_tokens:
+            return []
+        expansions = {t: self._similar_tokens(t) for t in set(q_tokens)}
+        rare = [
+            t
+            for t, sims in expansions.items()
+            if any(len(self.postings[s]) <= COMMON_POSTINGS for s, _ in sims)
+        ]
+        seeds = rare or list(expansions)
+        candidates: set[int] = set()
+        for t in seeds:
+            for s, _ in expansions[t]:
+                if rare and len(self.postings[s]) > COMMON_POSTINGS:
+                    continue
+                candidates.update(self.postings[s])
+        out = []
+        for idx in candidates:
+            rec = self.records[idx]
+            score, how = self._score(q_tokens, expansions, rec)
+            if score >= SUGGEST_SCORE:
+                out.append(
+                    Candidate(
+                        rec.entity_id,
+                        self.entity_names[rec.entity_id],
+                        round(score, 1),
+                        rec.text,
+                        f"{how} {rec.how}",
+                    )
+                )
+        return out
+
+    def _score(
+        self,
+        q_tokens: tuple[str, ...],
+        expansions: dict[str, list[tuple[str, float]]],
+        rec: NameRecord,
+    ) -> tuple[float, str]:
+        r_set = set(rec.tokens)
+        used: set[str] = set()
+        q_weight = q_hit = 0.0
+        typos = 0
+        distinctive_hit = False
+        for t in q_tokens:
+            best_tok, best_sim = None, 0.0
+            for cand, sim in expansions[t]:
+                if cand in r_set and cand not in used and sim > best_sim:
+                    best_tok, best_sim = cand, sim
+            w = self.idf(best_tok or t)
+            q_weight += w
+            if best_tok is not None:
+                used.add(best_tok)
+                q_hit += w * best_sim
+                typos += best_sim < 1.0
+                distinctive_hit |= best_tok not in normalize.GENERIC
+        if not q_weight or not distinctive_hit:
+            return 0.0, ""
+        r_weight = sum(self.idf(t) for t in r_set) or 1.0
+        r_hit = sum(self.idf(t) for t in used)
+        q_cov, r_cov = q_hit / q_weight, r_hit / r_weight
+        score = 100.0 * q_cov * (0.75 + 0.25 * r_cov)
+        if r_cov < 0.999:
+            how = "partial"
+        elif typos:
+            how = "near (typo)"
+        else:
+            how = "reordered"
+        return score, how
+
+
+def _decide(ranked: list[Candidate]) -> MatchStatus:
+    if not ranked or ranked[0].score < SUGGEST_SCORE:
+        return MatchStatus.NONE
+    top = ranked[0]
+    runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+    if top.score >= MATCH_SCORE and top.score - runner_up >= MARGIN:
+        return MatchStatus.MATCH
+    return MatchStatus.AMBIGUOUS

@@ -1,0 +1,251 @@
+"""The registry's tables, as typed SQLAlchemy 2 models.
+
+Provenance is structural: a designation cannot exist without a source (NOT NULL), an
+entity summary cannot exist without one (CHECK), and a relationship cannot be flushed
+without at least one citation (see ``registry.provenance``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names keep Alembic's batch mode (SQLite) and PostgreSQL in step.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class EntityKind(StrEnum):
+    COMPANY = "company"
+    UNIVERSITY = "university"
+    RESEARCH_INSTITUTE = "research_institute"
+    MILITARY_UNIT = "military_unit"
+    STATE_OWNED_GROUP = "state_owned_group"
+    GOVERNMENT_BODY = "government_body"
+    PROGRAMME = "programme"
+    OTHER = "other"
+
+
+class RelationType(StrEnum):
+    """Typed ties between organisations; ``subject <type> object`` reads as a sentence."""
+
+    SUBSIDIARY_OF = "subsidiary_of"
+    JOINT_LAB = "joint_lab"
+    JOINT_VENTURE = "joint_venture"
+    SUPPLIES = "supplies"
+    RESEARCH_PARTNER = "research_partner"
+    CO_FOUNDED = "co_founded"
+    COLLABORATES_WITH = "collaborates_with"
+    SUPERVISED_BY = "supervised_by"
+    HOSTED_BY = "hosted_by"
+    OTHER = "other"
+
+
+class ChangeKind(StrEnum):
+    ENTITY_ADDED = "entity_added"
+    NAME_ADDED = "name_added"
+    DESIGNATION_ADDED = "designation_added"
+    DESIGNATION_ENDED = "designation_ended"
+    RELATIONSHIP_ADDED = "relationship_added"
+    IDENTIFIER_ADDED = "identifier_added"
+
+
+class Source(Base):
+    """A document that backs claims: a list edition, an article, a dataset."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    publisher: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(1000))
+    # As precise as the publisher states it: "2021-07" or "2026-06-08".
+    published: Mapped[str | None] = mapped_column(String(10))
+
+    __table_args__ = (UniqueConstraint("url", "title", name="uq_sources_url_title"),)
+
+
+class Entity(Base):
+    __tablename__ = "entities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A stable slug: survives re-imports and is what cards, buttons and exports refer to.
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40), default=EntityKind.COMPANY)
+    name: Mapped[str] = mapped_column(String(500))
+    native_name: Mapped[str | None] = mapped_column(String(500))
+    country: Mapped[str | None] = mapped_column(String(8))
+    summary: Mapped[str | None] = mapped_column(Text)
+    summary_source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    aliases: Mapped[list[Alias]] = relationship(
+        back_populates="entity", cascade="all, delete-orphan", order_by="Alias.id"
+    )
+    identifiers: Mapped[list[Identifier]] = relationship(
+        back_populates="entity", cascade="all, delete-orphan", order_by="Identifier.id"
+    )
+    designations: Mapped[list[Designation]] = relationship(
+        back_populates="entity", cascade="all, delete-orphan", order_by="Designation.start"
+    )
+    summary_source: Mapped[Source | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(
+            "summary IS NULL OR summary_source_id IS NOT NULL", name="summary_has_source"
+        ),
+    )
+
+
+class Alias(Base):
+    __tablename__ = "aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(500))
+    lang: Mapped[str | None] = mapped_column(String(8))
+    # Short acronyms ("HIT", "PLA") are weak: they answer an exact query but never a fuzzy
+    # or partial one, and never count as a name found inside running text on their own.
+    weak: Mapped[bool] = mapped_column(default=False)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+
+    entity: Mapped[Entity] = relationship(back_populates="aliases")
+    source: Mapped[Source | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("entity_id", "name", name="uq_aliases_entity_name"),)
+
+
+class Identifier(Base):
+    """Registration codes, e.g. a Unified Social Credit Code (scheme ``uscc``)."""
+
+    __tablename__ = "identifiers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
+    scheme: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(100))
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+
+    entity: Mapped[Entity] = relationship(back_populates="identifiers")
+    source: Mapped[Source | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("scheme", "value", name="uq_identifiers_scheme_value"),)
+
+
+class Designation(Base):
+    """One listing period of an entity on a public list; a relisting is a new row."""
+
+    __tablename__ = "designations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
+    list_id: Mapped[str] = mapped_column(String(40))
+    list_name: Mapped[str] = mapped_column(String(200))
+    start: Mapped[dt.date | None] = mapped_column(Date)
+    end: Mapped[dt.date | None] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+
+    entity: Mapped[Entity] = relationship(back_populates="designations")
+    source: Mapped[Source] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("entity_id", "list_id", "start", name="uq_designations_period"),
+        Index("ix_designations_list", "list_id"),
+    )
+
+
+relationship_sources = Table(
+    "relationship_sources",
+    Base.metadata,
+    Column(
+        "relationship_id",
+        ForeignKey("relationships.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("source_id", ForeignKey("sources.id"), primary_key=True),
+)
+
+
+class Relationship(Base):
+    """``subject <type> object``, e.g. Baidu joint_lab CETC 28th Research Institute."""
+
+    __tablename__ = "relationships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
+    object_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(40))
+    # Partial dates as published ("2015", "2019-06"): inventing a day would invent a fact.
+    start: Mapped[str | None] = mapped_column(String(10))
+    end: Mapped[str | None] = mapped_column(String(10))
+    summary: Mapped[str | None] = mapped_column(Text)
+
+    subject: Mapped[Entity] = relationship(foreign_keys=[subject_id])
+    object: Mapped[Entity] = relationship(foreign_keys=[object_id])
+    sources: Mapped[list[Source]] = relationship(secondary=relationship_sources)
+
+    __table_args__ = (
+        UniqueConstraint("subject_id", "object_id", "type", name="uq_relationships_triple"),
+        Index("ix_relationships_object", "object_id"),
+    )
+
+
+class ImportRun(Base):
+    """One load of one or more files; change-log rows point at the run that wrote them."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    files: Mapped[list[str]] = mapped_column(JSON, default=list)
+    edition: Mapped[str | None] = mapped_column(String(40))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Change(Base):
+    """One row per registry change, written in the transaction that made it."""
+
+    __tablename__ = "changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("entities.id", ondelete="SET NULL"), index=True
+    )
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
+    source_file: Mapped[str | None] = mapped_column(String(500))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,169 @@
+"""Idempotent writes: each helper adds what is missing and reports whether it did.
+
+Importers call these so that loading the same file twice changes nothing (and so writes
+no change-log rows), while a newer edition writes exactly its differences.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.models import Alias, Designation, Entity, Identifier, Relationship, Source
+
+
+def get_source(
+    session: Session, *, title: str, publisher: str, url: str, published: str | None = None
+) -> Source:
+    cache: dict[tuple[str, str], Source] = session.info.setdefault("mcf_sources", {})
+    key = (url, title)
+    found = cache.get(key)
+    if found is None:
+        found = session.scalars(
+            select(Source).where(Source.url == url, Source.title == title)
+        ).first()
+    if found is None:
+        found = Source(title=title, publisher=publisher, url=url, published=published)
+        session.add(found)
+    cache[key] = found
+    return found
+
+
+def new_entity(
+    session: Session,
+    *,
+    key: str,
+    name: str,
+    kind: str,
+    native_name: str | None = None,
+    country: str | None = None,
+) -> Entity:
+    entity = Entity(key=key, name=name, kind=kind, native_name=native_name, country=country)
+    session.add(entity)
+    return entity
+
+
+def entity_by_key(session: Session, key: str) -> Entity | None:
+    return session.scalars(select(Entity).where(Entity.key == key)).first()
+
+
+def add_alias(
+    session: Session,
+    entity: Entity,
+    name: str,
+    *,
+    lang: str | None = None,
+    weak: bool = False,
+    source: Source | None = None,
+) -> bool:
+    name = " ".join(name.split())
+    if not name or name == entity.name or name == entity.native_name:
+        return False
+    for alias in entity.aliases:
+        if alias.name == name:
+            return False
+    entity.aliases.append(Alias(name=name, lang=lang, weak=weak, source=source))
+    return True
+
+
+def add_identifier(
+    session: Session, entity: Entity, scheme: str, value: str, source: Source | None = None
+) -> bool:
+    if any(i.scheme == scheme and i.value == value for i in entity.identifiers):
+        return False
+    entity.identifiers.append(Identifier(scheme=scheme, value=value, source=source))
+    return True
+
+
+def entity_by_identifier(session: Session, scheme: str, value: str) -> Entity | None:
+    return session.scalars(
+        select(Entity)
+        .join(Identifier)
+        .where(Identifier.scheme == scheme, Identifier.value == value)
+    ).first()
+
+
+def add_relationship(
+    session: Session,
+    subject: Entity,
+    object_: Entity,
+    type_: str,
+    *,
+    sources: Sequence[Source],
+    summary: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> bool:
+    """Add the tie if it is new; cite any new source on an existing one."""
+    if subject.id is not None and object_.id is not None:
+        found = session.scalars(
+            select(Relationship).where(
+                Relationship.subject_id == subject.id,
+                Relationship.object_id == object_.id,
+                Relationship.type == type_,
+            )
+        ).first()
+    else:
+        found = None
+    if found is not None:
+        for source in sources:
+            if source not in found.sources:
+                found.sources.append(source)
+        return False
+    session.add(
+        Relationship(
+            subject=subject,
+            object=object_,
+            type=type_,
+            summary=summary,
+            start=start,
+            end=end,
+            sources=list(sources),
+        )
+    )
+    return True
+
+
+def set_designation_periods(
+    session: Session,
+    entity: Entity,
+    *,
+    list_id: str,
+    list_name: str,
+    periods: Sequence[tuple[dt.date | None, dt.date | None, str | None, Source]],
+) -> int:
+    """Bring an entity's periods on one list in line with the list's own history.
+
+    ``periods`` are (start, end, reason, source) as the newest file states them. A
+    period already stored is matched on its start date; an end date appearing on it is
+    a delisting; a period with a new start date is a listing or relisting. Returns the
+    number of changes made.
+    """
+    existing = {d.start: d for d in entity.designations if d.list_id == list_id}
+    changes = 0
+    for start, end, reason, source in periods:
+        current = existing.get(start)
+        if current is None:
+            entity.designations.append(
+                Designation(
+                    list_id=list_id,
+                    list_name=list_name,
+                    start=start,
+                    end=end,
+                    reason=reason,
+                    source=source,
+                )
+            )
+            changes += 1
+            continue
+        if current.end != end and end is not None:
+            current.end = end
+            changes += 1
+        if reason and current.reason != reason:
+            # A newer edition restating why: cite the edition that says it.
+            current.reason = reason
+            current.source = source
+    return changes
