@@ -245,12 +245,16 @@ class NameIndex:
                 q_hit += w * best_sim
                 typos += best_sim < 1.0
                 distinctive_hit |= best_tok not in normalize.GENERIC
-        if not q_weight or not distinctive_hit:
+        if not q_weight:
             return 0.0, ""
         r_weight = sum(self.idf(t) for t in r_set) or 1.0
         r_hit = sum(self.idf(t) for t in used)
         q_cov, r_cov = q_hit / q_weight, r_hit / r_weight
         score = 100.0 * q_cov * (0.75 + 0.25 * r_cov)
+        if not distinctive_hit:
+            # Only generic words matched ("China Electronics Technology"): worth a
+            # suggestion, never a confident answer.
+            score *= 0.75
         if r_cov < 0.999:
             how = "partial"
         elif typos:

@@ -1,0 +1,185 @@
+"""Replies as Slack Block Kit, built with ``slack_sdk.models`` so Slack's limits are
+checked when the blocks are made, not when Slack rejects them.
+
+Registry text is untrusted: everything from data goes through ``escape`` so it cannot
+form a link, a mention or ``<!channel>``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.render.text import KINDS
+from handlers.replies import EntityCard, ErrorReply, HelpReply, LookupReply, Reply
+from registry.lookup import MatchStatus
+
+SHARE_ACTION = "mcf_share"
+PICK_ACTION = "mcf_pick"
+SECTION_LIMIT = 2900  # Slack allows 3000 characters per section; keep headroom
+MAX_TIES = 25
+_BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+
+
+def escape(text: str | None, limit: int = 1000) -> str:
+    """Make registry text inert in mrkdwn: no links, mentions or broadcasts."""
+    if not text:
+        return ""
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # A word joiner after "@" stops "@channel" from ever reading as a broadcast.
+    return _BROADCAST.sub("@\u2060\\1", text)
+
+
+def _link(url: str, label: str) -> str:
+    """A link whose URL and label both come from data: neither may break out."""
+    safe_url = url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
+    if not safe_url.startswith(("https://", "http://")):
+        return escape(label)
+    return f"<{safe_url}|{escape(label, 200).replace('|', '¦')}>"
+
+
+def _sections(lines: list[str], title: str) -> list[Block]:
+    """Pack lines into as few sections as Slack's text limit allows."""
+    blocks: list[Block] = []
+    chunk = f"*{title}*"
+    for line in lines:
+        if len(chunk) + len(line) + 1 > SECTION_LIMIT:
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
+    return blocks
+
+
+def _refs(numbers: tuple[int, ...]) -> str:
+    return "".join(f"[{n}]" for n in numbers)
+
+
+def card_blocks(card: EntityCard, note: str | None = None, *, shareable: bool = True) -> list[Block]:
+    meta = [escape(card.native_name, 200), KINDS.get(card.kind, card.kind),
+            escape(card.country, 10)]
+    context = " · ".join(m for m in meta if m)
+    if note:
+        context += f" · {note}"
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=card.name[:150], emoji=False)),
+        ContextBlock(elements=[MarkdownTextObject(text=context)]),
+    ]
+    if card.aliases:
+        aka = "Also known as: " + "; ".join(escape(a, 120) for a in card.aliases[:10])
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=aka[:1900])]))
+    if card.summary:
+        text = f"{escape(card.summary)} {_refs(card.summary_sources)}"
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
+
+    lists = []
+    for d in card.designations:
+        icon = ":red_circle:" if d.active else ":white_circle:"
+        line = f"{icon} *{escape(d.list_name, 200)}*: {escape(d.status)} [{d.source}]"
+        if d.reason:
+            line += f"\n      _{escape(d.reason, 400)}_"
+        lists.append(line)
+    blocks += _sections(lists or ["Not named on any list in the registry."], "Lists")
+
+    ties = []
+    for r in card.relationships[:MAX_TIES]:
+        when = f" ({escape(r.start) or '?'}–{escape(r.end)})" if (r.start or r.end) else ""
+        line = f"• {escape(r.sentence)} *{escape(r.other_name, 200)}*{when} {_refs(r.sources)}"
+        if r.summary:
+            line += f"\n      {escape(r.summary, 300)}"
+        ties.append(line)
+    hidden = len(card.relationships) - MAX_TIES
+    if hidden > 0:
+        ties.append(f"…and {hidden} more ties: run `mcf-bot ask` for the full list.")
+    blocks += _sections(ties or ["None recorded."], "MCF ties")
+
+    sources = []
+    for s in card.sources:
+        date = f", {escape(s.date)}" if s.date else ""
+        sources.append(f"[{s.number}] {_link(s.url, s.title)} ({escape(s.publisher, 200)}{date})")
+    blocks += _sections(sources, "Sources")
+    if shareable:
+        blocks += [
+            DividerBlock(),
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text="Share in channel", action_id=SHARE_ACTION, value=str(card.id)
+                    )
+                ]
+            ),
+        ]
+    return blocks
+
+
+def _candidates(reply: LookupReply, intro: str) -> list[Block]:
+    lines = [f"{intro}"]
+    buttons = []
+    for i, c in enumerate(reply.candidates[:5]):
+        lines.append(f"• *{escape(c.name, 200)}*: matched {escape(c.matched_on, 200)!s}")
+        buttons.append(
+            ButtonElement(text=c.name[:75], action_id=f"{PICK_ACTION}_{i}", value=str(c.id))
+        )
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))]
+    if buttons:
+        blocks.append(ActionsBlock(elements=buttons))
+    return blocks
+
+
+def reply_blocks(reply: Reply) -> list[Block]:
+    body = reply.body
+    if isinstance(body, HelpReply):
+        text = "\n".join(body.lines)
+        if body.hint:
+            text = f"{escape(body.hint)}\n\n{text}"
+        return [SectionBlock(text=MarkdownTextObject(text=text))]
+    if isinstance(body, ErrorReply):
+        text = f":warning: {escape(body.message)}"
+        if body.hint:
+            text += f"\n{escape(body.hint)}"
+        return [SectionBlock(text=MarkdownTextObject(text=text))]
+    assert isinstance(body, LookupReply)
+    query = escape(body.query, 200)
+    if body.status is MatchStatus.NONE:
+        text = f"No organisation in the registry matches *{query}*."
+        if not body.candidates:
+            return [SectionBlock(text=MarkdownTextObject(text=text))]
+        return _candidates(body, text + " Closest names:")
+    if body.status is MatchStatus.AMBIGUOUS:
+        return _candidates(body, f"Not sure which organisation *{query}* means. Did you mean:")
+    assert body.card is not None
+    note = None
+    if body.how and body.how != "exact name":
+        note = f"matched “{escape(body.matched_on, 200)}” ({escape(body.how)})"
+    return card_blocks(body.card, note)
+
+
+def fallback_text(reply: Reply) -> str:
+    """The notification text shown where blocks are not (and read by screen readers)."""
+    body = reply.body
+    if isinstance(body, LookupReply) and body.card and body.status is MatchStatus.MATCH:
+        listed = ", ".join(d.list_name for d in body.card.listed_on)
+        return escape(f"{body.card.name}: " + (f"listed on {listed}" if listed else "not listed"))
+    if isinstance(body, LookupReply):
+        return escape(f"mcf: {body.query}")
+    if isinstance(body, ErrorReply):
+        return escape(body.message)
+    return "mcf-bot help"
+
+
+def as_dicts(blocks: list[Block]) -> list[dict[str, Any]]:
+    return [b.to_dict() for b in blocks]

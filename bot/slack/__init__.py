@@ -1,0 +1,1 @@
+"""The Slack front end: one Bolt ``AsyncApp``; each feature registers its listeners."""

@@ -1,0 +1,31 @@
+"""Build the Bolt app: settings and services are passed in, never read globally."""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.settings import SlackSettings
+from bot.slack import lookup_listeners
+from handlers.context import Services
+
+
+def create_slack_app(slack: SlackSettings, services: Services, executor: Executor) -> AsyncApp:
+    client = AsyncWebClient(
+        token=slack.bot_token,
+        base_url=slack.api_url,
+        # Slack answers 429 with Retry-After under load; the SDK's handler honours it.
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
+    )
+    app = AsyncApp(
+        client=client,
+        signing_secret=slack.signing_secret or None,
+        # Socket Mode has no request signature; HTTP mode always verifies.
+        request_verification_enabled=bool(slack.signing_secret),
+        process_before_response=False,
+    )
+    lookup_listeners.register(app, services, executor)
+    return app

@@ -1,0 +1,84 @@
+"""``/mcf`` and its buttons. Thin: ack, run the handler in the thread pool, render."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from concurrent.futures import Executor
+from functools import partial
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from bot.render.slack import (
+    PICK_ACTION,
+    SHARE_ACTION,
+    as_dicts,
+    card_blocks,
+    fallback_text,
+    reply_blocks,
+)
+from handlers.context import Services
+from handlers.lookup import handle, show
+from handlers.replies import Reply
+
+log = logging.getLogger(__name__)
+
+# Slack wants the acknowledgement within 3 s. Answers that are ready by then travel in
+# the acknowledgement itself; slower ones follow through the response_url.
+INLINE_BUDGET_S = 2.0
+
+
+def register(app: AsyncApp, services: Services, executor: Executor) -> None:
+    async def run(fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(executor, partial(fn, *args))
+
+    @app.command("/mcf")
+    async def mcf_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        task = asyncio.ensure_future(run(handle, services, command.get("text", "")))
+        try:
+            reply: Reply = await asyncio.wait_for(asyncio.shield(task), INLINE_BUDGET_S)
+        except TimeoutError:
+            await ack(response_type="ephemeral", text="Looking that up…")
+            reply = await task
+            await respond(
+                response_type="ephemeral",
+                replace_original=True,
+                text=fallback_text(reply),
+                blocks=as_dicts(reply_blocks(reply)),
+            )
+            return
+        await ack(
+            response_type="ephemeral",
+            text=fallback_text(reply),
+            blocks=as_dicts(reply_blocks(reply)),
+        )
+
+    @app.action(SHARE_ACTION)
+    async def share(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        entity_id = int(body["actions"][0]["value"])
+        reply = await run(show, services, entity_id)
+        assert reply.card is not None
+        user = body.get("user", {}).get("id", "")
+        note = f"shared by <@{user}>" if user.isalnum() else None
+        await respond(
+            response_type="in_channel",
+            replace_original=False,
+            delete_original=True,
+            text=fallback_text(Reply(reply)),
+            blocks=as_dicts(card_blocks(reply.card, note, shareable=False)),
+        )
+
+    @app.action(re.compile(rf"^{PICK_ACTION}_\d+$"))
+    async def pick(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        entity_id = int(body["actions"][0]["value"])
+        reply = Reply(await run(show, services, entity_id))
+        await respond(
+            response_type="ephemeral",
+            replace_original=True,
+            text=fallback_text(reply),
+            blocks=as_dicts(reply_blocks(reply)),
+        )

@@ -1,0 +1,161 @@
+"""Slack scenarios through the real aiohttp server on a real port, with requests signed
+exactly as Slack signs them and outgoing calls captured by a local fake Slack."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from slack_sdk.models.blocks import Block
+
+from bot.render.slack import PICK_ACTION, SHARE_ACTION
+from bot.server import create_app
+from bot.settings import Settings, SlackSettings
+from handlers.context import Services
+from tests.fake_slack import FakeSlack, action_body, signed, slash_body
+
+SECRET = "test-signing-secret"
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    fake = await FakeSlack().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def server(services: Services, fake_slack: FakeSlack) -> AsyncIterator[str]:
+    settings = Settings(
+        database_url=str(services.registry.engine.url),
+        slack=SlackSettings("xoxb-test", SECRET, None, fake_slack.api_url),
+    )
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runner = web.AppRunner(create_app(settings, services, pool))
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        yield f"http://127.0.0.1:{port}"
+        await runner.cleanup()
+
+
+async def post(url: str, body: str, headers: dict[str, str]) -> tuple[int, Any]:
+    async with aiohttp.ClientSession() as http, http.post(url, data=body, headers=headers) as r:
+        text = await r.text()
+        return r.status, (await r.json() if text.startswith("{") else text)
+
+
+def validate(blocks: list[dict[str, Any]]) -> list[Block]:
+    """Parse the blocks back with slack_sdk's models, which enforce Block Kit's rules."""
+    parsed = Block.parse_all(blocks)
+    for block in parsed:
+        block.validate_json()
+    assert len(parsed) <= 50
+    return parsed
+
+
+def block_text(blocks: list[dict[str, Any]]) -> str:
+    return str(blocks)
+
+
+async def test_signed_lookup_answers_with_the_card(server: str, fake_slack: FakeSlack) -> None:
+    body = slash_body("Baidu", fake_slack.response_url)
+    started = time.monotonic()
+    status, answer = await post(f"{server}/slack/events", body, signed(SECRET, body))
+    elapsed = time.monotonic() - started
+    assert status == 200
+    assert elapsed < 3.0
+    assert answer["response_type"] == "ephemeral"
+    validate(answer["blocks"])
+    text = block_text(answer["blocks"])
+    assert "Baidu, Inc." in text
+    assert "28th Research Institute" in text
+    assert "thediplomat.com" in text
+    assert SHARE_ACTION in text
+
+
+async def test_forged_signature_is_rejected(server: str, fake_slack: FakeSlack) -> None:
+    body = slash_body("Baidu", fake_slack.response_url)
+    status, _ = await post(f"{server}/slack/events", body, signed("not-the-secret", body))
+    assert status == 401
+    assert fake_slack.responses == []
+
+
+async def test_stale_timestamp_is_rejected(server: str, fake_slack: FakeSlack) -> None:
+    body = slash_body("Baidu", fake_slack.response_url)
+    headers = signed(SECRET, body, timestamp=int(time.time()) - 6 * 60)
+    status, _ = await post(f"{server}/slack/events", body, headers)
+    assert status == 401
+
+
+async def test_tampered_body_is_rejected(server: str, fake_slack: FakeSlack) -> None:
+    body = slash_body("Baidu", fake_slack.response_url)
+    headers = signed(SECRET, body)
+    status, _ = await post(f"{server}/slack/events", body.replace("Baidu", "Huawei"), headers)
+    assert status == 401
+
+
+async def test_huge_query_gets_a_clear_answer(server: str, fake_slack: FakeSlack) -> None:
+    body = slash_body("x" * 10_000, fake_slack.response_url)
+    status, answer = await post(f"{server}/slack/events", body, signed(SECRET, body))
+    assert status == 200
+    validate(answer["blocks"])
+    assert "10,000 characters" in block_text(answer["blocks"])
+
+
+async def test_share_button_posts_the_card_in_channel(server: str, fake_slack: FakeSlack) -> None:
+    body = slash_body("Baidu", fake_slack.response_url)
+    _, answer = await post(f"{server}/slack/events", body, signed(SECRET, body))
+    button = next(
+        el for b in answer["blocks"] if b["type"] == "actions" for el in b["elements"]
+    )
+    share = action_body(button["action_id"], button["value"], fake_slack.response_url)
+    status, _ = await post(f"{server}/slack/events", share, signed(SECRET, share))
+    assert status == 200
+    for _ in range(50):  # the respond() call happens after the ack
+        if fake_slack.responses:
+            break
+        await asyncio_sleep(0.05)
+    (posted,) = fake_slack.responses
+    assert posted["response_type"] == "in_channel"
+    validate(posted["blocks"])
+    assert "Baidu, Inc." in block_text(posted["blocks"])
+    assert "shared by <@U1>" in block_text(posted["blocks"])
+
+
+async def test_did_you_mean_buttons_open_the_chosen_card(
+    server: str, fake_slack: FakeSlack
+) -> None:
+    body = slash_body("China Electronics Technology", fake_slack.response_url)
+    _, answer = await post(f"{server}/slack/events", body, signed(SECRET, body))
+    validate(answer["blocks"])
+    buttons = [el for b in answer["blocks"] if b["type"] == "actions" for el in b["elements"]]
+    assert buttons and all(b["action_id"].startswith(PICK_ACTION) for b in buttons)
+    pick = action_body(buttons[0]["action_id"], buttons[0]["value"], fake_slack.response_url)
+    status, _ = await post(f"{server}/slack/events", pick, signed(SECRET, pick))
+    assert status == 200
+    for _ in range(50):
+        if fake_slack.responses:
+            break
+        await asyncio_sleep(0.05)
+    (shown,) = fake_slack.responses
+    validate(shown["blocks"])
+    assert shown["blocks"][0]["type"] == "header"
+
+
+async def test_healthz(server: str) -> None:
+    async with aiohttp.ClientSession() as http, http.get(f"{server}/healthz") as r:
+        assert r.status == 200
+        assert (await r.json())["status"] == "ok"
+
+
+async def asyncio_sleep(seconds: float) -> None:
+    import asyncio
+
+    await asyncio.sleep(seconds)

@@ -1,0 +1,68 @@
+"""Fixtures: real databases, never mocks of them.
+
+- ``empty_registry``: a fresh SQLite file migrated to head, no data (per test).
+- ``bundled_path``: one SQLite file with the bundled registry, built once per run;
+  ``bundled_registry`` gives each test its own copy, so tests may write to it.
+- ``services``: handlers' collaborators over a copy of the bundled registry.
+- PostgreSQL: ``MCF_TEST_POSTGRES_URL`` points at a server; without it the tests that
+  need one skip with a reason, except in CI (``CI=true``), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from handlers.context import Services
+from registry.service import Registry
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def empty_registry(tmp_path: Path) -> Iterator[Registry]:
+    registry = Registry.connect(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    registry.init(empty=True)
+    yield registry
+    registry.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def bundled_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("bundled") / "registry.sqlite3"
+    registry = Registry.connect(f"sqlite:///{path}")
+    registry.init()
+    with registry.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    registry.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def bundled_registry(bundled_path: Path, tmp_path: Path) -> Iterator[Registry]:
+    copy = tmp_path / "registry.sqlite3"
+    shutil.copy(bundled_path, copy)
+    registry = Registry.connect(f"sqlite:///{copy}")
+    yield registry
+    registry.engine.dispose()
+
+
+@pytest.fixture
+def services(bundled_registry: Registry) -> Services:
+    return Services(bundled_registry)
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    url = os.environ.get("MCF_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide PostgreSQL: MCF_TEST_POSTGRES_URL is not set")
+        pytest.skip("no PostgreSQL: set MCF_TEST_POSTGRES_URL=postgresql://user@host/db to run")
+    return url

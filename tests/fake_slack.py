@@ -1,0 +1,117 @@
+"""A local stand-in for Slack's Web API and response_url endpoints, on a real port.
+
+It records every call so tests can assert on what the bot actually sent.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+
+
+@dataclass
+class FakeSlack:
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    runner: web.AppRunner | None = None
+    port: int = 0
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    @property
+    def response_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/response"
+
+    async def start(self) -> FakeSlack:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/response", self._response)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.content_type == "application/json":
+            payload = await request.json()
+        else:
+            payload = dict(await request.post())
+        self.calls.append((method, payload))
+        if method == "auth.test":
+            return web.json_response(
+                {"ok": True, "team_id": "T1", "user_id": "UBOT", "bot_id": "B1", "user": "mcf"}
+            )
+        return web.json_response({"ok": True, "ts": f"{time.time():.6f}", "channel": "C1"})
+
+    async def _response(self, request: web.Request) -> web.Response:
+        self.responses.append(await request.json())
+        return web.json_response({"ok": True})
+
+
+def signed(secret: str, body: str, *, timestamp: int | None = None) -> dict[str, str]:
+    """Headers exactly as Slack sends them for ``body``."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": signature,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+
+def slash_body(text: str, response_url: str, command: str = "/mcf") -> str:
+    return urlencode(
+        {
+            "token": "legacy",
+            "team_id": "T1",
+            "team_domain": "acme",
+            "channel_id": "C1",
+            "channel_name": "research-security",
+            "user_id": "U1",
+            "user_name": "alice",
+            "command": command,
+            "text": text,
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+            "api_app_id": "A1",
+        }
+    )
+
+
+def action_body(action_id: str, value: str, response_url: str) -> str:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T1", "domain": "acme"},
+        "user": {"id": "U1", "username": "alice", "team_id": "T1"},
+        "api_app_id": "A1",
+        "token": "legacy",
+        "container": {"type": "message", "message_ts": "1.1", "channel_id": "C1",
+                      "is_ephemeral": True},
+        "trigger_id": "1.2.3",
+        "channel": {"id": "C1", "name": "research-security"},
+        "response_url": response_url,
+        "actions": [
+            {"action_id": action_id, "block_id": "b", "value": value, "type": "button",
+             "action_ts": "1.2"}
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def form(body: str) -> dict[str, str]:
+    return dict(parse_qsl(body))
