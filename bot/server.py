@@ -73,6 +73,7 @@ def run(settings: Settings) -> None:
         asyncio.run(AsyncSocketModeHandler(bolt, slack.app_token).start_async())
         return
     app = create_app(settings, services, executor)
-    print(f"mcf-bot listening on :{settings.port} (POST /slack/events, GET /healthz)",
-          file=sys.stderr)
+    print(
+        f"mcf-bot listening on :{settings.port} (POST /slack/events, GET /healthz)", file=sys.stderr
+    )
     web.run_app(app, port=settings.port, print=None)

@@ -105,8 +105,8 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
     for obj in session.dirty:
         if isinstance(obj, Designation):
             history = inspect(obj).attrs.end.history
-            ended = history.added and history.added[0] is not None
-            if ended and all(old is None for old in history.deleted):
+            new_end = history.added[0] if history.added else None
+            if new_end is not None and all(old is None for old in history.deleted):
                 log(
                     ChangeKind.DESIGNATION_ENDED,
                     obj.entity_id,
@@ -114,7 +114,7 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
                     list_id=obj.list_id,
                     list_name=obj.list_name,
                     start=obj.start.isoformat() if obj.start else None,
-                    end=history.added[0].isoformat(),
+                    end=new_end.isoformat(),
                 )
     if rows:
         session.connection().execute(insert(Change), rows)

@@ -96,8 +96,7 @@ class Resolver:
             if len(key) < 8:
                 continue
             for other, ids in self._by_key.items():
-                if other != key and abs(len(other) - len(key)) < 6:
-                    if fuzz.ratio(key, other) >= NEAR_MISS:
-                        for entity_id in ids:
-                            out.append(f"{name!r} ~ {self._entities[entity_id].name!r}")
+                close_length = other != key and abs(len(other) - len(key)) < 6
+                if close_length and fuzz.ratio(key, other) >= NEAR_MISS:
+                    out += [f"{name!r} ~ {self._entities[i].name!r}" for i in ids]
         return out[:5]

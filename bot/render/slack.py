@@ -69,9 +69,14 @@ def _refs(numbers: tuple[int, ...]) -> str:
     return "".join(f"[{n}]" for n in numbers)
 
 
-def card_blocks(card: EntityCard, note: str | None = None, *, shareable: bool = True) -> list[Block]:
-    meta = [escape(card.native_name, 200), KINDS.get(card.kind, card.kind),
-            escape(card.country, 10)]
+def card_blocks(
+    card: EntityCard, note: str | None = None, *, shareable: bool = True
+) -> list[Block]:
+    meta = [
+        escape(card.native_name, 200),
+        KINDS.get(card.kind, card.kind),
+        escape(card.country, 10),
+    ]
     context = " · ".join(m for m in meta if m)
     if note:
         context += f" · {note}"

@@ -56,8 +56,8 @@ def card_lines(card: EntityCard) -> list[str]:
 def render(reply: Reply) -> str:
     body = reply.body
     if isinstance(body, HelpReply):
-        lines = [body.hint, ""] if body.hint else []
-        return "\n".join(lines + [line.replace("/mcf", "mcf-bot ask") for line in body.lines])
+        usage = [line.replace("/mcf", "mcf-bot ask") for line in body.lines]
+        return "\n".join(([body.hint, ""] if body.hint else []) + usage)
     if isinstance(body, ErrorReply):
         return body.message + (f"\n{body.hint}" if body.hint else "")
     assert isinstance(body, LookupReply)

@@ -112,9 +112,7 @@ async def test_huge_query_gets_a_clear_answer(server: str, fake_slack: FakeSlack
 async def test_share_button_posts_the_card_in_channel(server: str, fake_slack: FakeSlack) -> None:
     body = slash_body("Baidu", fake_slack.response_url)
     _, answer = await post(f"{server}/slack/events", body, signed(SECRET, body))
-    button = next(
-        el for b in answer["blocks"] if b["type"] == "actions" for el in b["elements"]
-    )
+    button = next(el for b in answer["blocks"] if b["type"] == "actions" for el in b["elements"])
     share = action_body(button["action_id"], button["value"], fake_slack.response_url)
     status, _ = await post(f"{server}/slack/events", share, signed(SECRET, share))
     assert status == 200

@@ -1,0 +1,78 @@
+"""The terminal front end, run as a user runs it (in-process, real database)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from registry.service import Registry
+
+
+@pytest.fixture
+def db_env(bundled_registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MCF_DATABASE_URL", str(bundled_registry.engine.url))
+
+
+def test_ask_prints_the_card_with_its_source(
+    db_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "Baidu"]) == 0
+    out = capsys.readouterr().out
+    assert "Baidu, Inc. (百度)" in out
+    assert "has a joint lab with The 28th Research Institute" in out
+    assert "https://thediplomat.com/2021/07/" in out
+
+
+def test_ask_json_matches_through_a_typo(db_env: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "--json", "Hikvison"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["status"] == "match"
+    assert "Hikvision" in answer["match"]["name"]
+    for field in (
+        "id",
+        "name",
+        "native_name",
+        "kind",
+        "country",
+        "aliases",
+        "score",
+        "matched_on",
+        "designations",
+        "relationships",
+        "sources",
+    ):
+        assert field in answer["match"]
+    assert isinstance(answer["candidates"], list)
+
+
+def test_check_answers_one_line_per_name_in_order(
+    db_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = tmp_path / "partners.txt"
+    names.write_text("Baidu\nHarvard University\n\nHikvison\n", encoding="utf-8")
+    assert main(["check", str(names), "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["query"] for r in rows] == ["Baidu", "Harvard University", "Hikvison"]
+    assert [r["status"] for r in rows] == ["match", "none", "match"]
+
+
+def test_first_run_announces_itself_on_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MCF_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    assert main(["ask", "Baidu"]) == 0
+    captured = capsys.readouterr()
+    assert "Creating the registry" in captured.err
+    assert "Baidu, Inc." in captured.out
+
+
+def test_missing_slack_settings_fail_fast(
+    db_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    assert main(["serve"]) == 2
+    assert "SLACK_SIGNING_SECRET is missing" in capsys.readouterr().err

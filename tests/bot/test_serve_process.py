@@ -1,0 +1,91 @@
+"""`mcf-bot serve` as a real process: signed /mcf answered, forged and stale refused."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import aiohttp
+import pytest
+
+from registry.service import Registry
+from tests.fake_slack import FakeSlack, signed, slash_body
+
+SECRET = "process-test-secret"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    fake = await FakeSlack().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def serve(bundled_registry: Registry, fake_slack: FakeSlack) -> Iterator[str]:
+    port = _free_port()
+    env = dict(
+        os.environ,
+        MCF_DATABASE_URL=str(bundled_registry.engine.url),
+        MCF_PORT=str(port),
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=fake_slack.api_url,
+    )
+    env.pop("SLACK_APP_TOKEN", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+async def _wait_healthy(url: str) -> None:
+    deadline = time.monotonic() + 30
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline:
+            try:
+                async with http.get(f"{url}/healthz") as r:
+                    if r.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            await asyncio.sleep(0.2)
+    raise AssertionError("mcf-bot serve did not become healthy in 30 s")
+
+
+async def test_serve_answers_signed_requests_and_refuses_forged_ones(
+    serve: str, fake_slack: FakeSlack
+) -> None:
+    await _wait_healthy(serve)
+    body = slash_body("Baidu", fake_slack.response_url)
+    async with aiohttp.ClientSession() as http:
+        started = time.monotonic()
+        async with http.post(f"{serve}/slack/events", data=body, headers=signed(SECRET, body)) as r:
+            assert r.status == 200
+            answer = await r.json()
+        assert time.monotonic() - started < 3.0
+        assert "Baidu, Inc." in str(answer["blocks"])
+
+        async with http.post(
+            f"{serve}/slack/events", data=body, headers=signed("forged", body)
+        ) as r:
+            assert r.status == 401
+        stale = signed(SECRET, body, timestamp=int(time.time()) - 6 * 60)
+        async with http.post(f"{serve}/slack/events", data=body, headers=stale) as r:
+            assert r.status == 401
