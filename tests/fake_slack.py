@@ -100,14 +100,23 @@ def action_body(action_id: str, value: str, response_url: str) -> str:
         "user": {"id": "U1", "username": "alice", "team_id": "T1"},
         "api_app_id": "A1",
         "token": "legacy",
-        "container": {"type": "message", "message_ts": "1.1", "channel_id": "C1",
-                      "is_ephemeral": True},
+        "container": {
+            "type": "message",
+            "message_ts": "1.1",
+            "channel_id": "C1",
+            "is_ephemeral": True,
+        },
         "trigger_id": "1.2.3",
         "channel": {"id": "C1", "name": "research-security"},
         "response_url": response_url,
         "actions": [
-            {"action_id": action_id, "block_id": "b", "value": value, "type": "button",
-             "action_ts": "1.2"}
+            {
+                "action_id": action_id,
+                "block_id": "b",
+                "value": value,
+                "type": "button",
+                "action_ts": "1.2",
+            }
         ],
     }
     return urlencode({"payload": json.dumps(payload)})

@@ -44,6 +44,14 @@ def escape(text: str | None, limit: int = 1000) -> str:
     return _BROADCAST.sub("@\u2060\\1", text)
 
 
+def plain(text: str, limit: int) -> str:
+    """For plain_text fields (headers, buttons): no markup there, but no broadcasts either."""
+    # Slack shows plain_text literally, but clients that copy it elsewhere may not: no
+    # angle brackets that could read as <!channel> or <@U...> anywhere.
+    text = _BROADCAST.sub("@\u2060\\1", text.replace("<", "‹").replace(">", "›"))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _link(url: str, label: str) -> str:
     """A link whose URL and label both come from data: neither may break out."""
     safe_url = url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
@@ -81,7 +89,7 @@ def card_blocks(
     if note:
         context += f" · {note}"
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=card.name[:150], emoji=False)),
+        HeaderBlock(text=PlainTextObject(text=plain(card.name, 150), emoji=False)),
         ContextBlock(elements=[MarkdownTextObject(text=context)]),
     ]
     if card.aliases:
@@ -137,7 +145,7 @@ def _candidates(reply: LookupReply, intro: str) -> list[Block]:
     for i, c in enumerate(reply.candidates[:5]):
         lines.append(f"• *{escape(c.name, 200)}*: matched {escape(c.matched_on, 200)!s}")
         buttons.append(
-            ButtonElement(text=c.name[:75], action_id=f"{PICK_ACTION}_{i}", value=str(c.id))
+            ButtonElement(text=plain(c.name, 75), action_id=f"{PICK_ACTION}_{i}", value=str(c.id))
         )
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))]
     if buttons:
