@@ -76,3 +76,22 @@ def test_missing_slack_settings_fail_fast(
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
     assert main(["serve"]) == 2
     assert "SLACK_SIGNING_SECRET is missing" in capsys.readouterr().err
+
+
+def test_db_init_and_upgrade_for_operators(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqlalchemy import func, select
+
+    from registry.db import unit_of_work
+    from registry.models import Entity
+
+    url = f"sqlite:///{tmp_path / 'ops.sqlite3'}"
+    monkeypatch.setenv("MCF_DATABASE_URL", url)
+    assert main(["db", "init", "--empty"]) == 0
+    assert main(["db", "upgrade"]) == 0
+    assert "Schema at" in capsys.readouterr().err
+    registry = Registry.connect(url)
+    with unit_of_work(registry.sessions) as session:
+        assert session.scalar(select(func.count()).select_from(Entity)) == 0
+    registry.engine.dispose()
