@@ -23,13 +23,6 @@ SECRET = "test-signing-secret"
 
 
 @pytest.fixture
-async def fake_slack() -> AsyncIterator[FakeSlack]:
-    fake = await FakeSlack().start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 async def server(services: Services, fake_slack: FakeSlack) -> AsyncIterator[str]:
     settings = Settings(
         database_url=str(services.registry.engine.url),
