@@ -14,7 +14,7 @@ from bot.render import text as text_render
 from bot.render.json import reply_dict
 from bot.settings import Settings, SettingsError
 from handlers.context import Services
-from handlers.lookup import handle
+from handlers.dispatch import handle
 from registry.db import unit_of_work
 from registry.errors import RegistryError
 from registry.service import Registry

@@ -8,6 +8,17 @@ from registry.lookup.live import LiveIndex
 from registry.service import Registry
 
 
+@dataclass(frozen=True)
+class ChatContext:
+    """Where a command was typed: alerts are per channel (or Teams conversation)."""
+
+    platform: str
+    channel_id: str
+    team_id: str | None = None
+    user_id: str | None = None
+    conversation: dict[str, object] | None = None
+
+
 @dataclass
 class Services:
     registry: Registry

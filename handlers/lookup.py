@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from handlers import commands
 from handlers.cards import build_card
 from handlers.context import Services
-from handlers.errors import to_reply
-from handlers.replies import CandidateView, HelpReply, LookupReply, Reply
+from handlers.replies import CandidateView, HelpReply, LookupReply
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus
-
-log = logging.getLogger(__name__)
 
 
 def lookup(services: Services, query: str) -> LookupReply:
@@ -47,20 +42,3 @@ def show(services: Services, entity_id: int) -> LookupReply:
 
 def help_reply(hint: str | None = None) -> HelpReply:
     return HelpReply(commands.USAGE, hint)
-
-
-def handle(services: Services, text: str | None) -> Reply:
-    """Answer whatever was typed after ``/mcf``; every error becomes a reply here."""
-    try:
-        command = commands.parse(text)
-        match command:
-            case commands.Help(hint=hint):
-                return Reply(help_reply(hint))
-            case commands.Show(entity_id=entity_id):
-                return Reply(show(services, entity_id))
-            case commands.Lookup(query=query):
-                return Reply(lookup(services, query))
-    except Exception as exc:
-        log.exception("command failed: %r", (text or "")[:200])
-        return Reply(to_reply(exc))
-    raise AssertionError("unreachable")

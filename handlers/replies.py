@@ -98,8 +98,17 @@ class ErrorReply:
 
 
 @dataclass(frozen=True, slots=True)
+class NoticeReply:
+    """A confirmation or a short list: "Watching Baidu, Inc.", "This channel gets: ..."."""
+
+    text: str
+    lines: tuple[str, ...] = ()
+    public: bool = False  # a change to the channel's alerts is shown to the channel
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """Union wrapper so front ends can dispatch on ``body``'s type."""
 
-    body: LookupReply | HelpReply | ErrorReply
+    body: LookupReply | HelpReply | ErrorReply | NoticeReply
     notes: tuple[str, ...] = field(default_factory=tuple)

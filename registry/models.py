@@ -249,3 +249,80 @@ class Change(Base):
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
     source_file: Mapped[str | None] = mapped_column(String(500))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Subscription(Base):
+    """A channel's standing request: everything new, one list, or one organisation.
+
+    ``topic`` is the canonical form ("all", "list:us-1260h", "entity:42", "name:<key>")
+    that makes a channel's subscriptions unique without NULL-comparison pitfalls.
+    """
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    team_id: Mapped[str | None] = mapped_column(String(40))
+    channel_id: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))  # all | list | watch
+    list_id: Mapped[str | None] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id", ondelete="SET NULL"))
+    watch_name: Mapped[str | None] = mapped_column(String(300))
+    # A new subscription starts from now: only changes after this id reach it.
+    start_after_change_id: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    paused_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    paused_reason: Mapped[str | None] = mapped_column(String(200))
+    # Platform address beyond the channel id (a Teams conversation reference).
+    conversation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    entity: Mapped[Entity | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("platform", "channel_id", "topic", name="uq_subscriptions_topic"),
+    )
+
+
+class OutboxMessage(Base):
+    """One message to one channel, rendered before it is sent so a retry sends the
+    same thing. ``nonce`` travels in the message metadata: after a crash the worker
+    looks for it in the channel before sending again."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    channel_id: Mapped[str] = mapped_column(String(200))
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent
+    attempts: Mapped[int] = mapped_column(default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    remote_id: Mapped[str | None] = mapped_column(String(100))  # Slack ts
+
+    __table_args__ = (Index("ix_outbox_pending", "state", "channel_id"),)
+
+
+class Delivery(Base):
+    """Which change reached which subscription, and in which message: at most once."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE")
+    )
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"))
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"))
+
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "change_id", name="uq_deliveries_once"),
+    )

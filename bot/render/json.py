@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.replies import EntityCard, ErrorReply, HelpReply, LookupReply, Reply
+from handlers.replies import EntityCard, ErrorReply, HelpReply, LookupReply, NoticeReply, Reply
 
 
 def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
@@ -82,4 +82,6 @@ def reply_dict(reply: Reply) -> dict[str, Any]:
         return {"status": "help", "usage": list(body.lines), "hint": body.hint}
     if isinstance(body, ErrorReply):
         return {"status": "error", "error": body.message, "hint": body.hint}
+    if isinstance(body, NoticeReply):
+        return {"status": "ok", "message": body.text, "lines": list(body.lines)}
     raise TypeError(type(body))

@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.render.text import KINDS
-from handlers.replies import EntityCard, ErrorReply, HelpReply, LookupReply, Reply
+from handlers.replies import EntityCard, ErrorReply, HelpReply, LookupReply, NoticeReply, Reply
 from registry.lookup import MatchStatus
 
 SHARE_ACTION = "mcf_share"
@@ -165,6 +165,11 @@ def reply_blocks(reply: Reply) -> list[Block]:
         if body.hint:
             text += f"\n{escape(body.hint)}"
         return [SectionBlock(text=MarkdownTextObject(text=text))]
+    if isinstance(body, NoticeReply):
+        lines = [escape(body.text, 1000)] + [f"• {escape(line, 300)}" for line in body.lines]
+        return _sections(lines[1:], lines[0]) if body.lines else [
+            SectionBlock(text=MarkdownTextObject(text=lines[0]))
+        ]
     assert isinstance(body, LookupReply)
     query = escape(body.query, 200)
     if body.status is MatchStatus.NONE:
@@ -191,7 +196,14 @@ def fallback_text(reply: Reply) -> str:
         return escape(f"mcf: {body.query}")
     if isinstance(body, ErrorReply):
         return escape(body.message)
+    if isinstance(body, NoticeReply):
+        return escape(body.text)
     return "mcf-bot help"
+
+
+def response_type(reply: Reply) -> str:
+    body = reply.body
+    return "in_channel" if isinstance(body, NoticeReply) and body.public else "ephemeral"
 
 
 def as_dicts(blocks: list[Block]) -> list[dict[str, Any]]:

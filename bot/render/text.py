@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.replies import EntityCard, ErrorReply, HelpReply, LookupReply, Reply
+from handlers.replies import EntityCard, ErrorReply, HelpReply, LookupReply, NoticeReply, Reply
 from registry.lookup import MatchStatus
 
 KINDS = {
@@ -60,6 +60,8 @@ def render(reply: Reply) -> str:
         return "\n".join(([body.hint, ""] if body.hint else []) + usage)
     if isinstance(body, ErrorReply):
         return body.message + (f"\n{body.hint}" if body.hint else "")
+    if isinstance(body, NoticeReply):
+        return "\n".join([body.text, *(f"  - {line}" for line in body.lines)])
     assert isinstance(body, LookupReply)
     if body.status is MatchStatus.NONE:
         text = f"No organisation in the registry matches {body.query!r}."

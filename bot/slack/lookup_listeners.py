@@ -18,9 +18,11 @@ from bot.render.slack import (
     card_blocks,
     fallback_text,
     reply_blocks,
+    response_type,
 )
-from handlers.context import Services
-from handlers.lookup import handle, show
+from handlers.context import ChatContext, Services
+from handlers.dispatch import handle
+from handlers.lookup import show
 from handlers.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -36,21 +38,27 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
 
     @app.command("/mcf")
     async def mcf_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
-        task = asyncio.ensure_future(run(handle, services, command.get("text", "")))
+        chat = ChatContext(
+            platform="slack",
+            channel_id=command.get("channel_id", ""),
+            team_id=command.get("team_id"),
+            user_id=command.get("user_id"),
+        )
+        task = asyncio.ensure_future(run(handle, services, command.get("text", ""), chat))
         try:
             reply: Reply = await asyncio.wait_for(asyncio.shield(task), INLINE_BUDGET_S)
         except TimeoutError:
             await ack(response_type="ephemeral", text="Looking that up…")
             reply = await task
             await respond(
-                response_type="ephemeral",
+                response_type=response_type(reply),
                 replace_original=True,
                 text=fallback_text(reply),
                 blocks=as_dicts(reply_blocks(reply)),
             )
             return
         await ack(
-            response_type="ephemeral",
+            response_type=response_type(reply),
             text=fallback_text(reply),
             blocks=as_dicts(reply_blocks(reply)),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.context import Services
-from handlers.lookup import handle
+from handlers.dispatch import handle
 from handlers.replies import ErrorReply, HelpReply, LookupReply
 from registry.lookup import MatchStatus
 

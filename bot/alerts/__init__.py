@@ -1,0 +1,1 @@
+"""The alert worker: plans digests from the change log and delivers them exactly once."""

@@ -1,0 +1,166 @@
+"""``mcf-bot alerts run``: plan digests from the change log, then deliver the outbox.
+
+Safe to run several at once (serve replicas, dedicated workers) on PostgreSQL; see
+``registry.alerts`` for the exactly-once rules it relies on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.alerts.notifier import Notifier, PermanentDeliveryError, TransientDeliveryError
+from bot.render.slack_alerts import digest_messages
+from handlers.alerts import build_digests
+from registry import alerts
+from registry.db import unit_of_work
+from registry.models import Subscription
+from registry.service import Registry
+
+log = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=3)
+CHANNEL_PACE_S = 1.0  # Slack: about one message per second per channel
+
+
+@dataclass
+class PassResult:
+    planned: int = 0
+    sent: int = 0
+    recovered: int = 0  # found already posted after a crash: marked, not re-sent
+    paused: int = 0
+    deferred: int = 0
+
+
+class AlertWorker:
+    def __init__(
+        self,
+        registry: Registry,
+        notifiers: Mapping[str, Notifier],
+        *,
+        owner: str | None = None,
+        pace_s: float = CHANNEL_PACE_S,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.registry = registry
+        self.notifiers = notifiers
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        self.pace_s = pace_s
+        self.sleep = sleep
+        self._last_sent: dict[str, float] = {}
+
+    # -- planning -------------------------------------------------------------------
+
+    def plan(self) -> int:
+        """Write the outbox for every subscription with news; returns messages planned."""
+        planned = 0
+        with unit_of_work(self.registry.sessions) as session:
+            ids = [s.id for s in alerts.claim_subscriptions(session)]
+        for sub_id in ids:
+            try:
+                planned += self._plan_one(sub_id)
+            except IntegrityError:
+                # Another worker planned this subscription first; its plan stands.
+                log.info("subscription %s planned elsewhere", sub_id)
+        return planned
+
+    def _plan_one(self, sub_id: int) -> int:
+        with unit_of_work(self.registry.sessions) as session:
+            query = session.query(Subscription).filter(Subscription.id == sub_id)
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            sub = query.first()
+            if sub is None or sub.paused_at is not None or sub.platform not in self.notifiers:
+                return 0
+            changes = alerts.pending_changes(session, sub)
+            if not changes:
+                return 0
+            messages = []
+            for digest in build_digests(session, sub, changes):
+                messages += digest_messages(digest)
+            return alerts.enqueue(session, sub, messages)
+
+    # -- delivery -------------------------------------------------------------------
+
+    def deliver(self) -> PassResult:
+        result = PassResult()
+        while True:
+            with unit_of_work(self.registry.sessions) as session:
+                batch = alerts.claim_channel(session, self.owner, LEASE)
+                work = [(m.id, m.platform, m.channel_id, m.payload, m.nonce, m.attempts,
+                         m.created_at) for m in batch]
+            if not work:
+                return result
+            try:
+                self._deliver_channel(work, result)
+            finally:
+                with unit_of_work(self.registry.sessions) as session:
+                    alerts.release(session, self.owner)
+
+    def _deliver_channel(self, work: list[tuple[Any, ...]], result: PassResult) -> None:
+        for message_id, platform, channel, payload, nonce, attempts, created in work:
+            notifier = self.notifiers[platform]
+            try:
+                if attempts > 0:
+                    remote = notifier.find_sent(channel, nonce, created)
+                    if remote is not None:
+                        with unit_of_work(self.registry.sessions) as session:
+                            alerts.mark_sent(session, message_id, remote)
+                        result.recovered += 1
+                        continue
+                with unit_of_work(self.registry.sessions) as session:
+                    alerts.mark_attempt(session, message_id)
+                self._pace(f"{platform}:{channel}")
+                remote = notifier.send(channel, payload, nonce)
+                with unit_of_work(self.registry.sessions) as session:
+                    alerts.mark_sent(session, message_id, remote)
+                result.sent += 1
+            except PermanentDeliveryError as exc:
+                with unit_of_work(self.registry.sessions) as session:
+                    paused = alerts.pause_channel(session, platform, channel, str(exc))
+                log.warning(
+                    "alerts paused for %s channel %s: %s (%d subscriptions); "
+                    "re-subscribe in the channel once the bot can post there",
+                    platform, channel, exc, paused,
+                )
+                result.paused += paused
+                return
+            except TransientDeliveryError as exc:
+                log.warning("delivery to %s %s deferred: %s", platform, channel, exc)
+                result.deferred += 1
+                return  # keep the channel's order: the rest waits for the next pass
+
+    def _pace(self, key: str) -> None:
+        last = self._last_sent.get(key)
+        now = time.monotonic()
+        if last is not None and now - last < self.pace_s:
+            self.sleep(self.pace_s - (now - last))
+        self._last_sent[key] = time.monotonic()
+
+    # -- loops ----------------------------------------------------------------------
+
+    def run_once(self) -> PassResult:
+        planned = self.plan()
+        result = self.deliver()
+        result.planned = planned
+        return result
+
+    def run_forever(self, interval_s: float = 10.0, stop: threading.Event | None = None) -> None:
+        stop = stop or threading.Event()
+        while not stop.is_set():
+            try:
+                result = self.run_once()
+                if result.sent or result.paused or result.deferred:
+                    log.info("alerts pass: %s", result)
+            except Exception:
+                log.exception("alerts pass failed; retrying in %.0f s", interval_s)
+            stop.wait(interval_s)

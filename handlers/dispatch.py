@@ -1,0 +1,48 @@
+"""One entry point for every front end: text in, reply out, every error a reply."""
+
+from __future__ import annotations
+
+import logging
+
+from handlers import commands, subscriptions
+from handlers.context import ChatContext, Services
+from handlers.errors import BadInput, CommandError, to_reply
+from handlers.lookup import help_reply, lookup, show
+from handlers.replies import Reply
+
+log = logging.getLogger(__name__)
+
+
+def _needs_channel(chat: ChatContext | None) -> ChatContext:
+    if chat is None:
+        raise BadInput(
+            "Alerts belong to a channel: use this command in Slack or Teams.",
+            "Operators can manage them with `mcf-bot subscriptions`.",
+        )
+    return chat
+
+
+def handle(services: Services, text: str | None, chat: ChatContext | None = None) -> Reply:
+    try:
+        match commands.parse(text):
+            case commands.Help(hint=hint):
+                return Reply(help_reply(hint))
+            case commands.Show(entity_id=entity_id):
+                return Reply(show(services, entity_id))
+            case commands.Lookup(query=query):
+                return Reply(lookup(services, query))
+            case commands.Subscribe(list_id=list_id):
+                return Reply(subscriptions.subscribe(services, _needs_channel(chat), list_id))
+            case commands.Unsubscribe(list_id=list_id):
+                return Reply(subscriptions.unsubscribe(services, _needs_channel(chat), list_id))
+            case commands.Watch(name=name):
+                return Reply(subscriptions.watch(services, _needs_channel(chat), name))
+            case commands.Unwatch(name=name):
+                return Reply(subscriptions.unwatch(services, _needs_channel(chat), name))
+            case commands.ListSubscriptions():
+                return Reply(subscriptions.list_subscriptions(services, _needs_channel(chat)))
+    except Exception as exc:
+        if not isinstance(exc, CommandError):
+            log.exception("command failed: %r", (text or "")[:200])
+        return Reply(to_reply(exc))
+    raise AssertionError("unreachable: parse returns a Command")

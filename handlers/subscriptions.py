@@ -1,0 +1,114 @@
+"""Channel subscriptions: subscribe, watch, unwatch, unsubscribe, list."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from handlers.context import ChatContext, Services
+from handlers.errors import BadInput
+from handlers.replies import NoticeReply
+from registry import alerts
+from registry.db import unit_of_work
+from registry.lookup import MatchStatus
+from registry.models import Subscription
+from registry.resolve import name_key
+
+
+def _describe(session: Session, sub: Subscription) -> str:
+    lists = alerts.known_lists(session)
+    if sub.kind == "all":
+        text = "everything new in the registry"
+    elif sub.kind == "list":
+        text = f"changes to the {lists.get(sub.list_id or '', sub.list_id)} (`{sub.list_id}`)"
+    elif sub.entity is not None:
+        text = f"changes touching {sub.entity.name}"
+    else:
+        text = f"“{sub.watch_name}” if it appears"
+    if sub.paused_at is not None:
+        text += f" (paused: {sub.paused_reason})"
+    return text
+
+
+def subscribe(services: Services, chat: ChatContext, list_id: str | None) -> NoticeReply:
+    with unit_of_work(services.registry.sessions) as session:
+        if list_id is None:
+            topic, kind = "all", "all"
+        else:
+            lists = alerts.known_lists(session)
+            if list_id not in lists:
+                known = ", ".join(f"`{k}`" for k in sorted(lists)) or "none loaded yet"
+                raise BadInput(f"There is no list called `{list_id}`.", f"Lists: {known}.")
+            topic, kind = f"list:{list_id}", "list"
+        sub, created = alerts.subscribe(
+            session, platform=chat.platform, channel_id=chat.channel_id, team_id=chat.team_id,
+            topic=topic, kind=kind, list_id=list_id, created_by=chat.user_id,
+            conversation=chat.conversation,
+        )
+        what = _describe(session, sub)
+    prefix = "This channel will now be told about" if created else "Already subscribed to"
+    return NoticeReply(f"{prefix} {what}, from now on.", public=created)
+
+
+def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
+    with unit_of_work(services.registry.sessions) as session:
+        result = services.index.lookup(session, name)
+        if result.status is MatchStatus.AMBIGUOUS:
+            options = "; ".join(c.name for c in result.candidates[:5])
+            raise BadInput(f"“{name}” could mean several organisations: {options}.",
+                           "Watch the exact name, e.g. `/mcf watch " + result.candidates[0].name
+                           + "`.")
+        if result.status is MatchStatus.MATCH and result.best is not None:
+            entity_id = result.best.entity_id
+            _, created = alerts.subscribe(
+                session, platform=chat.platform, channel_id=chat.channel_id,
+                team_id=chat.team_id, topic=f"entity:{entity_id}", kind="watch",
+                entity_id=entity_id, watch_name=name, created_by=chat.user_id,
+                conversation=chat.conversation,
+            )
+            return NoticeReply(
+                f"Watching {result.best.name}" + ("." if created else " (already)."),
+                public=created,
+            )
+        alerts.subscribe(
+            session, platform=chat.platform, channel_id=chat.channel_id, team_id=chat.team_id,
+            topic=f"name:{name_key(name)}", kind="watch", watch_name=name,
+            created_by=chat.user_id, conversation=chat.conversation,
+        )
+    return NoticeReply(
+        f"“{name}” is not listed today; this channel will be told if it appears.", public=True
+    )
+
+
+def unwatch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
+    with unit_of_work(services.registry.sessions) as session:
+        topics = [f"name:{name_key(name)}"]
+        result = services.index.lookup(session, name)
+        if result.status is MatchStatus.MATCH and result.best is not None:
+            topics.append(f"entity:{result.best.entity_id}")
+        removed = alerts.unsubscribe(session, chat.platform, chat.channel_id, topics)
+    if not removed:
+        return NoticeReply(f"This channel was not watching “{name}”.")
+    return NoticeReply(f"Stopped watching “{name}”.", public=True)
+
+
+def unsubscribe(services: Services, chat: ChatContext, list_id: str | None) -> NoticeReply:
+    with unit_of_work(services.registry.sessions) as session:
+        subs = alerts.channel_subscriptions(session, chat.platform, chat.channel_id)
+        if list_id is not None:
+            subs = [s for s in subs if s.topic == f"list:{list_id}"]
+        removed = alerts.unsubscribe(session, chat.platform, chat.channel_id,
+                                     [s.topic for s in subs])
+    if not removed:
+        return NoticeReply("This channel had no such subscription.")
+    return NoticeReply(
+        f"Removed {removed} subscription{'s' if removed != 1 else ''}.", public=True
+    )
+
+
+def list_subscriptions(services: Services, chat: ChatContext) -> NoticeReply:
+    with unit_of_work(services.registry.sessions) as session:
+        subs = alerts.channel_subscriptions(session, chat.platform, chat.channel_id)
+        lines = tuple(_describe(session, s) for s in subs)
+    if not lines:
+        return NoticeReply("This channel has no alerts. Try `/mcf subscribe`.")
+    return NoticeReply("This channel gets:", lines)

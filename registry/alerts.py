@@ -1,0 +1,312 @@
+"""Subscriptions, the outbox and delivery records: the data side of alerts.
+
+Exactly-once as the channel sees it rests on three rules:
+1. Planning writes the rendered messages (outbox) and one delivery row per (subscription,
+   change) in one transaction; a unique constraint makes a second plan impossible.
+2. A message is claimed with a lease (``SELECT ... FOR UPDATE SKIP LOCKED`` on
+   PostgreSQL), so two workers never hold the same channel at once.
+3. Before a message is sent again after a crash (``attempts > 0``), the worker looks for
+   its nonce in the channel: what the platform accepted is marked sent, not re-sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from registry.models import (
+    Alias,
+    Change,
+    ChangeKind,
+    Delivery,
+    Designation,
+    Entity,
+    OutboxMessage,
+    Relationship,
+    Subscription,
+    utcnow,
+)
+from registry.resolve import name_key
+
+LIST_KINDS = (ChangeKind.DESIGNATION_ADDED.value, ChangeKind.DESIGNATION_ENDED.value)
+NAME_KINDS = (ChangeKind.ENTITY_ADDED.value, ChangeKind.NAME_ADDED.value)
+
+
+# -- subscriptions --------------------------------------------------------------------
+
+
+def latest_change_id(session: Session) -> int:
+    return session.scalar(select(func.max(Change.id))) or 0
+
+
+def known_lists(session: Session) -> dict[str, str]:
+    rows = session.execute(select(Designation.list_id, Designation.list_name).distinct())
+    return {list_id: name for list_id, name in rows}
+
+
+def find_subscription(
+    session: Session, platform: str, channel_id: str, topic: str
+) -> Subscription | None:
+    return session.scalars(
+        select(Subscription).where(
+            Subscription.platform == platform,
+            Subscription.channel_id == channel_id,
+            Subscription.topic == topic,
+        )
+    ).first()
+
+
+def subscribe(
+    session: Session,
+    *,
+    platform: str,
+    channel_id: str,
+    topic: str,
+    kind: str,
+    team_id: str | None = None,
+    list_id: str | None = None,
+    entity_id: int | None = None,
+    watch_name: str | None = None,
+    created_by: str | None = None,
+    conversation: dict[str, Any] | None = None,
+) -> tuple[Subscription, bool]:
+    """Create the subscription, or resume a paused one; returns (subscription, created)."""
+    found = find_subscription(session, platform, channel_id, topic)
+    if found is not None:
+        if found.paused_at is not None:
+            found.paused_at, found.paused_reason = None, None
+        if conversation is not None:
+            found.conversation = conversation
+        return found, False
+    sub = Subscription(
+        platform=platform,
+        team_id=team_id,
+        channel_id=channel_id,
+        topic=topic,
+        kind=kind,
+        list_id=list_id,
+        entity_id=entity_id,
+        watch_name=watch_name,
+        created_by=created_by,
+        conversation=conversation,
+        start_after_change_id=latest_change_id(session),
+    )
+    session.add(sub)
+    session.flush()
+    return sub, True
+
+
+def unsubscribe(session: Session, platform: str, channel_id: str, topics: Iterable[str]) -> int:
+    removed = 0
+    for topic in topics:
+        sub = find_subscription(session, platform, channel_id, topic)
+        if sub is not None:
+            session.delete(sub)
+            removed += 1
+    return removed
+
+
+def channel_subscriptions(session: Session, platform: str, channel_id: str) -> list[Subscription]:
+    return list(
+        session.scalars(
+            select(Subscription)
+            .where(Subscription.platform == platform, Subscription.channel_id == channel_id)
+            .order_by(Subscription.id)
+        )
+    )
+
+
+def pause_channel(session: Session, platform: str, channel_id: str, reason: str) -> int:
+    result = session.execute(
+        update(Subscription)
+        .where(
+            Subscription.platform == platform,
+            Subscription.channel_id == channel_id,
+            Subscription.paused_at.is_(None),
+        )
+        .values(paused_at=utcnow(), paused_reason=reason[:200])
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# -- planning -------------------------------------------------------------------------
+
+
+def claim_subscriptions(session: Session, platform: str | None = None) -> list[Subscription]:
+    """Active subscriptions this worker may plan now; others' are skipped, not awaited."""
+    query = select(Subscription).where(Subscription.paused_at.is_(None)).order_by(Subscription.id)
+    if platform:
+        query = query.where(Subscription.platform == platform)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
+
+
+def _watched_entities(session: Session, entity_id: int) -> set[int]:
+    """The organisation, its parents and its subsidiaries."""
+    ids = {entity_id}
+    rows = session.execute(
+        select(Relationship.subject_id, Relationship.object_id).where(
+            Relationship.type == "subsidiary_of",
+            or_(Relationship.subject_id == entity_id, Relationship.object_id == entity_id),
+        )
+    )
+    for subject_id, object_id in rows:
+        ids.update((subject_id, object_id))
+    return ids
+
+
+def _names_of(session: Session, entity_id: int) -> set[str]:
+    entity = session.get(Entity, entity_id)
+    if entity is None:
+        return set()
+    names = {entity.name, entity.native_name or ""}
+    names.update(session.scalars(select(Alias.name).where(Alias.entity_id == entity_id)))
+    return {name_key(n) for n in names if n}
+
+
+def pending_changes(session: Session, sub: Subscription) -> list[Change]:
+    """Changes this subscription has not had yet, oldest first."""
+    query = (
+        select(Change)
+        .where(
+            Change.id > sub.start_after_change_id,
+            ~exists().where(Delivery.subscription_id == sub.id, Delivery.change_id == Change.id),
+        )
+        .order_by(Change.id)
+    )
+    if sub.kind == "list":
+        query = query.where(Change.kind.in_(LIST_KINDS))
+        return [c for c in session.scalars(query) if c.detail.get("list_id") == sub.list_id]
+    if sub.kind == "watch" and sub.entity_id is None and sub.watch_name:
+        # Watched as a name: the first organisation that appears under it adopts the watch.
+        key = name_key(sub.watch_name)
+        for change in session.scalars(query.where(Change.kind.in_(NAME_KINDS))):
+            if change.entity_id is not None and key in _names_of(session, change.entity_id):
+                sub.entity_id = change.entity_id
+                session.flush()
+                break
+        else:
+            return []
+    if sub.kind == "watch":
+        assert sub.entity_id is not None
+        ids = _watched_entities(session, sub.entity_id)
+        return list(session.scalars(query.where(Change.entity_id.in_(ids))))
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    payload: dict[str, Any]
+    change_ids: Sequence[int]
+
+
+def enqueue(session: Session, sub: Subscription, messages: Sequence[PlannedMessage]) -> int:
+    """Store rendered messages and the delivery rows they carry, in the caller's
+    transaction. The unique (subscription, change) constraint refuses a second plan."""
+    for planned in messages:
+        message = OutboxMessage(
+            platform=sub.platform,
+            channel_id=sub.channel_id,
+            subscription_id=sub.id,
+            nonce=uuid.uuid4().hex,
+            payload=planned.payload,
+        )
+        session.add(message)
+        session.flush()
+        session.add_all(
+            Delivery(subscription_id=sub.id, change_id=cid, message_id=message.id)
+            for cid in planned.change_ids
+        )
+    session.flush()
+    return len(messages)
+
+
+# -- sending --------------------------------------------------------------------------
+
+
+def claim_channel(
+    session: Session, owner: str, lease: dt.timedelta, platform: str | None = None
+) -> list[OutboxMessage]:
+    """Lease every pending message of one channel (oldest first), or nothing."""
+    now = utcnow()
+    free = or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now)
+    paused = (
+        select(Subscription.id)
+        .where(Subscription.id == OutboxMessage.subscription_id)
+        .where(Subscription.paused_at.is_not(None))
+    )
+    first = (
+        select(OutboxMessage)
+        .where(OutboxMessage.state == "pending", free, ~exists(paused))
+        .order_by(OutboxMessage.id)
+        .limit(1)
+    )
+    if platform:
+        first = first.where(OutboxMessage.platform == platform)
+    if session.get_bind().dialect.name == "postgresql":
+        first = first.with_for_update(skip_locked=True)
+    head = session.scalars(first).first()
+    if head is None:
+        return []
+    busy = exists().where(
+        OutboxMessage.channel_id == head.channel_id,
+        OutboxMessage.platform == head.platform,
+        OutboxMessage.state == "pending",
+        OutboxMessage.lease_until >= now,
+    )
+    if session.scalar(select(busy)):
+        return []  # another worker is sending to this channel: keep its order intact
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.channel_id == head.channel_id,
+            OutboxMessage.platform == head.platform,
+            OutboxMessage.state == "pending",
+            free,
+        )
+        .values(lease_owner=owner, lease_until=now + lease)
+    )
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.channel_id == head.channel_id,
+                OutboxMessage.platform == head.platform,
+                OutboxMessage.state == "pending",
+                OutboxMessage.lease_owner == owner,
+            )
+            .order_by(OutboxMessage.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def mark_attempt(session: Session, message_id: int) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(attempts=OutboxMessage.attempts + 1)
+    )
+
+
+def mark_sent(session: Session, message_id: int, remote_id: str | None) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(state="sent", sent_at=utcnow(), remote_id=remote_id, lease_until=None)
+    )
+
+
+def release(session: Session, owner: str) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.lease_owner == owner, OutboxMessage.state == "pending")
+        .values(lease_owner=None, lease_until=None)
+    )
