@@ -72,17 +72,19 @@ def _digest(
     session: Session, sub: Subscription, run_id: int | None, changes: list[Change]
 ) -> Digest | None:
     entity_ids = {c.entity_id for c in changes if c.entity_id is not None}
-    names = dict(session.execute(select(Entity.id, Entity.name).where(Entity.id.in_(entity_ids))))
+    names = dict(
+        session.execute(select(Entity.id, Entity.name).where(Entity.id.in_(entity_ids))).all()
+    )
     designation_ids = [c.detail["designation_id"] for c in changes if "designation_id" in c.detail]
     urls = dict(
         session.execute(
-            select(Designation.id, Designation.source_id).where(
-                Designation.id.in_(designation_ids)
-            )
-        )
+            select(Designation.id, Designation.source_id).where(Designation.id.in_(designation_ids))
+        ).all()
     )
     source_urls = dict(
-        session.execute(select(Source.id, Source.url).where(Source.id.in_(set(urls.values()))))
+        session.execute(
+            select(Source.id, Source.url).where(Source.id.in_(set(urls.values())))
+        ).all()
     )
 
     def url_of(change: Change) -> str | None:
@@ -94,8 +96,10 @@ def _digest(
     absorbed: dict[int, list[int]] = defaultdict(list)
     for change in changes:
         kind = change.kind
-        if kind in (ChangeKind.ENTITY_ADDED, ChangeKind.NAME_ADDED, ChangeKind.IDENTIFIER_ADDED) \
-                and change.entity_id in listed_entities:
+        if (
+            kind in (ChangeKind.ENTITY_ADDED, ChangeKind.NAME_ADDED, ChangeKind.IDENTIFIER_ADDED)
+            and change.entity_id in listed_entities
+        ):
             # A new organisation that arrives with its listing is told once, as listed.
             absorbed[change.entity_id].append(change.id)  # type: ignore[index]
             continue
@@ -125,8 +129,10 @@ def _digest(
             elif kind == ChangeKind.NAME_ADDED:
                 detail = f"new name: {change.detail.get('name')}"
             elif kind == ChangeKind.IDENTIFIER_ADDED:
-                detail = f"new code: {change.detail.get('scheme', '').upper()} " \
-                         f"{change.detail.get('value')}"
+                detail = (
+                    f"new code: {change.detail.get('scheme', '').upper()} "
+                    f"{change.detail.get('value')}"
+                )
             else:
                 detail = "added to the registry"
             entries.append(DigestEntry(change.entity_id, name, detail, url_of(change), ids))
@@ -150,9 +156,7 @@ def _heading(kind: str, list_name: str, action: str, members: list[Change]) -> s
     orgs = _plural(n, "organisation", "organisations")
     if kind == ChangeKind.DESIGNATION_ADDED:
         verb = "relisted on" if action == "relisted" else "added to"
-        return f"{orgs} {verb} the {list_name}" + _edition(
-            {c.detail.get("start") for c in members}
-        )
+        return f"{orgs} {verb} the {list_name}" + _edition({c.detail.get("start") for c in members})
     if kind == ChangeKind.DESIGNATION_ENDED:
         ends = sorted({c.detail.get("end") or "" for c in members})
         when = f" on {ends[0]}" if len(ends) == 1 else ""

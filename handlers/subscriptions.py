@@ -40,8 +40,14 @@ def subscribe(services: Services, chat: ChatContext, list_id: str | None) -> Not
                 raise BadInput(f"There is no list called `{list_id}`.", f"Lists: {known}.")
             topic, kind = f"list:{list_id}", "list"
         sub, created = alerts.subscribe(
-            session, platform=chat.platform, channel_id=chat.channel_id, team_id=chat.team_id,
-            topic=topic, kind=kind, list_id=list_id, created_by=chat.user_id,
+            session,
+            platform=chat.platform,
+            channel_id=chat.channel_id,
+            team_id=chat.team_id,
+            topic=topic,
+            kind=kind,
+            list_id=list_id,
+            created_by=chat.user_id,
             conversation=chat.conversation,
         )
         what = _describe(session, sub)
@@ -54,15 +60,22 @@ def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
         result = services.index.lookup(session, name)
         if result.status is MatchStatus.AMBIGUOUS:
             options = "; ".join(c.name for c in result.candidates[:5])
-            raise BadInput(f"“{name}” could mean several organisations: {options}.",
-                           "Watch the exact name, e.g. `/mcf watch " + result.candidates[0].name
-                           + "`.")
+            raise BadInput(
+                f"“{name}” could mean several organisations: {options}.",
+                "Watch the exact name, e.g. `/mcf watch " + result.candidates[0].name + "`.",
+            )
         if result.status is MatchStatus.MATCH and result.best is not None:
             entity_id = result.best.entity_id
             _, created = alerts.subscribe(
-                session, platform=chat.platform, channel_id=chat.channel_id,
-                team_id=chat.team_id, topic=f"entity:{entity_id}", kind="watch",
-                entity_id=entity_id, watch_name=name, created_by=chat.user_id,
+                session,
+                platform=chat.platform,
+                channel_id=chat.channel_id,
+                team_id=chat.team_id,
+                topic=f"entity:{entity_id}",
+                kind="watch",
+                entity_id=entity_id,
+                watch_name=name,
+                created_by=chat.user_id,
                 conversation=chat.conversation,
             )
             return NoticeReply(
@@ -70,9 +83,15 @@ def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
                 public=created,
             )
         alerts.subscribe(
-            session, platform=chat.platform, channel_id=chat.channel_id, team_id=chat.team_id,
-            topic=f"name:{name_key(name)}", kind="watch", watch_name=name,
-            created_by=chat.user_id, conversation=chat.conversation,
+            session,
+            platform=chat.platform,
+            channel_id=chat.channel_id,
+            team_id=chat.team_id,
+            topic=f"name:{name_key(name)}",
+            kind="watch",
+            watch_name=name,
+            created_by=chat.user_id,
+            conversation=chat.conversation,
         )
     return NoticeReply(
         f"“{name}” is not listed today; this channel will be told if it appears.", public=True
@@ -96,13 +115,12 @@ def unsubscribe(services: Services, chat: ChatContext, list_id: str | None) -> N
         subs = alerts.channel_subscriptions(session, chat.platform, chat.channel_id)
         if list_id is not None:
             subs = [s for s in subs if s.topic == f"list:{list_id}"]
-        removed = alerts.unsubscribe(session, chat.platform, chat.channel_id,
-                                     [s.topic for s in subs])
+        removed = alerts.unsubscribe(
+            session, chat.platform, chat.channel_id, [s.topic for s in subs]
+        )
     if not removed:
         return NoticeReply("This channel had no such subscription.")
-    return NoticeReply(
-        f"Removed {removed} subscription{'s' if removed != 1 else ''}.", public=True
-    )
+    return NoticeReply(f"Removed {removed} subscription{'s' if removed != 1 else ''}.", public=True)
 
 
 def list_subscriptions(services: Services, chat: ChatContext) -> NoticeReply:

@@ -47,7 +47,7 @@ def latest_change_id(session: Session) -> int:
 
 def known_lists(session: Session) -> dict[str, str]:
     rows = session.execute(select(Designation.list_id, Designation.list_name).distinct())
-    return {list_id: name for list_id, name in rows}
+    return dict(rows.all())
 
 
 def find_subscription(

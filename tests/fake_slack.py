@@ -6,6 +6,7 @@ It records every call so tests can assert on what the bot actually sent.
 from __future__ import annotations
 
 import json
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,8 +20,19 @@ from slack_sdk.signature import SignatureVerifier
 class FakeSlack:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
+    # Messages Slack accepted, per channel, as the channel would show them.
+    channels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Failure injection for chat.postMessage: a share of calls answered 429 or 500
+    # (nothing is posted then), and channels that answer a permanent error.
+    fail_rate: float = 0.0
+    broken: dict[str, str] = field(default_factory=dict)
+    seed: int = 7
+    injected: int = 0
     runner: web.AppRunner | None = None
     port: int = 0
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
 
     @property
     def api_url(self) -> str:
@@ -33,6 +45,7 @@ class FakeSlack:
     async def start(self) -> FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response", self._response)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
@@ -49,14 +62,45 @@ class FakeSlack:
         method = request.match_info["method"]
         if request.content_type == "application/json":
             payload = await request.json()
+        elif request.method == "GET":
+            payload = dict(request.query)
         else:
             payload = dict(await request.post())
         self.calls.append((method, payload))
+        if method == "chat.postMessage":
+            return self._post_message(payload)
+        if method == "conversations.history":
+            oldest = float(payload.get("oldest") or 0)
+            found = [
+                m for m in self.channels.get(payload["channel"], []) if float(m["ts"]) >= oldest
+            ]
+            return web.json_response({"ok": True, "messages": found[::-1], "has_more": False})
         if method == "auth.test":
             return web.json_response(
                 {"ok": True, "team_id": "T1", "user_id": "UBOT", "bot_id": "B1", "user": "mcf"}
             )
         return web.json_response({"ok": True, "ts": f"{time.time():.6f}", "channel": "C1"})
+
+    def _post_message(self, payload: dict[str, Any]) -> web.Response:
+        channel = payload["channel"]
+        if channel in self.broken:
+            return web.json_response({"ok": False, "error": self.broken[channel]})
+        if self.fail_rate and self._random.random() < self.fail_rate:
+            self.injected += 1
+            if self._random.random() < 0.5:
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"}
+                )
+            return web.Response(status=500, text="internal error")
+        ts = f"{time.time():.6f}"
+        message = {
+            "ts": ts,
+            "text": payload.get("text"),
+            "blocks": payload.get("blocks"),
+            "metadata": payload.get("metadata"),
+        }
+        self.channels.setdefault(channel, []).append(message)
+        return web.json_response({"ok": True, "ts": ts, "channel": channel})
 
     async def _response(self, request: web.Request) -> web.Response:
         self.responses.append(await request.json())

@@ -14,8 +14,15 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 # Errors that no retry will fix: the channel is gone or the bot is not allowed in it.
-PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "account_inactive",
-             "invalid_auth", "token_revoked", "restricted_action"}
+PERMANENT = {
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "account_inactive",
+    "invalid_auth",
+    "token_revoked",
+    "restricted_action",
+}
 METADATA_EVENT = "mcf_alert"
 
 
@@ -74,8 +81,11 @@ class SlackNotifier:
         try:
             while True:
                 page = self.client.conversations_history(
-                    channel=channel_id, oldest=str(oldest), include_all_metadata=True,
-                    limit=200, cursor=cursor,
+                    channel=channel_id,
+                    oldest=str(oldest),
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
                 )
                 messages: list[dict[str, Any]] = page.get("messages", [])
                 for message in messages:

@@ -49,12 +49,14 @@ class AlertWorker:
         *,
         owner: str | None = None,
         pace_s: float = CHANNEL_PACE_S,
+        lease: dt.timedelta = LEASE,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.registry = registry
         self.notifiers = notifiers
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self.pace_s = pace_s
+        self.lease = lease
         self.sleep = sleep
         self._last_sent: dict[str, float] = {}
 
@@ -95,9 +97,11 @@ class AlertWorker:
         result = PassResult()
         while True:
             with unit_of_work(self.registry.sessions) as session:
-                batch = alerts.claim_channel(session, self.owner, LEASE)
-                work = [(m.id, m.platform, m.channel_id, m.payload, m.nonce, m.attempts,
-                         m.created_at) for m in batch]
+                batch = alerts.claim_channel(session, self.owner, self.lease)
+                work = [
+                    (m.id, m.platform, m.channel_id, m.payload, m.nonce, m.attempts, m.created_at)
+                    for m in batch
+                ]
             if not work:
                 return result
             try:
@@ -130,7 +134,10 @@ class AlertWorker:
                 log.warning(
                     "alerts paused for %s channel %s: %s (%d subscriptions); "
                     "re-subscribe in the channel once the bot can post there",
-                    platform, channel, exc, paused,
+                    platform,
+                    channel,
+                    exc,
+                    paused,
                 )
                 result.paused += paused
                 return

@@ -32,12 +32,14 @@ def digest_messages(digest: Digest) -> list[PlannedMessage]:
         messages[-1][1].update(ids)
 
     for section in digest.sections:
-        chunk, ids = f"*{escape(section.heading, 500)}*", set[int]()
+        heading = f"*{escape(section.heading, 500)}*"
+        chunk, ids = heading, set[int]()
         for entry in section.entries:
             line = _entry_line(entry.name, entry.detail, entry.url)
             if len(chunk) + len(line) + 1 > SECTION_LIMIT:
                 add(SectionBlock(text=MarkdownTextObject(text=chunk)), ids)
-                chunk, ids = "", set()
+                # Every block says what its entries are, even in a later message.
+                chunk, ids = f"{heading} (continued)", set()
             chunk = f"{chunk}\n{line}" if chunk else line
             ids.update(entry.change_ids)
         add(SectionBlock(text=MarkdownTextObject(text=chunk)), ids)
