@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bot import cli_alerts
 from bot.render import text as text_render
 from bot.render.json import reply_dict
 from bot.settings import Settings, SettingsError
@@ -113,7 +114,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.server import run
 
-    run(settings)
+    run(settings, alerts=not args.no_alerts)
     return 0
 
 
@@ -149,7 +150,11 @@ def parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_import)
 
     serve = sub.add_parser("serve", help="run the Slack app (HTTP or Socket Mode)")
+    serve.add_argument("--no-alerts", action="store_true",
+                       help="do not run an alert worker in this process")
     serve.set_defaults(func=cmd_serve)
+
+    cli_alerts.register(sub)
     return p
 
 

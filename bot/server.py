@@ -15,6 +15,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
 
+from bot.alerts.runtime import start_background_worker
 from bot.settings import Settings
 from bot.slack.app import create_slack_app
 from handlers.context import Services
@@ -62,9 +63,11 @@ def build_services(settings: Settings) -> Services:
     return services
 
 
-def run(settings: Settings) -> None:
+def run(settings: Settings, *, alerts: bool = True) -> None:
     slack = settings.require_slack()
     services = build_services(settings)
+    if alerts:
+        start_background_worker(services.registry, settings)
     executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="registry")
     if slack.app_token:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler

@@ -5,7 +5,7 @@
 | MCF_DATABASE_URL | SQLite file in the user data dir | the registry (``postgresql://...`` works) |
 | MCF_PORT | 3000 | HTTP port of ``mcf-bot serve`` |
 | SLACK_BOT_TOKEN | (required for Slack) | bot token, ``xoxb-...`` |
-| SLACK_SIGNING_SECRET | (required for Slack HTTP mode) | verifies that requests come from Slack |
+| SLACK_SIGNING_SECRET | (required for ``serve`` in HTTP mode) | verifies that requests come from Slack |
 | SLACK_APP_TOKEN | unset | ``xapp-...``: use Socket Mode instead of HTTP |
 | SLACK_API_URL | https://slack.com/api/ | Web API base URL (tests point it at a local fake) |
 """
@@ -58,10 +58,16 @@ class Settings:
         )
 
     def require_slack(self) -> SlackSettings:
+        """Slack settings for receiving events: HTTP mode cannot run unsigned."""
         if self.slack is None:
             raise SettingsError(
                 "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
                 "(or SLACK_APP_TOKEN for Socket Mode). See the README's configuration table."
+            )
+        if not self.slack.signing_secret and not self.slack.app_token:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is missing: it verifies that requests come from Slack "
+                "(Basic Information page of your Slack app)"
             )
         return self.slack
 
@@ -76,11 +82,6 @@ def _slack(env: Mapping[str, str]) -> SlackSettings | None:
         return None
     if not token:
         raise SettingsError("SLACK_BOT_TOKEN is missing (the bot token, xoxb-...)")
-    if not secret and not app_token:
-        raise SettingsError(
-            "SLACK_SIGNING_SECRET is missing: it verifies that requests come from Slack "
-            "(Basic Information page of your Slack app)"
-        )
     api_url = env.get("SLACK_API_URL") or "https://slack.com/api/"
     if not api_url.endswith("/"):
         api_url += "/"

@@ -79,7 +79,7 @@ def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
                 conversation=chat.conversation,
             )
             return NoticeReply(
-                f"Watching {result.best.name}" + ("." if created else " (already)."),
+                f"Watching {result.best.name.rstrip('.')}" + ("." if created else " (already)."),
                 public=created,
             )
         alerts.subscribe(

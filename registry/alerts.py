@@ -122,6 +122,11 @@ def channel_subscriptions(session: Session, platform: str, channel_id: str) -> l
     )
 
 
+def all_subscriptions(session: Session) -> list[Subscription]:
+    query = select(Subscription).order_by(Subscription.platform, Subscription.channel_id)
+    return list(session.scalars(query))
+
+
 def pause_channel(session: Session, platform: str, channel_id: str, reason: str) -> int:
     result = session.execute(
         update(Subscription)

@@ -9,6 +9,7 @@ import pytest
 
 from bot.cli import main
 from registry.service import Registry
+from tests.fake_slack import FakeSlack
 
 
 @pytest.fixture
@@ -95,3 +96,42 @@ def test_db_init_and_upgrade_for_operators(
     with unit_of_work(registry.sessions) as session:
         assert session.scalar(select(func.count()).select_from(Entity)) == 0
     registry.engine.dispose()
+
+
+async def test_operators_manage_subscriptions_and_run_one_alert_pass(
+    db_env: None,
+    bundled_registry: Registry,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    fake_slack: FakeSlack,
+) -> None:
+    import asyncio
+
+    from registry.db import unit_of_work
+    from registry.importers import run_import
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
+    monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
+    assert main(["subscriptions", "add", "--channel", "COPS"]) == 0
+    assert main(["subscriptions", "list"]) == 0
+    assert "slack\tCOPS\tall" in capsys.readouterr().out
+    # Nothing new since subscribing: nothing is sent.
+    assert await asyncio.to_thread(main, ["alerts", "run", "--once"]) == 0
+    assert "sent 0" in capsys.readouterr().out
+    # A new file lands (the curated data under a new source) and is told once.
+    extra = Path(str(bundled_registry.engine.url.database)).with_name("extra.yaml")
+    extra.write_text(
+        "sources:\n  s:\n    title: T\n    publisher: P\n    url: https://example.org/t\n"
+        "entities:\n  - key: new-test-org\n    kind: company\n"
+        '    name: "Baidu Test Copy Ltd."\n',
+        encoding="utf-8",
+    )
+    with unit_of_work(bundled_registry.sessions) as session:
+        run_import(session, "curated", [extra])
+    assert await asyncio.to_thread(main, ["alerts", "run", "--once"]) == 0
+    assert "sent 1" in capsys.readouterr().out
+    assert "Baidu Test Copy Ltd." in str(fake_slack.channels["COPS"])
+    assert await asyncio.to_thread(main, ["alerts", "run", "--once"]) == 0
+    assert "sent 0" in capsys.readouterr().out
+    assert main(["subscriptions", "remove", "--channel", "COPS"]) == 0
