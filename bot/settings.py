@@ -5,7 +5,7 @@
 | MCF_DATABASE_URL | SQLite file in the user data dir | the registry (``postgresql://...`` works) |
 | MCF_PORT | 3000 | HTTP port of ``mcf-bot serve`` |
 | SLACK_BOT_TOKEN | (required for Slack) | bot token, ``xoxb-...`` |
-| SLACK_SIGNING_SECRET | (required for ``serve`` in HTTP mode) | verifies that requests come from Slack |
+| SLACK_SIGNING_SECRET | (``serve`` in HTTP mode) | verifies that requests come from Slack |
 | SLACK_APP_TOKEN | unset | ``xapp-...``: use Socket Mode instead of HTTP |
 | SLACK_API_URL | https://slack.com/api/ | Web API base URL (tests point it at a local fake) |
 """
