@@ -59,12 +59,15 @@ class AlertWorker:
         self.lease = lease
         self.sleep = sleep
         self._last_sent: dict[str, float] = {}
+        self._rendered: dict[tuple[object, ...], list[alerts.PlannedMessage]] = {}
 
     # -- planning -------------------------------------------------------------------
 
     def plan(self) -> int:
         """Write the outbox for every subscription with news; returns messages planned."""
         planned = 0
+        # Channels subscribed to the same thing get the same digest: render it once.
+        self._rendered: dict[tuple[object, ...], list[alerts.PlannedMessage]] = {}
         with unit_of_work(self.registry.sessions) as session:
             ids = [s.id for s in alerts.claim_subscriptions(session)]
         for sub_id in ids:
@@ -86,9 +89,13 @@ class AlertWorker:
             changes = alerts.pending_changes(session, sub)
             if not changes:
                 return 0
-            messages = []
-            for digest in build_digests(session, sub, changes):
-                messages += digest_messages(digest)
+            key = (sub.kind, sub.list_id, sub.entity_id, tuple(c.id for c in changes))
+            messages = self._rendered.get(key) if sub.kind != "watch" else None
+            if messages is None:
+                messages = []
+                for digest in build_digests(session, sub, changes):
+                    messages += digest_messages(digest)
+                self._rendered[key] = messages
             return alerts.enqueue(session, sub, messages)
 
     # -- delivery -------------------------------------------------------------------
