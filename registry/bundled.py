@@ -15,6 +15,11 @@ from registry.importers.result import ImportResult
 
 BUNDLE: list[tuple[str, list[str]]] = [
     ("curated", ["curated/diplomat-2021.yaml"]),
+    ("us-1260h", ["lists/us_dod_1260h.csv"]),
+    # The alternate-names file cons_alt.csv is read from beside the primary file.
+    ("ofac-cons", ["lists/ofac/cons_prim.csv"]),
+    ("csl", ["lists/csl/consolidated_older_header.csv", "lists/csl/consolidated.csv"]),
+    ("unitracker", ["unitracker/china-defence-universities.json"]),
 ]
 
 

@@ -46,6 +46,32 @@ def change_context(session: Session, context: ChangeContext) -> Iterator[None]:
         session.info[_CONTEXT] = previous
 
 
+def log_bulk(session: Session, kind: ChangeKind, entries: list[tuple[int, dict[str, Any]]]) -> None:
+    """Log rows that a bulk importer wrote with Core inserts (no flush sees them), in the
+    same form and transaction as ``_after_flush`` would have; ``entries`` are
+    (entity id, detail)."""
+    if not entries:
+        return
+    context: ChangeContext = session.info.get(_CONTEXT) or ChangeContext()
+    if kind is ChangeKind.ENTITY_ADDED:
+        session.info.setdefault(_NEW_ENTITIES, set()).update(e for e, _ in entries)
+    at = utcnow()
+    session.execute(
+        insert(Change.__table__),  # type: ignore[arg-type]  # a Table: Core, not ORM bulk
+        [
+            {
+                "at": at,
+                "kind": kind.value,
+                "entity_id": entity_id,
+                "import_run_id": context.import_run_id,
+                "source_file": context.source_file,
+                "detail": detail,
+            }
+            for entity_id, detail in entries
+        ],
+    )
+
+
 def _after_flush(session: Session, _flush_context: Any) -> None:
     context: ChangeContext = session.info.get(_CONTEXT) or ChangeContext()
     # Entities created earlier in this transaction: their names are part of "added".

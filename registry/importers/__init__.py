@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from registry.changelog import ChangeContext, change_context
 from registry.errors import BadImportError
-from registry.importers import curated
+from registry.importers import csl, curated, ftm, ofac_cons, unitracker, us_1260h
 from registry.importers.result import ImportResult
 from registry.models import Change, ImportRun
 
@@ -18,6 +18,11 @@ Importer = Callable[[Session, Path], ImportResult]
 
 IMPORTERS: dict[str, Importer] = {
     "curated": curated.load,
+    "us-1260h": us_1260h.load,
+    "ofac-cons": ofac_cons.load,
+    "csl": csl.load,
+    "unitracker": unitracker.load,
+    "ftm": ftm.load,
 }
 
 

@@ -105,6 +105,8 @@ def has_han(text: str) -> bool:
 
 def clean(text: str) -> str:
     """Strip control characters and collapse whitespace: what a typed query becomes."""
+    if text.isprintable():  # no control characters: skip the per-character scan
+        return " ".join(text.split())
     text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
     return " ".join(text.split())
 

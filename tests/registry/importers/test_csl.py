@@ -1,0 +1,132 @@
+"""The trade.gov CSL importer: both header variants, only Entity List and MEU rows in
+China or Hong Kong, Federal Register citations as the reason, all-or-nothing failure."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.db import unit_of_work
+from registry.errors import BadImportError
+from registry.importers import run_import
+from registry.importers.csl import parse
+from registry.models import Base, Designation, Entity
+from registry.service import Registry
+
+CSL = Path(__file__).resolve().parents[3] / "data" / "lists" / "csl"
+CURRENT = CSL / "consolidated.csv"
+OLDER = CSL / "consolidated_older_header.csv"
+
+
+def table_counts(session: Session) -> dict[str, int]:
+    return {
+        t.name: session.scalar(select(func.count()).select_from(t)) or 0
+        for t in Base.metadata.sorted_tables
+    }
+
+
+def test_both_header_variants_keep_chinese_entity_list_and_meu_rows() -> None:
+    current = {(e.list_id, e.name, e.country) for e in parse(CURRENT)}
+    assert current == {
+        ("us-meu", "Academy of Aerospace Solid Propulsion Technology", "CN"),
+        (
+            "us-entity-list",
+            "China Electronics Technology Group Corporation 13th Research Institute",
+            "CN",
+        ),
+    }
+    older = {(e.name, e.country) for e in parse(OLDER)}
+    assert older == {
+        ("32 Group China Ltd.", "HK"),
+        ("54th Research Institute of China", "CN"),
+        ("A.C. International", "CN"),
+        ("ACTeam Logistics Ltd.", "HK"),
+        ("Gui’an New District Huawei Investment Co., Ltd., Guiyang, Guizhou", "CN"),
+    }
+
+
+def test_alternate_names_are_split_from_the_sentence() -> None:
+    (cetc13,) = [e for e in parse(CURRENT) if e.list_id == "us-entity-list"]
+    assert cetc13.aliases == (
+        "CETC 13",
+        "Hebei Semiconductor Research Institute",
+        "HSRI",
+        "Hebei Institute of Semiconductors",
+        "Hebei Semiconductor Institute",
+        "Hebei Semiconductor",
+        "CETC Research Institute 13",
+    )
+    assert cetc13.citations == ("83 FR 37423", "87 FR 77505")
+
+
+def test_import_writes_designations_with_their_federal_register_citations(
+    empty_registry: Registry,
+) -> None:
+    with unit_of_work(empty_registry.sessions) as session:
+        results = run_import(session, "csl", [OLDER, CURRENT])
+        assert [r.created for r in results] == [5, 2]
+        meu = session.scalars(select(Designation).where(Designation.list_id == "us-meu")).one()
+        assert meu.list_name == "US Commerce Military End-User List"
+        assert (meu.start, meu.end) == (dt.date(2020, 12, 23), None)
+        assert meu.reason == "Federal Register 85 FR 83799"
+        assert meu.source.url.startswith("https://www.bis.doc.gov/")
+        assert meu.entity.kind == "research_institute"
+        assert ("AASPT", True) in {(a.name, a.weak) for a in meu.entity.aliases}
+    with unit_of_work(empty_registry.sessions) as session:
+        again = run_import(session, "csl", [OLDER, CURRENT])
+        assert [r.changes for r in again] == [0, 0]
+        assert session.scalar(select(func.count()).select_from(Entity)) == 7
+
+
+def _write(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, header)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _bad_file(tmp_path: Path, case: str) -> tuple[Path, int | None, str | None]:
+    with CURRENT.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header, rows = list(reader.fieldnames or []), list(reader)
+    el = next(i for i, r in enumerate(rows) if r["source"].startswith("Entity List"))
+    path = tmp_path / f"{case.replace(' ', '_')}.csv"
+    if case == "bad date":
+        rows[el]["start_date"] = "2018-02-30"
+        return _write(path, header, rows), el + 2, "start_date"
+    if case == "missing column":
+        header.remove("alt_names")
+        return _write(path, header, [{k: r[k] for k in header} for r in rows]), 1, "alt_names"
+    if case == "truncated":
+        text = CURRENT.read_text(encoding="utf-8")
+        path.write_text(text[: text.index("Hebei Semiconductor Research")], encoding="utf-8")
+        return path, None, None
+    if case == "not CSV":
+        path.write_bytes((CSL.parent / "ofac" / "cons_alt.csv").read_bytes())
+        return path, 1, "source"
+    raise AssertionError(case)
+
+
+@pytest.mark.parametrize("case", ["bad date", "missing column", "truncated", "not CSV"])
+def test_a_malformed_file_changes_nothing(
+    empty_registry: Registry, tmp_path: Path, case: str
+) -> None:
+    with unit_of_work(empty_registry.sessions) as session:
+        run_import(session, "csl", [OLDER])
+        before = table_counts(session)
+    path, line, field = _bad_file(tmp_path, case)
+    with pytest.raises(BadImportError) as err, unit_of_work(empty_registry.sessions) as session:
+        run_import(session, "csl", [path])
+    assert err.value.file == str(path)
+    if line is not None:
+        assert err.value.line == line
+    if field is not None:
+        assert err.value.field == field
+    with unit_of_work(empty_registry.sessions) as session:
+        assert table_counts(session) == before
