@@ -329,3 +329,40 @@ async def test_two_workers_side_by_side_on_postgres(pg_registry: Registry) -> No
         _check_channel_b(fake, "CB")
     finally:
         await fake.stop()
+
+
+async def test_a_name_watched_before_it_is_listed_alerts_when_it_appears(
+    sqlite_registry: Registry, tmp_path: Path
+) -> None:
+    fake = await FakeSlack().start()
+    try:
+        async for server in _serve(sqlite_registry, fake):
+            answer = await _slash(server, fake, "watch Example Robotics Co., Ltd.", "CW")
+            assert "not listed today" in str(answer["blocks"])
+        edition = tmp_path / "later.csv"
+        header = next(csv.reader(FULL.open(encoding="utf-8")))
+        with edition.open("w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(header)
+            for name in ("Example Robotics Co., Ltd.", "Unrelated Example Shipping Co., Ltd."):
+                writer.writerow(
+                    [
+                        name,
+                        name,
+                        "",
+                        "",
+                        "",
+                        "",
+                        "2027-01-01",
+                        "",
+                        "https://example.org/edition-2027.pdf",
+                    ]
+                )
+        with unit_of_work(sqlite_registry.sessions) as session:
+            run_import(session, "us-1260h", [edition])
+        await asyncio.to_thread(_worker(sqlite_registry, fake).run_once)
+        seen = _seen(fake, "CW")
+        assert {name for _, name, _ in seen} == {"Example Robotics Co., Ltd."}
+        assert any("added to the US DoD" in heading for heading, _, _ in seen)
+    finally:
+        await fake.stop()
