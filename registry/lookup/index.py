@@ -183,7 +183,7 @@ class NameIndex:
                     how = "pinyin of Chinese name"
                 score = 96.0 if rec.weak else 100.0
                 name = self.entity_names[rec.entity_id]
-                offer(Candidate(rec.entity_id, name, score, rec.text, f"exact {how}"))
+                offer(Candidate(rec.entity_id, name, score, rec.text, f"exact {how}", True))
 
         for cand in self._fuzzy(q_tokens):
             offer(cand)
@@ -234,6 +234,8 @@ class NameIndex:
         typos = 0
         distinctive_hit = False
         for t in q_tokens:
+            if not expansions[t] and _is_legal_form_typo(t):
+                continue  # "Limietd": a misspelt legal form carries no identity
             best_tok, best_sim = None, 0.0
             for cand, sim in expansions[t]:
                 if cand in r_set and cand not in used and sim > best_sim:
@@ -251,9 +253,9 @@ class NameIndex:
         r_hit = sum(self.idf(t) for t in used)
         q_cov, r_cov = q_hit / q_weight, r_hit / r_weight
         score = 100.0 * q_cov * (0.75 + 0.25 * r_cov)
-        if not distinctive_hit:
-            # Only generic words matched ("China Electronics Technology"): worth a
-            # suggestion, never a confident answer.
+        if not distinctive_hit and r_cov < 0.999:
+            # Only generic words matched part of a name ("China Electronics Technology"):
+            # worth a suggestion, never a confident answer.
             score *= 0.75
         if r_cov < 0.999:
             how = "partial"
@@ -264,11 +266,28 @@ class NameIndex:
         return score, how
 
 
+LEGAL_FORMS = ("limited", "company", "corporation", "incorporated", "holdings", "holding")
+
+
+def _is_legal_form_typo(token: str) -> bool:
+    budget = _typo_budget(token)
+    return bool(budget) and any(OSA.distance(token, f) <= budget for f in LEGAL_FORMS)
+
+
 def _decide(ranked: list[Candidate]) -> MatchStatus:
     if not ranked or ranked[0].score < SUGGEST_SCORE:
         return MatchStatus.NONE
-    top = ranked[0]
-    runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-    if top.score >= MATCH_SCORE and top.score - runner_up >= MARGIN:
+    top, rivals = ranked[0], ranked[1:]
+    if top.score < MATCH_SCORE:
+        return MatchStatus.AMBIGUOUS
+    close = [c for c in rivals if top.score - c.score < MARGIN]
+    if not close:
+        return MatchStatus.MATCH
+    # A complete match (every word accounted for) beats names it only partly resembles;
+    # an exact one beats mere near matches. Two of the same strength stay ambiguous.
+    if top.complete and not any(c.complete for c in close):
+        return MatchStatus.MATCH
+    exact = top.how.startswith("exact")
+    if exact and not any(c.how.startswith("exact") for c in close):
         return MatchStatus.MATCH
     return MatchStatus.AMBIGUOUS

@@ -19,6 +19,9 @@ class Candidate:
     score: float
     matched_on: str  # the registry name or alias that matched
     how: str  # which transformation: "exact alias", "near (typo) name", ...
+    # Every word on both sides accounted for (exactly, reordered or with a typo), as
+    # opposed to a partial match: a complete match outranks partial look-alikes.
+    complete: bool = False
 
 
 @dataclass(frozen=True, slots=True)
