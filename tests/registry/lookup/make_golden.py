@@ -110,10 +110,8 @@ def cases(session, rng: random.Random) -> list[tuple[str, str, str]]:  # type: i
     for entity_id, name in alias_rows:
         if owners[name.lower()] == 1:  # an acronym two organisations share is ambiguous
             aliases.setdefault(entity_id, []).append(name)
-    all_names = Counter()
     rows = list(entities)
-    for _, _, name, native in rows:
-        all_names[name.lower()] += 1
+    all_names = Counter(row.name.lower() for row in rows)
     for entity_id, key, name, native in rows:
         if all_names[name.lower()] > 1:
             continue
