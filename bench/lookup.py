@@ -200,7 +200,7 @@ LEGAL_WORDS = frozenset(
 )  # fmt: skip
 IGNORED = normalize.GENERIC | normalize.STOPWORDS | LEGAL_WORDS
 VARIANTS = [
-    "typo-sub", "typo-ins", "typo-del", "typo-swap", "no-suffix", "reorder", "and-amp",
+    "exact", "typo-sub", "typo-ins", "typo-del", "typo-swap", "no-suffix", "reorder", "and-amp",
     "abbrev", "lower", "zh-short", "zh-typo",
 ]  # fmt: skip
 ABBREVIATIONS = {"University": "Univ.", "Technology": "Tech.", "Institute": "Inst."}
@@ -339,7 +339,8 @@ def synthesize(n: int, seed: int, n_pos: int, n_neg: int) -> Dataset:
     keys: set[str] = set()
     natives: set[str] = set()
     frames: dict[str, set[str]] = defaultdict(set)
-    vocab: set[str] = set()
+    vocab: set[str] = set()  # every word of every name
+    brands: set[str] = set()  # the distinctive words
     while len(orgs) < n:
         org = gen.org()
         key = gen.key(org)
@@ -350,6 +351,7 @@ def synthesize(n: int, seed: int, n_pos: int, n_neg: int) -> Dataset:
             natives.add(org.native)
         if org.distinctive:
             frames[gen.frame(org)].add(word_key(org.distinctive))
+            brands.add(org.distinctive)
         vocab.update(key.split())
         orgs.append(org)
 
@@ -364,7 +366,7 @@ def synthesize(n: int, seed: int, n_pos: int, n_neg: int) -> Dataset:
 
     maker = QueryMaker(rng, vocab, keys, natives, gen)
     positives = maker.positives(orgs, n_pos + WARMUP)
-    negatives = maker.negatives(orgs, frames, n_neg)
+    negatives = maker.negatives(orgs, frames, sorted(brands), n_neg)
     return Dataset(
         label=f"{n:,} synthetic",
         names=[org.name for org in orgs],
@@ -438,6 +440,8 @@ def variant(text: str, kind: str, rng: random.Random, suffix: str = "") -> str |
         return out if out != text else None
     if kind == "lower":
         return text.lower()
+    if kind == "exact":  # the control: the registry name as written
+        return text
     return None
 
 
@@ -510,11 +514,10 @@ class QueryMaker:
         return None
 
     def negatives(
-        self, orgs: Sequence[Org], frames: dict[str, set[str]], count: int
+        self, orgs: Sequence[Org], frames: dict[str, set[str]], brands: list[str], count: int
     ) -> list[Query]:
         out = known_negatives(count // 2)
         seen: set[int] = set()
-        brands = sorted(self.vocab)
         while len(out) < count:
             i = self.rng.randrange(len(orgs))
             org = orgs[i]
@@ -531,7 +534,7 @@ class QueryMaker:
         pool = list(taken)
         for attempt in range(40):
             if attempt < 30:
-                other = self.rng.choice(brands).capitalize()  # a word used elsewhere
+                other = self.rng.choice(brands)  # a brand that other names use
             elif org.distinctive in self.gen.west_words:
                 other = self.gen.west_brand()
             else:
@@ -584,7 +587,7 @@ def real_dataset(index: NameIndex, seed: int, n_pos: int, n_neg: int) -> Dataset
                     }
                     if not changed or changed & known_tokens:
                         q = None
-            if q is not None and q != rec.text:
+            if q is not None and (q != rec.text or kind == "exact"):
                 queries.append(Query(q, answers(rec.text) | {rec.entity_id}, kind))
                 break
 

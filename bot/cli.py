@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -111,6 +112,24 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from registry import export_ftm
+
+    registry = Registry.connect(settings.database_url)
+    registry.ensure_ready(_announce)
+    with unit_of_work(registry.sessions) as session:
+        if args.output == "-":
+            try:
+                count = export_ftm.write(session, sys.stdout)
+            except BrokenPipeError:  # `mcf-bot export ftm | head`: the reader is done
+                sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python exits with it
+                return 0
+        else:
+            count = export_ftm.write_file(session, Path(args.output))
+    _announce(f"Exported {count} FollowTheMoney entities.")
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.server import run
 
@@ -149,6 +168,11 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("files", nargs="+", help="files to load, in order")
     imp.set_defaults(func=cmd_import)
 
+    export = sub.add_parser("export", help="write the registry for other tools")
+    export.add_argument("format", choices=["ftm"], help="ftm: FollowTheMoney JSON lines")
+    export.add_argument("-o", "--output", default="-", help="file to write, or - for stdout")
+    export.set_defaults(func=cmd_export)
+
     serve = sub.add_parser("serve", help="run the Slack app (HTTP or Socket Mode)")
     serve.add_argument("--no-alerts", action="store_true",
                        help="do not run an alert worker in this process")
@@ -172,6 +196,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `mcf-bot check big.txt | head`: the reader left; that is not an error.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -67,7 +67,7 @@ class AlertWorker:
         """Write the outbox for every subscription with news; returns messages planned."""
         planned = 0
         # Channels subscribed to the same thing get the same digest: render it once.
-        self._rendered: dict[tuple[object, ...], list[alerts.PlannedMessage]] = {}
+        self._rendered = {}
         with unit_of_work(self.registry.sessions) as session:
             ids = [s.id for s in alerts.claim_subscriptions(session)]
         for sub_id in ids:

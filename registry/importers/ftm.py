@@ -218,26 +218,35 @@ def _parse(raw: bytes, *, file: str, line: int) -> _Record:
     if not isinstance(schema, str) or model.get(schema) is None:
         raise BadImportError(f"unknown schema {schema!r}", file=file, line=line, field="schema")
     props = obj.get("properties")
-    if not isinstance(props, dict) or not all(isinstance(v, list) for v in props.values()):
+    if not isinstance(props, dict) or not all(
+        isinstance(v, list) and all(isinstance(x, str) for x in v) for v in props.values()
+    ):
         raise BadImportError(
-            "properties must map names to lists", file=file, line=line, field="properties"
+            "properties must map names to lists of strings",
+            file=file,
+            line=line,
+            field="properties",
+        )
+    datasets = obj.get("datasets", [])
+    if not isinstance(datasets, list) or not all(isinstance(d, str) for d in datasets):
+        raise BadImportError(
+            "datasets must be a list of names", file=file, line=line, field="datasets"
         )
     return _Record(line, op, entity_id, schema, obj)
 
 
-def _date(value: str | None, *, file: str, line: int, field: str) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not _DATE.match(value):
-        raise BadImportError(f"not a date: {value!r}", file=file, line=line, field=field)
-    if len(value) >= 10:
-        try:
-            dt.date.fromisoformat(value[:10])
-        except ValueError as exc:
-            message = f"not a date: {value!r}"
-            raise BadImportError(message, file=file, line=line, field=field) from exc
-        return value[:10]
-    return value
+def _date(value: str, *, file: str, line: int, field: str) -> str:
+    """A FollowTheMoney date as published, checked: "2024", "2024-05", "2024-05-27"."""
+    day = value[:10]
+    try:
+        if _DATE.match(value) is None:
+            raise ValueError(value)
+        # Pad a year or month to a day only to check it; the partial date is what we keep.
+        dt.date.fromisoformat(day + {4: "-01-01", 7: "-01", 10: ""}[len(day)])
+    except ValueError as exc:
+        message = f"not a date: {value!r}"
+        raise BadImportError(message, file=file, line=line, field=field) from exc
+    return day
 
 
 def _day(value: str | None) -> dt.date | None:
@@ -330,12 +339,15 @@ class _Loader:
         logged as a flush would log them; joins to curated or list entities use the ORM."""
         held = self.held_names({self.known[rec.id] for rec, _ in orgs if rec.id in self.known})
         fresh: dict[str, _NewEntity] = {}
+        joined: dict[str, Entity] = {}
         names_added: list[dict[str, Any]] = []
         codes_added: list[dict[str, Any]] = []
         for rec, proxy in orgs:
             names = self.names(rec, proxy)
             if names is None:
                 self.counts.skipped_unnamed += 1
+            elif rec.id in joined:
+                self.join(joined[rec.id], rec, names)
             elif rec.id in self.known:
                 entity_id = self.known[rec.id]
                 rows = _missing(names, held.setdefault(entity_id, set()), entity_id)
@@ -347,8 +359,9 @@ class _Loader:
             elif rec.id in fresh:
                 fresh[rec.id].add(names, self)
             else:
-                self.join_or_create(rec, proxy, names, fresh)
+                self.join_or_create(rec, proxy, names, fresh, joined)
         self.session.flush()  # joins made through the ORM, and new sources
+        self.known.update((ftm_id, entity.id) for ftm_id, entity in joined.items())
         self.insert_fresh(fresh)
         if names_added:
             self.session.execute(insert(ALIASES), names_added)
@@ -384,7 +397,7 @@ class _Loader:
             return None
         cite = self.cite_dataset(rec.data)
         source_id = self.source_id(cite) if cite else None
-        codes = [("uscc", v) for v in proxy.get("uscCode", quiet=True)]
+        codes = [("uscc", v) for v in proxy.get("uscCode", quiet=True) if len(v) <= 100]
         return _Names(primary, strong, weak, codes, source_id)
 
     def source_id(self, cite: _Cite) -> int:
@@ -395,6 +408,20 @@ class _Loader:
                 self.session.flush()
             found = self.source_ids[cite] = source.id
         return found
+
+    def join(self, entity: Entity, rec: _Record, names: _Names) -> None:
+        """Names and codes onto an entity from another source, through the ORM."""
+        source = self.session.get(Source, names.source_id) if names.source_id else None
+        for name in names.strong:
+            lang = "zh" if _has_han(name) else None
+            store.add_alias(self.session, entity, name, lang=lang, source=source)
+        for name in names.weak:
+            store.add_alias(self.session, entity, name, weak=True, source=source)
+        # The ftm identifier finds the entity again next time (ids above 100 characters
+        # do not fit the column: such a record is found by its name again instead).
+        codes = [("ftm", rec.id)] if len(rec.id) <= 100 else []
+        for code in self.new_codes(codes + names.codes, None):
+            entity.identifiers.append(Identifier(scheme=code["scheme"], value=code["value"]))
 
     def new_codes(
         self, codes: list[tuple[str, str]], entity_id: int | None
@@ -408,25 +435,24 @@ class _Loader:
         return out
 
     def join_or_create(
-        self, rec: _Record, proxy: ValueEntity, names: _Names, fresh: dict[str, _NewEntity]
+        self,
+        rec: _Record,
+        proxy: ValueEntity,
+        names: _Names,
+        fresh: dict[str, _NewEntity],
+        joined: dict[str, Entity],
     ) -> None:
         # Only entities from other sources can be joined, and their names are in Latin or
         # Chinese script: a Cyrillic or Arabic name need not be normalised (it is slow).
         candidates = [n for n in [names.primary, *names.strong] if _LATIN_OR_HAN.search(n)]
         found = self.resolver.find(candidates[:MAX_RESOLVE], names.codes)
         if found.entity is not None and not found.entity.key.startswith("ftm-"):
-            entity = found.entity
-            self.result.merged.append(f"{names.primary!r} into {entity.name!r} ({found.reason})")
+            self.result.merged.append(
+                f"{names.primary!r} into {found.entity.name!r} ({found.reason})"
+            )
             self.result.updated += 1
-            source = self.session.get(Source, names.source_id) if names.source_id else None
-            for name in names.strong:
-                lang = "zh" if _has_han(name) else None
-                store.add_alias(self.session, entity, name, lang=lang, source=source)
-            for name in names.weak:
-                store.add_alias(self.session, entity, name, weak=True, source=source)
-            for code in self.new_codes([("ftm", rec.id), *names.codes], None):
-                entity.identifiers.append(Identifier(scheme=code["scheme"], value=code["value"]))
-            self.known[rec.id] = entity.id
+            joined[rec.id] = found.entity
+            self.join(found.entity, rec, names)
             return
         country = proxy.first("country") or proxy.first("jurisdiction", quiet=True)
         row = {

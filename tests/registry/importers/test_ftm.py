@@ -155,6 +155,30 @@ def test_a_record_joins_a_curated_entity_by_its_name_and_is_remembered(
         assert session.scalar(select(func.count()).select_from(Entity)) == 11
 
 
+def test_one_id_twice_in_one_delta_is_one_entity(empty_registry: Registry, tmp_path: Path) -> None:
+    with unit_of_work(empty_registry.sessions) as session:
+        run_import(session, "curated", [CURATED])
+    hik = company("os-hik", "Hikvision", alias=["HIKVISION DIGITAL"])
+    path = write_lines(
+        tmp_path / "entities.delta.json",
+        [
+            {"op": "ADD", "entity": hik},
+            {
+                "op": "MOD",
+                "entity": hik | {"properties": {"name": ["Hikvision"], "alias": ["HKV"]}},
+            },
+            {"op": "ADD", "entity": company("new", "Newco")},
+            {"op": "MOD", "entity": company("new", "Newco", alias=["Newco Holdings"])},
+        ],
+    )
+    (result,) = load(empty_registry, path)
+    assert result.created == 1 and len(result.merged) == 1
+    with unit_of_work(empty_registry.sessions) as session:
+        names = {a.name for a in by_key(session, "hikvision").aliases}
+        assert {"HIKVISION DIGITAL", "HKV"} <= names
+        assert {a.name for a in by_key(session, "ftm-new").aliases} == {"Newco Holdings"}
+
+
 def test_two_records_with_one_name_stay_two_entities(
     empty_registry: Registry, tmp_path: Path
 ) -> None:
@@ -195,6 +219,9 @@ def test_weak_aliases_and_codes(empty_registry: Registry, tmp_path: Path) -> Non
         ([sanction("s", "a", startDate=["2023-13-45"])], 1, "properties.startDate", "date"),
         ([company("a", "Acme") | {"properties": {"name": "Acme"}}], 1, "properties", "lists"),
         ([{"op": "UPSERT", "entity": company("a", "Acme")}], 1, "op", "unknown op"),
+        ([company("a", "Acme") | {"properties": {"name": [1]}}], 1, "properties", "strings"),
+        ([company("a", "Acme") | {"datasets": "os_ds"}], 1, "datasets", "list of names"),
+        ([sanction("s", "a", endDate=["2024-13"])], 1, "properties.endDate", "date"),
         (['{"values": [', "]}"], 1, None, "JSON"),  # a pretty-printed JSON document
         ([[company("a", "Acme")]], 1, None, "one JSON object"),
     ],
