@@ -17,6 +17,7 @@ from bot.render.json import reply_dict
 from bot.settings import Settings, SettingsError
 from handlers.context import Services
 from handlers.dispatch import handle
+from handlers.lookup import check
 from registry.db import unit_of_work
 from registry.errors import RegistryError
 from registry.service import Registry
@@ -64,8 +65,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
         progress.start()
         task = progress.add_task("Checking", total=len(names))
     try:
-        for name in names:
-            reply = handle(services, name)
+        for name, reply in check(services, names):
             if args.json:
                 print(json.dumps(reply_dict(reply) | {"query": name}, ensure_ascii=False))
             else:
@@ -174,8 +174,9 @@ def parser() -> argparse.ArgumentParser:
     export.set_defaults(func=cmd_export)
 
     serve = sub.add_parser("serve", help="run the Slack app (HTTP or Socket Mode)")
-    serve.add_argument("--no-alerts", action="store_true",
-                       help="do not run an alert worker in this process")
+    serve.add_argument(
+        "--no-alerts", action="store_true", help="do not run an alert worker in this process"
+    )
     serve.set_defaults(func=cmd_serve)
 
     cli_alerts.register(sub)

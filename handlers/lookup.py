@@ -2,25 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
+from sqlalchemy.orm import Session
+
 from handlers import commands
 from handlers.cards import build_card
 from handlers.context import Services
-from handlers.replies import CandidateView, HelpReply, LookupReply
+from handlers.errors import CommandError, to_reply
+from handlers.replies import CandidateView, EntityCard, HelpReply, LookupReply, Reply
 from registry.db import unit_of_work
-from registry.lookup import MatchStatus
+from registry.lookup import MatchStatus, NameIndex
 
 
 def lookup(services: Services, query: str) -> LookupReply:
     with unit_of_work(services.registry.sessions) as session:
-        result = services.index.lookup(session, query)
-        best = result.best
-        card = build_card(session, best.entity_id) if best else None
+        return answer(session, services.index.current(session), query)
+
+
+def answer(
+    session: Session, index: NameIndex, query: str, cards: dict[int, EntityCard] | None = None
+) -> LookupReply:
+    """One lookup inside the caller's session; ``cards`` caches cards across a batch."""
+    result = index.lookup(query)
+    best = result.best
     candidates = tuple(
         CandidateView(c.entity_id, c.name, c.score, c.matched_on, c.how) for c in result.candidates
     )
-    if result.status is MatchStatus.NONE:
-        return LookupReply(query, result.status, None, candidates=candidates)
-    assert best is not None
+    if result.status is MatchStatus.NONE or best is None:
+        return LookupReply(query, MatchStatus.NONE, None, candidates=candidates)
+    card = cards.get(best.entity_id) if cards is not None else None
+    if card is None:
+        card = build_card(session, best.entity_id)
+        if cards is not None:
+            cards[best.entity_id] = card
     return LookupReply(
         query,
         result.status,
@@ -30,6 +45,23 @@ def lookup(services: Services, query: str) -> LookupReply:
         how=best.how,
         candidates=candidates,
     )
+
+
+def check(services: Services, names: Iterable[str]) -> Iterator[tuple[str, Reply]]:
+    """A whole partner list in one session and one index snapshot, in order."""
+    cards: dict[int, EntityCard] = {}
+    with unit_of_work(services.registry.sessions) as session:
+        index = services.index.current(session)
+        for name in names:
+            try:
+                command = commands.parse(name)
+            except CommandError as exc:
+                yield name, Reply(to_reply(exc))
+                continue
+            if not isinstance(command, commands.Lookup):
+                yield name, Reply(help_reply(f"{name!r} is not an organisation name."))
+                continue
+            yield name, Reply(answer(session, index, command.query, cards))
 
 
 def show(services: Services, entity_id: int) -> LookupReply:

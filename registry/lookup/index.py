@@ -7,6 +7,7 @@ inverse document frequency: "Beijing" vs "Nanjing" decides, "University" barely 
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -27,6 +28,8 @@ MAX_QUERY_CHARS = 300
 # Tokens that occur in more names than this are not used to find candidates when the
 # query has rarer tokens: they would pull in half the registry.
 COMMON_POSTINGS = 5000
+# How many names, ranked by shared-word evidence, get the full (slower) score.
+RESCORE = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,8 @@ class NameIndex:
     postings: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     deletes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     last_change_id: int = 0
+    # Weights change slowly as names are added; recomputed after each refresh.
+    _idf: dict[str, float] = field(default_factory=dict)
 
     # -- building -----------------------------------------------------------------
 
@@ -115,6 +120,7 @@ class NameIndex:
                 self._add_exact(spelled, len(self.records) - 1)
 
     def _add_record(self, rec: NameRecord) -> None:
+        self._idf.clear()
         idx = len(self.records)
         self.records.append(rec)
         self._add_exact(" ".join(rec.tokens), idx)
@@ -135,10 +141,15 @@ class NameIndex:
     # -- matching -----------------------------------------------------------------
 
     def idf(self, token: str) -> float:
+        cached = self._idf.get(token)
+        if cached is not None:
+            return cached
         df = len(self.postings.get(token, ()))
         n = max(len(self.records), 1)
         weight = math.log((n + 1) / (df + 1)) + 1.0
-        return weight * (0.15 if token in normalize.GENERIC else 1.0)
+        weight *= 0.15 if token in normalize.GENERIC else 1.0
+        self._idf[token] = weight
+        return weight
 
     def _similar_tokens(self, token: str) -> list[tuple[str, float]]:
         """Index tokens within the typo budget of ``token``, with a similarity."""
@@ -199,25 +210,31 @@ class NameIndex:
             for t, sims in expansions.items()
             if any(len(self.postings[s]) <= COMMON_POSTINGS for s, _ in sims)
         ]
-        seeds = rare or list(expansions)
-        candidates: set[int] = set()
-        for t in seeds:
-            for s, _ in expansions[t]:
+        # Accumulate each name's matched weight from the postings (cheap), then score
+        # only the best few in full: at a million names a common word has huge lists.
+        evidence: dict[int, float] = defaultdict(float)
+        for t in rare or list(expansions):
+            for s, sim in expansions[t]:
                 if rare and len(self.postings[s]) > COMMON_POSTINGS:
                     continue
-                candidates.update(self.postings[s])
+                weight = self.idf(s) * sim
+                for idx in self.postings[s]:
+                    evidence[idx] += weight
+        if len(evidence) > RESCORE:
+            best = heapq.nlargest(RESCORE, evidence.items(), key=lambda kv: kv[1])
+            shortlist = [idx for idx, _ in best]
+        else:
+            shortlist = list(evidence)
         out = []
-        for idx in candidates:
+        for idx in shortlist:
             rec = self.records[idx]
             score, how = self._score(q_tokens, expansions, rec)
             if score >= SUGGEST_SCORE:
+                name = self.entity_names[rec.entity_id]
+                complete = how != "partial"
                 out.append(
                     Candidate(
-                        rec.entity_id,
-                        self.entity_names[rec.entity_id],
-                        round(score, 1),
-                        rec.text,
-                        f"{how} {rec.how}",
+                        rec.entity_id, name, round(score, 1), rec.text, f"{how} {rec.how}", complete
                     )
                 )
         return out
