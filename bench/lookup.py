@@ -13,9 +13,10 @@ Queries have known answers: one typo (substitution, insertion, deletion, transpo
 in a distinctive word, the legal suffix dropped, words reordered, "&" for "and",
 Univ./Tech./Inst., lower case, and for Chinese names the suffix dropped or one character
 wrong. Negatives are well-known non-Chinese universities and companies, and near misses:
-a registry name with its distinctive word replaced by another word of the same vocabulary
-that is at least 3 edits from every distinctive word of names sharing the rest of its
-non-generic words. In the same run and on the same data, a sample of the queries is also
+a registry name with its distinctive word replaced by another brand of the same vocabulary,
+kept only if no registry name with a brand within 2 edits has the same non-generic words,
+or a subset or superset of them (so that a near miss is never a typo'd or shortened
+registry name). In the same run and on the same data, a sample of the queries is also
 answered by an exhaustive rapidfuzz scan (``process.extractOne`` with ``fuzz.WRatio``
 over every normalised name) and, when ``MCF_BENCH_POSTGRES_URL`` is set, by PostgreSQL
 pg_trgm (GIN ``gin_trgm_ops`` index, ``WHERE name % q ORDER BY similarity DESC``):
@@ -35,6 +36,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
+import hashlib
 import io
 import json
 import math
@@ -49,6 +51,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -239,6 +242,33 @@ class Dataset:
     warmup: list[Query]
 
 
+def engine_fingerprint() -> str:
+    """Which lookup engine was measured: the commit, and hashes of the files as loaded."""
+    from registry.lookup import index as index_module
+    from registry.lookup import types as types_module
+
+    root = Path(index_module.__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "registry/lookup"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        head += " + uncommitted changes in registry/lookup" if dirty else ""
+    except (OSError, subprocess.CalledProcessError):
+        head = "no git"
+    files = [Path(m.__file__) for m in (index_module, normalize, types_module)]
+    hashes = " ".join(f"{f.name}={hashlib.sha256(f.read_bytes()).hexdigest()[:10]}" for f in files)
+    return f"HEAD {head}; {hashes}"
+
+
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
@@ -338,7 +368,7 @@ def synthesize(n: int, seed: int, n_pos: int, n_neg: int) -> Dataset:
     orgs: list[Org] = []
     keys: set[str] = set()
     natives: set[str] = set()
-    frames: dict[str, set[str]] = defaultdict(set)
+    frames = Frames()
     vocab: set[str] = set()  # every word of every name
     brands: set[str] = set()  # the distinctive words
     while len(orgs) < n:
@@ -350,7 +380,7 @@ def synthesize(n: int, seed: int, n_pos: int, n_neg: int) -> Dataset:
         if org.native is not None:
             natives.add(org.native)
         if org.distinctive:
-            frames[gen.frame(org)].add(word_key(org.distinctive))
+            frames.add(gen.frame(org), word_key(org.distinctive))
             brands.add(org.distinctive)
         vocab.update(key.split())
         orgs.append(org)
@@ -459,6 +489,31 @@ def zh_variant(native: str, kind: str, suffix: str, rng: random.Random) -> str |
     return None
 
 
+class Frames:
+    """Which brands appear with which non-generic words, to keep near misses honest."""
+
+    def __init__(self) -> None:
+        self.brands: dict[str, set[str]] = defaultdict(set)  # frame -> brand keys
+        self.with_word: dict[str, set[str]] = defaultdict(set)  # word -> frames with it
+
+    def add(self, frame: str, brand: str) -> None:
+        if frame not in self.brands:
+            for word in frame.split():
+                self.with_word[word].add(frame)
+        self.brands[frame].add(brand)
+
+    def look_alike_brands(self, frame: str) -> list[str]:
+        """Brands of names whose non-generic words are a subset or superset of these."""
+        words = frame.split()  # sorted, as Generator.frame writes them
+        if not words:
+            related = set(self.brands)  # every frame is a superset of the empty one
+        else:
+            related = set.intersection(*(self.with_word.get(w, set()) for w in words))
+            subsets = (" ".join(c) for k in range(len(words)) for c in combinations(words, k))
+            related.update(f for f in subsets if f in self.brands)
+        return list({brand for f in related for brand in self.brands[f]})
+
+
 def known_negatives(count: int) -> list[Query]:
     """Well-known non-Chinese organisations, as written and then in lower case."""
     known = [*WELL_KNOWN, *(w.lower() for w in WELL_KNOWN)][:count]
@@ -514,7 +569,7 @@ class QueryMaker:
         return None
 
     def negatives(
-        self, orgs: Sequence[Org], frames: dict[str, set[str]], brands: list[str], count: int
+        self, orgs: Sequence[Org], frames: Frames, brands: list[str], count: int
     ) -> list[Query]:
         out = known_negatives(count // 2)
         seen: set[int] = set()
@@ -524,14 +579,21 @@ class QueryMaker:
             if i in seen or not org.distinctive:
                 continue
             seen.add(i)
-            near = self._near_miss(org, frames[self.gen.frame(org)], brands)
+            near = self._near_miss(org, frames, brands)
             if near is not None:
                 out.append(Query(near, frozenset(), "neg-near"))
         return out
 
-    def _near_miss(self, org: Org, taken: set[str], brands: list[str]) -> str | None:
+    def _near_miss(self, org: Org, frames: Frames, brands: list[str]) -> str | None:
+        """The name with another brand, unless that could be a typo of a registry name.
+
+        Rejected: a brand within 2 edits of a registry brand whose name has the same
+        non-generic words, or a subset or superset of them ("Hengtaoshun Energy" when
+        "Pengtaoshun New Energy" is listed; "Wolianying Optics" when "Wolianying Optics
+        Trading" is): those are the typo and dropped-word positives, not negatives.
+        """
         assert org.distinctive is not None
-        pool = list(taken)
+        look_alikes = frames.look_alike_brands(self.gen.frame(org))
         for attempt in range(40):
             if attempt < 30:
                 other = self.rng.choice(brands)  # a brand that other names use
@@ -541,10 +603,9 @@ class QueryMaker:
                 other = self.gen.brand()[0]
             if not other.isalpha() or len(other) < 4:
                 continue
-            close = process.extractOne(
-                other.lower(), pool, scorer=OSA.distance, score_cutoff=2, processor=None
-            )
-            if close is not None:
+            if process.extractOne(
+                other.lower(), look_alikes, scorer=OSA.distance, score_cutoff=2, processor=None
+            ):
                 continue
             words = tuple(other if w == org.distinctive else w for w in org.words)
             candidate = Org(words, org.suffix, None, other)
@@ -820,6 +881,7 @@ def profile(label: str, fn: Callable[[], object], top: int = 18) -> None:
 
 
 def worker(spec: str, args: argparse.Namespace) -> dict[str, Any]:
+    engine = engine_fingerprint()
     gc.collect()
     rss0 = rss_mb()
     if spec == "real":
@@ -877,7 +939,8 @@ def worker(spec: str, args: argparse.Namespace) -> dict[str, Any]:
     for i in reversed(slowest):
         log(f"  slow: {times[i] * 1e3:7.1f} ms  {data.queries[i].kind:10} {data.queries[i].text!r}")
     if args.profile:
-        profile("all lookups again", lambda: run_lookups(index, data.queries))
+        again = [data.queries[i] for i in subset(data.queries, 300)]
+        profile("300 of the lookups again", lambda: run_lookups(index, again))
 
     records = len(index.records)
     scan_n = args.scan_queries or max(50, min(len(data.queries), SCAN_BUDGET // records))
@@ -892,6 +955,7 @@ def worker(spec: str, args: argparse.Namespace) -> dict[str, Any]:
     )
 
     result: dict[str, Any] = {
+        "engine": engine,
         "label": data.label,
         "names": n_names,
         "records": records,
@@ -947,6 +1011,12 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def report(results: list[dict[str, Any]]) -> None:
+    engines = sorted({r["engine"] for r in results})
+    print(f"\nEngine measured: {engines[0]}")
+    if len(engines) > 1:
+        print("WARNING: the engine changed during the run; per dataset:")
+        for r in results:
+            print(f"  {r['label']}: {r['engine']}")
     print("\nNameIndex (latency over all queries, warm; RSS = ru_maxrss of the process)")
     print(table(
         ["dataset", "records", "build s", "peak RSS MB", "+build MB", "p50 ms", "p95 ms",
