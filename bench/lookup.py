@@ -264,7 +264,7 @@ def engine_fingerprint() -> str:
         head += " + uncommitted changes in registry/lookup" if dirty else ""
     except (OSError, subprocess.CalledProcessError):
         head = "no git"
-    files = [Path(m.__file__) for m in (index_module, normalize, types_module)]
+    files = [Path(m.__file__ or "") for m in (index_module, normalize, types_module)]
     hashes = " ".join(f"{f.name}={hashlib.sha256(f.read_bytes()).hexdigest()[:10]}" for f in files)
     return f"HEAD {head}; {hashes}"
 
@@ -347,8 +347,7 @@ class Generator:
             return Org((brand, ind, "International Trading"), "Co., Ltd.", None, brand)
         # Veltrix Photonics GmbH
         west = self.west_brand()
-        words = (west, rng.choice(WEST_INDUSTRIES))
-        return Org(words, rng.choice(WEST_SUFFIXES), None, west)
+        return Org((west, rng.choice(WEST_INDUSTRIES)), rng.choice(WEST_SUFFIXES), None, west)
 
     @staticmethod
     def key(org: Org) -> str:
@@ -916,8 +915,8 @@ def worker(spec: str, args: argparse.Namespace) -> dict[str, Any]:
         build_s = time.perf_counter() - t0
         n_names = n
         if args.profile:
-            sample = Dataset("", data.names[:100_000], data.natives[:100_000], [], [], [])
-            profile("index build of 100k names", lambda: build_synthetic(sample))
+            head = Dataset("", data.names[:100_000], data.natives[:100_000], [], [], [])
+            profile(f"index build of {len(head.names):,} names", lambda: build_synthetic(head))
         data.names.clear()
         data.natives.clear()
     peak = peak_rss_mb()
@@ -940,7 +939,7 @@ def worker(spec: str, args: argparse.Namespace) -> dict[str, Any]:
         log(f"  slow: {times[i] * 1e3:7.1f} ms  {data.queries[i].kind:10} {data.queries[i].text!r}")
     if args.profile:
         again = [data.queries[i] for i in subset(data.queries, 300)]
-        profile("300 of the lookups again", lambda: run_lookups(index, again))
+        profile(f"{len(again)} of the lookups again", lambda: run_lookups(index, again))
 
     records = len(index.records)
     scan_n = args.scan_queries or max(50, min(len(data.queries), SCAN_BUDGET // records))
