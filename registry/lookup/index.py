@@ -59,6 +59,10 @@ class NameIndex:
     postings: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     deletes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     last_change_id: int = 0
+    # Records of changed entities are retired in place (a refresh must not stall lookups
+    # by rebuilding a million names); the index is compacted when too many are dead.
+    by_entity: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    dead: set[int] = field(default_factory=set)
     # Weights change slowly as names are added; recomputed after each refresh.
     _idf: dict[str, float] = field(default_factory=dict)
 
@@ -87,11 +91,19 @@ class NameIndex:
         return len(touched)
 
     def _drop(self, entity_ids: set[int]) -> None:
-        keep = [r for r in self.records if r.entity_id not in entity_ids]
+        for entity_id in entity_ids:
+            self.dead.update(self.by_entity.pop(entity_id, ()))
+        if len(self.dead) > max(1000, len(self.records) // 5):
+            self._compact()
+
+    def _compact(self) -> None:
+        keep = [r for i, r in enumerate(self.records) if i not in self.dead]
         self.records = []
         self.exact = defaultdict(list)
         self.postings = defaultdict(list)
         self.deletes = defaultdict(set)
+        self.by_entity = defaultdict(list)
+        self.dead = set()
         for rec in keep:
             self._add_record(rec)
 
@@ -123,6 +135,7 @@ class NameIndex:
         self._idf.clear()
         idx = len(self.records)
         self.records.append(rec)
+        self.by_entity[rec.entity_id].append(idx)
         self._add_exact(" ".join(rec.tokens), idx)
         self._add_exact(normalize.compact(rec.text), idx)
         if rec.weak:
@@ -157,17 +170,22 @@ class NameIndex:
         if token in self.postings:
             out.append((token, 1.0))
         budget = _typo_budget(token)
+        # "Powr" for "Power": a four-letter word may be a five-letter one missing a letter
+        # (never another four-letter word: those are mostly acronyms).
+        min_len = 0
+        if not budget and len(token) == 4 and token.isalpha():
+            budget, min_len = 1, 5
         if budget:
             seen = {token}
             for variant in [token, *_deletes(token)]:
                 for cand in self.deletes.get(variant, ()):
-                    if cand in seen:
+                    if cand in seen or len(cand) < min_len:
                         continue
                     seen.add(cand)
                     dist = OSA.distance(token, cand, score_cutoff=budget)
                     if dist <= budget:
                         out.append((cand, 1.0 - 0.06 * dist))
-                if variant in self.postings and variant not in seen:
+                if variant in self.postings and variant not in seen and len(variant) >= min_len:
                     seen.add(variant)
                     if OSA.distance(token, variant) <= budget:
                         out.append((variant, 0.94))
@@ -188,6 +206,8 @@ class NameIndex:
         typed = query.lower().replace(" ", "")
         for key in {" ".join(q_tokens), normalize.compact(query), typed}:
             for idx in self.exact.get(key, ()):
+                if idx in self.dead:
+                    continue
                 rec = self.records[idx]
                 how = rec.how
                 if how == "Chinese name" and not normalize.has_han(query):
@@ -220,9 +240,13 @@ class NameIndex:
                 weight = self.idf(s) * sim
                 for idx in self.postings[s]:
                     evidence[idx] += weight
+        for idx in self.dead.intersection(evidence):
+            del evidence[idx]
         if len(evidence) > RESCORE:
             best = heapq.nlargest(RESCORE, evidence.items(), key=lambda kv: kv[1])
-            shortlist = [idx for idx, _ in best]
+            # Names tied with the last place stay in: cutting a tie is a coin toss.
+            floor = best[-1][1]
+            shortlist = [idx for idx, v in evidence.items() if v >= floor][: RESCORE * 8]
         else:
             shortlist = list(evidence)
         out = []

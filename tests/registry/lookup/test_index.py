@@ -1,0 +1,44 @@
+"""The index follows the change log in place, and its typo rules."""
+
+from __future__ import annotations
+
+from registry import store
+from registry.db import unit_of_work
+from registry.importers import run_import
+from registry.lookup import MatchStatus, NameIndex
+from registry.service import Registry
+from tests.conftest import DATA
+
+
+def test_refresh_retires_changed_names_without_rebuilding(empty_registry: Registry) -> None:
+    with unit_of_work(empty_registry.sessions) as session:
+        run_import(session, "curated", [DATA / "curated" / "diplomat-2021.yaml"])
+    with unit_of_work(empty_registry.sessions) as session:
+        index = NameIndex.build(session)
+    before = len(index.records)
+    with unit_of_work(empty_registry.sessions) as session:
+        baidu = store.entity_by_key(session, "baidu")
+        assert baidu is not None
+        store.add_alias(session, baidu, "Baidu Netcom Science and Technology")
+    with unit_of_work(empty_registry.sessions) as session:
+        assert index.refresh(session) == 1
+    assert index.dead and len(index.records) > before  # retired in place, not rebuilt
+    for query in ("Baidu Netcom Science & Technology", "Baidu", "百度"):
+        result = index.lookup(query)
+        assert result.status is MatchStatus.MATCH and result.best is not None
+        assert result.best.name == "Baidu, Inc."
+    # Retired records never answer twice: one candidate per entity.
+    names = [c.name for c in index.lookup("Baidu").candidates]
+    assert names.count("Baidu, Inc.") == 1
+
+
+def test_a_four_letter_slip_finds_the_five_letter_word() -> None:
+    index = NameIndex()
+    index.entity_names.update({1: "Taiyuan Hongyong Power Technology", 2: "CETC"})
+    index.add_name(1, "Taiyuan Hongyong Power Technology", "name")
+    index.add_name(2, "China Electronics Technology Group", "name")
+    index.add_name(2, "CETC", "acronym", weak=True)
+    found = index.lookup("Taiyuan Hongyong Powr Technology")
+    assert found.best is not None and found.best.entity_id == 1
+    # ...but four-letter acronyms do not fuzzy-match each other.
+    assert index.lookup("CETE").status is MatchStatus.NONE
