@@ -8,6 +8,7 @@ inverse document frequency: "Beijing" vs "Nanjing" decides, "University" barely 
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -246,7 +247,10 @@ class NameIndex:
             best = heapq.nlargest(RESCORE, evidence.items(), key=lambda kv: kv[1])
             # Names tied with the last place stay in: cutting a tie is a coin toss.
             floor = best[-1][1]
-            shortlist = [idx for idx, v in evidence.items() if v >= floor][: RESCORE * 8]
+            shortlist = [idx for idx, _ in best]
+            chosen = set(shortlist)
+            ties = (i for i, v in evidence.items() if v == floor and i not in chosen)
+            shortlist += list(itertools.islice(ties, RESCORE * 7))
         else:
             shortlist = list(evidence)
         out = []
