@@ -15,20 +15,14 @@ from sqlalchemy.orm import Session
 from registry.db import unit_of_work
 from registry.errors import BadImportError
 from registry.importers import run_import
-from registry.models import Alias, Base, Change, Designation, Entity, Identifier, Relationship
+from registry.models import Alias, Change, Designation, Entity, Identifier, Relationship
 from registry.service import Registry
+from tests.registry.importers.helpers import table_counts
 
 FTM = Path(__file__).resolve().parents[2] / "fixtures" / "ftm"
 CURATED = Path(__file__).resolve().parents[3] / "data" / "curated" / "diplomat-2021.yaml"
 CST = "ftm-NK-abdzbEBkqyT29GyREbiURZ"  # LLC CST (Zala Aero), on many sanctions lists
 KALASHNIKOV = "ftm-NK-nR5AXM9AVPq4pQaSPSaVam"
-
-
-def table_counts(session: Session) -> dict[str, int]:
-    return {
-        t.name: session.scalar(select(func.count()).select_from(t)) or 0
-        for t in Base.metadata.sorted_tables
-    }
 
 
 def write_lines(path: Path, rows: list[Any]) -> Path:

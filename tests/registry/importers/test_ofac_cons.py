@@ -15,19 +15,13 @@ from registry import store
 from registry.db import unit_of_work
 from registry.errors import BadImportError
 from registry.importers import run_import
-from registry.models import Alias, Base, Change, Designation, Entity, Identifier
+from registry.models import Alias, Change, Designation, Entity, Identifier
 from registry.service import Registry
+from tests.registry.importers.helpers import table_counts
 
 OFAC = Path(__file__).resolve().parents[3] / "data" / "lists" / "ofac"
 CURATED = OFAC.parents[1] / "curated" / "diplomat-2021.yaml"
 CMIC_PARTIES = 68
-
-
-def table_counts(session: Session) -> dict[str, int]:
-    return {
-        t.name: session.scalar(select(func.count()).select_from(t)) or 0
-        for t in Base.metadata.sorted_tables
-    }
 
 
 def copy_files(tmp_path: Path, *names: str) -> list[Path]:

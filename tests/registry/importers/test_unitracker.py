@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import String, Text, func, select
+from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Session
 
 from handlers.context import Services
@@ -21,6 +21,7 @@ from registry.importers import run_import
 from registry.importers.unitracker import is_note, parse_names
 from registry.models import Base, Designation, Entity, Relationship
 from registry.service import Registry
+from tests.registry.importers.helpers import table_counts
 
 ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = ROOT / "data" / "unitracker" / "china-defence-universities.json"
@@ -34,13 +35,6 @@ ORIGINAL = (
 needs_original = pytest.mark.skipif(
     not ORIGINAL.is_file(), reason=f"the unstripped snapshot is not at {ORIGINAL}"
 )
-
-
-def table_counts(session: Session) -> dict[str, int]:
-    return {
-        t.name: session.scalar(select(func.count()).select_from(t)) or 0
-        for t in Base.metadata.sorted_tables
-    }
 
 
 def load(registry: Registry, path: Path = SHIPPED) -> None:
