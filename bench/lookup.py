@@ -629,7 +629,7 @@ def real_dataset(index: NameIndex, seed: int, n_pos: int, n_neg: int) -> Dataset
 
     latin = [r for r in index.records if r.how in ("name", "alias") and not r.weak]
     han = [r for r in index.records if r.how == "Chinese name"]
-    index_tokens = list(index.postings)
+    index_tokens = list(index.vocabulary)
     known_tokens = set(index_tokens)
     queries: list[Query] = []
     for n in range(n_pos + WARMUP):
@@ -706,13 +706,13 @@ def pct(values: Sequence[float], p: float) -> float:
 def build_synthetic(data: Dataset) -> NameIndex:
     index = NameIndex()
     for i, name in enumerate(data.names):
-        index.entity_names[i] = name
         index.add_name(i, name, "name")
         native = data.natives[i]
         if native:
             index.add_name(i, native, "Chinese name")
     for i, alias, weak in data.aliases:
         index.add_name(i, alias, "acronym" if weak else "alias", weak=weak)
+    index.freeze()
     return index
 
 
@@ -899,7 +899,7 @@ def worker(spec: str, args: argparse.Namespace) -> dict[str, Any]:
             index = NameIndex.build(session)
         build_s = time.perf_counter() - t0
         data = real_dataset(index, args.seed, args.queries, args.negatives)
-        n_names = len(index.entity_names)
+        n_names = len({rec.entity_id for rec in index.records})
     else:
         n = int(spec)
         t0 = time.perf_counter()

@@ -3,22 +3,28 @@
 Candidates come from an inverted index of tokens (with a symmetric-delete table for
 typos), so only names sharing a word with the query are scored. Scores weigh tokens by
 inverse document frequency: "Beijing" vs "Nanjing" decides, "University" barely counts.
+
+Sized for a million names: records are kept column by column (texts, entity ids, token
+ids), and the postings, exact keys and typo variants live in sorted NumPy arrays
+(``tables.IntMultimap``). A query reads the postings of its rarest words only, as many as
+it takes for a name that lacks all of them to be unable to reach a suggestion.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import math
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from array import array
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import overload
 
+import numpy as np
 from rapidfuzz.distance import OSA
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.lookup import normalize
+from registry.lookup.tables import EMPTY, IntArray, IntMultimap, contains, str_key
 from registry.lookup.types import Candidate, LookupResult, MatchStatus
 from registry.models import Alias, Change, Entity
 
@@ -26,11 +32,13 @@ MATCH_SCORE = 85.0
 MARGIN = 8.0
 SUGGEST_SCORE = 60.0
 MAX_QUERY_CHARS = 300
-# Tokens that occur in more names than this are not used to find candidates when the
-# query has rarer tokens: they would pull in half the registry.
-COMMON_POSTINGS = 5000
 # How many names, ranked by shared-word evidence, get the full (slower) score.
 RESCORE = 64
+# Postings a query may read to find candidates before it settles for confident answers
+# only (queries made of the commonest words: "China Electronics Technology Group").
+CANDIDATE_BUDGET = 40_000
+# Compact when this share of the records is retired.
+DEAD_SHARE = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +48,21 @@ class NameRecord:
     how: str  # "name", "alias", "Chinese name", "pinyin of Chinese name", "acronym"
     weak: bool
     tokens: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class _Group:
+    """One query word: the index words it may be (with a similarity), and their postings."""
+
+    token: str
+    sims: list[tuple[int, float]]
+    postings: list[IntArray]
+    unmatched_weight: float  # what the word weighs when a name lacks it
+    best_weight: float  # the most it can add when a name has it
+
+    @property
+    def size(self) -> int:
+        return sum(len(p) for p in self.postings)
 
 
 def _typo_budget(token: str) -> int:
@@ -52,20 +75,81 @@ def _deletes(token: str) -> list[str]:
     return [token[:i] + token[i + 1 :] for i in range(len(token))]
 
 
-@dataclass
+class _Records(Sequence[NameRecord]):
+    """The records as objects, built on demand from the index's columns."""
+
+    def __init__(self, index: NameIndex) -> None:
+        self._index = index
+
+    def __len__(self) -> int:
+        return len(self._index._texts)
+
+    @overload
+    def __getitem__(self, i: int) -> NameRecord: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[NameRecord]: ...
+    def __getitem__(self, i: int | slice) -> NameRecord | Sequence[NameRecord]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self._index.record(i)
+
+    def __iter__(self) -> Iterator[NameRecord]:
+        return (self._index.record(i) for i in range(len(self)))
+
+
 class NameIndex:
-    records: list[NameRecord] = field(default_factory=list)
-    entity_names: dict[int, str] = field(default_factory=dict)
-    exact: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    postings: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    deletes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    last_change_id: int = 0
-    # Records of changed entities are retired in place (a refresh must not stall lookups
-    # by rebuilding a million names); the index is compacted when too many are dead.
-    by_entity: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
-    dead: set[int] = field(default_factory=set)
-    # Weights change slowly as names are added; recomputed after each refresh.
-    _idf: dict[str, float] = field(default_factory=dict)
+    def __init__(self) -> None:
+        # Records, column by column.
+        self._texts: list[str] = []
+        self._entity = array("i")
+        self._how = bytearray()
+        self._weak = bytearray()
+        self._tok_start = array("q", [0])
+        self._tok_data = array("i")
+        # Words: id <-> text, and how many live names hold each (for weights).
+        self._vocab: dict[str, int] = {}
+        self._words: list[str] = []
+        self._df = array("i")
+        self._generic = bytearray()
+        self._hows: list[str] = []
+        self._how_codes: dict[str, int] = {}
+        # Entity id -> record of its main name.
+        self._name_rec: dict[int, int] = {}
+        self.exact = IntMultimap()  # hash of a whole-name key -> record
+        self.postings = IntMultimap()  # word id -> records (ascending)
+        self.deletes = IntMultimap()  # hash of a word less one letter -> word id
+        # Records of changed entities are retired in place (a refresh must not stall
+        # lookups by rebuilding a million names); compacted when too many are dead.
+        self.dead: frozenset[int] = frozenset()
+        self._dead_sorted: IntArray = EMPTY
+        self.last_change_id = 0
+        self._idf: dict[int, float] = {}
+
+    # -- reading ------------------------------------------------------------------
+
+    @property
+    def records(self) -> Sequence[NameRecord]:
+        return _Records(self)
+
+    @property
+    def vocabulary(self) -> Sequence[str]:
+        return self._words
+
+    def record(self, i: int) -> NameRecord:
+        return NameRecord(
+            self._entity[i],
+            self._texts[i],
+            self._hows[self._how[i]],
+            bool(self._weak[i]),
+            tuple(self._words[t] for t in self._record_tokens(i)),
+        )
+
+    def entity_name(self, entity_id: int) -> str:
+        rec = self._name_rec.get(entity_id)
+        return self._texts[rec] if rec is not None else ""
+
+    def _record_tokens(self, i: int) -> array[int]:
+        return self._tok_data[self._tok_start[i] : self._tok_start[i + 1]]
 
     # -- building -----------------------------------------------------------------
 
@@ -75,10 +159,20 @@ class NameIndex:
         latest = select(Change.id).order_by(Change.id.desc()).limit(1)
         index.last_change_id = session.execute(latest).scalar() or 0
         index._add_entities(session, None)
+        index.freeze()
         return index
 
+    def freeze(self) -> None:
+        """Sort what was added into the lookup arrays (``build`` does it; lookups too)."""
+        for table in (self.exact, self.postings, self.deletes):
+            table.freeze()
+
+    @property
+    def frozen(self) -> bool:
+        return self.postings.frozen
+
     def refresh(self, session: Session) -> int:
-        """Add names written since the index was built; returns how many entities."""
+        """Follow the change log: retire changed entities' names, add their new ones."""
         rows = session.execute(
             select(Change.id, Change.entity_id).where(Change.id > self.last_change_id)
         ).all()
@@ -89,24 +183,51 @@ class NameIndex:
         if touched:
             self._drop(touched)
             self._add_entities(session, touched)
+            self._idf = {}
         return len(touched)
 
-    def _drop(self, entity_ids: set[int]) -> None:
-        for entity_id in entity_ids:
-            self.dead.update(self.by_entity.pop(entity_id, ()))
-        if len(self.dead) > max(1000, len(self.records) // 5):
-            self._compact()
+    @property
+    def needs_compaction(self) -> bool:
+        return len(self.dead) > max(1000, len(self._texts) // DEAD_SHARE)
 
-    def _compact(self) -> None:
-        keep = [r for i, r in enumerate(self.records) if i not in self.dead]
-        self.records = []
-        self.exact = defaultdict(list)
-        self.postings = defaultdict(list)
-        self.deletes = defaultdict(set)
-        self.by_entity = defaultdict(list)
-        self.dead = set()
-        for rec in keep:
-            self._add_record(rec)
+    def _drop(self, entity_ids: set[int]) -> None:
+        owners = np.frombuffer(self._entity, np.int32)
+        hits = np.flatnonzero(np.isin(owners, np.fromiter(entity_ids, np.int32)))
+        del owners  # release the buffer: the column grows again below
+        retired = [int(i) for i in hits if int(i) not in self.dead]
+        for i in retired:
+            if not self._weak[i]:
+                for t in set(self._record_tokens(i)):
+                    self._df[t] -= 1
+        # Replaced, not mutated: lookups on other threads read them without a lock.
+        self.dead = self.dead.union(retired)
+        self._dead_sorted = np.array(sorted(self.dead), np.int32)
+        for entity_id in entity_ids:
+            self._name_rec.pop(entity_id, None)
+
+    def compacted(self) -> NameIndex:
+        """A new index without the retired records (the old one stays usable meanwhile)."""
+        alive = np.ones(len(self._texts), bool)
+        alive[self._dead_sorted] = False
+        remap = np.where(alive, np.cumsum(alive) - 1, -1).astype(np.int32)
+        new = NameIndex()
+        new.last_change_id = self.last_change_id
+        # Words are shared: their ids stay valid, and the old index is no longer written.
+        new._vocab, new._words, new._df = self._vocab, self._words, self._df
+        new._generic, new._hows, new._how_codes = self._generic, self._hows, self._how_codes
+        new.deletes = self.deletes
+        keep = np.flatnonzero(alive).tolist()
+        new._texts = [self._texts[i] for i in keep]
+        new._entity = array("i", (self._entity[i] for i in keep))
+        new._how = bytearray(self._how[i] for i in keep)
+        new._weak = bytearray(self._weak[i] for i in keep)
+        for i in keep:
+            new._tok_data.extend(self._record_tokens(i))
+            new._tok_start.append(len(new._tok_data))
+        new._name_rec = {e: int(remap[r]) for e, r in self._name_rec.items()}
+        new.exact = self.exact.remapped(remap)
+        new.postings = self.postings.remapped(remap)
+        return new
 
     def _add_entities(self, session: Session, only: set[int] | None) -> None:
         query = select(Entity.id, Entity.name, Entity.native_name)
@@ -115,7 +236,6 @@ class NameIndex:
             query = query.where(Entity.id.in_(only))
             alias_query = alias_query.where(Alias.entity_id.in_(only))
         for entity_id, name, native in session.execute(query):
-            self.entity_names[entity_id] = name
             self.add_name(entity_id, name, "name")
             if native:
                 self.add_name(entity_id, native, "Chinese name")
@@ -126,50 +246,76 @@ class NameIndex:
         toks = normalize.tokens(text)
         if not toks and not text.strip():
             return
-        self._add_record(NameRecord(entity_id, text, how, weak, toks))
+        idx = len(self._texts)
+        if how == "name":
+            self._name_rec[entity_id] = idx
+        ids = [self._word_id(t) for t in toks]
+        self._texts.append(text)
+        self._entity.append(entity_id)
+        self._how.append(self._how_code(how))
+        self._weak.append(weak)
+        self._tok_data.extend(ids)
+        self._tok_start.append(len(self._tok_data))
+        keys = {" ".join(toks), normalize.compact(text)}
         if normalize.has_han(text):
-            spelled = normalize.pinyin(text)
-            if spelled:
-                self._add_exact(spelled, len(self.records) - 1)
-
-    def _add_record(self, rec: NameRecord) -> None:
-        self._idf.clear()
-        idx = len(self.records)
-        self.records.append(rec)
-        self.by_entity[rec.entity_id].append(idx)
-        self._add_exact(" ".join(rec.tokens), idx)
-        self._add_exact(normalize.compact(rec.text), idx)
-        if rec.weak:
+            keys.add(normalize.pinyin(text))
+        for key in keys:
+            if key:
+                self.exact.add(str_key(key), idx)
+        if weak:
             return  # weak names answer exact queries only
-        for tok in set(rec.tokens):
-            postings = self.postings[tok]
-            if not postings:
-                for variant in _deletes(tok) if _typo_budget(tok) else ():
-                    self.deletes[variant].add(tok)
-            postings.append(idx)
+        for t in set(ids):
+            self._df[t] += 1
+            self.postings.add(t, idx)
 
-    def _add_exact(self, key: str, idx: int) -> None:
-        if key and idx not in self.exact[key]:
-            self.exact[key].append(idx)
+    def _word_id(self, token: str) -> int:
+        found = self._vocab.get(token)
+        if found is not None:
+            return found
+        tid = len(self._words)
+        self._vocab[token] = tid
+        self._words.append(token)
+        self._df.append(0)
+        self._generic.append(token in normalize.GENERIC)
+        if _typo_budget(token):
+            for variant in set(_deletes(token)):
+                self.deletes.add(str_key(variant), tid)
+        return tid
+
+    def _how_code(self, how: str) -> int:
+        code = self._how_codes.get(how)
+        if code is None:
+            code = self._how_codes[how] = len(self._hows)
+            self._hows.append(how)
+        return code
 
     # -- matching -----------------------------------------------------------------
 
-    def idf(self, token: str) -> float:
-        cached = self._idf.get(token)
+    def _live_count(self) -> int:
+        return max(len(self._texts) - len(self.dead), 1)
+
+    def idf(self, tid: int) -> float:
+        cached = self._idf.get(tid)
         if cached is not None:
             return cached
-        df = len(self.postings.get(token, ()))
-        n = max(len(self.records), 1)
-        weight = math.log((n + 1) / (df + 1)) + 1.0
-        weight *= 0.15 if token in normalize.GENERIC else 1.0
-        self._idf[token] = weight
+        weight = math.log((self._live_count() + 1) / (self._df[tid] + 1)) + 1.0
+        weight *= 0.15 if self._generic[tid] else 1.0
+        self._idf[tid] = weight
         return weight
 
-    def _similar_tokens(self, token: str) -> list[tuple[str, float]]:
-        """Index tokens within the typo budget of ``token``, with a similarity."""
-        out: list[tuple[str, float]] = []
-        if token in self.postings:
-            out.append((token, 1.0))
+    def word_weight(self, token: str) -> float:
+        tid = self._vocab.get(token)
+        if tid is not None:
+            return self.idf(tid)
+        weight = math.log(self._live_count() + 1) + 1.0
+        return weight * (0.15 if token in normalize.GENERIC else 1.0)
+
+    def _similar_tokens(self, token: str) -> list[tuple[int, float]]:
+        """Index words within the typo budget of ``token``, with a similarity."""
+        out: list[tuple[int, float]] = []
+        own = self._vocab.get(token)
+        if own is not None:
+            out.append((own, 1.0))
         budget = _typo_budget(token)
         # "Powr" for "Power": a four-letter word may be a five-letter one missing a letter
         # (never another four-letter word: those are mostly acronyms).
@@ -179,25 +325,30 @@ class NameIndex:
         if budget:
             seen = {token}
             for variant in [token, *_deletes(token)]:
-                for cand in self.deletes.get(variant, ()):
+                for cand_id in self.deletes.get(str_key(variant)).tolist():
+                    cand = self._words[cand_id]
                     if cand in seen or len(cand) < min_len:
                         continue
                     seen.add(cand)
                     dist = OSA.distance(token, cand, score_cutoff=budget)
                     if dist <= budget:
-                        out.append((cand, 1.0 - 0.06 * dist))
-                if variant in self.postings and variant not in seen and len(variant) >= min_len:
+                        out.append((cand_id, 1.0 - 0.06 * dist))
+                vid = self._vocab.get(variant)
+                if vid is not None and variant not in seen and len(variant) >= min_len:
                     seen.add(variant)
                     if OSA.distance(token, variant) <= budget:
-                        out.append((variant, 0.94))
+                        out.append((vid, 0.94))
         return out
 
     def lookup(self, query: str, limit: int = 5) -> LookupResult:
+        if not self.frozen:
+            self.freeze()  # an index filled by hand (tests, benchmarks)
         query = normalize.clean(query)[:MAX_QUERY_CHARS]
         q_tokens = normalize.tokens(query)
         if not q_tokens and not query:
             return LookupResult(query, MatchStatus.NONE, [])
         scored: dict[int, Candidate] = {}
+        dead = self.dead
 
         def offer(cand: Candidate) -> None:
             best = scored.get(cand.entity_id)
@@ -206,92 +357,150 @@ class NameIndex:
 
         typed = query.lower().replace(" ", "")
         for key in {" ".join(q_tokens), normalize.compact(query), typed}:
-            for idx in self.exact.get(key, ()):
-                if idx in self.dead:
+            for idx in self.exact.get(str_key(key)).tolist():
+                if idx in dead:
                     continue
-                rec = self.records[idx]
-                how = rec.how
+                how = self._hows[self._how[idx]]
                 if how == "Chinese name" and not normalize.has_han(query):
                     how = "pinyin of Chinese name"
-                score = 96.0 if rec.weak else 100.0
-                name = self.entity_names[rec.entity_id]
-                offer(Candidate(rec.entity_id, name, score, rec.text, f"exact {how}", True))
+                weak = bool(self._weak[idx])
+                entity_id = self._entity[idx]
+                offer(
+                    Candidate(
+                        entity_id,
+                        self.entity_name(entity_id) or self._texts[idx],
+                        96.0 if weak else 100.0,
+                        self._texts[idx],
+                        f"exact {how}",
+                        True,
+                    )
+                )
 
         for cand in self._fuzzy(q_tokens):
             offer(cand)
         ranked = sorted(scored.values(), key=lambda c: (-c.score, c.name))[:limit]
         return LookupResult(query, _decide(ranked), ranked)
 
-    def _fuzzy(self, q_tokens: tuple[str, ...]) -> Iterable[Candidate]:
-        if not q_tokens:
+    def _groups(self, q_tokens: tuple[str, ...]) -> tuple[list[_Group], float]:
+        """The query's words that can match, and the weight of those that cannot."""
+        groups: list[_Group] = []
+        missing = 0.0
+        cache: dict[str, _Group | None] = {}
+        for t in q_tokens:
+            if t not in cache:
+                sims = self._similar_tokens(t)
+                if not sims:
+                    cache[t] = None
+                else:
+                    cache[t] = _Group(
+                        t,
+                        sims,
+                        [self.postings.get(tid) for tid, _ in sims],
+                        self.word_weight(t),
+                        max(self.idf(tid) for tid, _ in sims),
+                    )
+            group = cache[t]
+            if group is not None:
+                groups.append(group)
+            elif not _is_legal_form_typo(t):  # "Limietd" carries no identity: skipped
+                missing += self.word_weight(t)
+        return groups, missing
+
+    @staticmethod
+    def _essential(groups: list[_Group], missing: float, floor: float) -> list[_Group]:
+        """The fewest (rarest) words a name must share to possibly score ``floor``.
+
+        A name holding none of the returned words covers at most a / (a + b) of the
+        query, where a is what the other words can add and b what the returned ones weigh
+        when absent; the largest postings are left out while that stays below ``floor``.
+        """
+        by_size = sorted(groups, key=lambda g: g.size, reverse=True)
+        left_out = 0.0
+        absent = missing + sum(g.unmatched_weight for g in groups)
+        cut = 0
+        for g in by_size:
+            a, b = left_out + g.best_weight, absent - g.unmatched_weight
+            if a / (a + b) >= floor:
+                break
+            left_out, absent, cut = a, b, cut + 1
+        return by_size[cut:]
+
+    def _fuzzy(self, q_tokens: tuple[str, ...]) -> list[Candidate]:
+        groups, missing = self._groups(q_tokens)
+        if not groups:
             return []
-        expansions = {t: self._similar_tokens(t) for t in set(q_tokens)}
-        rare = [
-            t
-            for t, sims in expansions.items()
-            if any(len(self.postings[s]) <= COMMON_POSTINGS for s, _ in sims)
-        ]
-        # Accumulate each name's matched weight from the postings (cheap), then score
-        # only the best few in full: at a million names a common word has huge lists.
-        evidence: dict[int, float] = defaultdict(float)
-        for t in rare or list(expansions):
-            for s, sim in expansions[t]:
-                if rare and len(self.postings[s]) > COMMON_POSTINGS:
-                    continue
-                weight = self.idf(s) * sim
-                for idx in self.postings[s]:
-                    evidence[idx] += weight
-        for idx in self.dead.intersection(evidence):
-            del evidence[idx]
-        if len(evidence) > RESCORE:
-            best = heapq.nlargest(RESCORE, evidence.items(), key=lambda kv: kv[1])
-            # Names tied with the last place stay in: cutting a tie is a coin toss.
-            floor = best[-1][1]
-            shortlist = [idx for idx, _ in best]
-            chosen = set(shortlist)
-            ties = (i for i, v in evidence.items() if v == floor and i not in chosen)
-            shortlist += list(itertools.islice(ties, RESCORE * 7))
+        essential = self._essential(groups, missing, SUGGEST_SCORE / 100)
+        if sum(g.size for g in essential) > CANDIDATE_BUDGET:
+            # Only common words: look for names that could be confident answers.
+            essential = self._essential(groups, missing, MATCH_SCORE / 100)
+        if not essential:
+            return []  # no name can share enough of the query
+        chunks, weights = [], []
+        for g in essential:
+            for (tid, sim), found in zip(g.sims, g.postings, strict=True):
+                chunks.append(found)
+                weights.append(np.full(len(found), self.idf(tid) * sim))
+        names, where = np.unique(np.concatenate(chunks), return_inverse=True)
+        evidence = np.asarray(
+            np.bincount(where, weights=np.concatenate(weights), minlength=len(names)), np.float64
+        )
+        if len(self._dead_sorted):
+            live = ~contains(self._dead_sorted, names)
+            names, evidence = names[live], evidence[live]
+        if len(names) > RESCORE:
+            # Rank by all shared words (the essential ones were counted above).
+            picked = {id(g) for g in essential}
+            for g in groups:
+                if id(g) not in picked:
+                    picked.add(id(g))
+                    for (tid, sim), found in zip(g.sims, g.postings, strict=True):
+                        evidence += contains(found, names) * (self.idf(tid) * sim)
+            floor = np.partition(evidence, -RESCORE)[-RESCORE]
+            above = np.flatnonzero(evidence > floor)
+            # Names tied with the last place stay in (cutting a tie is a coin toss), up
+            # to a bound.
+            tied = np.flatnonzero(evidence == floor)[: RESCORE * 8 - len(above)]
+            shortlist = names[np.concatenate((above, tied))].tolist()
         else:
-            shortlist = list(evidence)
+            shortlist = names.tolist()
         out = []
         for idx in shortlist:
-            rec = self.records[idx]
-            score, how = self._score(q_tokens, expansions, rec)
+            score, how = self._score(groups, missing, idx)
             if score >= SUGGEST_SCORE:
-                name = self.entity_names[rec.entity_id]
-                complete = how != "partial"
+                entity_id = self._entity[idx]
+                text = self._texts[idx]
                 out.append(
                     Candidate(
-                        rec.entity_id, name, round(score, 1), rec.text, f"{how} {rec.how}", complete
+                        entity_id,
+                        self.entity_name(entity_id) or text,
+                        round(score, 1),
+                        text,
+                        f"{how} {self._hows[self._how[idx]]}",
+                        how != "partial",
                     )
                 )
         return out
 
-    def _score(
-        self,
-        q_tokens: tuple[str, ...],
-        expansions: dict[str, list[tuple[str, float]]],
-        rec: NameRecord,
-    ) -> tuple[float, str]:
-        r_set = set(rec.tokens)
-        used: set[str] = set()
-        q_weight = q_hit = 0.0
+    def _score(self, groups: list[_Group], missing: float, idx: int) -> tuple[float, str]:
+        r_set = set(self._record_tokens(idx))
+        used: set[int] = set()
+        q_weight, q_hit = missing, 0.0
         typos = 0
         distinctive_hit = False
-        for t in q_tokens:
-            if not expansions[t] and _is_legal_form_typo(t):
-                continue  # "Limietd": a misspelt legal form carries no identity
-            best_tok, best_sim = None, 0.0
-            for cand, sim in expansions[t]:
+        for g in groups:
+            best_tok, best_sim = -1, 0.0
+            for cand, sim in g.sims:
                 if cand in r_set and cand not in used and sim > best_sim:
                     best_tok, best_sim = cand, sim
-            w = self.idf(best_tok or t)
+            if best_tok < 0:
+                q_weight += g.unmatched_weight
+                continue
+            w = self.idf(best_tok)
             q_weight += w
-            if best_tok is not None:
-                used.add(best_tok)
-                q_hit += w * best_sim
-                typos += best_sim < 1.0
-                distinctive_hit |= best_tok not in normalize.GENERIC
+            used.add(best_tok)
+            q_hit += w * best_sim
+            typos += best_sim < 1.0
+            distinctive_hit |= not self._generic[best_tok]
         if not q_weight:
             return 0.0, ""
         r_weight = sum(self.idf(t) for t in r_set) or 1.0

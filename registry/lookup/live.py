@@ -21,6 +21,9 @@ class LiveIndex:
                 self._index = NameIndex.build(session)
             else:
                 self._index.refresh(session)
+                if self._index.needs_compaction:
+                    # Lookups already running keep the old index until they finish.
+                    self._index = self._index.compacted()
             return self._index
 
     def lookup(self, session: Session, query: str, limit: int = 5) -> LookupResult:

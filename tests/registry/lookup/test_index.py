@@ -34,7 +34,6 @@ def test_refresh_retires_changed_names_without_rebuilding(empty_registry: Regist
 
 def test_a_four_letter_slip_finds_the_five_letter_word() -> None:
     index = NameIndex()
-    index.entity_names.update({1: "Taiyuan Hongyong Power Technology", 2: "CETC"})
     index.add_name(1, "Taiyuan Hongyong Power Technology", "name")
     index.add_name(2, "China Electronics Technology Group", "name")
     index.add_name(2, "CETC", "acronym", weak=True)
