@@ -137,6 +137,17 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_teams_package(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.teams import package
+
+    teams = settings.require_teams()
+    path = package.write(teams, Path(args.output))
+    if teams.website_url == "https://mcf.example.org":
+        _announce("Note: MCF_TEAMS_WEBSITE_URL is unset; the manifest links to a placeholder.")
+    _announce(f"Wrote {path}: upload it in Teams (Apps → Manage your apps → Upload an app).")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="mcf-bot",
@@ -173,11 +184,17 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", default="-", help="file to write, or - for stdout")
     export.set_defaults(func=cmd_export)
 
-    serve = sub.add_parser("serve", help="run the Slack app (HTTP or Socket Mode)")
+    serve = sub.add_parser(
+        "serve", help="run the chat apps that are configured (Slack, Microsoft Teams)"
+    )
     serve.add_argument(
         "--no-alerts", action="store_true", help="do not run an alert worker in this process"
     )
     serve.set_defaults(func=cmd_serve)
+
+    teams = sub.add_parser("teams-package", help="write the Microsoft Teams app package (zip)")
+    teams.add_argument("-o", "--output", default="mcf-teams.zip", help="zip file to write")
+    teams.set_defaults(func=cmd_teams_package)
 
     cli_alerts.register(sub)
     return p

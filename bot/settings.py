@@ -8,13 +8,23 @@
 | SLACK_SIGNING_SECRET | (``serve`` in HTTP mode) | verifies that requests come from Slack |
 | SLACK_APP_TOKEN | unset | ``xapp-...``: use Socket Mode instead of HTTP |
 | SLACK_API_URL | https://slack.com/api/ | Web API base URL (tests point it at a local fake) |
+| CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID | (required for Teams) | bot's app id |
+| CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET | (with CLIENTID) | its secret |
+| CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID | (with CLIENTID) | its Entra tenant |
+| CONNECTIONS__SERVICE_CONNECTION__SETTINGS__ANONYMOUS_ALLOWED | false | ``true``: no JWT (local) |
+| MCF_TEAMS_APP_ID | the CLIENTID | ``teams-package``: the Teams app id in the manifest |
+| MCF_TEAMS_WEBSITE_URL | https://mcf.example.org | ``teams-package``: website/privacy/terms links |
+
+Slack is enabled by its ``SLACK_*`` variables and Teams by the Agents SDK's
+``CONNECTIONS__SERVICE_CONNECTION__SETTINGS__*`` ones (the SDK's own convention; other
+SDK keys such as ``AUTHTYPE`` pass through to it); ``serve`` runs whichever are set.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -37,11 +47,38 @@ class SlackSettings:
     api_url: str
 
 
+TEAMS_PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+_SDK_PREFIXES = ("CONNECTIONS__", "CONNECTIONSMAP__", "AGENTAPPLICATION__")
+_TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no", ""}
+
+
+@dataclass(frozen=True)
+class TeamsSettings:
+    """Teams through the Microsoft 365 Agents SDK. ``sdk_env`` holds the SDK's own
+    variables, handed to ``load_configuration_from_env`` unchanged."""
+
+    client_id: str | None
+    tenant_id: str | None
+    anonymous_allowed: bool
+    app_id: str | None = None
+    website_url: str = "https://mcf.example.org"
+    sdk_env: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def require_app_id(self) -> str:
+        if not self.app_id:
+            raise SettingsError(
+                f"the Teams app package needs the bot's app id: set {TEAMS_PREFIX}CLIENTID "
+                "(and MCF_TEAMS_APP_ID if the Teams app id differs)"
+            )
+        return self.app_id
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
     port: int = 3000
     slack: SlackSettings | None = None
+    teams: TeamsSettings | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -55,7 +92,27 @@ class Settings:
             database_url=env.get("MCF_DATABASE_URL") or default_database_url(),
             port=port,
             slack=_slack(env),
+            teams=_teams(env),
         )
+
+    def require_platform(self) -> None:
+        """``serve`` needs at least one chat platform to listen for."""
+        if self.slack is None and self.teams is None:
+            raise SettingsError(
+                "no chat platform is configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
+                f"for Slack, or {TEAMS_PREFIX}CLIENTID, CLIENTSECRET and TENANTID for Teams "
+                "(see the README's configuration table)"
+            )
+        if self.slack is not None:
+            self.require_slack()
+
+    def require_teams(self) -> TeamsSettings:
+        if self.teams is None:
+            raise SettingsError(
+                f"Teams is not configured: set {TEAMS_PREFIX}CLIENTID, CLIENTSECRET and "
+                "TENANTID. See the README's configuration table."
+            )
+        return self.teams
 
     def require_slack(self) -> SlackSettings:
         """Slack settings for receiving events: HTTP mode cannot run unsigned."""
@@ -86,3 +143,39 @@ def _slack(env: Mapping[str, str]) -> SlackSettings | None:
     if not api_url.endswith("/"):
         api_url += "/"
     return SlackSettings(token, secret or "", app_token or None, api_url)
+
+
+def _teams(env: Mapping[str, str]) -> TeamsSettings | None:
+    sdk_env = {k: v for k, v in env.items() if k.startswith(_SDK_PREFIXES)}
+    if not any(k.startswith(TEAMS_PREFIX) for k in sdk_env):
+        return None
+    anonymous_text = sdk_env.get(f"{TEAMS_PREFIX}ANONYMOUS_ALLOWED", "").strip().lower()
+    if anonymous_text not in _TRUE | _FALSE:
+        raise SettingsError(
+            f"{TEAMS_PREFIX}ANONYMOUS_ALLOWED must be true or false, not {anonymous_text!r}"
+        )
+    anonymous = anonymous_text in _TRUE
+    client_id = sdk_env.get(f"{TEAMS_PREFIX}CLIENTID") or None
+    tenant_id = sdk_env.get(f"{TEAMS_PREFIX}TENANTID") or None
+    auth_type = sdk_env.get(f"{TEAMS_PREFIX}AUTHTYPE", "").lower()
+    if client_id is None and not anonymous:
+        raise SettingsError(
+            f"{TEAMS_PREFIX}CLIENTID is missing: the bot's Entra app (client) id, from its "
+            "Azure Bot resource (or set ANONYMOUS_ALLOWED=true for the local Playground only)"
+        )
+    if client_id is not None:
+        if auth_type in ("", "clientsecret") and not sdk_env.get(f"{TEAMS_PREFIX}CLIENTSECRET"):
+            raise SettingsError(f"{TEAMS_PREFIX}CLIENTSECRET is missing (the app's secret)")
+        if tenant_id is None:
+            raise SettingsError(f"{TEAMS_PREFIX}TENANTID is missing (the app's tenant id)")
+    website = env.get("MCF_TEAMS_WEBSITE_URL") or "https://mcf.example.org"
+    if not website.startswith("https://"):
+        raise SettingsError(f"MCF_TEAMS_WEBSITE_URL must be an https:// URL, not {website!r}")
+    return TeamsSettings(
+        client_id=client_id,
+        tenant_id=tenant_id,
+        anonymous_allowed=anonymous,
+        app_id=env.get("MCF_TEAMS_APP_ID") or client_id,
+        website_url=website,
+        sdk_env=sdk_env,
+    )

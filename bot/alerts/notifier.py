@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -25,6 +25,10 @@ PERMANENT = {
 }
 METADATA_EVENT = "mcf_alert"
 
+if TYPE_CHECKING:
+    from handlers.alerts import Digest
+    from registry.alerts import PlannedMessage
+
 
 class PermanentDeliveryError(Exception):
     """The channel cannot receive messages; its subscriptions are paused."""
@@ -36,6 +40,10 @@ class TransientDeliveryError(Exception):
 
 class Notifier(Protocol):
     platform: str
+
+    def render(self, digest: Digest) -> list[PlannedMessage]:
+        """The digest as this platform's messages, stored in the outbox before sending."""
+        ...
 
     def send(self, channel_id: str, payload: dict[str, Any], nonce: str) -> str: ...
 
@@ -57,6 +65,11 @@ class SlackNotifier:
                 ConnectionErrorRetryHandler(max_retry_count=max_retries),
             ],
         )
+
+    def render(self, digest: Digest) -> list[PlannedMessage]:
+        from bot.render.slack_alerts import digest_messages
+
+        return digest_messages(digest)
 
     def send(self, channel_id: str, payload: dict[str, Any], nonce: str) -> str:
         try:

@@ -6,17 +6,25 @@ import threading
 
 from bot.alerts.notifier import Notifier, SlackNotifier
 from bot.alerts.worker import AlertWorker
-from bot.settings import Settings, SettingsError
+from bot.settings import TEAMS_PREFIX, Settings, SettingsError
 from registry.service import Registry
 
 
-def notifiers(settings: Settings) -> dict[str, Notifier]:
+def notifiers(settings: Settings, registry: Registry | None = None) -> dict[str, Notifier]:
+    """One notifier per configured platform. Teams reads each conversation's reference
+    from the subscriptions, so it needs the registry (connected here if not given)."""
     found: dict[str, Notifier] = {}
     if settings.slack is not None:
         found["slack"] = SlackNotifier(settings.slack.bot_token, settings.slack.api_url)
+    if settings.teams is not None:
+        from bot.alerts.teams_notifier import TeamsNotifier
+
+        registry = registry or Registry.connect(settings.database_url)
+        found["teams"] = TeamsNotifier(settings.teams, registry)
     if not found:
         raise SettingsError(
-            "alerts need a platform to post to: set SLACK_BOT_TOKEN (and SLACK_API_URL in tests)"
+            "alerts need a platform to post to: set SLACK_BOT_TOKEN (and SLACK_API_URL in "
+            f"tests) for Slack, or {TEAMS_PREFIX}CLIENTID, CLIENTSECRET and TENANTID for Teams"
         )
     return found
 
@@ -26,7 +34,7 @@ def start_background_worker(
 ) -> threading.Event:
     """The worker `mcf-bot serve` runs beside the web server (stop it with the event)."""
     stop = threading.Event()
-    worker = AlertWorker(registry, notifiers(settings))
+    worker = AlertWorker(registry, notifiers(settings, registry))
     thread = threading.Thread(
         target=worker.run_forever, args=(interval_s, stop), name="alerts", daemon=True
     )

@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from bot.alerts.notifier import Notifier, PermanentDeliveryError, TransientDeliveryError
-from bot.render.slack_alerts import digest_messages
 from handlers.alerts import build_digests
 from registry import alerts
 from registry.db import unit_of_work
@@ -89,12 +88,13 @@ class AlertWorker:
             changes = alerts.pending_changes(session, sub)
             if not changes:
                 return 0
-            key = (sub.kind, sub.list_id, sub.entity_id, tuple(c.id for c in changes))
+            key = (sub.platform, sub.kind, sub.list_id, sub.entity_id, tuple(c.id for c in changes))
             messages = self._rendered.get(key) if sub.kind != "watch" else None
             if messages is None:
                 messages = []
+                notifier = self.notifiers[sub.platform]
                 for digest in build_digests(session, sub, changes):
-                    messages += digest_messages(digest)
+                    messages += notifier.render(digest)
                 self._rendered[key] = messages
             return alerts.enqueue(session, sub, messages)
 

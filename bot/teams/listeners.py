@@ -1,0 +1,87 @@
+"""Messages and card buttons. Thin: parse, run the handler in the thread pool, render."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import Executor
+from functools import partial
+from typing import Any
+
+from microsoft_agents.activity import Activity, ActivityTypes, Attachment
+from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
+
+from bot.render.adaptive import CARD_CONTENT_TYPE, SHOW_ACTION, reply_card, summary
+from bot.teams.conversation import chat_context, command_text
+from handlers.context import Services
+from handlers.dispatch import handle
+from handlers.errors import CommandError, to_reply
+from handlers.lookup import help_reply, show
+from handlers.replies import ErrorReply, Reply
+
+log = logging.getLogger(__name__)
+
+
+def card_message(card: dict[str, Any], text: str) -> Activity:
+    return Activity(
+        type=ActivityTypes.message,
+        summary=text,
+        attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=card)],
+    )
+
+
+def reply_message(reply: Reply) -> Activity:
+    return card_message(reply_card(reply), summary(reply))
+
+
+def _chosen(value: Any) -> int | None:
+    """The entity id of a "did you mean" button (Action.Submit data), if this is one."""
+    if not isinstance(value, dict) or value.get("mcf_action") != SHOW_ACTION:
+        return None
+    try:
+        return int(value["entity_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def register(app: AgentApplication[TurnState], services: Services, executor: Executor) -> None:
+    async def run(fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(executor, partial(fn, *args))
+
+    async def open_entry(entity_id: int) -> Reply:
+        try:
+            return Reply(await run(show, services, entity_id))
+        except Exception as exc:
+            if not isinstance(exc, CommandError):
+                log.exception("opening entity %s failed", entity_id)
+            return Reply(to_reply(exc))
+
+    @app.conversation_update("membersAdded")
+    async def welcome(context: TurnContext, _state: TurnState) -> None:
+        activity = context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        if any(member.id == bot_id for member in activity.members_added or []):
+            await context.send_activity(reply_message(Reply(help_reply())))
+
+    @app.activity(ActivityTypes.message)
+    async def on_message(context: TurnContext, _state: TurnState) -> None:
+        activity = context.activity
+        entity_id = _chosen(activity.value)
+        if entity_id is not None:
+            reply = await open_entry(entity_id)
+        elif activity.value is not None and not activity.text:
+            reply = Reply(ErrorReply("That button is not one of mine.", "Try `@mcf help`."))
+        else:
+            text = command_text(activity.text)
+            reply = await run(handle, services, text, chat_context(activity))
+        await context.send_activity(reply_message(reply))
+
+    @app.error
+    async def on_error(context: TurnContext, error: Exception) -> None:
+        # Handlers turn their own errors into replies; this is rendering or sending.
+        log.error("Teams turn failed", exc_info=error)
+        fallback = ErrorReply(
+            "Something went wrong on our side while answering; the error has been logged.",
+            "Try again in a moment.",
+        )
+        await context.send_activity(reply_message(Reply(fallback)))
