@@ -103,6 +103,14 @@ def build_card(session: Session, entity_id: int) -> EntityCard:
             selectinload(Relationship.object),
         )
     ).all()
+    others = {rel.object_id if rel.subject_id == entity.id else rel.subject_id for rel in ties}
+    listed = set(
+        session.scalars(
+            select(Designation.entity_id).where(
+                Designation.entity_id.in_(others), Designation.end.is_(None)
+            )
+        )
+    )
     views = []
     for rel in ties:
         out = rel.subject_id == entity.id
@@ -118,6 +126,7 @@ def build_card(session: Session, entity_id: int) -> EntityCard:
                 start=rel.start,
                 end=rel.end,
                 sources=tuple(numbering.number(s) for s in rel.sources),
+                other_listed=other.id in listed,
             )
         )
     views.sort(key=lambda v: (_ORDER.get(f"{v.type}:{v.direction}", 1), v.other_name.casefold()))

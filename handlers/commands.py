@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from rigour.names import normalize_name, remove_org_types
 
 from handlers.errors import BadInput
 from registry.lookup.normalize import clean
 
 MAX_QUERY_CHARS = 300
+# ``/mcf check``: a meeting's worth of names in one go; longer lists belong in a file.
+MAX_CHECK_NAMES = 50
+MAX_CHECK_CHARS = 8000
 
 USAGE = (
     "`/mcf <organisation>`: who it is, which public lists name it, its military-civil "
@@ -17,6 +23,8 @@ USAGE = (
     "this channel is told when new entries land.",
     "`/mcf watch <organisation>` / `/mcf unwatch <organisation>`: changes touching one "
     "organisation, its parents and subsidiaries.",
+    "`/mcf check <names>`: up to 50 names separated by `;`, commas or new lines, one "
+    "line each: listed, tied, not found or did you mean.",
     "`/mcf subscriptions`: what this channel gets; `/mcf unsubscribe`: stop everything.",
     "`/mcf help`: this message.",
     "Examples: `/mcf Baidu`, `/mcf 北京航空航天大学`, `/mcf Hikvision`",
@@ -26,6 +34,13 @@ USAGE = (
 @dataclass(frozen=True, slots=True)
 class Lookup:
     query: str
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """Many names at once; each is answered as ``mcf-bot check`` answers it."""
+
+    names: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,19 +81,81 @@ class ListSubscriptions:
 
 
 Command = (
-    Lookup | Help | Show | Subscribe | Unsubscribe | Watch | Unwatch | ListSubscriptions
+    Lookup | Check | Help | Show | Subscribe | Unsubscribe | Watch | Unwatch | ListSubscriptions
 )
+
+_CHECK = re.compile(r"\s*check(?:\s+|$)", re.IGNORECASE)
+_BULLET = re.compile(r"^\s*(?:[-*•·]|\d{1,3}[.)])\s+")
+
+
+def split_names(text: str) -> list[str]:
+    """Names separated by new lines or ``;`` (then commas stay inside names: "Baidu,
+    Inc."), else by commas; bullets of a pasted list are dropped, and a piece that is
+    only a legal form ("Inc.") goes back to the name before it."""
+    if "\n" in text or ";" in text:
+        return [name for piece in re.split(r"[;\n]", text) if (name := _name(piece))]
+    names: list[str] = []
+    for piece in text.split(","):
+        name = _name(piece)
+        if not name:
+            continue
+        if names and not remove_org_types(normalize_name(name) or "").strip():
+            names[-1] = f"{names[-1]}, {name}"
+        else:
+            names.append(name)
+    return names
+
+
+def _name(piece: str) -> str:
+    return clean(_BULLET.sub("", piece))
+
+
+def parse_check(rest: str) -> Command:
+    if len(rest) > MAX_CHECK_CHARS:
+        raise BadInput(
+            f"That list is {len(rest):,} characters; `/mcf check` takes at most "
+            f"{MAX_CHECK_CHARS:,}.",
+            f"Check up to {MAX_CHECK_NAMES} names at a time, or run `mcf-bot check FILE`.",
+        )
+    names = split_names(rest)
+    if not names:
+        return Help(hint="`check` needs names, e.g. `/mcf check Baidu; Tsinghua University`.")
+    if len(names) > MAX_CHECK_NAMES:
+        raise BadInput(
+            f"That is {len(names)} names; `/mcf check` takes up to {MAX_CHECK_NAMES} at a time.",
+            "Split the list, or run `mcf-bot check FILE` in a terminal for any number.",
+        )
+    return Check(tuple(names))
+
+
+def _too_long(text: str) -> BadInput:
+    return BadInput(
+        f"That is {len(text):,} characters; an organisation name is at most {MAX_QUERY_CHARS}.",
+        "Send one name, e.g. `/mcf Baidu`. To check many names use `/mcf check A; B; C` "
+        "or `mcf-bot check FILE`.",
+    )
+
+
+def parse_name(text: str) -> Lookup:
+    """One name of a list (``/mcf check``, ``mcf-bot check``): never a command."""
+    text = clean(text)
+    if len(text) > MAX_QUERY_CHARS:
+        raise _too_long(text)
+    if not any(ch.isalnum() for ch in text):
+        raise BadInput(f"I could not read an organisation name in {text!r}.")
+    return Lookup(text)
 
 
 def parse(text: str | None) -> Command:
-    text = clean(text or "")
+    raw = text or ""
+    check = _CHECK.match(raw)
+    if check:  # before clean(): the list's new lines separate names
+        return parse_check(raw[check.end() :])
+    text = clean(raw)
     if not text or text.lower() in {"help", "-h", "--help", "?"}:
         return Help()
     if len(text) > MAX_QUERY_CHARS:
-        raise BadInput(
-            f"That is {len(text):,} characters; an organisation name is at most {MAX_QUERY_CHARS}.",
-            "Send one name, e.g. `/mcf Baidu`. To check many names use `mcf-bot check`.",
-        )
+        raise _too_long(text)
     if not any(ch.isalnum() for ch in text):
         return Help(hint=f"I could not read an organisation name in {text!r}.")
     words = text.split(maxsplit=1)

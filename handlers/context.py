@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from registry.lookup.live import LiveIndex
+from registry.lookup.mentions import LiveMentions
 from registry.service import Registry
 
 
@@ -23,3 +24,5 @@ class ChatContext:
 class Services:
     registry: Registry
     index: LiveIndex = field(default_factory=LiveIndex)
+    # Organisations named in running text; follows ``index``.
+    mentions: LiveMentions = field(default_factory=LiveMentions)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
-from handlers import commands, subscriptions
+from handlers import commands, quick, subscriptions
 from handlers.context import ChatContext, Services
 from handlers.errors import BadInput, CommandError, to_reply
 from handlers.lookup import help_reply, lookup, show
-from handlers.replies import Reply
+from handlers.replies import CheckListReply, ErrorReply, HelpReply, LookupReply, NoticeReply, Reply
+
+ReplyBody = LookupReply | HelpReply | ErrorReply | NoticeReply | CheckListReply
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +26,18 @@ def _needs_channel(chat: ChatContext | None) -> ChatContext:
     return chat
 
 
+def guarded(fn: Callable[..., Reply | ReplyBody], *args: Any, what: str = "") -> Reply:
+    """Run a handler that is not a typed command (a button, a shortcut) with the same
+    promise as ``handle``: every outcome, error or not, is a reply."""
+    try:
+        result = fn(*args)
+    except Exception as exc:
+        if not isinstance(exc, CommandError):
+            log.exception("%s failed", what or getattr(fn, "__name__", "handler"))
+        return Reply(to_reply(exc))
+    return result if isinstance(result, Reply) else Reply(result)
+
+
 def handle(services: Services, text: str | None, chat: ChatContext | None = None) -> Reply:
     try:
         match commands.parse(text):
@@ -31,6 +47,8 @@ def handle(services: Services, text: str | None, chat: ChatContext | None = None
                 return Reply(show(services, entity_id))
             case commands.Lookup(query=query):
                 return Reply(lookup(services, query))
+            case commands.Check(names=names):
+                return Reply(quick.check_list(services, names))
             case commands.Subscribe(list_id=list_id):
                 return Reply(subscriptions.subscribe(services, _needs_channel(chat), list_id))
             case commands.Unsubscribe(list_id=list_id):

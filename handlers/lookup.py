@@ -54,12 +54,9 @@ def check(services: Services, names: Iterable[str]) -> Iterator[tuple[str, Reply
         index = services.index.current(session)
         for name in names:
             try:
-                command = commands.parse(name)
+                command = commands.parse_name(name)
             except CommandError as exc:
                 yield name, Reply(to_reply(exc))
-                continue
-            if not isinstance(command, commands.Lookup):
-                yield name, Reply(help_reply(f"{name!r} is not an organisation name."))
                 continue
             yield name, Reply(answer(session, index, command.query, cards))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from registry.lookup import MatchStatus
 
@@ -43,6 +44,7 @@ class RelationshipView:
     start: str | None
     end: str | None
     sources: tuple[int, ...]
+    other_listed: bool = False  # the other organisation is on a list today
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +108,52 @@ class NoticeReply:
     public: bool = False  # a change to the channel's alerts is shown to the channel
 
 
+class Verdict(StrEnum):
+    """One name's answer in a quick check, strongest first."""
+
+    LISTED = "listed"
+    TIED = "tied"
+    FORMER = "formerly listed"
+    KNOWN = "in the registry"
+    AMBIGUOUS = "did you mean"
+    NONE = "not found"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckLine:
+    """One name of a quick check: the verdict, and a sentence saying why.
+
+    ``detail`` is plain, unescaped text built from the registry ("US DoD 1260H list since
+    2021-06-03", "has a joint lab with The 28th Research Institute"); renderers escape it.
+    """
+
+    query: str  # as typed (a check) or as written in the message (a scan)
+    verdict: Verdict
+    detail: str = ""
+    entity_id: int | None = None
+    name: str | None = None
+    how: str | None = None  # how the query matched: "near (typo) name", "acronym", ...
+    candidates: tuple[CandidateView, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CheckListReply:
+    """A quick check of many names (typed, or found in a message): one line each."""
+
+    lines: tuple[CheckLine, ...]
+    found_in_message: bool = False
+    # Opaque: ``handlers.quick.reshare`` turns it back into this reply (Share in channel).
+    share_key: str | None = None
+    omitted: int = 0  # organisations found beyond the lines shown
+
+    def count(self, verdict: Verdict) -> int:
+        return sum(line.verdict is verdict for line in self.lines)
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """Union wrapper so front ends can dispatch on ``body``'s type."""
 
-    body: LookupReply | HelpReply | ErrorReply | NoticeReply
+    body: LookupReply | HelpReply | ErrorReply | NoticeReply | CheckListReply
     notes: tuple[str, ...] = field(default_factory=tuple)

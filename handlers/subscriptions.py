@@ -14,7 +14,7 @@ from registry.models import Subscription
 from registry.resolve import name_key
 
 
-def _describe(session: Session, sub: Subscription) -> str:
+def describe(session: Session, sub: Subscription) -> str:
     lists = alerts.known_lists(session)
     if sub.kind == "all":
         text = "everything new in the registry"
@@ -50,7 +50,7 @@ def subscribe(services: Services, chat: ChatContext, list_id: str | None) -> Not
             created_by=chat.user_id,
             conversation=chat.conversation,
         )
-        what = _describe(session, sub)
+        what = describe(session, sub)
     prefix = "This channel will now be told about" if created else "Already subscribed to"
     return NoticeReply(f"{prefix} {what}, from now on.", public=created)
 
@@ -126,7 +126,7 @@ def unsubscribe(services: Services, chat: ChatContext, list_id: str | None) -> N
 def list_subscriptions(services: Services, chat: ChatContext) -> NoticeReply:
     with unit_of_work(services.registry.sessions) as session:
         subs = alerts.channel_subscriptions(session, chat.platform, chat.channel_id)
-        lines = tuple(_describe(session, s) for s in subs)
+        lines = tuple(describe(session, s) for s in subs)
     if not lines:
         return NoticeReply("This channel has no alerts. Try `/mcf subscribe`.")
     return NoticeReply("This channel gets:", lines)

@@ -28,6 +28,12 @@ class FakeSlack:
     broken: dict[str, str] = field(default_factory=dict)
     seed: int = 7
     injected: int = 0
+    # App Home views published, per user (the last one wins, as in Slack).
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # users.conversations: the channels each user is in; users listed in
+    # ``conversations_error`` get that error instead (e.g. "missing_scope").
+    memberships: dict[str, list[str]] = field(default_factory=dict)
+    conversations_error: dict[str, str] = field(default_factory=dict)
     runner: web.AppRunner | None = None
     port: int = 0
 
@@ -75,11 +81,35 @@ class FakeSlack:
                 m for m in self.channels.get(payload["channel"], []) if float(m["ts"]) >= oldest
             ]
             return web.json_response({"ok": True, "messages": found[::-1], "has_more": False})
+        if method == "views.publish":
+            view = payload["view"]
+            view = json.loads(view) if isinstance(view, str) else view
+            self.views[payload["user_id"]] = view
+            return web.json_response({"ok": True, "view": {"id": "V1", **view}})
+        if method == "users.conversations":
+            return self._user_conversations(payload)
         if method == "auth.test":
             return web.json_response(
                 {"ok": True, "team_id": "T1", "user_id": "UBOT", "bot_id": "B1", "user": "mcf"}
             )
         return web.json_response({"ok": True, "ts": f"{time.time():.6f}", "channel": "C1"})
+
+    def _user_conversations(self, payload: dict[str, Any]) -> web.Response:
+        """Two channels a page, so callers must follow ``next_cursor``."""
+        user = payload.get("user", "")
+        if user in self.conversations_error:
+            return web.json_response({"ok": False, "error": self.conversations_error[user]})
+        channels = self.memberships.get(user, [])
+        start = int(payload.get("cursor") or 0)
+        page = channels[start : start + 2]
+        more = start + 2 < len(channels)
+        return web.json_response(
+            {
+                "ok": True,
+                "channels": [{"id": c, "is_channel": True} for c in page],
+                "response_metadata": {"next_cursor": str(start + 2) if more else ""},
+            }
+        )
 
     def _post_message(self, payload: dict[str, Any]) -> web.Response:
         channel = payload["channel"]
@@ -98,6 +128,7 @@ class FakeSlack:
             "text": payload.get("text"),
             "blocks": payload.get("blocks"),
             "metadata": payload.get("metadata"),
+            "thread_ts": payload.get("thread_ts"),
         }
         self.channels.setdefault(channel, []).append(message)
         return web.json_response({"ok": True, "ts": ts, "channel": channel})
@@ -168,3 +199,52 @@ def action_body(action_id: str, value: str, response_url: str) -> str:
 
 def form(body: str) -> dict[str, str]:
     return dict(parse_qsl(body))
+
+
+def event_body(event: dict[str, Any], *, event_id: str = "Ev1") -> str:
+    """An Events API callback (JSON), as Slack posts it."""
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "event": event,
+            "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
+        }
+    )
+
+
+def message_action_body(message: dict[str, Any], response_url: str, callback_id: str) -> str:
+    """A message shortcut payload (``message_action``), form-encoded as Slack sends it."""
+    payload = {
+        "type": "message_action",
+        "callback_id": callback_id,
+        "trigger_id": "1.2.3",
+        "action_ts": "1.3",
+        "message_ts": message.get("ts", "1.0"),
+        "team": {"id": "T1", "domain": "acme"},
+        "user": {"id": "U1", "username": "alice", "team_id": "T1"},
+        "channel": {"id": "C1", "name": "research-security"},
+        "message": message,
+        "response_url": response_url,
+        "token": "legacy",
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def select_body(action_id: str, value: str, response_url: str) -> str:
+    """A static_select choice in a message (block_actions)."""
+    body = json.loads(form(action_body(action_id, value, response_url))["payload"])
+    body["actions"] = [
+        {
+            "action_id": action_id,
+            "block_id": "b",
+            "type": "static_select",
+            "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value},
+            "action_ts": "1.2",
+        }
+    ]
+    return urlencode({"payload": json.dumps(body)})

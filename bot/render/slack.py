@@ -13,21 +13,43 @@ from typing import Any
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
+    BlockElement,
     ButtonElement,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
+    InteractiveElement,
     MarkdownTextObject,
+    Option,
     PlainTextObject,
     SectionBlock,
+    StaticSelectElement,
 )
+from slack_sdk.models.views import View
 
-from bot.render.text import KINDS
-from handlers.replies import EntityCard, ErrorReply, HelpReply, LookupReply, NoticeReply, Reply
+from bot.render.text import KINDS, check_heading
+from handlers.home import HomeReply
+from handlers.replies import (
+    CheckLine,
+    CheckListReply,
+    EntityCard,
+    ErrorReply,
+    HelpReply,
+    LookupReply,
+    NoticeReply,
+    Reply,
+    Verdict,
+)
 from registry.lookup import MatchStatus
 
 SHARE_ACTION = "mcf_share"
 PICK_ACTION = "mcf_pick"
+# Open one organisation's card privately, beside the message (check lists, threads).
+CARD_ACTION = "mcf_card"
+SHARE_LIST_ACTION = "mcf_share_list"
+MAX_BLOCKS = 50  # per message
+MAX_HOME_BLOCKS = 100
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,30}$")
 SECTION_LIMIT = 2900  # Slack allows 3000 characters per section; keep headroom
 MAX_TIES = 25
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
@@ -139,13 +161,13 @@ def card_blocks(
     return blocks
 
 
-def _candidates(reply: LookupReply, intro: str) -> list[Block]:
+def _candidates(reply: LookupReply, intro: str, action: str = PICK_ACTION) -> list[Block]:
     lines = [f"{intro}"]
     buttons = []
     for i, c in enumerate(reply.candidates[:5]):
         lines.append(f"• *{escape(c.name, 200)}*: matched {escape(c.matched_on, 200)!s}")
         buttons.append(
-            ButtonElement(text=plain(c.name, 75), action_id=f"{PICK_ACTION}_{i}", value=str(c.id))
+            ButtonElement(text=plain(c.name, 75), action_id=f"{action}_{i}", value=str(c.id))
         )
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))]
     if buttons:
@@ -153,8 +175,12 @@ def _candidates(reply: LookupReply, intro: str) -> list[Block]:
     return blocks
 
 
-def reply_blocks(reply: Reply) -> list[Block]:
+def reply_blocks(reply: Reply, *, public: bool = False) -> list[Block]:
+    """``public``: the answer is already seen by everyone (a thread reply), so it has no
+    "Share in channel", and its buttons open cards privately instead of replacing it."""
     body = reply.body
+    if isinstance(body, CheckListReply):
+        return check_list_blocks(body, shareable=not public)
     if isinstance(body, HelpReply):
         text = "\n".join(body.lines)
         if body.hint:
@@ -167,23 +193,27 @@ def reply_blocks(reply: Reply) -> list[Block]:
         return [SectionBlock(text=MarkdownTextObject(text=text))]
     if isinstance(body, NoticeReply):
         lines = [escape(body.text, 1000)] + [f"• {escape(line, 300)}" for line in body.lines]
-        return _sections(lines[1:], lines[0]) if body.lines else [
-            SectionBlock(text=MarkdownTextObject(text=lines[0]))
-        ]
+        return (
+            _sections(lines[1:], lines[0])
+            if body.lines
+            else [SectionBlock(text=MarkdownTextObject(text=lines[0]))]
+        )
     assert isinstance(body, LookupReply)
+    action = CARD_ACTION if public else PICK_ACTION
     query = escape(body.query, 200)
     if body.status is MatchStatus.NONE:
         text = f"No organisation in the registry matches *{query}*."
         if not body.candidates:
             return [SectionBlock(text=MarkdownTextObject(text=text))]
-        return _candidates(body, text + " Closest names:")
+        return _candidates(body, text + " Closest names:", action)
     if body.status is MatchStatus.AMBIGUOUS:
-        return _candidates(body, f"Not sure which organisation *{query}* means. Did you mean:")
+        intro = f"Not sure which organisation *{query}* means. Did you mean:"
+        return _candidates(body, intro, action)
     assert body.card is not None
     note = None
     if body.how and body.how != "exact name":
         note = f"matched “{escape(body.matched_on, 200)}” ({escape(body.how)})"
-    return card_blocks(body.card, note)
+    return card_blocks(body.card, note, shareable=not public)
 
 
 def fallback_text(reply: Reply) -> str:
@@ -198,6 +228,8 @@ def fallback_text(reply: Reply) -> str:
         return escape(body.message)
     if isinstance(body, NoticeReply):
         return escape(body.text)
+    if isinstance(body, CheckListReply):
+        return escape(check_heading(body), 2900)
     return "mcf-bot help"
 
 
@@ -208,3 +240,145 @@ def response_type(reply: Reply) -> str:
 
 def as_dicts(blocks: list[Block]) -> list[dict[str, Any]]:
     return [b.to_dict() for b in blocks]
+
+
+# -- quick checks -----------------------------------------------------------------------
+
+_ICONS = {
+    Verdict.LISTED: ":red_circle:",
+    Verdict.TIED: ":large_orange_circle:",
+    Verdict.FORMER: ":white_circle:",
+    Verdict.KNOWN: ":white_circle:",
+    Verdict.AMBIGUOUS: ":grey_question:",
+    Verdict.NONE: ":heavy_minus_sign:",
+    Verdict.ERROR: ":warning:",
+}
+
+
+def check_line_text(line: CheckLine) -> str:
+    """One compact line: what was asked, what it is, and the verdict with its reason."""
+    text = f"{_ICONS[line.verdict]} *{escape(line.query, 200)}*"
+    if line.name and line.name.casefold() != line.query.casefold():
+        text += f" → {escape(line.name, 200)}"
+    detail = escape(line.detail, 600)
+    if line.verdict is Verdict.LISTED:
+        text += f": listed on {detail}"
+    elif line.verdict is Verdict.TIED:
+        text += f": tied: {detail}"
+    elif line.verdict is Verdict.FORMER:
+        text += f": formerly listed: {detail}"
+    elif line.verdict is Verdict.AMBIGUOUS:
+        text += f": did you mean {detail}?"
+    else:
+        text += f": {detail}"
+    if line.how and not line.how.startswith(("exact", "same")):
+        text += f" _({escape(line.how, 100)})_"
+    return text
+
+
+def _line_accessory(line: CheckLine, i: int) -> BlockElement | None:
+    if line.entity_id is not None:
+        return ButtonElement(text="Card", action_id=f"{CARD_ACTION}_{i}", value=str(line.entity_id))
+    options = _options((c.id, c.name) for c in line.candidates)
+    if not options:
+        return None
+    return StaticSelectElement(
+        placeholder="Did you mean…", action_id=f"{CARD_ACTION}_{i}", options=options[:5]
+    )
+
+
+def _options(entities: Any) -> list[Option]:
+    seen: set[int] = set()
+    options = []
+    for entity_id, name in entities:
+        if entity_id in seen:
+            continue
+        seen.add(entity_id)
+        options.append(Option(text=plain(name, 75), value=str(entity_id)))
+    return options
+
+
+def check_list_blocks(
+    reply: CheckListReply, note: str | None = None, *, shareable: bool = True
+) -> list[Block]:
+    """The compact list: a heading (with "Share in channel"), then one line per name with
+    a button that opens its card; if the lines would need more blocks than a message
+    holds, they are packed into text and the cards open from one menu."""
+    heading = f"*{escape(check_heading(reply), 500)}*"
+    share = None
+    if shareable and reply.share_key and reply.lines:
+        share = ButtonElement(
+            text="Share in channel", action_id=SHARE_LIST_ACTION, value=reply.share_key
+        )
+    tail: list[Block] = []
+    if reply.omitted:
+        more = f"…and {reply.omitted} more. Ask about one with `/mcf <name>`."
+        tail.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
+    if note:
+        tail.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+    texts = [check_line_text(line) for line in reply.lines]
+    if 1 + len(texts) + len(tail) <= MAX_BLOCKS:
+        blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=heading), accessory=share)]
+        for i, (line, text) in enumerate(zip(reply.lines, texts, strict=True)):
+            blocks.append(
+                SectionBlock(text=MarkdownTextObject(text=text), accessory=_line_accessory(line, i))
+            )
+        return blocks + tail
+    blocks = _sections(texts, heading.strip("*"))
+    elements: list[InteractiveElement] = []
+    options = _options(
+        [(line.entity_id, line.name) for line in reply.lines if line.entity_id is not None]
+        + [(c.id, c.name) for line in reply.lines for c in line.candidates]
+    )
+    if options:
+        elements.append(
+            StaticSelectElement(
+                placeholder="Open a card…", action_id=f"{CARD_ACTION}_0", options=options[:100]
+            )
+        )
+    if share is not None:
+        elements.append(share)
+    if elements:
+        blocks.append(ActionsBlock(elements=elements))
+    return blocks + tail
+
+
+# -- App Home ---------------------------------------------------------------------------
+
+
+def home_view(home: HomeReply) -> View:
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text="Quick checks", emoji=False)),
+        SectionBlock(text=MarkdownTextObject(text="\n".join(f"• {h}" for h in home.how_to))),
+        DividerBlock(),
+        HeaderBlock(text=PlainTextObject(text="Recent registry changes", emoji=False)),
+    ]
+    changes = []
+    for c in home.changes:
+        line = f"`{c.date}` *{escape(c.name, 200)}*: {escape(c.what, 300)}"
+        if c.source_url:
+            line += f" · {_link(c.source_url, c.source_title or 'source')}"
+        elif c.source_title:
+            line += f" · _{escape(c.source_title, 200)}_"
+        changes.append(line)
+    blocks += (
+        _sections(changes, "Last 20, newest first")
+        if changes
+        else [SectionBlock(text=MarkdownTextObject(text="Nothing recorded yet."))]
+    )
+    blocks += [
+        DividerBlock(),
+        HeaderBlock(text=PlainTextObject(text="Alerts in your channels", emoji=False)),
+    ]
+    if not home.channels_known:
+        reason = escape(home.channels_note or "I could not list your channels.", 500)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=reason)))
+    elif not home.channels:
+        text = "None of your channels has alerts. In a channel, try `/mcf subscribe`."
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
+    room = MAX_HOME_BLOCKS - len(blocks) - 1
+    for ch in home.channels[:room]:
+        where = f"<#{ch.channel_id}>" if _CHANNEL_ID.match(ch.channel_id) else "a channel"
+        lines = "\n".join(f"• {escape(line, 300)}" for line in ch.lines[:20])
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*{where}*\n{lines}"[:2900])))
+    return View(type="home", blocks=blocks)

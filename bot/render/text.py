@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from handlers.replies import EntityCard, ErrorReply, HelpReply, LookupReply, NoticeReply, Reply
+from handlers.quick import line_for
+from handlers.replies import (
+    CheckLine,
+    CheckListReply,
+    EntityCard,
+    ErrorReply,
+    HelpReply,
+    LookupReply,
+    NoticeReply,
+    Reply,
+    Verdict,
+)
 from registry.lookup import MatchStatus
 
 KINDS = {
@@ -62,6 +73,8 @@ def render(reply: Reply) -> str:
         return body.message + (f"\n{body.hint}" if body.hint else "")
     if isinstance(body, NoticeReply):
         return "\n".join([body.text, *(f"  - {line}" for line in body.lines)])
+    if isinstance(body, CheckListReply):
+        return "\n".join([check_heading(body), *(f"  - {check_sentence(x)}" for x in body.lines)])
     assert isinstance(body, LookupReply)
     if body.status is MatchStatus.NONE:
         text = f"No organisation in the registry matches {body.query!r}."
@@ -81,14 +94,46 @@ def render(reply: Reply) -> str:
     return "\n".join(lines + card_lines(body.card))
 
 
+def check_heading(reply: CheckListReply) -> str:
+    """ "4 names checked: 3 listed, 1 not found" / "2 organisations named in the message"."""
+    if reply.found_in_message:
+        n = len(reply.lines) + reply.omitted
+        if not n:
+            return "No organisation in the registry is named in this message."
+        head = f"{n} organisation{'s' if n != 1 else ''} from the registry named in the message"
+    else:
+        n = len(reply.lines)
+        head = f"{n} name{'s' if n != 1 else ''} checked"
+    counts = [f"{reply.count(v)} {v.value}" for v in Verdict if reply.count(v)]
+    shown = f" (the first {len(reply.lines)} shown)" if reply.omitted else ""
+    return f"{head}{shown}: " + ", ".join(counts)
+
+
+def check_sentence(line: CheckLine) -> str:
+    """One line in words: "Hikvison → Hangzhou Hikvision …: listed on …"."""
+    who = line.query
+    if line.name and line.name.casefold() != line.query.casefold():
+        who += f" → {line.name}"
+    if line.verdict is Verdict.LISTED:
+        return f"{who}: listed on {line.detail}"
+    if line.verdict is Verdict.TIED:
+        return f"{who}: tied: {line.detail}"
+    if line.verdict is Verdict.FORMER:
+        return f"{who}: formerly listed: {line.detail}"
+    if line.verdict is Verdict.AMBIGUOUS:
+        return f"{who}: did you mean {line.detail}?"
+    if line.verdict is Verdict.ERROR:
+        return f"{who}: {line.detail}"
+    return f"{who}: {line.detail}"
+
+
 def check_line(query: str, reply: Reply) -> str:
-    """One line of ``mcf-bot check``: the query, the verdict, the lists."""
-    body = reply.body
-    if not isinstance(body, LookupReply):
-        return f"{query}\terror\t{render(reply).splitlines()[0]}"
-    if body.status is MatchStatus.NONE or body.card is None:
-        return f"{query}\tnot found"
-    card = body.card
-    lists = ", ".join(f"{d.list_id} since {d.start}" for d in card.listed_on) or "no list"
-    verdict = "match" if body.status is MatchStatus.MATCH else "did you mean"
-    return f"{query}\t{verdict}\t{card.name}\t{lists}"
+    """One line of ``mcf-bot check``, tab-separated: the query, the verdict, the
+    organisation and why (the same verdict as ``/mcf check`` gives in chat)."""
+    line = line_for(query, reply)
+    fields = [query, line.verdict.value]
+    if line.name:
+        fields.append(line.name)
+    if line.detail and line.verdict is not Verdict.NONE:
+        fields.append(line.detail)
+    return "\t".join(fields)

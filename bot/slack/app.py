@@ -9,7 +9,13 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.settings import SlackSettings
-from bot.slack import lookup_listeners
+from bot.slack import (
+    home_listeners,
+    lookup_listeners,
+    mention_listeners,
+    quick_listeners,
+    shortcut_listeners,
+)
 from handlers.context import Services
 
 
@@ -27,5 +33,12 @@ def create_slack_app(slack: SlackSettings, services: Services, executor: Executo
         request_verification_enabled=bool(slack.signing_secret),
         process_before_response=False,
     )
-    lookup_listeners.register(app, services, executor)
+    for feature in (
+        lookup_listeners,
+        quick_listeners,
+        shortcut_listeners,
+        mention_listeners,
+        home_listeners,
+    ):
+        feature.register(app, services, executor)
     return app

@@ -6,7 +6,6 @@ import asyncio
 import logging
 import re
 from concurrent.futures import Executor
-from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -20,6 +19,7 @@ from bot.render.slack import (
     reply_blocks,
     response_type,
 )
+from bot.slack.common import readable, runner
 from handlers.context import ChatContext, Services
 from handlers.dispatch import handle
 from handlers.lookup import show
@@ -33,8 +33,7 @@ INLINE_BUDGET_S = 2.0
 
 
 def register(app: AsyncApp, services: Services, executor: Executor) -> None:
-    async def run(fn: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(executor, partial(fn, *args))
+    run = runner(executor)
 
     @app.command("/mcf")
     async def mcf_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
@@ -44,7 +43,8 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
             team_id=command.get("team_id"),
             user_id=command.get("user_id"),
         )
-        task = asyncio.ensure_future(run(handle, services, command.get("text", ""), chat))
+        text = readable(command.get("text", ""))
+        task = asyncio.ensure_future(run(handle, services, text, chat))
         try:
             reply: Reply = await asyncio.wait_for(asyncio.shield(task), INLINE_BUDGET_S)
         except TimeoutError:

@@ -1,0 +1,45 @@
+"""``@mcf Baidu`` / ``@mcf check A; B`` in a channel or thread: the answer goes to the
+thread, for everyone in it. Thin: parse, run the handler in the pool, render, post."""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.render.slack import as_dicts, fallback_text, reply_blocks
+from bot.slack.common import is_retry, readable, runner
+from handlers.context import ChatContext, Services
+from handlers.dispatch import handle
+from handlers.replies import Reply
+
+
+def register(app: AsyncApp, services: Services, executor: Executor) -> None:
+    run = runner(executor)
+
+    @app.event("app_mention")
+    async def mentioned(
+        event: dict[str, Any], client: AsyncWebClient, request: AsyncBoltRequest
+    ) -> None:
+        if is_retry(request):
+            return  # the first delivery was acknowledged and is being answered
+        channel = event.get("channel", "")
+        chat = ChatContext(
+            platform="slack",
+            channel_id=channel,
+            team_id=event.get("team"),
+            user_id=event.get("user"),
+        )
+        # "<@UBOT> check A; B": the mention itself reads as nothing.
+        reply: Reply = await run(handle, services, readable(event.get("text")), chat)
+        await client.chat_postMessage(
+            channel=channel,
+            thread_ts=event.get("thread_ts") or event.get("ts"),
+            text=fallback_text(reply),
+            blocks=as_dicts(reply_blocks(reply, public=True)),
+            unfurl_links=False,
+            unfurl_media=False,
+        )

@@ -1,0 +1,79 @@
+"""The buttons of quick checks: open one organisation's card privately, and share a
+whole check list in the channel. Thin: ack, run the handler in the thread pool, render."""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import Executor
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from bot.render.slack import (
+    CARD_ACTION,
+    SHARE_LIST_ACTION,
+    as_dicts,
+    check_list_blocks,
+    fallback_text,
+    reply_blocks,
+)
+from bot.slack.common import runner
+from handlers import quick
+from handlers.context import Services
+from handlers.dispatch import guarded
+from handlers.errors import BadInput
+from handlers.lookup import show
+from handlers.replies import CheckListReply, ErrorReply, Reply
+
+
+def _entity_id(action: dict[str, Any]) -> int:
+    """A "Card" button's value, or the option picked in a "Did you mean…" menu."""
+    value = action.get("value") or (action.get("selected_option") or {}).get("value")
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        raise BadInput("That button is not one of mine.") from None
+
+
+def _open(services: Services, action: dict[str, Any]) -> Reply:
+    return Reply(show(services, _entity_id(action)))
+
+
+def register(app: AsyncApp, services: Services, executor: Executor) -> None:
+    run = runner(executor)
+
+    @app.action(re.compile(rf"^{CARD_ACTION}_\d+$"))
+    async def open_card(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        reply: Reply = await run(guarded, _open, services, body["actions"][0], what="open card")
+        # A new private message beside the list: the list stays, the card can be shared.
+        await respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=fallback_text(reply),
+            blocks=as_dicts(reply_blocks(reply)),
+        )
+
+    @app.action(SHARE_LIST_ACTION)
+    async def share_list(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        key = str(body["actions"][0].get("value") or "")
+        reply: Reply = await run(guarded, quick.reshare, services, key, what="share list")
+        if not isinstance(reply.body, CheckListReply):
+            assert isinstance(reply.body, ErrorReply)
+            await respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=fallback_text(reply),
+                blocks=as_dicts(reply_blocks(reply)),
+            )
+            return
+        user = body.get("user", {}).get("id", "")
+        note = f"shared by <@{user}>" if user.isalnum() else None
+        await respond(
+            response_type="in_channel",
+            replace_original=False,
+            delete_original=True,
+            text=fallback_text(reply),
+            blocks=as_dicts(check_list_blocks(reply.body, note, shareable=False)),
+        )

@@ -1,0 +1,213 @@
+"""Quick checks: a list of names (``/mcf check``, ``mcf-bot check``) or every organisation
+named in a message, answered one compact line each.
+
+A line's verdict, strongest first: listed (which lists, since when), tied (the strongest
+tie, and to whom), formerly listed, in the registry with nothing recorded, did you mean,
+not found. The chat list and the terminal's ``mcf-bot check`` share ``line_for``, so both
+say the same of the same name.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import zlib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from handlers.cards import build_card
+from handlers.context import Services
+from handlers.errors import BadInput, NotFound
+from handlers.lookup import check
+from handlers.replies import (
+    CandidateView,
+    CheckLine,
+    CheckListReply,
+    DesignationView,
+    EntityCard,
+    ErrorReply,
+    HelpReply,
+    NoticeReply,
+    RelationshipView,
+    Reply,
+    Verdict,
+)
+from registry.db import unit_of_work
+from registry.lookup import MatchStatus, NameIndex
+
+# A message is at most 40,000 characters in Slack; a list shows at most this many lines.
+MAX_SCAN_CHARS = 40_000
+MAX_LINES = 50
+# Chat buttons carry at most 2,000 characters (Slack's limit on a button's value).
+MAX_SHARE_KEY = 2000
+_SHARE_NAME_CHARS = 120
+
+# Which tie says most about an organisation: being part of, or run by, another body
+# first; then joint bodies; then looser cooperation. A tie to a listed body beats any tie
+# to an unlisted one.
+_TIE_RANK = {
+    "subsidiary_of:out": 0,
+    "supervised_by:out": 1,
+    "joint_venture:out": 2,
+    "joint_venture:in": 2,
+    "joint_lab:out": 3,
+    "joint_lab:in": 3,
+    "co_founded:in": 4,
+    "supplies:out": 5,
+    "research_partner:out": 6,
+    "research_partner:in": 6,
+    "collaborates_with:out": 7,
+    "collaborates_with:in": 7,
+    "hosted_by:out": 8,
+}
+
+
+def strongest_tie(card: EntityCard) -> RelationshipView | None:
+    if not card.relationships:
+        return None
+    return min(
+        card.relationships,
+        key=lambda r: (
+            not r.other_listed,
+            _TIE_RANK.get(f"{r.type}:{r.direction}", 9),
+            r.other_name.casefold(),
+        ),
+    )
+
+
+def _since(d: DesignationView) -> str:
+    return f"{d.list_name} since {d.start}" if d.start else f"{d.list_name} (date not stated)"
+
+
+def _tie_sentence(tie: RelationshipView) -> str:
+    listed = " (listed)" if tie.other_listed else ""
+    return f"{tie.sentence} {tie.other_name}{listed}"
+
+
+def card_line(query: str, card: EntityCard, how: str | None = None) -> CheckLine:
+    """The verdict on one organisation, from its card."""
+
+    def line(verdict: Verdict, detail: str) -> CheckLine:
+        return CheckLine(query, verdict, detail, entity_id=card.id, name=card.name, how=how)
+
+    if card.listed_on:
+        return line(Verdict.LISTED, "; ".join(_since(d) for d in card.listed_on))
+    tie = strongest_tie(card)
+    if tie is not None:
+        more = len(card.relationships) - 1
+        return line(Verdict.TIED, _tie_sentence(tie) + (f" (+{more} more)" if more else ""))
+    if card.designations:
+        ended = "; ".join(f"{d.list_name} until {d.end}" for d in card.designations)
+        return line(Verdict.FORMER, ended)
+    return line(Verdict.KNOWN, "no list or tie recorded")
+
+
+def line_for(query: str, reply: Reply) -> CheckLine:
+    """One name's answer as a check line (``mcf-bot check`` prints the same verdict)."""
+    body = reply.body
+    if isinstance(body, ErrorReply):
+        return CheckLine(query, Verdict.ERROR, body.message)
+    if isinstance(body, HelpReply | NoticeReply | CheckListReply):
+        return CheckLine(query, Verdict.ERROR, "not an organisation name")
+    if body.status is MatchStatus.NONE or body.card is None:
+        return CheckLine(query, Verdict.NONE, "not in the registry")
+    if body.status is MatchStatus.AMBIGUOUS:
+        names = [c.name for c in body.candidates[:3]]
+        detail = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+        return CheckLine(query, Verdict.AMBIGUOUS, detail, candidates=body.candidates, how=body.how)
+    how = body.how if body.how and body.how != "exact name" else None
+    return card_line(query, body.card, how)
+
+
+# -- the two ways in --------------------------------------------------------------------
+
+
+def check_list(services: Services, names: Sequence[str]) -> CheckListReply:
+    """``/mcf check A; B; C``: the same answers as ``mcf-bot check``, in order."""
+    lines = tuple(line_for(name, reply) for name, reply in check(services, names))
+    key = _pack({"c": [n[:_SHARE_NAME_CHARS] for n in names]})
+    return CheckListReply(lines, share_key=key)
+
+
+def scan_message(services: Services, text: str) -> CheckListReply:
+    """Every registry organisation named in ``text``, in order of appearance."""
+    with unit_of_work(services.registry.sessions) as session:
+        index = services.index.current(session)
+        mentions = services.mentions.current(index).scan(text[:MAX_SCAN_CHARS])
+        shown = [(m.text, m.entity_ids, m.how) for m in mentions[:MAX_LINES]]
+        lines = _mention_lines(session, index, shown)
+    key = _pack({"m": [[t[:_SHARE_NAME_CHARS], list(ids), how] for t, ids, how in shown]})
+    return CheckListReply(
+        lines,
+        found_in_message=True,
+        share_key=key if lines else None,
+        omitted=max(0, len(mentions) - MAX_LINES),
+    )
+
+
+def _mention_lines(
+    session: Session, index: NameIndex, found: Iterable[tuple[str, Sequence[int], str]]
+) -> tuple[CheckLine, ...]:
+    lines = []
+    for text, ids, how in found:
+        if len(ids) == 1:
+            try:
+                card = build_card(session, ids[0])
+            except NotFound:
+                lines.append(CheckLine(text, Verdict.NONE, "no longer in the registry"))
+                continue
+            lines.append(card_line(text, card, how if how != "name" else None))
+            continue
+        candidates = tuple(
+            CandidateView(i, index.entity_name(i), 100.0, text, f"same {how}") for i in ids
+        )
+        names = [c.name for c in candidates[:3]]
+        detail = ", ".join(names[:-1]) + f" or {names[-1]}"
+        lines.append(CheckLine(text, Verdict.AMBIGUOUS, detail, candidates=candidates, how=how))
+    return tuple(lines)
+
+
+def reshare(services: Services, key: str) -> CheckListReply:
+    """The list a share button was made for, answered again from today's registry."""
+    data = _unpack(key)
+    if isinstance(data.get("c"), list):
+        return check_list(services, [str(n) for n in data["c"]][:MAX_LINES])
+    found = data.get("m")
+    if not isinstance(found, list):
+        raise BadInput("That button is not one of mine.")
+    try:
+        items = [(str(t), [int(i) for i in ids], str(how)) for t, ids, how in found]
+    except (TypeError, ValueError):
+        raise BadInput("That button is not one of mine.") from None
+    with unit_of_work(services.registry.sessions) as session:
+        index = services.index.current(session)
+        lines = _mention_lines(session, index, items[:MAX_LINES])
+    return CheckListReply(lines, found_in_message=True, share_key=key)
+
+
+# -- share keys: the list itself, compressed (a chat button has no server-side state) ---
+
+
+def _pack(data: dict[str, Any]) -> str | None:
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    key = "1" + base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode("ascii")
+    return key if len(key) <= MAX_SHARE_KEY else None
+
+
+def _unpack(key: str) -> dict[str, Any]:
+    try:
+        if not key.startswith("1"):
+            raise ValueError(key[:1])
+        inflate = zlib.decompressobj()
+        raw = inflate.decompress(base64.urlsafe_b64decode(key[1:]), 65536)
+        if inflate.unconsumed_tail:
+            raise ValueError("too large")
+        data = json.loads(raw)
+    except (ValueError, zlib.error, binascii.Error, UnicodeDecodeError):
+        raise BadInput("That button is not one of mine.") from None
+    if not isinstance(data, dict):
+        raise BadInput("That button is not one of mine.")
+    return data
