@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import overload
 
 import numpy as np
+from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -60,15 +61,26 @@ class _Group:
     unmatched_weight: float  # what the word weighs when a name lacks it
     best_weight: float  # the most it can add when a name has it
 
-    @property
-    def size(self) -> int:
-        return sum(len(p) for p in self.postings)
+
+@dataclass(slots=True)
+class _Unit:
+    """One index word a query word may be, with its postings."""
+
+    group: _Group
+    slot: int  # the group's position in the query
+    weight: float
+    sim: float
+    postings: IntArray
 
 
 def _typo_budget(token: str) -> int:
     if len(token) < 5 or token.isdigit():
         return 0
     return 1 if len(token) < 9 else 2
+
+
+def _is_short_word(token: str) -> bool:
+    return len(token) == 4 and token.isalpha()
 
 
 def _deletes(token: str) -> list[str]:
@@ -277,7 +289,7 @@ class NameIndex:
         self._words.append(token)
         self._df.append(0)
         self._generic.append(token in normalize.GENERIC)
-        if _typo_budget(token):
+        if _typo_budget(token) or _is_short_word(token):
             for variant in set(_deletes(token)):
                 self.deletes.add(str_key(variant), tid)
         return tid
@@ -310,18 +322,19 @@ class NameIndex:
         weight = math.log(self._live_count() + 1) + 1.0
         return weight * (0.15 if token in normalize.GENERIC else 1.0)
 
-    def _similar_tokens(self, token: str) -> list[tuple[int, float]]:
+    def _similar_tokens(self, token: str, context: bool) -> list[tuple[int, float]]:
         """Index words within the typo budget of ``token``, with a similarity."""
         out: list[tuple[int, float]] = []
         own = self._vocab.get(token)
         if own is not None:
             out.append((own, 1.0))
         budget = _typo_budget(token)
-        # "Powr" for "Power": a four-letter word may be a five-letter one missing a letter
-        # (never another four-letter word: those are mostly acronyms).
+        # "Powr" for "Power": a four-letter word may be a five-letter one missing a letter.
+        # Another four-letter word only beside other words ("No. 165 Research Institute
+        # of NSSC"), and weakly: alone, four letters are mostly an acronym (CETC, CETE).
         min_len = 0
-        if not budget and len(token) == 4 and token.isalpha():
-            budget, min_len = 1, 5
+        if not budget and _is_short_word(token):
+            budget, min_len = 1, (4 if context else 5)
         if budget:
             seen = {token}
             for variant in [token, *_deletes(token)]:
@@ -332,7 +345,7 @@ class NameIndex:
                     seen.add(cand)
                     dist = OSA.distance(token, cand, score_cutoff=budget)
                     if dist <= budget:
-                        out.append((cand_id, 1.0 - 0.06 * dist))
+                        out.append((cand_id, 0.85 if len(cand) == 4 else 1.0 - 0.06 * dist))
                 vid = self._vocab.get(variant)
                 if vid is not None and variant not in seen and len(variant) >= min_len:
                     seen.add(variant)
@@ -378,7 +391,13 @@ class NameIndex:
 
         for cand in self._fuzzy(q_tokens):
             offer(cand)
-        ranked = sorted(scored.values(), key=lambda c: (-c.score, c.name))[:limit]
+        # Equal scores are ordered by how closely the whole text, legal form included,
+        # resembles what was typed ("Quinnro Optics Inc.": Quinnor Optics Inc. first).
+        typed_lower = query.lower()
+        ranked = sorted(
+            scored.values(),
+            key=lambda c: (-c.score, -fuzz.ratio(typed_lower, c.matched_on.lower()), c.name),
+        )[:limit]
         return LookupResult(query, _decide(ranked), ranked)
 
     def _groups(self, q_tokens: tuple[str, ...]) -> tuple[list[_Group], float]:
@@ -386,9 +405,10 @@ class NameIndex:
         groups: list[_Group] = []
         missing = 0.0
         cache: dict[str, _Group | None] = {}
+        context = len(set(q_tokens)) > 1
         for t in q_tokens:
             if t not in cache:
-                sims = self._similar_tokens(t)
+                sims = self._similar_tokens(t, context)
                 if not sims:
                     cache[t] = None
                 else:
@@ -406,60 +426,61 @@ class NameIndex:
                 missing += self.word_weight(t)
         return groups, missing
 
-    @staticmethod
-    def _essential(groups: list[_Group], missing: float, floor: float) -> list[_Group]:
-        """The fewest (rarest) words a name must share to possibly score ``floor``.
+    def _units(self, groups: list[_Group]) -> list[_Unit]:
+        return [
+            _Unit(g, i, self.idf(tid), sim, found)
+            for i, g in enumerate(groups)
+            for (tid, sim), found in zip(g.sims, g.postings, strict=True)
+        ]
 
-        A name holding none of the returned words covers at most a / (a + b) of the
-        query, where a is what the other words can add and b what the returned ones weigh
-        when absent; the largest postings are left out while that stays below ``floor``.
+    @staticmethod
+    def _essential(units: list[_Unit], groups: list[_Group], missing: float, floor: float) -> int:
+        """How many of ``units`` (largest postings first) a search may leave out.
+
+        A name holding none of the units kept covers at most A / (A + B) of the query:
+        A is the most the left-out units can add (the best one per query word), B what
+        the words with no unit left out weigh when absent. Units are left out, commonest
+        first, while that bound stays below ``floor``: such names cannot reach it.
         """
-        by_size = sorted(groups, key=lambda g: g.size, reverse=True)
-        left_out = 0.0
+        best: list[float] = [0.0] * len(groups)
         absent = missing + sum(g.unmatched_weight for g in groups)
-        cut = 0
-        for g in by_size:
-            a, b = left_out + g.best_weight, absent - g.unmatched_weight
+        add = 0.0
+        for cut, u in enumerate(units):
+            was = best[u.slot]
+            a = add - was + max(was, u.weight)
+            b = absent - (u.group.unmatched_weight if not was else 0.0)
             if a / (a + b) >= floor:
-                break
-            left_out, absent, cut = a, b, cut + 1
-        return by_size[cut:]
+                return cut
+            add, absent, best[u.slot] = a, b, max(was, u.weight)
+        return len(units)
 
     def _fuzzy(self, q_tokens: tuple[str, ...]) -> list[Candidate]:
         groups, missing = self._groups(q_tokens)
-        if not groups:
+        units = sorted(self._units(groups), key=lambda u: len(u.postings), reverse=True)
+        if not units:
             return []
-        essential = self._essential(groups, missing, SUGGEST_SCORE / 100)
-        if sum(g.size for g in essential) > CANDIDATE_BUDGET:
+        cut = self._essential(units, groups, missing, SUGGEST_SCORE / 100)
+        if sum(len(u.postings) for u in units[cut:]) > CANDIDATE_BUDGET:
             # Only common words: look for names that could be confident answers.
-            essential = self._essential(groups, missing, MATCH_SCORE / 100)
-        if not essential:
+            cut = self._essential(units, groups, missing, MATCH_SCORE / 100)
+        kept, left_out = units[cut:], units[:cut]
+        if not kept:
             return []  # no name can share enough of the query
-        chunks, weights = [], []
-        for g in essential:
-            for (tid, sim), found in zip(g.sims, g.postings, strict=True):
-                chunks.append(found)
-                weights.append(np.full(len(found), self.idf(tid) * sim))
-        names, where = np.unique(np.concatenate(chunks), return_inverse=True)
-        evidence = np.asarray(
-            np.bincount(where, weights=np.concatenate(weights), minlength=len(names)), np.float64
-        )
+        names, where = np.unique(np.concatenate([u.postings for u in kept]), return_inverse=True)
+        gains = np.concatenate([np.full(len(u.postings), u.weight * u.sim) for u in kept])
+        evidence = np.asarray(np.bincount(where, gains, minlength=len(names)), np.float64)
         if len(self._dead_sorted):
             live = ~contains(self._dead_sorted, names)
             names, evidence = names[live], evidence[live]
         if len(names) > RESCORE:
-            # Rank by all shared words (the essential ones were counted above).
-            picked = {id(g) for g in essential}
-            for g in groups:
-                if id(g) not in picked:
-                    picked.add(id(g))
-                    for (tid, sim), found in zip(g.sims, g.postings, strict=True):
-                        evidence += contains(found, names) * (self.idf(tid) * sim)
+            # Rank by every shared word: add what the left-out units give these names.
+            for u in left_out:
+                evidence += contains(u.postings, names) * (u.weight * u.sim)
             floor = np.partition(evidence, -RESCORE)[-RESCORE]
             above = np.flatnonzero(evidence > floor)
             # Names tied with the last place stay in (cutting a tie is a coin toss), up
             # to a bound.
-            tied = np.flatnonzero(evidence == floor)[: RESCORE * 8 - len(above)]
+            tied = np.flatnonzero(evidence == floor)[: RESCORE * 3 - len(above)]
             shortlist = names[np.concatenate((above, tied))].tolist()
         else:
             shortlist = names.tolist()
@@ -503,8 +524,9 @@ class NameIndex:
             distinctive_hit |= not self._generic[best_tok]
         if not q_weight:
             return 0.0, ""
-        r_weight = sum(self.idf(t) for t in r_set) or 1.0
-        r_hit = sum(self.idf(t) for t in used)
+        cached = self._idf
+        r_weight = sum(cached.get(t) or self.idf(t) for t in r_set) or 1.0
+        r_hit = sum(cached.get(t) or self.idf(t) for t in used)
         q_cov, r_cov = q_hit / q_weight, r_hit / r_weight
         score = 100.0 * q_cov * (0.75 + 0.25 * r_cov)
         if not distinctive_hit and r_cov < 0.999:

@@ -147,7 +147,11 @@ def han_tokens(text: str) -> tuple[str, ...]:
     han = han_text(text)
     if len(han) <= 1:
         return (han,) if han else ()
-    return tuple(han[i : i + 2] for i in range(len(han) - 1))
+    bigrams = [han[i : i + 2] for i in range(len(han) - 1)]
+    # One wrong character breaks two bigrams; the pair around it (skipping it) survives,
+    # so 重乐坤润 still shares 重…坤 with 重庆坤润.
+    skips = [f"{han[i]}…{han[i + 2]}" for i in range(len(han) - 2)]
+    return tuple(bigrams + skips)
 
 
 def tokens(text: str) -> tuple[str, ...]:
