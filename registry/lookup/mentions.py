@@ -319,7 +319,10 @@ class MentionScanner:
         self.longest: dict[str, int] = {}  # first word -> most words in a name it starts
         self.acronyms: dict[str, _Acronym] = {}
         self.acronym_words = 1
-        self.han: dict[str, list[_HanForm]] = {}  # first two characters -> forms, longest first
+        # First two characters -> the lengths of names starting with them (longest
+        # first), each with its names: a position costs one lookup per length, however
+        # many names share the start ("北京...").
+        self.han: dict[str, list[tuple[int, dict[str, _HanForm]]]] = {}
         self.entity_names: dict[int, str] = {}
         self.names = 0
 
@@ -387,10 +390,10 @@ class MentionScanner:
                 continue  # 微米 is "micrometre" before it is anyone's name
             form = han.setdefault(variant, _HanForm(variant, rec.text, rec.how, True))
             form.entity_ids.add(rec.entity_id)
-        by_start: dict[str, list[_HanForm]] = defaultdict(list)
+        by_start: dict[str, dict[int, dict[str, _HanForm]]] = defaultdict(dict)
         for form in han.values():
-            by_start[form.text[:2]].append(form)
-        self.han = {k: sorted(v, key=lambda f: -len(f.text)) for k, v in by_start.items()}
+            by_start[form.text[:2]].setdefault(len(form.text), {})[form.text] = form
+        self.han = {k: sorted(v.items(), reverse=True) for k, v in by_start.items()}
         return self
 
     # -- scanning ---------------------------------------------------------------------
@@ -520,10 +523,9 @@ class MentionScanner:
             i = 0
             while i < len(simple) - 1:
                 hit = None
-                for form in self.han.get(simple[i : i + 2], ()):
-                    if not simple.startswith(form.text, i):
-                        continue
-                    if self._han_fits(text, base + i, base + i + len(form.text), form):
+                for length, forms in self.han.get(simple[i : i + 2], ()):
+                    form = forms.get(simple[i : i + length])
+                    if form is not None and self._han_fits(text, base + i, base + i + length, form):
                         hit = form
                         break
                 if hit is None:
