@@ -1,0 +1,125 @@
+"""Quick checks over the real bundled registry: the issue's examples, the verdicts, and
+the same answer in chat as in ``mcf-bot check``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from handlers import quick
+from handlers.context import Services
+from handlers.dispatch import handle
+from handlers.errors import BadInput
+from handlers.home import home
+from handlers.replies import CheckListReply, Verdict
+from registry import alerts
+from registry.db import unit_of_work
+from registry.service import Registry
+
+ISSUE_LIST = "check Tsinghua University; Harvard University; Hikvison; 北京理工大学"
+NOTES = (
+    "Meeting notes: Baidu presented; Prof. Li from the National University of Defense "
+    "Technology dialled in; the University of Toronto will follow up."
+)
+
+
+def _check(services: Services, text: str) -> CheckListReply:
+    body = handle(services, text).body
+    assert isinstance(body, CheckListReply)
+    return body
+
+
+def test_the_issue_list_in_one_answer(services: Services) -> None:
+    reply = _check(services, ISSUE_LIST)
+    tsinghua, harvard, hikvision, bit = reply.lines
+    assert tsinghua.verdict is Verdict.LISTED and "ASPI" in tsinghua.detail
+    assert bit.verdict is Verdict.LISTED and bit.name == "Beijing Institute of Technology"
+    assert harvard.verdict is Verdict.NONE and harvard.entity_id is None
+    assert hikvision.verdict is Verdict.LISTED and "Hikvision" in (hikvision.name or "")
+    assert "since 2021-06-03" in hikvision.detail and "typo" in (hikvision.how or "")
+
+
+def test_verdicts_tied_and_did_you_mean(services: Services) -> None:
+    reply = _check(services, "check The 28th Research Institute; China Electronics Technology")
+    institute, unclear = reply.lines
+    assert institute.verdict in (Verdict.LISTED, Verdict.TIED)
+    assert unclear.verdict is Verdict.AMBIGUOUS and len(unclear.candidates) > 1
+    # An organisation with ties but no list: the strongest tie, and to whom.
+    tied = next(
+        line
+        for name in (
+            "Ministry of Education",
+            "Yanshan University",
+            "Aerospace High Technology Research Institute",
+        )
+        for line in _check(services, f"check {name}").lines
+        if line.verdict is Verdict.TIED
+    )
+    assert tied.detail.startswith(("is ", "has ", "was ", "supervises", "hosted", "co-founded"))
+
+
+def test_chat_and_terminal_give_the_same_verdicts(
+    services: Services,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    names = [
+        "Tsinghua University",
+        "Harvard University",
+        "Hikvison",
+        "北京理工大学",
+        "China Electronics Technology",
+        "x" * 400,
+    ]
+    chat = quick.check_list(services, names)
+    monkeypatch.setenv("MCF_DATABASE_URL", str(services.registry.engine.url))
+    path = tmp_path / "partners.txt"
+    path.write_text("\n".join(names) + "\n", encoding="utf-8")
+    assert main(["check", str(path)]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert [r[0] for r in rows] == [n for n in names]
+    assert [r[1] for r in rows] == [line.verdict.value for line in chat.lines]
+    assert rows[2][2] == chat.lines[2].name
+
+
+def test_the_shortcut_finds_exactly_the_named_organisations(services: Services) -> None:
+    reply = quick.scan_message(services, NOTES)
+    assert [line.name for line in reply.lines] == [
+        "Baidu, Inc.",
+        "National University of Defense Technology",
+    ]
+    assert reply.found_in_message and reply.share_key
+    assert quick.reshare(services, reply.share_key).lines == reply.lines
+
+
+def test_a_message_naming_nobody(services: Services) -> None:
+    reply = quick.scan_message(services, "We plan to hit the deadline. USC and UCLA agreed.")
+    assert reply.lines == () and reply.share_key is None
+
+
+def test_share_keys_reproduce_a_check_and_refuse_forgeries(services: Services) -> None:
+    reply = _check(services, ISSUE_LIST)
+    assert reply.share_key is not None and len(reply.share_key) <= quick.MAX_SHARE_KEY
+    assert quick.reshare(services, reply.share_key).lines == reply.lines
+    for forged in ("", "1not-base64!", "2abc", "1" + "A" * 40):
+        with pytest.raises(BadInput):
+            quick.reshare(services, forged)
+
+
+def test_home_lists_changes_with_sources_and_only_the_users_channels(
+    bundled_registry: Registry,
+) -> None:
+    services = Services(bundled_registry)
+    with unit_of_work(bundled_registry.sessions) as session:
+        alerts.subscribe(session, platform="slack", channel_id="CMINE", topic="all", kind="all")
+        alerts.subscribe(session, platform="slack", channel_id="COTHER", topic="all", kind="all")
+    reply = home(services, "slack", ["CMINE", "CNONE"])
+    assert len(reply.changes) == 20
+    assert all(c.date and c.what and c.source_title for c in reply.changes)
+    assert [c.channel_id for c in reply.channels] == ["CMINE"]
+    assert reply.channels[0].lines == ("everything new in the registry",)
+    unknown = home(services, "slack", None, "no scope")
+    assert not unknown.channels_known and unknown.channels_note == "no scope"
