@@ -38,6 +38,9 @@ RESCORE = 64
 # Postings a query may read to find candidates before it settles for confident answers
 # only (queries made of the commonest words: "China Electronics Technology Group").
 CANDIDATE_BUDGET = 40_000
+# Chinese names of at least this many characters are found with one character wrong.
+HAN_NEAR_MIN = 4
+HAN_NEAR_SCORE = 80.0
 # Compact when this share of the records is retired.
 DEAD_SHARE = 5
 
@@ -130,6 +133,9 @@ class NameIndex:
         self.exact = IntMultimap()  # hash of a whole-name key -> record
         self.postings = IntMultimap()  # word id -> records (ascending)
         self.deletes = IntMultimap()  # hash of a word less one letter -> word id
+        # Chinese names less one character: one wrong, missing or extra character in a
+        # Chinese name breaks several bigrams at once, but not this.
+        self.han_near = IntMultimap()  # hash of a Chinese name less one character -> record
         # Records of changed entities are retired in place (a refresh must not stall
         # lookups by rebuilding a million names); compacted when too many are dead.
         self.dead: frozenset[int] = frozenset()
@@ -176,7 +182,7 @@ class NameIndex:
 
     def freeze(self) -> None:
         """Sort what was added into the lookup arrays (``build`` does it; lookups too)."""
-        for table in (self.exact, self.postings, self.deletes):
+        for table in (self.exact, self.postings, self.deletes, self.han_near):
             table.freeze()
 
     @property
@@ -239,6 +245,7 @@ class NameIndex:
         new._name_rec = {e: int(remap[r]) for e, r in self._name_rec.items()}
         new.exact = self.exact.remapped(remap)
         new.postings = self.postings.remapped(remap)
+        new.han_near = self.han_near.remapped(remap)
         return new
 
     def _add_entities(self, session: Session, only: set[int] | None) -> None:
@@ -271,6 +278,10 @@ class NameIndex:
         keys = {" ".join(toks), normalize.compact(text)}
         if normalize.has_han(text):
             keys.add(normalize.pinyin(text))
+            han = normalize.han_text(text)
+            if len(han) >= HAN_NEAR_MIN:
+                for variant in set(_deletes(han)):
+                    self.han_near.add(str_key(variant), idx)
         for key in keys:
             if key:
                 self.exact.add(str_key(key), idx)
@@ -391,6 +402,8 @@ class NameIndex:
 
         for cand in self._fuzzy(q_tokens):
             offer(cand)
+        for cand in self._han_near(query):
+            offer(cand)
         # Equal scores are ordered by how closely the whole text, legal form included,
         # resembles what was typed ("Quinnro Optics Inc.": Quinnor Optics Inc. first).
         typed_lower = query.lower()
@@ -399,6 +412,38 @@ class NameIndex:
             key=lambda c: (-c.score, -fuzz.ratio(typed_lower, c.matched_on.lower()), c.name),
         )[:limit]
         return LookupResult(query, _decide(ranked), ranked)
+
+    def _han_near(self, query: str) -> list[Candidate]:
+        """Chinese names one character away from the query's: a suggestion, never a match
+        (北京师范大学 and 南京师范大学 are one character apart, and both exist)."""
+        if not normalize.has_han(query):
+            return []
+        han = normalize.han_text(query)
+        if len(han) < HAN_NEAR_MIN:
+            return []
+        found: set[int] = set(self.han_near.get(str_key(han)).tolist())  # one missing
+        for variant in set(_deletes(han)):
+            found.update(self.han_near.get(str_key(variant)).tolist())  # one wrong
+            found.update(self.exact.get(str_key(variant)).tolist())  # one extra
+        out = []
+        for idx in found:
+            text = self._texts[idx]
+            if idx in self.dead or not normalize.has_han(text):
+                continue
+            if OSA.distance(han, normalize.han_text(text), score_cutoff=1) <= 1:
+                entity_id = self._entity[idx]
+                name = self.entity_name(entity_id) or text
+                out.append(
+                    Candidate(
+                        entity_id,
+                        name,
+                        HAN_NEAR_SCORE,
+                        text,
+                        "near (one character) Chinese name",
+                        True,
+                    )
+                )
+        return out
 
     def _groups(self, q_tokens: tuple[str, ...]) -> tuple[list[_Group], float]:
         """The query's words that can match, and the weight of those that cannot."""
@@ -434,36 +479,41 @@ class NameIndex:
         ]
 
     @staticmethod
-    def _essential(units: list[_Unit], groups: list[_Group], missing: float, floor: float) -> int:
-        """How many of ``units`` (largest postings first) a search may leave out.
+    def _split(
+        units: list[_Unit], groups: list[_Group], missing: float, floor: float
+    ) -> tuple[list[_Unit], list[_Unit]]:
+        """Split ``units`` (largest postings first) into those a search must read, and
+        those it may leave out.
 
-        A name holding none of the units kept covers at most A / (A + B) of the query:
+        A name holding none of the units read covers at most A / (A + B) of the query:
         A is the most the left-out units can add (the best one per query word), B what
         the words with no unit left out weigh when absent. Units are left out, commonest
-        first, while that bound stays below ``floor``: such names cannot reach it.
+        first, whenever that bound stays below ``floor``: such names cannot reach it.
         """
         best: list[float] = [0.0] * len(groups)
         absent = missing + sum(g.unmatched_weight for g in groups)
         add = 0.0
-        for cut, u in enumerate(units):
+        kept, left_out = [], []
+        for u in units:
             was = best[u.slot]
             a = add - was + max(was, u.weight)
             b = absent - (u.group.unmatched_weight if not was else 0.0)
             if a / (a + b) >= floor:
-                return cut
-            add, absent, best[u.slot] = a, b, max(was, u.weight)
-        return len(units)
+                kept.append(u)
+            else:
+                left_out.append(u)
+                add, absent, best[u.slot] = a, b, max(was, u.weight)
+        return kept, left_out
 
     def _fuzzy(self, q_tokens: tuple[str, ...]) -> list[Candidate]:
         groups, missing = self._groups(q_tokens)
         units = sorted(self._units(groups), key=lambda u: len(u.postings), reverse=True)
         if not units:
             return []
-        cut = self._essential(units, groups, missing, SUGGEST_SCORE / 100)
-        if sum(len(u.postings) for u in units[cut:]) > CANDIDATE_BUDGET:
+        kept, left_out = self._split(units, groups, missing, SUGGEST_SCORE / 100)
+        if sum(len(u.postings) for u in kept) > CANDIDATE_BUDGET:
             # Only common words: look for names that could be confident answers.
-            cut = self._essential(units, groups, missing, MATCH_SCORE / 100)
-        kept, left_out = units[cut:], units[:cut]
+            kept, left_out = self._split(units, groups, missing, MATCH_SCORE / 100)
         if not kept:
             return []  # no name can share enough of the query
         names, where = np.unique(np.concatenate([u.postings for u in kept]), return_inverse=True)
