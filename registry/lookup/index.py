@@ -131,7 +131,7 @@ class NameIndex:
         # Entity id -> record of its main name.
         self._name_rec: dict[int, int] = {}
         self.exact = IntMultimap()  # hash of a whole-name key -> record
-        self.postings = IntMultimap()  # word id -> records (ascending)
+        self.postings = IntMultimap(small_keys=True)  # word id -> records (ascending)
         self.deletes = IntMultimap()  # hash of a word less one letter -> word id
         # Chinese names less one character: one wrong, missing or extra character in a
         # Chinese name breaks several bigrams at once, but not this.

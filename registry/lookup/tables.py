@@ -11,6 +11,7 @@ only add a candidate, which the index scores (and so rejects) like any other.
 from __future__ import annotations
 
 from array import array
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -20,12 +21,15 @@ EMPTY: IntArray = np.empty(0, np.int32)
 
 
 class IntMultimap:
-    """int64 key -> int32 values, in the order they were added (ascending for postings)."""
+    """Integer key -> int32 values, in the order they were added (ascending for postings)."""
 
-    def __init__(self) -> None:
-        self._keys = np.empty(0, np.int64)
+    def __init__(self, *, small_keys: bool = False) -> None:
+        # Word ids fit in 32 bits; hashes need 64.
+        self._key_code = "i" if small_keys else "q"
+        self._key_type = np.int32 if small_keys else np.int64
+        self._keys: npt.NDArray[np.signedinteger[Any]] = np.empty(0, self._key_type)
         self._vals = EMPTY
-        self._new_keys = array("q")
+        self._new_keys = array(self._key_code)
         self._new_vals = array("i")
         self._recent: dict[int, list[int]] = {}
         self.frozen = False
@@ -51,13 +55,13 @@ class IntMultimap:
     def freeze(self) -> None:
         """Sort everything added since the last freeze into the arrays."""
         if self._new_keys:
-            new_keys = np.frombuffer(self._new_keys, np.int64)
+            new_keys = np.frombuffer(self._new_keys, self._key_type)
             new_vals = np.frombuffer(self._new_vals, np.int32)
             self._sort(
                 np.concatenate((self._keys, new_keys)), np.concatenate((self._vals, new_vals))
             )
             del new_keys, new_vals  # release the buffers before the arrays are dropped
-            self._new_keys, self._new_vals, self._recent = array("q"), array("i"), {}
+            self._new_keys, self._new_vals, self._recent = array(self._key_code), array("i"), {}
         self.frozen = True
 
     def remapped(self, remap: IntArray) -> IntMultimap:
@@ -65,19 +69,20 @@ class IntMultimap:
         self.freeze()
         vals = remap[self._vals]
         keep = vals >= 0
-        out = IntMultimap()
+        out = IntMultimap(small_keys=self._key_code == "i")
         out._sort(self._keys[keep], vals[keep])
         out.frozen = True
         return out
 
-    def _sort(self, keys: npt.NDArray[np.int64], vals: IntArray) -> None:
+    def _sort(self, keys: npt.NDArray[np.signedinteger[Any]], vals: IntArray) -> None:
         # Stable: a key's values keep the order they were added in.
         order = np.argsort(keys, kind="stable")
         self._keys = keys[order]
         self._vals = vals[order].astype(np.int32, copy=False)
 
     def nbytes(self) -> int:
-        return int(self._keys.nbytes + self._vals.nbytes) + len(self._new_keys) * 12
+        pending = len(self._new_keys) * (self._new_keys.itemsize + 4)
+        return int(self._keys.nbytes + self._vals.nbytes) + pending
 
 
 def str_key(text: str) -> int:

@@ -41,3 +41,40 @@ def test_a_four_letter_slip_finds_the_five_letter_word() -> None:
     assert found.best is not None and found.best.entity_id == 1
     # ...but four-letter acronyms do not fuzzy-match each other.
     assert index.lookup("CETE").status is MatchStatus.NONE
+
+
+def test_one_wrong_chinese_character_is_suggested_never_matched() -> None:
+    index = NameIndex()
+    index.add_name(1, "Chongqing Kunrun Chemical Co., Ltd.", "name")
+    index.add_name(1, "重庆坤润化工有限公司", "Chinese name")
+    index.add_name(2, "Chongqing Kuntai Chemical Co., Ltd.", "name")
+    index.add_name(2, "重庆坤泰化工有限公司", "Chinese name")
+    index.add_name(3, "Nanjing Normal University", "name")
+    index.add_name(3, "南京师范大学", "Chinese name")
+    typo = index.lookup("重乐坤润化工有限公司")
+    assert typo.best is not None and typo.best.entity_id == 1
+    assert typo.status is MatchStatus.AMBIGUOUS
+    assert "one character" in typo.best.how
+    # Beijing Normal is not Nanjing Normal: one character apart, so at most a suggestion.
+    assert index.lookup("北京师范大学").status is not MatchStatus.MATCH
+
+
+def test_compaction_keeps_answers_and_drops_retired_names(empty_registry: Registry) -> None:
+    with unit_of_work(empty_registry.sessions) as session:
+        run_import(session, "curated", [DATA / "curated" / "diplomat-2021.yaml"])
+    with unit_of_work(empty_registry.sessions) as session:
+        index = NameIndex.build(session)
+        baidu = store.entity_by_key(session, "baidu")
+        assert baidu is not None
+        store.add_alias(session, baidu, "Baidu Netcom Science and Technology")
+    with unit_of_work(empty_registry.sessions) as session:
+        index.refresh(session)
+    compact = index.compacted()
+    assert not compact.dead and len(compact.records) == len(index.records) - len(index.dead)
+    for query in ("Baidu Netcom Science & Technology", "百度", "Baidu"):
+        before, after = index.lookup(query), compact.lookup(query)
+        assert after.status is MatchStatus.MATCH and after.best is not None
+        assert (after.best.entity_id, after.best.score) == (
+            before.best.entity_id,
+            before.best.score,
+        )  # type: ignore[union-attr]
