@@ -44,8 +44,11 @@ class IntMultimap:
             self._recent.setdefault(key, []).append(value)
 
     def get(self, key: int) -> IntArray:
-        lo = np.searchsorted(self._keys, key, "left")
-        hi = np.searchsorted(self._keys, key, "right")
+        # The key as the array's own type: searchsorted would otherwise convert the
+        # whole array (10M entries at a million names) to compare.
+        typed = self._key_type(key)
+        lo = np.searchsorted(self._keys, typed, "left")
+        hi = np.searchsorted(self._keys, typed, "right")
         found = self._vals[lo:hi]
         recent = self._recent.get(key)
         if recent:
