@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.replies import EntityCard, ErrorReply, HelpReply, LookupReply, NoticeReply, Reply
+from handlers.replies import (
+    CandidateView,
+    CheckLine,
+    CheckListReply,
+    EntityCard,
+    ErrorReply,
+    HelpReply,
+    LookupReply,
+    NoticeReply,
+    Reply,
+)
 
 
 def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
@@ -60,6 +70,23 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
     }
 
 
+def candidate_dict(c: CandidateView) -> dict[str, Any]:
+    return {"id": c.id, "name": c.name, "score": c.score, "matched_on": c.matched_on, "how": c.how}
+
+
+def check_line_dict(line: CheckLine) -> dict[str, Any]:
+    """One name of a quick check (``verdict`` is one of ``handlers.replies.Verdict``)."""
+    return {
+        "query": line.query,
+        "verdict": line.verdict.value,
+        "name": line.name,
+        "entity_id": line.entity_id,
+        "detail": line.detail,
+        "how": line.how,
+        "candidates": [candidate_dict(c) for c in line.candidates],
+    }
+
+
 def reply_dict(reply: Reply) -> dict[str, Any]:
     body = reply.body
     if isinstance(body, LookupReply):
@@ -67,16 +94,14 @@ def reply_dict(reply: Reply) -> dict[str, Any]:
             "query": body.query,
             "status": body.status.value,
             "match": card_dict(body.card, body) if body.card else None,
-            "candidates": [
-                {
-                    "id": c.id,
-                    "name": c.name,
-                    "score": c.score,
-                    "matched_on": c.matched_on,
-                    "how": c.how,
-                }
-                for c in body.candidates
-            ],
+            "candidates": [candidate_dict(c) for c in body.candidates],
+        }
+    if isinstance(body, CheckListReply):
+        return {
+            "status": "check",
+            "found_in_message": body.found_in_message,
+            "lines": [check_line_dict(line) for line in body.lines],
+            "omitted": body.omitted,
         }
     if isinstance(body, HelpReply):
         return {"status": "help", "usage": list(body.lines), "hint": body.hint}

@@ -49,6 +49,30 @@ def test_ask_json_matches_through_a_typo(db_env: None, capsys: pytest.CaptureFix
     assert isinstance(answer["candidates"], list)
 
 
+def test_ask_json_on_a_check_list_gives_one_line_per_name(
+    db_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "--json", "check Baidu; Huawei; Harvard University; China Aerospace"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["status"] == "check"
+    lines = answer["lines"]
+    assert [x["query"] for x in lines] == [
+        "Baidu",
+        "Huawei",
+        "Harvard University",
+        "China Aerospace",
+    ]
+    assert [x["verdict"] for x in lines] == ["listed", "listed", "not found", "did you mean"]
+    baidu, huawei, harvard, aerospace = lines
+    assert baidu["name"] == "Baidu, Inc." and isinstance(baidu["entity_id"], int)
+    assert "US DoD Section 1260H list" in baidu["detail"]
+    assert huawei["name"].startswith("Huawei") and huawei["candidates"] == []
+    assert harvard["entity_id"] is None and harvard["name"] is None
+    assert len(aerospace["candidates"]) >= 2
+    assert {"id", "name", "score", "matched_on", "how"} <= set(aerospace["candidates"][0])
+    assert aerospace["candidates"][0]["name"] in aerospace["detail"]
+
+
 def test_check_answers_one_line_per_name_in_order(
     db_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
