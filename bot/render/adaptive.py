@@ -13,16 +13,19 @@ import json
 from typing import Any
 
 from bot.render import text as text_render
-from bot.render.text import KINDS
+from bot.render.text import KINDS, check_heading
 from handlers.alerts import Digest
 from handlers.replies import (
     CandidateView,
+    CheckLine,
+    CheckListReply,
     EntityCard,
     ErrorReply,
     HelpReply,
     LookupReply,
     NoticeReply,
     Reply,
+    Verdict,
 )
 from registry.alerts import PlannedMessage
 from registry.lookup import MatchStatus
@@ -33,6 +36,7 @@ VERSION = "1.5"  # the highest Teams renders for bots
 SHOW_ACTION = "mcf_show"  # Action.Submit data: {"mcf_action": "mcf_show", "entity_id": 42}
 MAX_TIES = 25
 MAX_CANDIDATES = 5
+MAX_LINE_CANDIDATES = 3  # "did you mean" buttons under one line of a check list
 # Teams refuses messages over about 28 KB; keep each card's JSON well under it.
 CARD_BUDGET = 20_000
 Element = dict[str, Any]
@@ -158,12 +162,17 @@ def entity_body(entity: EntityCard, note: str | None = None) -> list[Element]:
     return body
 
 
-def show_action(candidate: CandidateView) -> Element:
+def open_action(title: str, entity_id: int) -> Element:
+    """A button that opens one organisation's full card (``listeners._chosen`` reads it)."""
     return {
         "type": "Action.Submit",
-        "title": clip(candidate.name, 75),
-        "data": {"mcf_action": SHOW_ACTION, "entity_id": candidate.id},
+        "title": clip(title, 75),
+        "data": {"mcf_action": SHOW_ACTION, "entity_id": entity_id},
     }
+
+
+def show_action(candidate: CandidateView) -> Element:
+    return open_action(candidate.name, candidate.id)
 
 
 def _candidates(reply: LookupReply, intro: list[Element]) -> Element:
@@ -212,6 +221,8 @@ def reply_card(reply: Reply) -> Element:
     body = reply.body
     if isinstance(body, LookupReply):
         return lookup_card(body)
+    if isinstance(body, CheckListReply):
+        return check_card(body)
     if isinstance(body, HelpReply):
         blocks: list[Element] = []
         if body.hint:
@@ -255,9 +266,118 @@ def summary(reply: Reply) -> str:
         text = body.text
     elif isinstance(body, HelpReply):
         text = "mcf-bot help"
+    elif isinstance(body, CheckListReply):
+        text = check_heading(body)
     else:
         text = "mcf-bot"
     return clip(text, 300)
+
+
+# -- quick checks: one compact line per name ----------------------------------------
+
+# Per verdict: the marker, the colour of the reason, and the words around the reason
+# (the same sentences as ``mcf-bot check`` and Slack: "listed on ...", "did you mean ...?").
+_VERDICTS: dict[Verdict, tuple[str, str | None, str, str]] = {
+    Verdict.LISTED: ("🔴", "Attention", "listed on ", ""),
+    Verdict.TIED: ("🟠", "Warning", "tied: ", ""),
+    Verdict.FORMER: ("⚪", None, "formerly listed: ", ""),
+    Verdict.KNOWN: ("⚪", None, "", ""),
+    Verdict.AMBIGUOUS: ("❔", None, "did you mean ", "?"),
+    Verdict.NONE: ("➖", None, "", ""),
+    Verdict.ERROR: ("⚠", None, "", ""),
+}
+
+
+def check_line(line: CheckLine, detail_limit: int = 600) -> Element:
+    """What was asked (bold), what it is, and the verdict with its reason: all TextRuns."""
+    marker, colour, before, after = _VERDICTS[line.verdict]
+    runs = [run(f"{marker} "), run(clip(line.query, 200), weight="Bolder")]
+    if line.name and line.name.casefold() != line.query.casefold():
+        runs.append(run(f" → {clip(line.name, 200)}"))
+    reason = f": {before}{clip(line.detail, detail_limit)}{after}"
+    runs.append(run(reason, color=colour) if colour else run(reason))
+    if line.how and not line.how.startswith(("exact", "same")):
+        runs.append(run(f" ({clip(line.how, 100)})", italic=True, isSubtle=True))
+    return rich(*runs)
+
+
+def _line_with_buttons(line: CheckLine) -> Element:
+    """The line and its buttons: "Card" beside a found organisation, one button per
+    candidate under a "did you mean", none for a name not found."""
+    text = check_line(line)
+    if line.entity_id is not None:
+        button = {"type": "ActionSet", "actions": [open_action("Card", line.entity_id)]}
+        return {
+            "type": "ColumnSet",
+            "spacing": "Small",
+            "columns": [
+                {"type": "Column", "width": "stretch", "items": [text]},
+                {
+                    "type": "Column",
+                    "width": "auto",
+                    "verticalContentAlignment": "Center",
+                    "items": [button],
+                },
+            ],
+        }
+    actions = [show_action(c) for c in line.candidates[:MAX_LINE_CANDIDATES]]
+    items = [text, {"type": "ActionSet", "actions": actions}] if actions else [text]
+    return {"type": "Container", "spacing": "Small", "items": items}
+
+
+def _card_menu(lines: tuple[CheckLine, ...]) -> list[Element]:
+    """For a list too long for a button per line: one menu of every card on it. Teams
+    merges the chosen value into the button's data as ``entity_id``."""
+    choices: dict[int, str] = {}
+    for line in lines:
+        if line.entity_id is not None:
+            choices.setdefault(line.entity_id, line.name or line.query)
+        for c in line.candidates[:MAX_LINE_CANDIDATES]:
+            choices.setdefault(c.id, c.name)
+    if not choices:
+        return []
+    menu = {
+        "type": "Input.ChoiceSet",
+        "id": "entity_id",
+        "style": "compact",
+        "placeholder": "Open a card…",
+        "isRequired": True,
+        "errorMessage": "Choose an organisation first.",
+        "choices": [{"title": clip(name, 150), "value": str(i)} for i, name in choices.items()],
+    }
+    opener = {
+        "type": "Action.Submit",
+        "title": "Open card",
+        "data": {"mcf_action": SHOW_ACTION},
+    }
+    return [menu, {"type": "ActionSet", "actions": [opener]}]
+
+
+def check_card(reply: CheckListReply) -> Element:
+    """The compact list: a heading, then one line per name with a button that opens its
+    card. A list whose buttons would not fit Teams' message size gets shorter reasons and
+    one menu of cards instead; if even that is too large, the last lines are left off."""
+    top = rich(run(clip(check_heading(reply), 500), weight="Bolder"))
+    lines = reply.lines
+    omitted = reply.omitted
+
+    def tail(more: int) -> list[Element]:
+        if not more:
+            return []
+        note = f"…and {more} more. Ask about one with @mcf <name>."
+        return [rich(run(note, isSubtle=True), spacing="Medium")]
+
+    full = card([top, *(_line_with_buttons(x) for x in lines), *tail(omitted)])
+    if _size(full) <= CARD_BUDGET:
+        return full
+    texts = [check_line(x, 200) for x in lines]
+    while True:
+        menu = _card_menu(lines[: len(texts)])
+        left_off = omitted + len(lines) - len(texts)
+        compact = card([top, *texts, *menu, *tail(left_off)])
+        if _size(compact) <= CARD_BUDGET or len(texts) <= 1:
+            return compact
+        texts.pop()
 
 
 # -- alert digests ------------------------------------------------------------------

@@ -7,6 +7,7 @@ worker, in any process, can post to the conversation proactively.
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from typing import Any
 
 from microsoft_agents.activity import Activity, ConversationReference
@@ -54,3 +55,61 @@ def chat_context(activity: Activity) -> ChatContext:
         user_id=(sender.aad_object_id or sender.id) if sender else None,
         conversation=reference_dict(activity),
     )
+
+
+# -- the message a message action was taken on -------------------------------------------
+
+# Tags that end a line: names on either side of them are never read as one.
+_BREAKS = frozenset(
+    {"p", "div", "br", "hr", "li", "ul", "ol", "table", "tr", "td", "th", "blockquote", "pre"}
+) | {f"h{n}" for n in range(1, 7)}
+_HIDDEN = frozenset({"script", "style"})
+
+
+class _HtmlText(HTMLParser):
+    """The text a person reads in a Teams HTML message: tags dropped, entities decoded,
+    a line break wherever a block ends (``<at>`` mentions keep their display name)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HIDDEN:
+            self.hidden += 1
+        elif tag in _BREAKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in _BREAKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def html_text(html: str) -> str:
+    parser = _HtmlText()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def payload_text(payload: Any) -> str:
+    """The text of a message action's ``messagePayload``: its subject (channel posts may
+    have one) and its body, which Teams sends as HTML or as plain text."""
+    if not isinstance(payload, dict):
+        return ""
+    body = payload.get("body")
+    body = body if isinstance(body, dict) else {}
+    content = body.get("content")
+    content = content if isinstance(content, str) else ""
+    if str(body.get("contentType") or "").lower() == "html":
+        content = html_text(content)
+    subject = payload.get("subject")
+    subject = subject if isinstance(subject, str) else ""
+    return "\n".join(part for part in (subject, content) if part).replace("\u00a0", " ")

@@ -1,23 +1,41 @@
-"""Messages and card buttons. Thin: parse, run the handler in the thread pool, render."""
+"""Messages, card buttons and the "Check organisations" message action. Thin: parse,
+run the handler in the thread pool, render."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from concurrent.futures import Executor
 from functools import partial
 from typing import Any
 
-from microsoft_agents.activity import Activity, ActivityTypes, Attachment
+from microsoft_agents.activity import Activity, ActivityTypes, Attachment, InvokeResponse
 from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
 
-from bot.render.adaptive import CARD_CONTENT_TYPE, SHOW_ACTION, reply_card, summary
-from bot.teams.conversation import chat_context, command_text
+from bot.render.adaptive import (
+    CARD_CONTENT_TYPE,
+    SHOW_ACTION,
+    attachment,
+    clip,
+    reply_card,
+    summary,
+)
+from bot.teams.conversation import chat_context, command_text, payload_text
 from handlers.context import Services
-from handlers.dispatch import handle
+from handlers.dispatch import guarded, handle
 from handlers.errors import CommandError, to_reply
 from handlers.lookup import help_reply, show
-from handlers.replies import ErrorReply, Reply
+from handlers.quick import scan_message
+from handlers.replies import ErrorReply, LookupReply, Reply
+
+# The message action's command id (package.py writes it into the manifest's
+# composeExtensions). Teams sends it in composeExtension/submitAction invokes.
+SCAN_COMMAND = "mcfCheckMessage"
+SCAN_TITLE = "Check organisations in this message"
+# With fetchTask false Teams sends submitAction straight away; fetchTask true would send
+# fetchTask first. Both get the same answer, so the manifest flag alone decides.
+EXTENSION_INVOKES = re.compile(r"^composeExtension/(submitAction|fetchTask)$")
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +52,14 @@ def reply_message(reply: Reply) -> Activity:
     return card_message(reply_card(reply), summary(reply))
 
 
+def dialog(reply: Reply, title: str) -> dict[str, Any]:
+    """A message extension's answer as a Teams dialog (a task module "continue"): shown
+    to the person who took the action, and to no one else. Its buttons come back as
+    submitAction invokes with the button's data (a card opens in the same dialog)."""
+    task = {"title": clip(title, 64), "height": "large", "width": "large"}
+    return {"task": {"type": "continue", "value": task | {"card": attachment(reply_card(reply))}}}
+
+
 def _chosen(value: Any) -> int | None:
     """The entity id of a "did you mean" button (Action.Submit data), if this is one."""
     if not isinstance(value, dict) or value.get("mcf_action") != SHOW_ACTION:
@@ -45,8 +71,9 @@ def _chosen(value: Any) -> int | None:
 
 
 def register(app: AgentApplication[TurnState], services: Services, executor: Executor) -> None:
-    async def run(fn: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(executor, partial(fn, *args))
+    async def run(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        call = partial(fn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(executor, call)
 
     async def open_entry(entity_id: int) -> Reply:
         try:
@@ -75,6 +102,26 @@ def register(app: AgentApplication[TurnState], services: Services, executor: Exe
             text = command_text(activity.text)
             reply = await run(handle, services, text, chat_context(activity))
         await context.send_activity(reply_message(reply))
+
+    @app.invoke(EXTENSION_INVOKES)
+    async def on_message_action(context: TurnContext, _state: TurnState) -> None:
+        # value: {"commandId", "commandContext": "message", "messagePayload": {"subject",
+        # "body": {"contentType": "html"|"text", "content"}, ...}, "data": {...}}
+        value = context.activity.value if isinstance(context.activity.value, dict) else {}
+        entity_id = _chosen(value.get("data"))
+        if entity_id is not None:
+            reply = await open_entry(entity_id)
+            body = reply.body
+            title = body.card.name if isinstance(body, LookupReply) and body.card else "mcf"
+        elif value.get("commandId") == SCAN_COMMAND:
+            text = payload_text(value.get("messagePayload"))
+            reply = await run(guarded, scan_message, services, text, what="message scan")
+            title = SCAN_TITLE
+        else:
+            reply = Reply(ErrorReply("That action is not one of mine.", "Try `@mcf help`."))
+            title = "mcf"
+        response = InvokeResponse(status=200, body=dialog(reply, title))
+        await context.send_activity(Activity(type=ActivityTypes.invoke_response, value=response))
 
     @app.error
     async def on_error(context: TurnContext, error: Exception) -> None:

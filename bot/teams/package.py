@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.settings import TeamsSettings
+from bot.teams.listeners import SCAN_COMMAND
 
 MANIFEST_VERSION = "1.17"
 SCHEMA = (
@@ -79,6 +80,25 @@ def manifest(teams: TeamsSettings) -> dict[str, Any]:
                     {
                         "scopes": SCOPES,
                         "commands": [{"title": t, "description": d} for t, d in COMMANDS],
+                    }
+                ],
+            }
+        ],
+        "composeExtensions": [
+            {
+                "botId": bot_id,
+                "commands": [
+                    {
+                        # More actions (⋯) on any message: Teams sends the message to the
+                        # bot (composeExtension/submitAction) and shows the answer to the
+                        # person who asked, in a dialog.
+                        "id": SCAN_COMMAND,
+                        "type": "action",
+                        "context": ["message"],
+                        "title": "Check organisations",
+                        "description": "Which organisations named in this message are "
+                        "listed or tied to China's military-civil fusion system",
+                        "fetchTask": False,
                     }
                 ],
             }

@@ -76,15 +76,27 @@ class FakeConnector:
 
 
 def card_text(card: dict[str, Any]) -> str:
-    """Everything a person reads on the card, one line per block."""
-    lines = []
-    for block in card.get("body", []):
-        if block["type"] == "TextBlock":
-            lines.append(block["text"])
-        elif block["type"] == "RichTextBlock":
-            lines.append("".join(run["text"] for run in block["inlines"]))
-    lines += [action.get("title", "") for action in card.get("actions", [])]
-    return "\n".join(lines)
+    """Everything a person reads on the card, one line per text block (inside columns
+    and containers too), then the button titles."""
+    lines: list[str] = []
+    buttons = [action.get("title", "") for action in card.get("actions", [])]
+
+    def read(blocks: list[dict[str, Any]]) -> None:
+        for block in blocks:
+            if block["type"] == "TextBlock":
+                lines.append(block["text"])
+            elif block["type"] == "RichTextBlock":
+                lines.append("".join(run["text"] for run in block["inlines"]))
+            elif block["type"] == "ActionSet":
+                buttons.extend(action.get("title", "") for action in block["actions"])
+            elif block["type"] == "ColumnSet":
+                for column in block["columns"]:
+                    read(column.get("items", []))
+            elif block["type"] == "Container":
+                read(block.get("items", []))
+
+    read(card.get("body", []))
+    return "\n".join(lines + buttons)
 
 
 BOT = {"id": "28:mcf-bot", "name": "mcf"}

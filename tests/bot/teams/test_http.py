@@ -94,6 +94,22 @@ async def test_did_you_mean_buttons_open_the_chosen_entry(
     assert "Sources" in opened
 
 
+async def test_a_check_list_answers_one_line_per_name_with_card_buttons(
+    teams_server: str, connector: FakeConnector
+) -> None:
+    body = activity("check Baidu; Harvard University", connector.url)
+    lines = (await ask(teams_server, connector, body)).splitlines()
+    assert lines[0] == "2 names checked: 1 listed, 1 not found"
+    assert lines[1].startswith("🔴 Baidu → Baidu, Inc.: listed on US DoD")
+    assert lines[2] == "➖ Harvard University: not in the registry"
+    card = connector.cards("a:personal-chat")[-1]
+    [row] = [b for b in card["body"] if b["type"] == "ColumnSet"]
+    [button] = row["columns"][1]["items"][0]["actions"]
+    # The "Card" button comes back as a message whose value is the button's data.
+    opened = await ask(teams_server, connector, activity(None, connector.url, value=button["data"]))
+    assert opened.startswith("Baidu, Inc.") and "Sources" in opened
+
+
 async def test_a_stale_button_for_a_deleted_entry_gets_a_reply(
     teams_server: str, connector: FakeConnector
 ) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.teams.listeners import SCAN_COMMAND
 from bot.teams.package import COMMANDS
 from tests.bot.teams.conftest import SECURED_ENV
 
@@ -37,16 +38,20 @@ def _png(data: bytes) -> tuple[int, int, list[bytes]]:
     return width, height, rows
 
 
-def test_teams_package_writes_manifest_and_icons(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``mcf-bot teams-package`` run with a configured Teams app."""
     for name, value in SECURED_ENV.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("MCF_TEAMS_WEBSITE_URL", "https://mcf.example.net/")
     monkeypatch.setenv("MCF_DATABASE_URL", f"sqlite:///{tmp_path / 'unused.sqlite3'}")
     out = tmp_path / "mcf-teams.zip"
     assert main(["teams-package", "-o", str(out)]) == 0
-    with zipfile.ZipFile(out) as archive:
+    return out
+
+
+def test_teams_package_writes_manifest_and_icons(package: Path) -> None:
+    with zipfile.ZipFile(package) as archive:
         assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
         manifest = json.loads(archive.read("manifest.json"))
         color = _png(archive.read("color.png"))
@@ -69,6 +74,22 @@ def test_teams_package_writes_manifest_and_icons(
     assert pixels == {b"\xff\xff\xff\xff", b"\x00\x00\x00\x00"}
     # The colour icon has no transparency at all.
     assert all(row[i + 3] == 255 for row in color[2] for i in range(0, len(row), 4))
+
+
+def test_the_manifest_offers_the_message_action_the_listener_handles(package: Path) -> None:
+    with zipfile.ZipFile(package) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    [extension] = manifest["composeExtensions"]
+    assert extension["botId"] == SECURED_ENV["CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"]
+    [command] = extension["commands"]
+    assert command["id"] == SCAN_COMMAND
+    assert (command["type"], command["context"], command["fetchTask"]) == (
+        "action",
+        ["message"],
+        False,
+    )
+    assert command["title"] == "Check organisations"
+    assert len(command["title"]) <= 32 and len(command["description"]) <= 128
 
 
 def test_teams_package_needs_teams_settings(

@@ -1,6 +1,6 @@
 """Adaptive Cards from replies: untrusted registry text can never become markup, a
-link or a mention; unknown reply types still render; digests split without losing
-an entry."""
+link or a mention; unknown reply types still render; check lists show every line with
+its card button and fit Teams' message size; digests split without losing an entry."""
 
 from __future__ import annotations
 
@@ -8,17 +8,33 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.render.adaptive import CARD_BUDGET, digest_messages, reply_card
+import pytest
+
+from bot.render.adaptive import (
+    CARD_BUDGET,
+    SCHEMA,
+    SHOW_ACTION,
+    VERSION,
+    digest_messages,
+    reply_card,
+    summary,
+)
+from bot.teams.conversation import payload_text
 from handlers.alerts import Digest, DigestEntry, DigestSection
 from handlers.replies import (
+    CandidateView,
+    CheckLine,
+    CheckListReply,
     DesignationView,
     EntityCard,
     LookupReply,
     RelationshipView,
     Reply,
     SourceRef,
+    Verdict,
 )
 from registry.lookup import MatchStatus
+from tests.bot.teams.fake_connector import card_text
 
 HOSTILE = "Evil [click](https://evil.example) **bold** <at>Everyone</at> @channel"
 
@@ -105,3 +121,107 @@ def test_a_large_digest_is_split_and_keeps_every_entry_once() -> None:
     assert sorted(ids) == list(range(1, 602))
     assert "(part 2 of" in json.dumps(messages[1].payload["card"])
     assert "(continued)" in json.dumps(messages[1].payload["card"])
+
+
+def _check_lines() -> tuple[CheckLine, ...]:
+    return (
+        CheckLine("Baidu", Verdict.LISTED, "US DoD 1260H list since 2021-06-03", 8, "Baidu, Inc."),
+        CheckLine(HOSTILE, Verdict.TIED, HOSTILE, 9, HOSTILE, how="near (typo) name"),
+        CheckLine("Harvard University", Verdict.NONE, "not in the registry"),
+        CheckLine(
+            "China Aerospace",
+            Verdict.AMBIGUOUS,
+            "CASC or CASIC",
+            candidates=(
+                CandidateView(3, "CASC", 93.0, "CASC", "partial name"),
+                CandidateView(28, "CASIC", 92.0, "CASIC", "partial name"),
+            ),
+        ),
+        CheckLine("Old Co", Verdict.FORMER, "US Entity List until 2020-01-01", 11, "Old Co"),
+    )
+
+
+def _submits(card: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for e in _walk(card) if e.get("type") == "Action.Submit"]
+
+
+def test_a_check_list_card_has_every_line_and_a_button_to_each_card() -> None:
+    reply = Reply(CheckListReply(_check_lines()))
+    card = reply_card(reply)
+    assert card["type"] == "AdaptiveCard"
+    assert (card["version"], card["$schema"]) == (VERSION, SCHEMA)
+    text = card_text(card)
+    assert text.splitlines()[0] == (
+        "5 names checked: 1 listed, 1 tied, 1 formerly listed, 1 did you mean, 1 not found"
+    )
+    for expected in (
+        "🔴 Baidu → Baidu, Inc.: listed on US DoD 1260H list since 2021-06-03",
+        f"🟠 {HOSTILE}: tied: {HOSTILE} (near (typo) name)",
+        "➖ Harvard University: not in the registry",
+        "❔ China Aerospace: did you mean CASC or CASIC?",
+        "⚪ Old Co: formerly listed: US Entity List until 2020-01-01",
+    ):
+        assert expected in text.splitlines()
+    # One "Card" per organisation found, one button per candidate: the same submit data
+    # as the lookup's "did you mean" buttons, so the same listener opens them.
+    opened = [(b["title"], b["data"]) for b in _submits(card)]
+    assert opened == [
+        ("Card", {"mcf_action": SHOW_ACTION, "entity_id": 8}),
+        ("Card", {"mcf_action": SHOW_ACTION, "entity_id": 9}),
+        ("CASC", {"mcf_action": SHOW_ACTION, "entity_id": 3}),
+        ("CASIC", {"mcf_action": SHOW_ACTION, "entity_id": 28}),
+        ("Card", {"mcf_action": SHOW_ACTION, "entity_id": 11}),
+    ]
+    assert summary(reply).startswith("5 names checked")
+
+
+def test_registry_text_in_a_check_list_stays_literal() -> None:
+    card = reply_card(Reply(CheckListReply(_check_lines(), found_in_message=True, omitted=3)))
+    elements = _walk(card)
+    for element in elements:
+        if element.get("type") == "TextBlock":
+            assert "evil" not in element["text"].lower()
+    assert any(HOSTILE in e["text"] for e in elements if e.get("type") == "TextRun")
+    assert not [e for e in elements if e.get("type") == "Action.OpenUrl"]
+    assert "entities" not in card.get("msteams", {})
+    text = card_text(card)
+    assert text.startswith("8 organisations from the registry named in the message")
+    assert "…and 3 more. Ask about one with @mcf <name>." in text
+
+
+def test_a_long_check_list_fits_and_opens_cards_from_one_menu() -> None:
+    long = "x" * 580
+    lines = tuple(
+        CheckLine(f"Org {i} {HOSTILE}", Verdict.LISTED, long, 100 + i, f"Organisation {i}")
+        for i in range(50)
+    )
+    card = reply_card(Reply(CheckListReply(lines)))
+    assert len(json.dumps(card, ensure_ascii=False).encode()) <= CARD_BUDGET
+    text = card_text(card)
+    shown = [i for i in range(50) if f"Org {i} {HOSTILE} → Organisation {i}" in text]
+    assert shown == list(range(len(shown))) and len(shown) >= 20
+    if len(shown) < 50:
+        assert f"…and {50 - len(shown)} more." in text
+    [menu] = [e for e in _walk(card) if e.get("type") == "Input.ChoiceSet"]
+    assert menu["id"] == "entity_id"  # merged into the submit data as the entity id
+    assert [c["value"] for c in menu["choices"]] == [str(100 + i) for i in shown]
+    assert [b["data"] for b in _submits(card)] == [{"mcf_action": SHOW_ACTION}]
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ({"body": {"contentType": "text", "content": "Baidu <b>x</b>"}}, "Baidu <b>x</b>"),
+        (
+            {"body": {"contentType": "html", "content": "<p>A&amp;B</p><p>C<br>D</p>"}},
+            "\nA&B\n\nC\nD\n",
+        ),
+        ({"subject": "Notes", "body": {"contentType": "html", "content": "Baidu"}}, "Notes\nBaidu"),
+        ({"body": {"contentType": "html", "content": "<style>p{}</style>NUDT"}}, "NUDT"),
+        ({"body": None}, ""),
+        (None, ""),
+    ],
+    ids=["text-kept-as-is", "html-blocks-break", "subject", "no-style", "no-body", "no-payload"],
+)
+def test_message_action_payload_text(payload: Any, expected: str) -> None:
+    assert payload_text(payload) == expected
