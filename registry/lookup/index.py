@@ -38,6 +38,17 @@ RESCORE = 64
 # Postings a query may read to find candidates before it settles for confident answers
 # only (queries made of the commonest words: "China Electronics Technology Group").
 CANDIDATE_BUDGET = 40_000
+# A name that lacks a word of the query is at most a suggestion, unless the word only
+# says "China" ("Baidu China").
+EXTRA_WORD_CAP = MATCH_SCORE - 1.0
+# Generic words that say what kind of body a name is (not its legal form).
+KIND_WORDS = normalize.GENERIC - {
+    "company", "corporation", "limited", "holding", "holdings", "group", "co", "ltd", "inc",
+}  # fmt: skip
+# A word is rare when its weight is at least this share of an unseen word's (at 1M names:
+# in fewer than ~450 of them; at 2,000, fewer than ~30).
+RARE_SHARE = 0.6
+COUNTRY_WORDS = frozenset({"china", "chinese", "prc", "people", "peoples", "republic"})
 # Chinese names of at least this many characters are found with one character wrong.
 HAN_NEAR_MIN = 4
 HAN_NEAR_SCORE = 80.0
@@ -445,10 +456,12 @@ class NameIndex:
                 )
         return out
 
-    def _groups(self, q_tokens: tuple[str, ...]) -> tuple[list[_Group], float]:
-        """The query's words that can match, and the weight of those that cannot."""
+    def _groups(self, q_tokens: tuple[str, ...]) -> tuple[list[_Group], float, bool]:
+        """The query's words that can match, the weight of those that cannot, and
+        whether one of those is a word that tells names apart."""
         groups: list[_Group] = []
         missing = 0.0
+        unknown = False
         cache: dict[str, _Group | None] = {}
         context = len(set(q_tokens)) > 1
         for t in q_tokens:
@@ -469,7 +482,8 @@ class NameIndex:
                 groups.append(group)
             elif not _is_legal_form_typo(t):  # "Limietd" carries no identity: skipped
                 missing += self.word_weight(t)
-        return groups, missing
+                unknown |= _tells_apart(t)
+        return groups, missing, unknown
 
     def _units(self, groups: list[_Group]) -> list[_Unit]:
         return [
@@ -506,7 +520,7 @@ class NameIndex:
         return kept, left_out
 
     def _fuzzy(self, q_tokens: tuple[str, ...]) -> list[Candidate]:
-        groups, missing = self._groups(q_tokens)
+        groups, missing, unknown = self._groups(q_tokens)
         units = sorted(self._units(groups), key=lambda u: len(u.postings), reverse=True)
         if not units:
             return []
@@ -536,7 +550,7 @@ class NameIndex:
             shortlist = names.tolist()
         out = []
         for idx in shortlist:
-            score, how = self._score(groups, missing, idx)
+            score, how = self._score(groups, missing, unknown, idx)
             if score >= SUGGEST_SCORE:
                 entity_id = self._entity[idx]
                 text = self._texts[idx]
@@ -552,12 +566,24 @@ class NameIndex:
                 )
         return out
 
-    def _score(self, groups: list[_Group], missing: float, idx: int) -> tuple[float, str]:
+    def _other_kind(self, groups: list[_Group], r_set: set[int], used: set[int]) -> bool:
+        """The query spells out what kind of body it is ("... University of Technology")
+        and the name has a word of that sort the query lacks ("... Science and ...")."""
+        typed = sum(g.token in KIND_WORDS for g in groups)
+        return typed >= 2 and any(self._words[t] in KIND_WORDS for t in r_set - used)
+
+    def _score(
+        self, groups: list[_Group], missing: float, unknown: bool, idx: int
+    ) -> tuple[float, str]:
         r_set = set(self._record_tokens(idx))
         used: set[int] = set()
         q_weight, q_hit = missing, 0.0
         typos = 0
         distinctive_hit = False
+        extra = unknown  # a typed word the name lacks
+        found: set[str] = set()
+        rare_hit = False
+        rare = RARE_SHARE * (math.log(self._live_count() + 1) + 1.0)
         for g in groups:
             best_tok, best_sim = -1, 0.0
             for cand, sim in g.sims:
@@ -565,13 +591,17 @@ class NameIndex:
                     best_tok, best_sim = cand, sim
             if best_tok < 0:
                 q_weight += g.unmatched_weight
+                # (A word typed twice is not missing when the name has it once.)
+                extra |= g.token not in found and _tells_apart(g.token)
                 continue
+            found.add(g.token)
             w = self.idf(best_tok)
             q_weight += w
             used.add(best_tok)
             q_hit += w * best_sim
             typos += best_sim < 1.0
             distinctive_hit |= not self._generic[best_tok]
+            rare_hit |= w >= rare
         if not q_weight:
             return 0.0, ""
         cached = self._idf
@@ -583,7 +613,14 @@ class NameIndex:
             # Only generic words matched part of a name ("China Electronics Technology"):
             # worth a suggestion, never a confident answer.
             score *= 0.75
-        if r_cov < 0.999:
+        if extra or (r_cov < 0.999 and (not rare_hit or self._other_kind(groups, r_set, used))):
+            # "Tianjin University of Technology" is not "Tianjin University": a typed word
+            # the name lacks, however common, may be what tells two bodies apart. Nor is
+            # "Beijing University of Technology" the "University of Science and Technology
+            # Beijing": part of a name, found through common words only or lacking a word
+            # of its kind, is a suggestion.
+            score = min(score, EXTRA_WORD_CAP)
+        if r_cov < 0.999 or extra:
             how = "partial"
         elif typos:
             how = "near (typo)"
@@ -593,6 +630,12 @@ class NameIndex:
 
 
 LEGAL_FORMS = ("limited", "company", "corporation", "incorporated", "holdings", "holding")
+
+
+def _tells_apart(token: str) -> bool:
+    """A Latin word that may distinguish two bodies. (A Chinese bigram the name lacks
+    already costs its weight: 天津理工大学 shares little with 天津大学.)"""
+    return token.isascii() and token not in COUNTRY_WORDS
 
 
 def _is_legal_form_typo(token: str) -> bool:

@@ -85,6 +85,12 @@ NEGATIVES = [
     "上海外国语大学",
     "中央音乐学院",
     "中国美术学院",
+    # Real universities one kind-word away from listed ones: never a confident answer.
+    "Tianjin University of Technology",
+    "Beijing University of Technology",
+    "Sichuan University of Science and Engineering",
+    "Guangdong University of Technology",
+    "Zhejiang University of Technology",
 ]
 
 T2S = opencc.OpenCC("s2t")
