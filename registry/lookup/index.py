@@ -619,7 +619,7 @@ class NameIndex:
             # "Beijing University of Technology" the "University of Science and Technology
             # Beijing": part of a name, found through common words only or lacking a word
             # of its kind, is a suggestion.
-            score = min(score, EXTRA_WORD_CAP)
+            score = _capped(score)
         if r_cov < 0.999 or extra:
             how = "partial"
         elif typos:
@@ -630,6 +630,13 @@ class NameIndex:
 
 
 LEGAL_FORMS = ("limited", "company", "corporation", "incorporated", "holdings", "holding")
+
+
+def _capped(score: float) -> float:
+    """Below a confident match, keeping the order of the scores above the cap."""
+    if score <= EXTRA_WORD_CAP:
+        return score
+    return EXTRA_WORD_CAP - (100.0 - score) * 0.5
 
 
 def _tells_apart(token: str) -> bool:
