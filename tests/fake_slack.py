@@ -12,8 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+import aiohttp
 from aiohttp import web
+from slack_sdk.models.blocks import Block
 from slack_sdk.signature import SignatureVerifier
+
+# The signing secret of the app the scenario tests run (tests/bot/conftest.py).
+SECRET = "test-signing-secret"
 
 
 @dataclass
@@ -248,3 +253,18 @@ def select_body(action_id: str, value: str, response_url: str) -> str:
         }
     ]
     return urlencode({"payload": json.dumps(body)})
+
+
+async def post(url: str, body: str, headers: dict[str, str]) -> tuple[int, Any]:
+    async with aiohttp.ClientSession() as http, http.post(url, data=body, headers=headers) as r:
+        text = await r.text()
+        return r.status, (await r.json() if text.startswith("{") else text)
+
+
+def validate(blocks: list[dict[str, Any]]) -> list[Block]:
+    """Parse the blocks back with slack_sdk's models, which enforce Block Kit's rules."""
+    parsed = Block.parse_all(blocks)
+    for block in parsed:
+        block.validate_json()
+    assert len(parsed) <= 50
+    return parsed

@@ -22,15 +22,17 @@ from bot.slack.shortcut_listeners import SCAN_SHORTCUT
 from handlers.context import Services
 from registry import alerts, store
 from registry.db import unit_of_work
-from tests.bot.test_slack_scenarios import SECRET, post, server, validate  # noqa: F401
 from tests.fake_slack import (
+    SECRET,
     FakeSlack,
     action_body,
     event_body,
     message_action_body,
+    post,
     select_body,
     signed,
     slash_body,
+    validate,
 )
 
 EVENTS = "/slack/events"
@@ -67,7 +69,7 @@ def accessories(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # -- /mcf check -------------------------------------------------------------------------
 
 
-async def test_check_answers_a_list_in_one_message(server: str, fake_slack: FakeSlack) -> None:  # noqa: F811
+async def test_check_answers_a_list_in_one_message(server: str, fake_slack: FakeSlack) -> None:
     body = slash_body(
         "check Tsinghua University; Harvard University; Hikvison; 北京理工大学",
         fake_slack.response_url,
@@ -117,7 +119,7 @@ async def test_check_answers_a_list_in_one_message(server: str, fake_slack: Fake
     assert SHARE_LIST_ACTION not in json.dumps(shared["blocks"])
 
 
-async def test_check_refuses_more_than_fifty_names(server: str, fake_slack: FakeSlack) -> None:  # noqa: F811
+async def test_check_refuses_more_than_fifty_names(server: str, fake_slack: FakeSlack) -> None:
     names = "\n".join(f"Company {i}" for i in range(51))
     body = slash_body(f"check {names}", fake_slack.response_url)
     _, answer = await post(server + EVENTS, body, signed(SECRET, body))
@@ -125,7 +127,7 @@ async def test_check_refuses_more_than_fifty_names(server: str, fake_slack: Fake
     assert "That is 51 names; `/mcf check` takes up to 50" in json.dumps(answer["blocks"])
 
 
-async def test_fifty_names_fit_one_message(server: str, fake_slack: FakeSlack) -> None:  # noqa: F811
+async def test_fifty_names_fit_one_message(server: str, fake_slack: FakeSlack) -> None:
     names = ["Baidu", "Harvard University", "China Electronics Technology"] * 16 + ["Hikvision"] * 2
     body = slash_body("check " + "; ".join(names), fake_slack.response_url)
     _, answer = await post(server + EVENTS, body, signed(SECRET, body))
@@ -150,7 +152,7 @@ async def test_fifty_names_fit_one_message(server: str, fake_slack: FakeSlack) -
 
 
 async def test_shortcut_lists_exactly_the_organisations_named(
-    server: str,  # noqa: F811
+    server: str,
     fake_slack: FakeSlack,
 ) -> None:
     message = {"type": "message", "user": "U2", "ts": "1700000000.000100", "text": NOTES}
@@ -169,7 +171,7 @@ async def test_shortcut_lists_exactly_the_organisations_named(
     assert "Toronto" not in json.dumps(answer) and "Harvard" not in json.dumps(answer)
 
 
-async def test_shortcut_on_a_message_naming_nobody(server: str, fake_slack: FakeSlack) -> None:  # noqa: F811
+async def test_shortcut_on_a_message_naming_nobody(server: str, fake_slack: FakeSlack) -> None:
     message = {"ts": "1.0", "text": "Lunch at noon; we plan to hit the gym after. USC won."}
     body = message_action_body(message, fake_slack.response_url, SCAN_SHORTCUT)
     await post(server + EVENTS, body, signed(SECRET, body))
@@ -181,7 +183,7 @@ async def test_shortcut_on_a_message_naming_nobody(server: str, fake_slack: Fake
     ]
 
 
-async def test_shortcut_reads_block_only_messages(server: str, fake_slack: FakeSlack) -> None:  # noqa: F811
+async def test_shortcut_reads_block_only_messages(server: str, fake_slack: FakeSlack) -> None:
     rich = {
         "type": "rich_text",
         "elements": [
@@ -204,7 +206,7 @@ async def test_shortcut_reads_block_only_messages(server: str, fake_slack: FakeS
 
 
 async def test_mention_in_a_thread_answers_in_that_thread(
-    server: str,  # noqa: F811
+    server: str,
     fake_slack: FakeSlack,
 ) -> None:
     event = {
@@ -240,7 +242,7 @@ async def test_mention_in_a_thread_answers_in_that_thread(
     assert SHARE_ACTION not in json.dumps(card["blocks"])
 
 
-async def test_mention_outside_a_thread_starts_one(server: str, fake_slack: FakeSlack) -> None:  # noqa: F811
+async def test_mention_outside_a_thread_starts_one(server: str, fake_slack: FakeSlack) -> None:
     event = {
         "type": "app_mention",
         "user": "U1",
@@ -260,7 +262,7 @@ async def test_mention_outside_a_thread_starts_one(server: str, fake_slack: Fake
     assert buttons and all(b["action_id"].startswith(CARD_ACTION) for b in buttons)
 
 
-async def test_a_retried_mention_is_not_answered_twice(server: str, fake_slack: FakeSlack) -> None:  # noqa: F811
+async def test_a_retried_mention_is_not_answered_twice(server: str, fake_slack: FakeSlack) -> None:
     event = {"type": "app_mention", "user": "U1", "channel": "C1", "text": "<@UBOT> Baidu"}
     event |= {"ts": "1.5", "event_ts": "1.5"}
     body = event_body(event)
@@ -295,7 +297,7 @@ def home_text(view: dict[str, Any]) -> str:
 
 
 async def test_home_shows_changes_channel_alerts_and_how_to(
-    server: str,  # noqa: F811
+    server: str,
     fake_slack: FakeSlack,
     services: Services,
 ) -> None:
@@ -350,7 +352,7 @@ async def test_home_shows_changes_channel_alerts_and_how_to(
 
 
 async def test_home_without_the_channels_scope_still_opens(
-    server: str,  # noqa: F811
+    server: str,
     fake_slack: FakeSlack,
 ) -> None:
     fake_slack.conversations_error["U1"] = "missing_scope"
@@ -364,7 +366,7 @@ async def test_home_without_the_channels_scope_still_opens(
 
 @pytest.mark.parametrize("tab", ["messages"])
 async def test_the_messages_tab_publishes_nothing(
-    server: str,  # noqa: F811
+    server: str,
     fake_slack: FakeSlack,
     tab: str,
 ) -> None:

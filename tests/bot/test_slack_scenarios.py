@@ -4,53 +4,20 @@ exactly as Slack signs them and outgoing calls captured by a local fake Slack.""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import aiohttp
-import pytest
-from aiohttp import web
-from slack_sdk.models.blocks import Block
 
 from bot.render.slack import PICK_ACTION, SHARE_ACTION
-from bot.server import create_app
-from bot.settings import Settings, SlackSettings
-from handlers.context import Services
-from tests.fake_slack import FakeSlack, action_body, signed, slash_body
-
-SECRET = "test-signing-secret"
-
-
-@pytest.fixture
-async def server(services: Services, fake_slack: FakeSlack) -> AsyncIterator[str]:
-    settings = Settings(
-        database_url=str(services.registry.engine.url),
-        slack=SlackSettings("xoxb-test", SECRET, None, fake_slack.api_url),
-    )
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        runner = web.AppRunner(create_app(settings, services, pool))
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        yield f"http://127.0.0.1:{port}"
-        await runner.cleanup()
-
-
-async def post(url: str, body: str, headers: dict[str, str]) -> tuple[int, Any]:
-    async with aiohttp.ClientSession() as http, http.post(url, data=body, headers=headers) as r:
-        text = await r.text()
-        return r.status, (await r.json() if text.startswith("{") else text)
-
-
-def validate(blocks: list[dict[str, Any]]) -> list[Block]:
-    """Parse the blocks back with slack_sdk's models, which enforce Block Kit's rules."""
-    parsed = Block.parse_all(blocks)
-    for block in parsed:
-        block.validate_json()
-    assert len(parsed) <= 50
-    return parsed
+from tests.fake_slack import (
+    SECRET,
+    FakeSlack,
+    action_body,
+    post,
+    signed,
+    slash_body,
+    validate,
+)
 
 
 def block_text(blocks: list[dict[str, Any]]) -> str:
