@@ -4,14 +4,12 @@ real aiohttp app (Slack route, signed with ``SECRET``) on a real port in front o
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from aiohttp import web
 
-from bot.server import create_app
 from bot.settings import Settings, SlackSettings
 from handlers.context import Services
+from tests.bot.app_server import serve
 from tests.fake_slack import SECRET, FakeSlack
 
 
@@ -28,11 +26,5 @@ async def server(services: Services, fake_slack: FakeSlack) -> AsyncIterator[str
         database_url=str(services.registry.engine.url),
         slack=SlackSettings("xoxb-test", SECRET, None, fake_slack.api_url),
     )
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        runner = web.AppRunner(create_app(settings, services, pool))
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        yield f"http://127.0.0.1:{port}"
-        await runner.cleanup()
+    async for url in serve(settings, services):
+        yield url

@@ -12,24 +12,22 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from sqlalchemy import text
 
 from bot.alerts.notifier import SlackNotifier
 from bot.alerts.worker import AlertWorker
 from bot.render.slack import escape
-from bot.server import create_app
 from bot.settings import Settings, SlackSettings
 from handlers.context import Services
 from registry.db import make_engine, make_session_factory, unit_of_work
 from registry.importers import run_import
 from registry.service import Registry
+from tests.bot.app_server import serve
 from tests.conftest import DATA
 from tests.fake_slack import FakeSlack, signed, slash_body
 
@@ -182,14 +180,8 @@ async def _serve(registry: Registry, fake: FakeSlack) -> AsyncIterator[str]:
         database_url=str(registry.engine.url),
         slack=SlackSettings("xoxb-test", SECRET, None, fake.api_url),
     )
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        runner = web.AppRunner(create_app(settings, Services(registry), pool))
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        yield f"http://127.0.0.1:{port}"
-        await runner.cleanup()
+    async for url in serve(settings, Services(registry)):
+        yield url
 
 
 async def _slash(server: str, fake: FakeSlack, text_: str, channel: str) -> dict[str, Any]:

@@ -8,15 +8,13 @@ settings with a client id and no ANONYMOUS_ALLOWED, the production default.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from aiohttp import web
 
-from bot.server import create_app
 from bot.settings import TEAMS_PREFIX, Settings
 from handlers.context import Services
 from registry.service import Registry
+from tests.bot.app_server import serve
 from tests.bot.teams.fake_connector import FakeConnector
 
 ANONYMOUS_ENV = {f"{TEAMS_PREFIX}ANONYMOUS_ALLOWED": "true"}
@@ -31,17 +29,6 @@ def teams_settings(registry: Registry, env: dict[str, str] | None = None) -> Set
     return Settings.from_env(
         {"MCF_DATABASE_URL": str(registry.engine.url), **(ANONYMOUS_ENV if env is None else env)}
     )
-
-
-async def serve(settings: Settings, services: Services) -> AsyncIterator[str]:
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        runner = web.AppRunner(create_app(settings, services, pool))
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        yield f"http://127.0.0.1:{port}"
-        await runner.cleanup()
 
 
 @pytest.fixture

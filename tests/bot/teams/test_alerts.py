@@ -21,7 +21,8 @@ from handlers.context import Services
 from registry.db import unit_of_work
 from registry.models import Subscription
 from registry.service import Registry
-from tests.bot.teams.conftest import serve, teams_settings
+from tests.bot.app_server import serve
+from tests.bot.teams.conftest import teams_settings
 from tests.bot.teams.fake_connector import FakeConnector, activity, card_text
 from tests.bot.test_alerts import _expected, _import_full, _prepare, _registry_view
 

@@ -13,7 +13,8 @@ import pytest
 from bot.render.adaptive import SHOW_ACTION
 from bot.settings import Settings, SettingsError, SlackSettings
 from handlers.context import Services
-from tests.bot.teams.conftest import SECURED_ENV, serve, teams_settings
+from tests.bot.app_server import serve
+from tests.bot.teams.conftest import SECURED_ENV, teams_settings
 from tests.bot.teams.fake_connector import FakeConnector, activity, card_text
 from tests.fake_slack import FakeSlack, signed, slash_body
 
