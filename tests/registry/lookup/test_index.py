@@ -6,6 +6,7 @@ from registry import store
 from registry.db import unit_of_work
 from registry.importers import run_import
 from registry.lookup import MatchStatus, NameIndex
+from registry.lookup.live import LiveIndex
 from registry.service import Registry
 from tests.conftest import DATA
 
@@ -78,3 +79,27 @@ def test_compaction_keeps_answers_and_drops_retired_names(empty_registry: Regist
             before.best.entity_id,
             before.best.score,
         )  # type: ignore[union-attr]
+
+
+def test_the_live_index_compacts_when_many_names_are_retired(empty_registry: Registry) -> None:
+    live = LiveIndex()
+    with unit_of_work(empty_registry.sessions) as session:
+        run_import(session, "curated", [DATA / "curated" / "diplomat-2021.yaml"])
+    with unit_of_work(empty_registry.sessions) as session:
+        baidu = store.entity_by_key(session, "baidu")
+        assert baidu is not None
+        for n in range(1200):
+            store.add_alias(session, baidu, f"Baidu Subsidiary {n}")
+    with unit_of_work(empty_registry.sessions) as session:
+        first = live.current(session)
+    with unit_of_work(empty_registry.sessions) as session:
+        baidu = store.entity_by_key(session, "baidu")
+        assert baidu is not None
+        store.add_alias(session, baidu, "Baidu Netcom Science and Technology")
+    with unit_of_work(empty_registry.sessions) as session:
+        second = live.current(session)  # 1,200+ names retired: compacted, not kept
+    assert second is not first and not second.dead
+    assert len(second.records) < len(first.records) + 10
+    found = second.lookup("Baidu Subsidiary 77")
+    assert found.status is MatchStatus.MATCH and found.best is not None
+    assert found.best.name == "Baidu, Inc."
