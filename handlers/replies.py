@@ -136,6 +136,25 @@ class CheckLine:
     how: str | None = None  # how the query matched: "near (typo) name", "acronym", ...
     candidates: tuple[CandidateView, ...] = ()
 
+    def reason(self, detail: str) -> str:
+        """The verdict in words around ``detail`` (as the renderer escaped it), one
+        wording for every front end: "listed on …", "did you mean …?"."""
+        before, after = _VERDICT_WORDS.get(self.verdict, ("", ""))
+        return f"{before}{detail}{after}"
+
+    @property
+    def shows_how(self) -> bool:
+        """Worth saying how the query matched (not when it was the name as written)."""
+        return bool(self.how) and not (self.how or "").startswith(("exact", "same"))
+
+
+_VERDICT_WORDS = {
+    Verdict.LISTED: ("listed on ", ""),
+    Verdict.TIED: ("tied: ", ""),
+    Verdict.FORMER: ("formerly listed: ", ""),
+    Verdict.AMBIGUOUS: ("did you mean ", "?"),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class CheckListReply:

@@ -277,27 +277,27 @@ def summary(reply: Reply) -> str:
 
 # Per verdict: the marker, the colour of the reason, and the words around the reason
 # (the same sentences as ``mcf-bot check`` and Slack: "listed on ...", "did you mean ...?").
-_VERDICTS: dict[Verdict, tuple[str, str | None, str, str]] = {
-    Verdict.LISTED: ("🔴", "Attention", "listed on ", ""),
-    Verdict.TIED: ("🟠", "Warning", "tied: ", ""),
-    Verdict.FORMER: ("⚪", None, "formerly listed: ", ""),
-    Verdict.KNOWN: ("⚪", None, "", ""),
-    Verdict.AMBIGUOUS: ("❔", None, "did you mean ", "?"),
-    Verdict.NONE: ("➖", None, "", ""),
-    Verdict.ERROR: ("⚠", None, "", ""),
+_VERDICTS: dict[Verdict, tuple[str, str | None]] = {
+    Verdict.LISTED: ("🔴", "Attention"),
+    Verdict.TIED: ("🟠", "Warning"),
+    Verdict.FORMER: ("⚪", None),
+    Verdict.KNOWN: ("⚪", None),
+    Verdict.AMBIGUOUS: ("❔", None),
+    Verdict.NONE: ("➖", None),
+    Verdict.ERROR: ("⚠", None),
 }
 
 
 def check_line(line: CheckLine, detail_limit: int = 600) -> Element:
     """What was asked (bold), what it is, and the verdict with its reason: all TextRuns."""
-    marker, colour, before, after = _VERDICTS[line.verdict]
+    marker, colour = _VERDICTS[line.verdict]
     runs = [run(f"{marker} "), run(clip(line.query, 200), weight="Bolder")]
     if line.name and line.name.casefold() != line.query.casefold():
         runs.append(run(f" → {clip(line.name, 200)}"))
-    reason = f": {before}{clip(line.detail, detail_limit)}{after}"
+    reason = f": {line.reason(clip(line.detail, detail_limit))}"
     runs.append(run(reason, color=colour) if colour else run(reason))
-    if line.how and not line.how.startswith(("exact", "same")):
-        runs.append(run(f" ({clip(line.how, 100)})", italic=True, isSubtle=True))
+    if line.shows_how:
+        runs.append(run(f" ({clip(line.how or '', 100)})", italic=True, isSubtle=True))
     return rich(*runs)
 
 

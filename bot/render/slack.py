@@ -260,19 +260,9 @@ def check_line_text(line: CheckLine) -> str:
     text = f"{_ICONS[line.verdict]} *{escape(line.query, 200)}*"
     if line.name and line.name.casefold() != line.query.casefold():
         text += f" → {escape(line.name, 200)}"
-    detail = escape(line.detail, 600)
-    if line.verdict is Verdict.LISTED:
-        text += f": listed on {detail}"
-    elif line.verdict is Verdict.TIED:
-        text += f": tied: {detail}"
-    elif line.verdict is Verdict.FORMER:
-        text += f": formerly listed: {detail}"
-    elif line.verdict is Verdict.AMBIGUOUS:
-        text += f": did you mean {detail}?"
-    else:
-        text += f": {detail}"
-    if line.how and not line.how.startswith(("exact", "same")):
-        text += f" _({escape(line.how, 100)})_"
+    text += f": {line.reason(escape(line.detail, 600))}"
+    if line.shows_how:
+        text += f" _({escape(line.how or '', 100)})_"
     return text
 
 

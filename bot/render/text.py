@@ -114,17 +114,7 @@ def check_sentence(line: CheckLine) -> str:
     who = line.query
     if line.name and line.name.casefold() != line.query.casefold():
         who += f" → {line.name}"
-    if line.verdict is Verdict.LISTED:
-        return f"{who}: listed on {line.detail}"
-    if line.verdict is Verdict.TIED:
-        return f"{who}: tied: {line.detail}"
-    if line.verdict is Verdict.FORMER:
-        return f"{who}: formerly listed: {line.detail}"
-    if line.verdict is Verdict.AMBIGUOUS:
-        return f"{who}: did you mean {line.detail}?"
-    if line.verdict is Verdict.ERROR:
-        return f"{who}: {line.detail}"
-    return f"{who}: {line.detail}"
+    return f"{who}: {line.reason(line.detail)}"
 
 
 def check_line(query: str, reply: Reply) -> str:
