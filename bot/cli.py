@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import cli_alerts
+from bot.progress import terminal_bar
 from bot.render import text as text_render
 from bot.render.json import reply_dict
 from bot.settings import Settings, SettingsError
@@ -57,24 +58,13 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
                 names = _names(stream)
         except (OSError, UnicodeDecodeError) as exc:
             raise SettingsError(f"cannot read {args.file}: {exc}") from exc
-    progress = None
-    if sys.stderr.isatty() and len(names) > 50:
-        from rich.progress import Progress
-
-        progress = Progress(transient=True)
-        progress.start()
-        task = progress.add_task("Checking", total=len(names))
-    try:
+    with terminal_bar("Checking", len(names)) as advance:
         for name, reply in check(services, names):
             if args.json:
                 print(json.dumps(reply_dict(reply) | {"query": name}, ensure_ascii=False))
             else:
                 print(text_render.check_line(name, reply))
-            if progress is not None:
-                progress.advance(task)
-    finally:
-        if progress is not None:
-            progress.stop()
+            advance(1)
     return 0
 
 
@@ -96,12 +86,13 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.progress import import_bar
     from registry.importers import run_import
 
     registry = Registry.connect(settings.database_url)
     registry.ensure_ready(_announce)
     with unit_of_work(registry.sessions) as session:
-        results = run_import(session, args.source, [Path(f) for f in args.files])
+        results = run_import(session, args.source, [Path(f) for f in args.files], import_bar)
     for result in results:
         counts = ", ".join(f"{k} {v}" for k, v in result.summary().items())
         print(f"{Path(result.files[0]).name}: {counts}")

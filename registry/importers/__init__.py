@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from registry.changelog import ChangeContext, change_context
 from registry.errors import BadImportError
 from registry.importers import csl, curated, ftm, ofac_cons, unitracker, us_1260h
+from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Change, ImportRun
 
-Importer = Callable[[Session, Path], ImportResult]
+Importer = Callable[[Session, Path, Progress], ImportResult]
 
 IMPORTERS: dict[str, Importer] = {
     "curated": curated.load,
@@ -26,7 +27,9 @@ IMPORTERS: dict[str, Importer] = {
 }
 
 
-def run_import(session: Session, source: str, files: Sequence[Path]) -> list[ImportResult]:
+def run_import(
+    session: Session, source: str, files: Sequence[Path], progress: Progress = silent
+) -> list[ImportResult]:
     """Load ``files`` with the ``source`` importer inside the caller's transaction."""
     try:
         importer = IMPORTERS[source]
@@ -42,7 +45,7 @@ def run_import(session: Session, source: str, files: Sequence[Path]) -> list[Imp
         session.flush()
         before = session.scalar(select(func.count()).select_from(Change)) or 0
         with change_context(session, ChangeContext(run.id, path.name)):
-            result = importer(session, path)
+            result = importer(session, path, progress)
             session.flush()
         result.changes = (session.scalar(select(func.count()).select_from(Change)) or 0) - before
         run.edition = result.edition

@@ -33,6 +33,7 @@ from registry.importers.lists import (
     tidy,
     unique,
 )
+from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Source
 
@@ -171,7 +172,7 @@ def _period(
     return (min(starts) if starts else None), end, reason
 
 
-def load(session: Session, path: Path) -> ImportResult:
+def load(session: Session, path: Path, progress: Progress = silent) -> ImportResult:
     entries = parse(path)  # everything is checked before anything is written
     result = ImportResult(source=SOURCE_ID, files=[str(path)])
     orgs = Organisations(session, result, list_ids=[list_id for _, list_id, _ in LISTS])

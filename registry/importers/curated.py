@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from registry import store
 from registry.errors import BadImportError
+from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import EntityKind, RelationType, Source
 
@@ -44,7 +45,7 @@ def _partial_date(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def load(session: Session, path: Path) -> ImportResult:
+def load(session: Session, path: Path, progress: Progress = silent) -> ImportResult:
     file = str(path)
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))

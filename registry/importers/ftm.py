@@ -30,9 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -45,6 +43,7 @@ from sqlalchemy.orm import Session, selectinload
 from registry import store
 from registry.changelog import log_bulk
 from registry.errors import BadImportError
+from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import (
     Alias,
@@ -689,32 +688,11 @@ def _delta_date(path: Path) -> tuple[dt.date, str | None]:
     return dt.datetime.now(dt.UTC).date(), None
 
 
-@contextmanager
-def _progress(path: Path) -> Iterator[Callable[[int], None]]:
-    """A byte-count progress bar on stderr when a person is watching."""
-    if not sys.stderr.isatty():
-        yield lambda _n: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(f"Importing {path.name}", total=path.stat().st_size)
-        yield lambda n: bar.advance(task, n)
-
-
-def load(session: Session, path: Path) -> ImportResult:
+def load(session: Session, path: Path, progress: Progress = silent) -> ImportResult:
     result = ImportResult(source=SOURCE_ID, files=[str(path)])
     loader = _Loader(session, path, result)
     when, result.edition = _delta_date(path)
-    with _progress(path) as advance:
+    with progress(f"Importing {path.name}", path.stat().st_size) as advance:
         batch: list[_Record] = []
         for record in _read(path, advance):
             batch.append(record)

@@ -43,6 +43,7 @@ from registry.importers.lists import (
     tidy,
     unique,
 )
+from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Source
 
@@ -168,7 +169,7 @@ def _source(session: Session) -> Source:
     return store.get_source(session, title=SOURCE_TITLE, publisher=SOURCE_PUBLISHER, url=SOURCE_URL)
 
 
-def load(session: Session, path: Path) -> ImportResult:
+def load(session: Session, path: Path, progress: Progress = silent) -> ImportResult:
     file = str(path)
     records = read_records(path)
     result = ImportResult(source=SOURCE_ID, files=[file])

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from registry import store
 from registry.errors import BadImportError
+from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Entity, EntityKind, RelationType, Source
 from registry.resolve import Resolver
@@ -394,7 +395,7 @@ def _units(texts: Iterable[str]) -> Iterator[Names]:
             yield names
 
 
-def load(session: Session, path: Path) -> ImportResult:
+def load(session: Session, path: Path, progress: Progress = silent) -> ImportResult:
     file = str(path)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))

@@ -34,6 +34,7 @@ from registry.importers.lists import (
     tidy,
     unique,
 )
+from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Entity, RelationType, Source
 
@@ -205,7 +206,7 @@ def _incoming(rows: list[Row]) -> Incoming:
     )
 
 
-def load(session: Session, path: Path) -> ImportResult:
+def load(session: Session, path: Path, progress: Progress = silent) -> ImportResult:
     rows = parse(path)  # everything is checked before anything is written
     result = ImportResult(source=SOURCE_ID, files=[str(path)])
     result.edition = max(r.start for r in rows).isoformat()

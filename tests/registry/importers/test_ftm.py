@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -239,3 +241,19 @@ def test_bad_input_names_file_line_and_field_and_writes_nothing(
     assert message in str(error)
     with unit_of_work(empty_registry.sessions) as session:
         assert table_counts(session) == before
+
+
+def test_progress_is_reported_to_the_caller_byte_by_byte(empty_registry: Registry) -> None:
+    path = FTM / "zala_entities.ftm.json"
+    seen: list[tuple[str, int, int]] = []
+
+    @contextmanager
+    def progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
+        done = [0]
+        yield lambda n: done.__setitem__(0, done[0] + n)
+        seen.append((label, total, done[0]))
+
+    with unit_of_work(empty_registry.sessions) as session:
+        run_import(session, "ftm", [path], progress)
+    size = path.stat().st_size
+    assert seen == [(f"Importing {path.name}", size, size)]

@@ -1,0 +1,44 @@
+"""A progress bar on stderr when a person is watching (a terminal), silence otherwise."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from registry.importers.progress import Advance, silent
+
+
+@contextmanager
+def terminal_bar(label: str, total: int, *, in_bytes: bool = False) -> Iterator[Advance]:
+    if not sys.stderr.isatty():
+        with silent(label, total) as advance:
+            yield advance
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        MofNCompleteColumn,
+        Progress,
+        TimeRemainingColumn,
+    )
+
+    count = DownloadColumn() if in_bytes else MofNCompleteColumn()
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        count,
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+@contextmanager
+def import_bar(label: str, total_bytes: int) -> Iterator[Advance]:
+    """``registry.importers.progress.Progress`` for ``mcf-bot import``: bytes read."""
+    with terminal_bar(label, total_bytes, in_bytes=True) as advance:
+        yield advance
