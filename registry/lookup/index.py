@@ -13,6 +13,7 @@ it takes for a name that lacks all of them to be unable to reach a suggestion.
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -41,10 +42,6 @@ CANDIDATE_BUDGET = 40_000
 # A name that lacks a word of the query is at most a suggestion, unless the word only
 # says "China" ("Baidu China").
 EXTRA_WORD_CAP = MATCH_SCORE - 1.0
-# Generic words that say what kind of body a name is (not its legal form).
-KIND_WORDS = normalize.GENERIC - {
-    "company", "corporation", "limited", "holding", "holdings", "group", "co", "ltd", "inc",
-}  # fmt: skip
 # A word is rare when its weight is at least this share of an unseen word's (at 1M names:
 # in fewer than ~450 of them; at 2,000, fewer than ~30).
 RARE_SHARE = 0.6
@@ -391,7 +388,9 @@ class NameIndex:
                 scored[cand.entity_id] = cand
 
         typed = query.lower().replace(" ", "")
-        for key in {" ".join(q_tokens), normalize.compact(query), typed}:
+        # Pinyin typed with tone numbers ("Bei3jing1 Hang2kong1"): the keys are toneless.
+        toneless = _TONE_NUMBER.sub("", typed)
+        for key in {" ".join(q_tokens), normalize.compact(query), typed, toneless}:
             for idx in self.exact.get(str_key(key)).tolist():
                 if idx in dead:
                     continue
@@ -566,12 +565,6 @@ class NameIndex:
                 )
         return out
 
-    def _other_kind(self, groups: list[_Group], r_set: set[int], used: set[int]) -> bool:
-        """The query spells out what kind of body it is ("... University of Technology")
-        and the name has a word of that sort the query lacks ("... Science and ...")."""
-        typed = sum(g.token in KIND_WORDS for g in groups)
-        return typed >= 2 and any(self._words[t] in KIND_WORDS for t in r_set - used)
-
     def _score(
         self, groups: list[_Group], missing: float, unknown: bool, idx: int
     ) -> tuple[float, str]:
@@ -601,7 +594,7 @@ class NameIndex:
             q_hit += w * best_sim
             typos += best_sim < 1.0
             distinctive_hit |= not self._generic[best_tok]
-            rare_hit |= w >= rare
+            rare_hit |= best_sim == 1.0 and w >= rare
         if not q_weight:
             return 0.0, ""
         cached = self._idf
@@ -613,12 +606,10 @@ class NameIndex:
             # Only generic words matched part of a name ("China Electronics Technology"):
             # worth a suggestion, never a confident answer.
             score *= 0.75
-        if extra or (r_cov < 0.999 and (not rare_hit or self._other_kind(groups, r_set, used))):
+        if extra or (r_cov < 0.999 and not rare_hit):
             # "Tianjin University of Technology" is not "Tianjin University": a typed word
-            # the name lacks, however common, may be what tells two bodies apart. Nor is
-            # "Beijing University of Technology" the "University of Science and Technology
-            # Beijing": part of a name, found through common words only or lacking a word
-            # of its kind, is a suggestion.
+            # the name lacks, however common, may be what tells two bodies apart. Part of a
+            # name is a confident answer only through a rare word typed as written.
             score = _capped(score)
         if r_cov < 0.999 or extra:
             how = "partial"
@@ -630,6 +621,9 @@ class NameIndex:
 
 
 LEGAL_FORMS = ("limited", "company", "corporation", "incorporated", "holdings", "holding")
+
+
+_TONE_NUMBER = re.compile(r"(?<=[a-zü])[1-5]")
 
 
 def _capped(score: float) -> float:

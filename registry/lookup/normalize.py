@@ -95,8 +95,10 @@ GENERIC = frozenset(
         "systems",
         "system",
         "equipment",
+        "scitech",
     ]
 )
+SCIENCE_AND_TECHNOLOGY = "scitech"
 STOPWORDS = frozenset({"of", "the", "and", "for", "de", "in", "at", "on", "&"})
 
 
@@ -119,11 +121,16 @@ def latin_tokens(text: str) -> tuple[str, ...]:
         return ()
     stripped = remove_org_types(norm) or norm
     words = ascii_text(stripped).lower().split()
-    out = []
+    out: list[str] = []
     for word in words:
         word = _VARIANTS.get(word, word)
         if word and word not in STOPWORDS:
-            out.append(word)
+            if word == "technology" and out and out[-1] == "science":
+                # One word in Chinese (科技): a "University of Science and Technology" is
+                # another kind of body than a "University of Technology" (理工, 工业).
+                out[-1] = SCIENCE_AND_TECHNOLOGY
+            else:
+                out.append(word)
     # A name that is nothing but a legal form ("Group Co Ltd") keeps its words.
     return tuple(out)
 

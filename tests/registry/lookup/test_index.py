@@ -103,3 +103,23 @@ def test_the_live_index_compacts_when_many_names_are_retired(empty_registry: Reg
     found = second.lookup("Baidu Subsidiary 77")
     assert found.status is MatchStatus.MATCH and found.best is not None
     assert found.best.name == "Baidu, Inc."
+
+
+def test_a_word_the_name_lacks_makes_it_a_suggestion() -> None:
+    index = NameIndex()
+    index.add_name(1, "University of Science and Technology Beijing", "name")
+    index.add_name(2, "Tianjin University", "name")
+    index.add_name(3, "54th Research Institute of China Electronics Technology Group", "name")
+    index.add_name(4, "Beihang University", "name")
+    index.add_name(4, "北京航空航天大学", "Chinese name")
+    for other_body in ("Beijing University of Technology", "Tianjin University of Technology"):
+        assert index.lookup(other_body).status is not MatchStatus.MATCH, other_body
+    for same_body, entity_id in (
+        ("University of Science & Technology Beijing", 1),
+        ("Tianjin Univ.", 2),
+        ("54th Research Institute", 3),  # part of a name, through a rare word as typed
+        ("Bei3jing1 Hang2kong1 Hang2tian1 Da4xue2", 4),  # pinyin with tone numbers
+    ):
+        found = index.lookup(same_body)
+        assert found.status is MatchStatus.MATCH and found.best is not None, same_body
+        assert found.best.entity_id == entity_id
