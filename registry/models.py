@@ -317,12 +317,8 @@ class Delivery(Base):
     __tablename__ = "deliveries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(
-        ForeignKey("subscriptions.id", ondelete="CASCADE")
-    )
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
     change_id: Mapped[int] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"))
     message_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"))
 
-    __table_args__ = (
-        UniqueConstraint("subscription_id", "change_id", name="uq_deliveries_once"),
-    )
+    __table_args__ = (UniqueConstraint("subscription_id", "change_id", name="uq_deliveries_once"),)
