@@ -4,6 +4,7 @@ subsidiaries and labs as facts with the tracker page as source, and none of ASPI
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -32,8 +33,10 @@ ORIGINAL = (
     / "aspi-unitracker"
     / "china-defence-universities.misp-galaxy.json"
 )
+# A user's clone has no ../shared: skip there. CI has it and must run these (CI=true).
 needs_original = pytest.mark.skipif(
-    not ORIGINAL.is_file(), reason=f"the unstripped snapshot is not at {ORIGINAL}"
+    not ORIGINAL.is_file() and not os.environ.get("CI"),
+    reason=f"the unstripped snapshot is not at {ORIGINAL}",
 )
 
 
