@@ -45,6 +45,24 @@ class Digest:
     change_ids: tuple[int, ...] = field(default=())
 
 
+def changes_per_part(digest: Digest, parts: Sequence[set[int]]) -> list[list[int]]:
+    """Which change ids each message of a split digest answers for (exactly once each).
+
+    ``parts`` holds the change ids of the entries each message shows. An id shown in two
+    messages counts for the first; changes with no line of their own ride on part 1.
+    """
+    shown: set[int] = set().union(*parts)
+    seen: set[int] = set()
+    out = []
+    for i, ids in enumerate(parts):
+        mine = ids - seen
+        if i == 0:
+            mine |= set(digest.change_ids) - shown
+        seen |= mine
+        out.append(sorted(mine))
+    return out
+
+
 def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 

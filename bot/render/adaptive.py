@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.render import text as text_render
 from bot.render.text import KINDS, check_heading
-from handlers.alerts import Digest
+from handlers.alerts import Digest, changes_per_part
 from handlers.replies import (
     CandidateView,
     CheckLine,
@@ -426,20 +426,15 @@ def digest_messages(digest: Digest) -> list[PlannedMessage]:
                 parts[-1][0].insert(0, _section_heading(f"{title} (continued)"))
 
     total = len(parts)
-    shown: set[int] = set().union(*(ids for _, ids in parts))
-    seen: set[int] = set()
+    headings = "; ".join(s.heading for s in digest.sections)
+    owned = changes_per_part(digest, [ids for _, ids in parts])
     planned = []
-    for i, (elements, ids) in enumerate(parts, start=1):
+    for i, ((elements, _), mine) in enumerate(zip(parts, owned, strict=True), start=1):
         title = clip(digest.title, 300) + (f" (part {i} of {total})" if total > 1 else "")
         top = rich(run("🔔 "), run(title, weight="Bolder"))
-        headings = "; ".join(s.heading for s in digest.sections)
         payload: dict[str, Any] = {
             "text": clip(f"{digest.title}: {headings}", 2000),
             "card": card([top, *elements]),
         }
-        mine = ids - seen
-        if i == 1:
-            mine |= set(digest.change_ids) - shown  # changes without a line ride on part 1
-        seen |= mine
-        planned.append(PlannedMessage(payload, sorted(mine)))
+        planned.append(PlannedMessage(payload, mine))
     return planned

@@ -8,7 +8,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.render.slack import SECTION_LIMIT, _link, escape
-from handlers.alerts import Digest
+from handlers.alerts import Digest, changes_per_part
 from registry.alerts import PlannedMessage
 
 MAX_BLOCKS = 45  # Slack allows 50 per message; the part header and context take a few
@@ -45,23 +45,18 @@ def digest_messages(digest: Digest) -> list[PlannedMessage]:
         add(SectionBlock(text=MarkdownTextObject(text=chunk)), ids)
 
     total = len(messages)
-    shown: set[int] = set().union(*(ids for _, ids in messages))
-    seen: set[int] = set()
+    headings = "; ".join(s.heading for s in digest.sections)
+    owned = changes_per_part(digest, [ids for _, ids in messages])
     planned = []
-    for i, (blocks, ids) in enumerate(messages, start=1):
+    for i, ((blocks, _), mine) in enumerate(zip(messages, owned, strict=True), start=1):
         title = escape(digest.title, 300) + (f" (part {i} of {total})" if total > 1 else "")
         header = ContextBlock(elements=[MarkdownTextObject(text=f":bell: {title}")])
         all_blocks = [header, *blocks]
         for block in all_blocks:
             block.validate_json()
-        headings = "; ".join(s.heading for s in digest.sections)
         payload: dict[str, Any] = {
             "text": escape(f"{digest.title}: {headings}", 2900),
             "blocks": [b.to_dict() for b in all_blocks],
         }
-        mine = ids - seen
-        if i == 1:
-            mine |= set(digest.change_ids) - shown  # changes without a line ride on part 1
-        seen |= mine
-        planned.append(PlannedMessage(payload, sorted(mine)))
+        planned.append(PlannedMessage(payload, mine))
     return planned
