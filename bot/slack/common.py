@@ -27,6 +27,12 @@ def runner(executor: Executor) -> Runner:
     return run
 
 
+def shared_by(body: dict[str, Any]) -> str | None:
+    """The note under a card someone shared: a mention of a real user id only."""
+    user = body.get("user", {}).get("id", "")
+    return f"shared by <@{user}>" if user.isalnum() else None
+
+
 def readable(text: str | None) -> str:
     """Slack's message markup turned back into what the reader sees: user mentions and
     broadcasts dropped, channels and links as their labels, ``&amp;`` as ``&``."""

@@ -19,7 +19,7 @@ from bot.render.slack import (
     reply_blocks,
     response_type,
 )
-from bot.slack.common import readable, runner
+from bot.slack.common import readable, runner, shared_by
 from handlers.context import ChatContext, Services
 from handlers.dispatch import handle
 from handlers.lookup import show
@@ -69,8 +69,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
         entity_id = int(body["actions"][0]["value"])
         reply = await run(show, services, entity_id)
         assert reply.card is not None
-        user = body.get("user", {}).get("id", "")
-        note = f"shared by <@{user}>" if user.isalnum() else None
+        note = shared_by(body)
         await respond(
             response_type="in_channel",
             replace_original=False,

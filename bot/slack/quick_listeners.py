@@ -17,7 +17,7 @@ from bot.render.slack import (
     fallback_text,
     reply_blocks,
 )
-from bot.slack.common import runner
+from bot.slack.common import runner, shared_by
 from handlers import quick
 from handlers.context import Services
 from handlers.dispatch import guarded
@@ -68,8 +68,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
                 blocks=as_dicts(reply_blocks(reply)),
             )
             return
-        user = body.get("user", {}).get("id", "")
-        note = f"shared by <@{user}>" if user.isalnum() else None
+        note = shared_by(body)
         await respond(
             response_type="in_channel",
             replace_original=False,
