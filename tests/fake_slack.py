@@ -17,6 +17,8 @@ from aiohttp import web
 from slack_sdk.models.blocks import Block
 from slack_sdk.signature import SignatureVerifier
 
+from tests.local_http import listen
+
 # The signing secret of the app the scenario tests run (tests/bot/conftest.py).
 SECRET = "test-signing-secret"
 
@@ -58,11 +60,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response", self._response)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.runner, self.port = await listen(app)
         return self
 
     async def stop(self) -> None:

@@ -5,20 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 
-from aiohttp import web
-
 from bot.server import create_app
 from bot.settings import Settings
 from handlers.context import Services
+from tests.local_http import listen
 
 
 async def serve(settings: Settings, services: Services) -> AsyncIterator[str]:
     """Yields the base URL once, while the app listens (``async for url in serve(...)``)."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        runner = web.AppRunner(create_app(settings, services, pool))
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        runner, port = await listen(create_app(settings, services, pool))
         yield f"http://127.0.0.1:{port}"
         await runner.cleanup()

@@ -11,6 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.local_http import listen
+
 
 @dataclass
 class FakeConnector:
@@ -38,11 +40,7 @@ class FakeConnector:
         app = web.Application()
         app.router.add_post("/v3/conversations/{conversation}/activities", self._post)
         app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self._post)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.runner, self.port = await listen(app)
         return self
 
     async def stop(self) -> None:
