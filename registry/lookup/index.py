@@ -329,17 +329,21 @@ class NameIndex:
         cached = self._idf.get(tid)
         if cached is not None:
             return cached
-        weight = math.log((self._live_count() + 1) / (self._df[tid] + 1)) + 1.0
-        weight *= 0.15 if self._generic[tid] else 1.0
+        weight = self._weight(self._df[tid], bool(self._generic[tid]))
         self._idf[tid] = weight
         return weight
 
     def word_weight(self, token: str) -> float:
+        """The weight of a query word, whether or not any name has it."""
         tid = self._vocab.get(token)
         if tid is not None:
             return self.idf(tid)
-        weight = math.log(self._live_count() + 1) + 1.0
-        return weight * (0.15 if token in normalize.GENERIC else 1.0)
+        return self._weight(0, token in normalize.GENERIC)
+
+    def _weight(self, df: int, generic: bool) -> float:
+        """Inverse document frequency; generic words ("university") weigh little."""
+        weight = math.log((self._live_count() + 1) / (df + 1)) + 1.0
+        return weight * (0.15 if generic else 1.0)
 
     def _similar_tokens(self, token: str, context: bool) -> list[tuple[int, float]]:
         """Index words within the typo budget of ``token``, with a similarity."""
@@ -520,6 +524,7 @@ class NameIndex:
 
     def _fuzzy(self, q_tokens: tuple[str, ...]) -> list[Candidate]:
         groups, missing, unknown = self._groups(q_tokens)
+        rare = RARE_SHARE * self._weight(0, False)  # a rare word weighs this much or more
         units = sorted(self._units(groups), key=lambda u: len(u.postings), reverse=True)
         if not units:
             return []
@@ -549,7 +554,7 @@ class NameIndex:
             shortlist = names.tolist()
         out = []
         for idx in shortlist:
-            score, how = self._score(groups, missing, unknown, idx)
+            score, how = self._score(groups, missing, unknown, rare, idx)
             if score >= SUGGEST_SCORE:
                 entity_id = self._entity[idx]
                 text = self._texts[idx]
@@ -566,7 +571,7 @@ class NameIndex:
         return out
 
     def _score(
-        self, groups: list[_Group], missing: float, unknown: bool, idx: int
+        self, groups: list[_Group], missing: float, unknown: bool, rare: float, idx: int
     ) -> tuple[float, str]:
         r_set = set(self._record_tokens(idx))
         used: set[int] = set()
@@ -576,7 +581,6 @@ class NameIndex:
         extra = unknown  # a typed word the name lacks
         found: set[str] = set()
         rare_hit = False
-        rare = RARE_SHARE * (math.log(self._live_count() + 1) + 1.0)
         for g in groups:
             best_tok, best_sim = -1, 0.0
             for cand, sim in g.sims:
