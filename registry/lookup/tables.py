@@ -83,10 +83,6 @@ class IntMultimap:
         self._keys = keys[order]
         self._vals = vals[order].astype(np.int32, copy=False)
 
-    def nbytes(self) -> int:
-        pending = len(self._new_keys) * (self._new_keys.itemsize + 4)
-        return int(self._keys.nbytes + self._vals.nbytes) + pending
-
 
 def str_key(text: str) -> int:
     """A 64-bit key for a string (stable within one process, which is all an index needs)."""
