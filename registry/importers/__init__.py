@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -10,32 +11,41 @@ from sqlalchemy.orm import Session
 
 from registry.changelog import ChangeContext, change_context
 from registry.errors import BadImportError
-from registry.importers import csl, curated, ftm, ofac_cons, unitracker, us_1260h
 from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Change, ImportRun
 
 Importer = Callable[[Session, Path, Progress], ImportResult]
 
-IMPORTERS: dict[str, Importer] = {
-    "curated": curated.load,
-    "us-1260h": us_1260h.load,
-    "ofac-cons": ofac_cons.load,
-    "csl": csl.load,
-    "unitracker": unitracker.load,
-    "ftm": ftm.load,
+# Source id -> the module whose ``load(session, path, progress)`` reads it. Modules are
+# imported when their source is asked for, so ``mcf-bot ask`` never pays for parsers (or
+# followthemoney) it does not use.
+IMPORTERS: dict[str, str] = {
+    "curated": "registry.importers.curated",
+    "us-1260h": "registry.importers.us_1260h",
+    "ofac-cons": "registry.importers.ofac_cons",
+    "csl": "registry.importers.csl",
+    "unitracker": "registry.importers.unitracker",
+    "ftm": "registry.importers.ftm",
 }
+
+
+def importer_for(source: str) -> Importer:
+    """The ``load`` function of ``source``'s importer, imported on first use."""
+    try:
+        module_name = IMPORTERS[source]
+    except KeyError:
+        known = ", ".join(sorted(IMPORTERS))
+        raise BadImportError(f"unknown source {source!r} (known: {known})", file="-") from None
+    load: Importer = importlib.import_module(module_name).load
+    return load
 
 
 def run_import(
     session: Session, source: str, files: Sequence[Path], progress: Progress = silent
 ) -> list[ImportResult]:
     """Load ``files`` with the ``source`` importer inside the caller's transaction."""
-    try:
-        importer = IMPORTERS[source]
-    except KeyError:
-        known = ", ".join(sorted(IMPORTERS))
-        raise BadImportError(f"unknown source {source!r} (known: {known})", file="-") from None
+    importer = importer_for(source)
     results = []
     for path in files:
         if not path.is_file():
