@@ -56,8 +56,12 @@ class _Numbering:
         return ref.number
 
 
-def _status(d: Designation, relisted: bool) -> str:
+def _status(d: Designation, relisted: bool, numbering: _Numbering) -> str:
     start = d.start.isoformat() if d.start else "an unknown date"
+    if d.end is not None and d.end_note:
+        # No removal date is published: say only what the edition shows.
+        cited = f" [{numbering.number(d.end_source)}]" if d.end_source else ""
+        return f"listed {start}; {d.end_note}{cited}"
     if d.end is not None:
         return f"listed {start}, removed on {d.end.isoformat()}"
     return f"relisted on {start}" if relisted else f"listed since {start}"
@@ -70,6 +74,8 @@ def build_card(session: Session, entity_id: int) -> EntityCard:
         .options(
             selectinload(Entity.aliases),
             selectinload(Entity.designations).selectinload(Designation.source),
+            selectinload(Entity.designations).selectinload(Designation.citations),
+            selectinload(Entity.designations).selectinload(Designation.end_source),
             selectinload(Entity.summary_source),
         )
     ).first()
@@ -80,16 +86,20 @@ def build_card(session: Session, entity_id: int) -> EntityCard:
     designations = []
     seen_lists: set[str] = set()
     for d in sorted(entity.designations, key=lambda d: (d.list_id, d.start or d.end)):
+        source = numbering.number(d.source)
         designations.append(
             DesignationView(
                 list_id=d.list_id,
                 list_name=d.list_name,
                 start=d.start.isoformat() if d.start else None,
                 end=d.end.isoformat() if d.end else None,
-                status=_status(d, d.list_id in seen_lists),
+                status=_status(d, d.list_id in seen_lists, numbering),
                 reason=d.reason,
-                source=numbering.number(d.source),
+                source=source,
                 source_url=d.source.url,
+                licence_requirement=d.licence_requirement,
+                licence_policy=d.licence_policy,
+                citations=tuple(numbering.number(c) for c in d.citations),
             )
         )
         seen_lists.add(d.list_id)

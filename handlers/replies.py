@@ -27,6 +27,11 @@ class DesignationView:
     reason: str | None
     source: int  # number into the card's sources
     source_url: str
+    # What the listing requires, as the list's entry states it (Entity List, MEU).
+    licence_requirement: str | None = None
+    licence_policy: str | None = None
+    # Further sources of the listing (later notices, the edition read), numbered.
+    citations: tuple[int, ...] = ()
 
     @property
     def active(self) -> bool:

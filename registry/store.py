@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -167,3 +168,58 @@ def set_designation_periods(
             current.reason = reason
             current.source = source
     return changes
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One party's entry in one edition of a list that shows current listings only."""
+
+    start: dt.date | None
+    source: Source
+    citations: Sequence[Source] = ()
+    licence_requirement: str | None = None
+    licence_policy: str | None = None
+
+
+def sync_listing(
+    session: Session, entity: Entity, *, list_id: str, list_name: str, listing: Listing
+) -> int:
+    """Record that a current-listings edition lists ``entity``; returns changes made.
+
+    The open period, if any, is the same listing (editions restate the entry, and may
+    date it differently: the earliest known start is kept). With no open period, a new
+    one starts: a listing, or a relisting after a period an earlier edition closed.
+    The entry's licence terms follow the newest edition, which restates them.
+    """
+    periods = [d for d in entity.designations if d.list_id == list_id]
+    current = next((d for d in periods if d.end is None), None)
+    if current is None:
+        reopened = next((d for d in periods if d.start == listing.start), None)
+        if reopened is not None:
+            # The same entry dated as before, after an edition left it out: that edition
+            # is what was wrong, so the period reopens rather than doubling.
+            reopened.end, reopened.end_note, reopened.end_source = None, None, None
+            current = reopened
+        else:
+            current = Designation(
+                list_id=list_id, list_name=list_name, start=listing.start, source=listing.source
+            )
+            entity.designations.append(current)
+        changes = 1
+    else:
+        changes = 0
+        if listing.start and (current.start is None or listing.start < current.start):
+            current.start = listing.start
+    current.licence_requirement = listing.licence_requirement
+    current.licence_policy = listing.licence_policy
+    for source in listing.citations:
+        if source is not current.source and source not in current.citations:
+            current.citations.append(source)
+    return changes
+
+
+def close_listing(designation: Designation, *, end: dt.date, note: str, source: Source) -> None:
+    """End an open period because an edition no longer shows it (no end date stated)."""
+    designation.end = end
+    designation.end_note = note
+    designation.end_source = source

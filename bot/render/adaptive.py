@@ -128,6 +128,9 @@ def entity_body(entity: EntityCard, note: str | None = None) -> list[Element]:
         )
         if d.reason:
             body.append(rich(run(clip(d.reason, 400), italic=True, isSubtle=True), spacing="None"))
+        if d.licence_policy:
+            policy = f"Licence review policy: {clip(d.licence_policy, 400)}"
+            body.append(rich(run(policy, isSubtle=True), spacing="None"))
 
     body.append(heading("MCF ties"))
     if not entity.relationships:

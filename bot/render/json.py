@@ -41,6 +41,8 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
                 "status": d.status,
                 "reason": d.reason,
                 "source_url": d.source_url,
+                "licence_requirement": d.licence_requirement,
+                "licence_policy": d.licence_policy,
             }
             for d in card.designations
         ],

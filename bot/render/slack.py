@@ -127,6 +127,8 @@ def card_blocks(
         line = f"{icon} *{escape(d.list_name, 200)}*: {escape(d.status)} [{d.source}]"
         if d.reason:
             line += f"\n      _{escape(d.reason, 400)}_"
+        if d.licence_policy:
+            line += f"\n      Licence review policy: {escape(d.licence_policy, 400)}"
         lists.append(line)
     blocks += _sections(lists or ["Not named on any list in the registry."], "Lists")
 

@@ -44,9 +44,13 @@ def card_lines(card: EntityCard) -> list[str]:
     if not card.designations:
         lines.append("  Not named on any list in the registry.")
     for d in card.designations:
-        lines.append(f"  - {d.list_name}: {d.status} [{d.source}]")
+        lines.append(f"  - {d.list_name}: {d.status} {_refs([d.source, *d.citations])}")
         if d.reason:
             lines.append(f"      Stated reason: {d.reason}")
+        if d.licence_requirement:
+            lines.append(f"      Licence required: {d.licence_requirement}")
+        if d.licence_policy:
+            lines.append(f"      Licence review policy: {d.licence_policy}")
     lines += ["", "Ties:"]
     if not card.relationships:
         lines.append("  None recorded.")

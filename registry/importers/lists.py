@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gzip
 import io
 import re
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,18 +41,29 @@ class Record:
     values: list[str]
 
 
-def read_records(path: Path) -> list[Record]:
-    """Every non-empty CSV record of ``path`` with the line it ends on."""
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def read_text(path: Path) -> str:
+    """The file's UTF-8 text, gunzipped first when it is gzip data (``.csv.gz``)."""
     file = str(path)
     try:
         data = path.read_bytes()
-    except OSError as exc:
+        if data.startswith(_GZIP_MAGIC):
+            data = gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:
         raise BadImportError(f"cannot read file ({exc})", file=file) from exc
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise BadImportError(f"not UTF-8 text ({exc.reason})", file=file, line=line) from exc
+
+
+def read_records(path: Path) -> list[Record]:
+    """Every non-empty CSV record of ``path`` with the line it ends on."""
+    file = str(path)
+    text = read_text(path)
     # strict: a quoted field still open at the end of the file means it was cut short.
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[Record] = []
