@@ -10,9 +10,18 @@ from handlers import commands, quick, subscriptions
 from handlers.context import ChatContext, Services
 from handlers.errors import BadInput, CommandError, to_reply
 from handlers.lookup import help_reply, lookup, show
-from handlers.replies import CheckListReply, ErrorReply, HelpReply, LookupReply, NoticeReply, Reply
+from handlers.replies import (
+    CheckListReply,
+    ErrorReply,
+    HelpReply,
+    LookupReply,
+    NoticeReply,
+    Reply,
+    SourcesReply,
+)
+from handlers.sources import sources
 
-ReplyBody = LookupReply | HelpReply | ErrorReply | NoticeReply | CheckListReply
+ReplyBody = LookupReply | HelpReply | ErrorReply | NoticeReply | CheckListReply | SourcesReply
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +68,8 @@ def handle(services: Services, text: str | None, chat: ChatContext | None = None
                 return Reply(subscriptions.unwatch(services, _needs_channel(chat), name))
             case commands.ListSubscriptions():
                 return Reply(subscriptions.list_subscriptions(services, _needs_channel(chat)))
+            case commands.Sources():
+                return Reply(sources(services))
     except Exception as exc:
         if not isinstance(exc, CommandError):
             log.exception("command failed: %r", (text or "")[:200])

@@ -33,6 +33,7 @@ from handlers.replies import (
     NoticeReply,
     RelationshipView,
     Reply,
+    SourcesReply,
     Verdict,
 )
 from registry.db import unit_of_work
@@ -110,7 +111,7 @@ def line_for(query: str, reply: Reply) -> CheckLine:
     body = reply.body
     if isinstance(body, ErrorReply):
         return CheckLine(query, Verdict.ERROR, body.message)
-    if isinstance(body, HelpReply | NoticeReply | CheckListReply):
+    if isinstance(body, HelpReply | NoticeReply | CheckListReply | SourcesReply):
         return CheckLine(query, Verdict.ERROR, "not an organisation name")
     if body.status is MatchStatus.NONE or body.card is None:
         return CheckLine(query, Verdict.NONE, "not in the registry")

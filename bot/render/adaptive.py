@@ -25,6 +25,7 @@ from handlers.replies import (
     LookupReply,
     NoticeReply,
     Reply,
+    SourcesReply,
     Verdict,
 )
 from registry.alerts import PlannedMessage
@@ -222,6 +223,8 @@ def reply_card(reply: Reply) -> Element:
     """The card for any reply; a reply type this module does not know yet is shown as
     its terminal text, so new handler replies degrade instead of failing."""
     body = reply.body
+    if isinstance(body, SourcesReply):  # chat shows the lists as a short list
+        body = body.as_notice()
     if isinstance(body, LookupReply):
         return lookup_card(body)
     if isinstance(body, CheckListReply):
@@ -258,6 +261,8 @@ def _as_text(reply: Reply) -> str:
 def summary(reply: Reply) -> str:
     """Short plain text for notifications and screen readers (never parsed as markdown)."""
     body = reply.body
+    if isinstance(body, SourcesReply):  # chat shows the lists as a short list
+        body = body.as_notice()
     if isinstance(body, LookupReply) and body.card and body.status is MatchStatus.MATCH:
         listed = ", ".join(d.list_name for d in body.card.listed_on)
         text = f"{body.card.name}: " + (f"listed on {listed}" if listed else "not listed")

@@ -15,6 +15,7 @@ from handlers.replies import (
     LookupReply,
     NoticeReply,
     Reply,
+    SourcesReply,
 )
 
 
@@ -109,6 +110,27 @@ def reply_dict(reply: Reply) -> dict[str, Any]:
         return {"status": "help", "usage": list(body.lines), "hint": body.hint}
     if isinstance(body, ErrorReply):
         return {"status": "error", "error": body.message, "hint": body.hint}
+    if isinstance(body, SourcesReply):
+        return {
+            "status": "sources",
+            "lists": [
+                {
+                    "id": v.id,
+                    "name": v.name,
+                    "authority": v.authority,
+                    "legal_basis": {"title": v.legal_basis, "url": v.legal_basis_url},
+                    "effect": v.effect,
+                    "legal": v.legal,
+                    "completeness": v.completeness,
+                    "licence": v.licence,
+                    "edition": v.edition,
+                    "parties": v.parties,
+                    "listed_now": v.listed_now,
+                    "last_import": v.last_import,
+                }
+                for v in body.lists
+            ],
+        }
     if isinstance(body, NoticeReply):
         return {"status": "ok", "message": body.text, "lines": list(body.lines)}
     raise TypeError(type(body))

@@ -38,6 +38,7 @@ from handlers.replies import (
     LookupReply,
     NoticeReply,
     Reply,
+    SourcesReply,
     Verdict,
 )
 from registry.lookup import MatchStatus
@@ -181,6 +182,8 @@ def reply_blocks(reply: Reply, *, public: bool = False) -> list[Block]:
     """``public``: the answer is already seen by everyone (a thread reply), so it has no
     "Share in channel", and its buttons open cards privately instead of replacing it."""
     body = reply.body
+    if isinstance(body, SourcesReply):  # chat shows the lists as a short list
+        body = body.as_notice()
     if isinstance(body, CheckListReply):
         return check_list_blocks(body, shareable=not public)
     if isinstance(body, HelpReply):
@@ -221,6 +224,8 @@ def reply_blocks(reply: Reply, *, public: bool = False) -> list[Block]:
 def fallback_text(reply: Reply) -> str:
     """The notification text shown where blocks are not (and read by screen readers)."""
     body = reply.body
+    if isinstance(body, SourcesReply):  # chat shows the lists as a short list
+        body = body.as_notice()
     if isinstance(body, LookupReply) and body.card and body.status is MatchStatus.MATCH:
         listed = ", ".join(d.list_name for d in body.card.listed_on)
         return escape(f"{body.card.name}: " + (f"listed on {listed}" if listed else "not listed"))
@@ -237,6 +242,8 @@ def fallback_text(reply: Reply) -> str:
 
 def response_type(reply: Reply) -> str:
     body = reply.body
+    if isinstance(body, SourcesReply):  # chat shows the lists as a short list
+        body = body.as_notice()
     return "in_channel" if isinstance(body, NoticeReply) and body.public else "ephemeral"
 
 

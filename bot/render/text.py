@@ -12,7 +12,9 @@ from handlers.replies import (
     LookupReply,
     NoticeReply,
     Reply,
+    SourcesReply,
     Verdict,
+    edition_words,
 )
 from registry.lookup import MatchStatus
 
@@ -79,6 +81,8 @@ def render(reply: Reply) -> str:
         return "\n".join([body.text, *(f"  - {line}" for line in body.lines)])
     if isinstance(body, CheckListReply):
         return "\n".join([check_heading(body), *(f"  - {check_sentence(x)}" for x in body.lines)])
+    if isinstance(body, SourcesReply):
+        return "\n".join(sources_lines(body))
     assert isinstance(body, LookupReply)
     if body.status is MatchStatus.NONE:
         text = f"No organisation in the registry matches {body.query!r}."
@@ -131,3 +135,21 @@ def check_line(query: str, reply: Reply) -> str:
     if line.detail and line.verdict is not Verdict.NONE:
         fields.append(line.detail)
     return "\t".join(fields)
+
+
+def sources_lines(reply: SourcesReply) -> list[str]:
+    """``mcf-bot sources``: a paragraph per list."""
+    lines = [reply.as_notice().text]
+    for view in reply.lists:
+        edition = edition_words(view.edition, view.parties)
+        copy = "complete" if view.completeness == "complete" else "a sample: absence proves nothing"
+        lines += [
+            "",
+            f"{view.name} ({view.id})",
+            f"  {view.authority}; {view.legal_basis} <{view.legal_basis_url}>",
+            f"  What a listing means: {view.effect}",
+            f"  Loaded: {edition}; bundled copy {copy}; {view.listed_now:,} organisations "
+            f"listed now, {view.parties:,} ever; last import {view.last_import or 'never'}",
+            f"  Data licence: {view.licence}",
+        ]
+    return lines

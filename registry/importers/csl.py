@@ -97,8 +97,9 @@ SAME_PARTY_SPELLING = 94.0
 _CITATION = re.compile(r"(\d+)\s*FR\s*(\d+)", re.IGNORECASE)
 _AKA = re.compile(r",?\s*\ba\.?k\.?a\.?,?\s+", re.IGNORECASE)
 _AKA_IN_BRACKETS = re.compile(r"^(?P<name>.+?)\s*\(a\.k\.a\.?,?\s*(?P<aka>.+)\)$", re.IGNORECASE)
-# "Security?s": a lost apostrophe (the 2022 CSV's "?" for "’").
-_LOST_APOSTROPHE = re.compile(r"(?<=[A-Za-z)])\?(?=s\b)")
+# "Security?s", "Xi?an": a lost apostrophe (the 2022 CSV's "?" for "’"); a question
+# mark inside a word is never part of a name.
+_LOST_APOSTROPHE = re.compile(r"(?<=[A-Za-z)])\?(?=[A-Za-z])")
 # Pieces of an alternate-names list that are notes, not names.
 _NOTE = re.compile(r"^\(?(?:all of (?:the )?preceding|located in|see )", re.IGNORECASE)
 _LINKED_TO = "(Linked To: "
@@ -447,13 +448,13 @@ class Writer:
 
     def _respelled(self, incoming: Incoming, absent: dict[int, Designation]) -> Entity | None:
         """The one party that an earlier edition listed, this one no longer holds under
-        that spelling, and whose name is this new party's with a letter or mark changed."""
-        keys = [k for k in (org_key(n) for n in incoming.strong_names()) if k]
+        that spelling, and whose name is this new party's spelled a little differently."""
+        mine = [n for n in incoming.strong_names() if org_key(n)]
         hits = {
             d.entity_id: d.entity
             for d in absent.values()
             for other in _names_of(d.entity)
-            if any(_same_spelling(key, org_key(other)) for key in keys)
+            if any(same_party_spelling(n, other) for n in mine)
         }
         return next(iter(hits.values())) if len(hits) == 1 else None
 
@@ -567,12 +568,24 @@ def _names_of(entity: Entity) -> list[str]:
     return [entity.name, *(a.name for a in entity.aliases if not a.weak)]
 
 
-def _same_spelling(a: str, b: str) -> bool:
-    if not a or not b or a == b or abs(len(a) - len(b)) > 3:
-        return a == b and bool(a)
-    if _DIGITS.findall(a) != _DIGITS.findall(b):
+def same_party_spelling(a: str, b: str) -> bool:
+    """Two editions' spellings of one party: the same words in any order with a letter
+    or mark changed ("Xinjiang Uighur"/"Uyghur", "Cheung Bako"/"Bako Cheung"), or the
+    same name before a place or legal form moved out of it ("JLD Technology" / "JLD
+    Technology, Hong Kong Co., Ltd."). Numbers must be the same."""
+    pairs = [(org_key(a), org_key(b))]
+    head_a, head_b = a.split(",", 1)[0], b.split(",", 1)[0]
+    if len(head_a.split()) >= 2 and len(head_b.split()) >= 2:
+        pairs.append((org_key(head_a), org_key(head_b)))
+    return any(_close(x, y) for x, y in pairs)
+
+
+def _close(a: str, b: str) -> bool:
+    if not a or not b or abs(len(a) - len(b)) > 3:
         return False
-    return fuzz.ratio(a, b) >= SAME_PARTY_SPELLING
+    if sorted(_DIGITS.findall(a)) != sorted(_DIGITS.findall(b)):
+        return False
+    return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b)) >= SAME_PARTY_SPELLING
 
 
 def _fold(name: str) -> str:
@@ -585,4 +598,3 @@ def unique_sources(sources: Sequence[Source]) -> list[Source]:
         if all(source is not s for s in out):
             out.append(source)
     return out
-

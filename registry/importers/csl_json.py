@@ -118,7 +118,9 @@ def _text(row: dict[str, Any], key: str, where: str, file: str, line: int) -> st
 def _strings(row: dict[str, Any], key: str, where: str, file: str, line: int) -> list[str]:
     value = row.get(key) or []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise BadImportError(f"{where}.{key} is not a list of text", file=file, line=line, field=key)
+        raise BadImportError(
+            f"{where}.{key} is not a list of text", file=file, line=line, field=key
+        )
     return value
 
 

@@ -29,9 +29,7 @@ _SUBSIDIARY_OF = re.compile(
     r"(?P<parent>[^()]+(?:\([^()]*\)[^()]*)*)\)$",
     re.IGNORECASE,
 )
-_ORDINAL_WORD = (
-    r"First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|Eleventh|Twelfth"
-)
+_ORDINAL_WORD = r"First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|Eleventh|Twelfth"
 _NUMBER = rf"(?:No\.\s*)?\d+(?:st|nd|rd|th)?|{_ORDINAL_WORD}"
 _UNIT_WORDS = (
     r"(?:Research\s+)?(?:Institute|Academy|Factory|Plant|Test\s+Cent(?:er|re)|"
