@@ -18,13 +18,15 @@ BUNDLE: list[tuple[str, list[str]]] = [
     ("us-1260h", ["lists/us_dod_1260h.csv"]),
     # The alternate-names file cons_alt.csv is read from beside the primary file.
     ("ofac-cons", ["lists/ofac/cons_prim.csv"]),
-    # Two whole editions, oldest first: the 2025 Entity List closes the periods of the
-    # parties it no longer holds, so the change log holds the real additions and removals.
+    ("unitracker", ["unitracker/china-defence-universities.json"]),
+    # After the tracker, whose entities carry Chinese names for the universities and
+    # institutes these lists name. Two whole editions, oldest first: the 2025 Entity List
+    # closes the periods of the parties it no longer holds, so the change log holds the
+    # real additions and removals between them.
     (
         "csl",
         ["lists/csl/consolidated-2022-04.csv.gz", "lists/csl/entity-list-2025-11-08.json.gz"],
     ),
-    ("unitracker", ["unitracker/china-defence-universities.json"]),
 ]
 
 

@@ -179,6 +179,10 @@ class Listing:
     citations: Sequence[Source] = ()
     licence_requirement: str | None = None
     licence_policy: str | None = None
+    # The edition's date: an older edition loaded after a newer one neither reopens a
+    # period the newer one closed nor restates the entry's terms (``restate``).
+    as_of: dt.date | None = None
+    restate: bool = True
 
 
 def sync_listing(
@@ -193,6 +197,8 @@ def sync_listing(
     """
     periods = [d for d in entity.designations if d.list_id == list_id]
     current = next((d for d in periods if d.end is None), None)
+    if listing.as_of and any(d.end and d.end > listing.as_of for d in periods):
+        return 0  # a newer edition already spoke about this party
     if current is None:
         reopened = next((d for d in periods if d.start == listing.start), None)
         if reopened is not None:
@@ -210,8 +216,9 @@ def sync_listing(
         changes = 0
         if listing.start and (current.start is None or listing.start < current.start):
             current.start = listing.start
-    current.licence_requirement = listing.licence_requirement
-    current.licence_policy = listing.licence_policy
+    if listing.restate or changes:
+        current.licence_requirement = listing.licence_requirement
+        current.licence_policy = listing.licence_policy
     for source in listing.citations:
         if source is not current.source and source not in current.citations:
             current.citations.append(source)

@@ -379,6 +379,15 @@ class Writer:
         self.orgs = Organisations(session, result, list_ids=list(LIST_NAMES))
         # Every name (acronyms too) of the parties this file lists -> their entity.
         self.by_name: dict[str, Entity] = {}
+        # A newer edition of these lists is already loaded: this one adds, never restates.
+        self.superseded = edition.date is not None and (
+            session.scalar(
+                select(ImportRun.id).where(
+                    ImportRun.source == SOURCE_ID, ImportRun.edition > edition.date
+                )
+            )
+            is not None
+        )
 
     def edition_source(self, list_id: str) -> Source:
         return store.get_source(
@@ -428,6 +437,8 @@ class Writer:
             citations=sources[1:],
             licence_requirement=first.licence_requirement,
             licence_policy=first.licence_policy,
+            as_of=dt.date.fromisoformat(self.edition.date) if self.edition.date else None,
+            restate=not self.superseded,
         )
         changes = store.sync_listing(
             self.session,
@@ -481,10 +492,14 @@ class Writer:
                 return self.by_name[_fold(candidate)]
         if is_weak(name):
             return None  # an acronym alone names no organisation we could create
-        incoming = Incoming(
-            name=name, aliases=unique([acronym]), country="CN", kind=guess_kind(name)
-        )
-        entity = self.orgs.upsert(incoming, source).entity
+        entity = self.orgs.resolver.find([name]).entity
+        if entity is not None:
+            self.orgs.add_names(entity, unique([acronym]), source)
+        else:
+            incoming = Incoming(
+                name=name, aliases=unique([acronym]), country="CN", kind=guess_kind(name)
+            )
+            entity = self.orgs.upsert(incoming, source).entity
         self.by_name[_fold(written)] = self.by_name[_fold(name)] = entity
         return entity
 
@@ -493,15 +508,9 @@ class Writer:
     def _closing(self) -> list[str]:
         """The lists whose absent parties this file closes: a whole, dated edition that
         is not older than one already loaded."""
-        if not self.edition.full or not self.edition.date:
+        if not self.edition.full or not self.edition.date or self.superseded:
             return []
-        newer = self.session.scalar(
-            select(ImportRun.id).where(
-                ImportRun.source == SOURCE_ID,
-                ImportRun.edition > self.edition.date,
-            )
-        )
-        return [] if newer is not None else list(self.edition.lists)
+        return list(self.edition.lists)
 
     def _absent(self, list_id: str) -> dict[int, Designation]:
         """Open periods on ``list_id`` whose party no row of this edition names (any

@@ -80,14 +80,15 @@ def test_a_research_database_listing_is_a_note_not_a_sanction(
     bundled_registry: Registry,
 ) -> None:
     rows = exported(bundled_registry)
-    beihang = next(r for r in rows if r["caption"] == "Beihang University")
-    assert beihang["target"] is False
+    # Tsinghua is on the tracker and on no legal list (Beihang is also on the Entity List).
+    tsinghua = next(r for r in rows if r["caption"] == "Tsinghua University")
+    assert tsinghua["target"] is False
     assert any(
-        "ASPI China Defence Universities Tracker" in n for n in beihang["properties"]["notes"]
+        "ASPI China Defence Universities Tracker" in n for n in tsinghua["properties"]["notes"]
     )
     assert (
-        "https://unitracker.aspi.org.au/universities/beihang-university"
-        in (beihang["properties"]["sourceUrl"])
+        "https://unitracker.aspi.org.au/universities/tsinghua-university"
+        in (tsinghua["properties"]["sourceUrl"])
     )
     assert not [
         r for r in rows if r["schema"] == "Sanction" and "aspi" in r["properties"]["programId"][0]
