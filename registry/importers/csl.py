@@ -189,7 +189,9 @@ def names(raw_name: str) -> tuple[str, list[str]]:
     "CNOOC Limited (a subsidiary of ...)" -> "CNOOC Limited"."""
     first, *akas = _AKA.split(clean_name(raw_name))
     name, acronym = name_and_acronym(without_stated_parent(first))
-    others: list[str | None] = [acronym, unit_name(first)]
+    # The name exactly as listed ("Huawei Technologies Co., Ltd. (Huawei)") is a name
+    # people paste from the list: it finds the party too.
+    others: list[str | None] = [first, acronym, unit_name(first)]
     for aka in akas:
         others += name_and_acronym(aka)
     return name, unique(others)
