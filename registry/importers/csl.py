@@ -54,7 +54,7 @@ from registry.importers.lists import (
 from registry.importers.parents import parent_chain, unit_name, without_stated_parent
 from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
-from registry.models import Designation, Entity, ImportRun, RelationType, Source
+from registry.models import Alias, Designation, Entity, ImportRun, RelationType, Source
 
 SOURCE_ID = "csl"
 COLUMNS = (
@@ -426,12 +426,24 @@ class Writer:
             kind=first.kind or guess_kind(first.name),
         )
         found = self.orgs.resolver.find(incoming.lookup_names()).entity
+        group = None
         if found is None:
             respelled = self._respelled(incoming, absent)
             if respelled is not None:
                 incoming.lookup.append(respelled.name)
+        elif found in self._stated_parents_of(first) or _unit_of_conglomerate(incoming, found):
+            # A unit that another source names among its group's aliases ("CASIC Second
+            # Academy" among CASIC's names): the unit is not the group.
+            group = found
+            incoming.aliases = [a for a in incoming.aliases if _owner_is_not(a, group)]
+        # An acronym another organisation already answers to stays theirs: acronyms of
+        # units and their groups repeat across entries ("BIACD" under CASC and under its
+        # 13th Institute), and giving it to both would depend on the order of the rows.
+        incoming.aliases = [
+            a for a in incoming.aliases if not is_weak(a) or not self._held_by_other(a, found)
+        ]
         sources = self._sources(party)
-        upserted = self.orgs.upsert(incoming, sources[0])
+        upserted = self.orgs.upsert(incoming, sources[0], not_=group)
         absent.pop(upserted.entity.id, None)
         listing = store.Listing(
             start=min((e.start for e in party if e.start), default=None),
@@ -453,6 +465,21 @@ class Writer:
         for name in (incoming.name, *incoming.aliases):
             self.by_name.setdefault(_fold(name), upserted.entity)
         return upserted.entity
+
+    def _held_by_other(self, acronym: str, mine: Entity | None) -> bool:
+        holders = self.session.scalars(
+            select(Alias.entity_id).where(Alias.name == acronym, Alias.weak.is_(True))
+        ).all()
+        return any(mine is None or holder != mine.id for holder in holders)
+
+    def _stated_parents_of(self, entry: Entry) -> list[Entity]:
+        """The registry's entities for the parents the listed name states."""
+        found = []
+        for written in parent_chain(entry.listed or entry.name):
+            entity = self.orgs.resolver.find([split_trailing_alias(written)[0]]).entity
+            if entity is not None:
+                found.append(entity)
+        return found
 
     def _sources(self, party: list[Entry]) -> list[Source]:
         """The notice that listed the party first, then later notices, then the edition."""
@@ -573,6 +600,28 @@ class Writer:
                 summary="Treasury's NS-CMIC entry links the two; it does not say which "
                 "one owns the other.",
             )
+
+
+def _unit_of_conglomerate(incoming: Incoming, entity: Entity) -> bool:
+    """True when ``incoming`` matches a defence-industry conglomerate only through an
+    alias the ASPI tracker gives it: the tracker lists a group's academies and institutes
+    among its aliases, and a list that names one of them names the unit, not the group."""
+    if not any(_CONGLOMERATE in d.list_name for d in entity.designations):
+        return False
+    trusted = {_fold(entity.name), _fold(entity.native_name or "")} | {
+        _fold(a.name)
+        for a in entity.aliases
+        if a.source is None or not a.source.title.startswith(_TRACKER_TITLE)
+    }
+    return not any(_fold(n) in trusted for n in incoming.strong_names())
+
+
+_CONGLOMERATE = "Defence industry conglomerate"
+_TRACKER_TITLE = "China Defence Universities Tracker"
+
+
+def _owner_is_not(name: str, entity: Entity) -> bool:
+    return _fold(name) not in {_fold(n) for n in (entity.name, *(a.name for a in entity.aliases))}
 
 
 def _names_of(entity: Entity) -> list[str]:

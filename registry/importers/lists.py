@@ -248,11 +248,15 @@ class Organisations:
         self.resolver = Resolver(session)
         self._created: set[int] = set()
 
-    def upsert(self, incoming: Incoming, source: Source) -> Upserted:
+    def upsert(self, incoming: Incoming, source: Source, *, not_: Entity | None = None) -> Upserted:
+        """``not_``: an entity the incoming organisation is known not to be (its parent)."""
         found = self.resolver.find(incoming.lookup_names(), incoming.codes)
         entity, merged = found.entity, False
         if entity is not None and self._codes_differ(entity, incoming.codes):
             self._note(f"{incoming.name!r} ~ {entity.name!r} (different codes; kept apart)")
+            entity = None
+        if entity is not None and entity is not_:
+            self._note(f"{incoming.name!r} ~ {entity.name!r} (its stated parent; kept apart)")
             entity = None
         created = entity is None
         if entity is None:

@@ -78,7 +78,9 @@ def test_import_writes_designations_with_their_federal_register_citations(
         )
         assert meu.licence_policy is not None
         # An extract is no edition: it closes nothing, and cites the list, not a date.
-        assert {c.url for c in meu.citations} == {"https://www.trade.gov/consolidated-screening-list"}
+        assert {c.url for c in meu.citations} == {
+            "https://www.trade.gov/consolidated-screening-list"
+        }
         assert meu.entity.kind == "research_institute"
         assert ("AASPT", True) in {(a.name, a.weak) for a in meu.entity.aliases}
     with unit_of_work(empty_registry.sessions) as session:
