@@ -133,13 +133,15 @@ _LEGAL_IN_BRACKETS = frozenset({"limited", "ltd", "ltd.", "group", "inc", "inc."
 
 
 _PUNCT = re.compile(r"[^\w]+")
+_C1 = re.compile("[\x80-\x9f]")
 
 
 def tidy(name: str) -> str:
     """Collapse whitespace; repair C1 control characters left by a cp1252 round trip
     (``Gui\\x92an`` is ``Gui’an``)."""
-    repaired = "".join(_from_cp1252(ch) for ch in name)
-    return " ".join(repaired.split())
+    if _C1.search(name):
+        name = "".join(_from_cp1252(ch) for ch in name)
+    return " ".join(name.split())
 
 
 def _from_cp1252(ch: str) -> str:
