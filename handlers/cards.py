@@ -56,12 +56,11 @@ class _Numbering:
         return ref.number
 
 
-def _status(d: Designation, relisted: bool, numbering: _Numbering) -> str:
+def _status(d: Designation, relisted: bool) -> str:
     start = d.start.isoformat() if d.start else "an unknown date"
     if d.end is not None and d.end_note:
         # No removal date is published: say only what the edition shows.
-        cited = f" [{numbering.number(d.end_source)}]" if d.end_source else ""
-        return f"listed {start}; {d.end_note}{cited}"
+        return f"listed {start}; {d.end_note}"
     if d.end is not None:
         return f"listed {start}, removed on {d.end.isoformat()}"
     return f"relisted on {start}" if relisted else f"listed since {start}"
@@ -93,13 +92,15 @@ def build_card(session: Session, entity_id: int) -> EntityCard:
                 list_name=d.list_name,
                 start=d.start.isoformat() if d.start else None,
                 end=d.end.isoformat() if d.end else None,
-                status=_status(d, d.list_id in seen_lists, numbering),
+                status=_status(d, d.list_id in seen_lists),
                 reason=d.reason,
                 source=source,
                 source_url=d.source.url,
                 licence_requirement=d.licence_requirement,
                 licence_policy=d.licence_policy,
-                citations=tuple(numbering.number(c) for c in d.citations),
+                citations=tuple(numbering.number(c) for c in d.citations)
+                + ((numbering.number(d.end_source),) if d.end_source else ()),
+                end_note=d.end_note,
             )
         )
         seen_lists.add(d.list_id)

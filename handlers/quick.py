@@ -101,7 +101,10 @@ def card_line(query: str, card: EntityCard, how: str | None = None) -> CheckLine
         more = len(card.relationships) - 1
         return line(Verdict.TIED, _tie_sentence(tie) + (f" (+{more} more)" if more else ""))
     if card.designations:
-        ended = "; ".join(f"{d.list_name} until {d.end}" for d in card.designations)
+        ended = "; ".join(
+            f"{d.list_name}: {d.end_note}" if d.end_note else f"{d.list_name} until {d.end}"
+            for d in card.designations
+        )
         return line(Verdict.FORMER, ended)
     return line(Verdict.KNOWN, "no list or tie recorded")
 

@@ -30,8 +30,11 @@ class DesignationView:
     # What the listing requires, as the list's entry states it (Entity List, MEU).
     licence_requirement: str | None = None
     licence_policy: str | None = None
-    # Further sources of the listing (later notices, the edition read), numbered.
+    # Further sources of the listing (later notices, the edition read, the edition that
+    # no longer holds it), numbered.
     citations: tuple[int, ...] = ()
+    # Why the period ended when no end date is published ("not in the edition of ...").
+    end_note: str | None = None
 
     @property
     def active(self) -> bool:
