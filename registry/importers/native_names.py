@@ -192,8 +192,9 @@ def _add_names(session: Session, orgs: Organisations, entity: Entity, row: Row) 
         added += store.add_chinese_name(
             session, entity, name, source=source, weak=is_weak_han(name)
         )
-    if entity.native_name is None and row.native_name:
-        entity.native_name = row.native_name
+    written = row.native_name or row.traditional
+    if entity.native_name is None and written:
+        entity.native_name = written
         added += 1
     session.flush()
     orgs.resolver.register(entity, row.names())
