@@ -180,6 +180,7 @@ def _add_names(session: Session, orgs: Organisations, entity: Entity, row: Row) 
         published=row.published,
     )
     added = 0
+    kept_apart = set()
     for name in row.names():
         owner = orgs.resolver.candidates(name)
         if owner and entity not in owner:
@@ -188,12 +189,13 @@ def _add_names(session: Session, orgs: Organisations, entity: Entity, row: Row) 
                 f"line {row.line}: {name!r} of {entity.name!r} is already a name of {others}; "
                 "kept apart"
             )
+            kept_apart.add(name)
             continue
         added += store.add_chinese_name(
             session, entity, name, source=source, weak=is_weak_han(name)
         )
     written = row.native_name or row.traditional
-    if entity.native_name is None and written:
+    if entity.native_name is None and written and written not in kept_apart:
         entity.native_name = written
         added += 1
     session.flush()
