@@ -27,6 +27,8 @@ BUNDLE: list[tuple[str, list[str]]] = [
         "csl",
         ["lists/csl/consolidated-2022-04.csv.gz", "lists/csl/entity-list-2025-11-08.json.gz"],
     ),
+    # Sourced Chinese names join the entities the lists made, so they load after them.
+    ("native-names", ["native_names/native_names.csv"]),
 ]
 
 
