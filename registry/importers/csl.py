@@ -381,6 +381,8 @@ class Writer:
         self.orgs = Organisations(session, result, list_ids=list(LIST_NAMES))
         # Every name (acronyms too) of the parties this file lists -> their entity.
         self.by_name: dict[str, Entity] = {}
+        # The name of each row: the parties this edition lists apart from one another.
+        self.row_names = frozenset(_fold(e.name) for e in edition.entries)
         # A newer edition of these lists is already loaded: this one adds, never restates.
         self.superseded = edition.date is not None and (
             session.scalar(
@@ -431,7 +433,9 @@ class Writer:
             respelled = self._respelled(incoming, absent)
             if respelled is not None:
                 incoming.lookup.append(respelled.name)
-        elif found in self._stated_parents_of(first) or _unit_of_conglomerate(incoming, found):
+        elif found in self._stated_parents_of(first) or _unit_through_tracker_alias(
+            incoming, found, self.row_names
+        ):
             # A unit that another source names among its group's aliases ("CASIC Second
             # Academy" among CASIC's names): the unit is not the group.
             group = found
@@ -443,7 +447,8 @@ class Writer:
             a for a in incoming.aliases if not is_weak(a) or not self._held_by_other(a, found)
         ]
         sources = self._sources(party)
-        upserted = self.orgs.upsert(incoming, sources[0], not_=group)
+        prefer = None if found is not None else self._listed_before(first)
+        upserted = self.orgs.upsert(incoming, sources[0], not_=group, prefer=prefer)
         absent.pop(upserted.entity.id, None)
         listing = store.Listing(
             start=min((e.start for e in party if e.start), default=None),
@@ -465,6 +470,18 @@ class Writer:
         for name in (incoming.name, *incoming.aliases):
             self.by_name.setdefault(_fold(name), upserted.entity)
         return upserted.entity
+
+    def _listed_before(self, entry: Entry) -> Entity | None:
+        """The one entity of this name that the list already holds: a unit kept apart
+        from its group shares a name with the group's alias, so names alone are
+        ambiguous on the next import."""
+        matches = self.session.scalars(
+            select(Entity)
+            .join(Designation)
+            .where(Entity.name == entry.name, Designation.list_id == entry.list_id)
+            .distinct()
+        ).all()
+        return matches[0] if len(matches) == 1 else None
 
     def _held_by_other(self, acronym: str, mine: Entity | None) -> bool:
         holders = self.session.scalars(
@@ -602,18 +619,24 @@ class Writer:
             )
 
 
-def _unit_of_conglomerate(incoming: Incoming, entity: Entity) -> bool:
-    """True when ``incoming`` matches a defence-industry conglomerate only through an
-    alias the ASPI tracker gives it: the tracker lists a group's academies and institutes
-    among its aliases, and a list that names one of them names the unit, not the group."""
-    if not any(_CONGLOMERATE in d.list_name for d in entity.designations):
-        return False
+def _unit_through_tracker_alias(
+    incoming: Incoming, entity: Entity, listed_apart: frozenset[str]
+) -> bool:
+    """True when ``incoming`` matches ``entity`` only through an alias the ASPI tracker
+    gives it, and the entity is a defence-industry conglomerate or a party this edition
+    lists under a row of its own. The tracker lists a group's academies, institutes and
+    trading arms among its aliases ("CASIC Second Academy", CAEP's "Sichuan Haitian New
+    Technology Group"); a list that names one of them in a row of its own names the unit,
+    not the group."""
     trusted = {_fold(entity.name), _fold(entity.native_name or "")} | {
         _fold(a.name)
         for a in entity.aliases
         if a.source is None or not a.source.title.startswith(_TRACKER_TITLE)
     }
-    return not any(_fold(n) in trusted for n in incoming.strong_names())
+    if any(_fold(n) in trusted for n in incoming.strong_names()):
+        return False
+    conglomerate = any(_CONGLOMERATE in d.list_name for d in entity.designations)
+    return conglomerate or bool(trusted & listed_apart)
 
 
 _CONGLOMERATE = "Defence industry conglomerate"

@@ -250,10 +250,19 @@ class Organisations:
         self.resolver = Resolver(session)
         self._created: set[int] = set()
 
-    def upsert(self, incoming: Incoming, source: Source, *, not_: Entity | None = None) -> Upserted:
-        """``not_``: an entity the incoming organisation is known not to be (its parent)."""
+    def upsert(
+        self,
+        incoming: Incoming,
+        source: Source,
+        *,
+        not_: Entity | None = None,
+        prefer: Entity | None = None,
+    ) -> Upserted:
+        """``not_``: an entity the incoming organisation is known not to be (its parent);
+        ``prefer``: the entity it is when its names alone are ambiguous (the one an
+        earlier import of the same list made for it)."""
         found = self.resolver.find(incoming.lookup_names(), incoming.codes)
-        entity, merged = found.entity, False
+        entity, merged = found.entity or prefer, False
         if entity is not None and self._codes_differ(entity, incoming.codes):
             self._note(f"{incoming.name!r} ~ {entity.name!r} (different codes; kept apart)")
             entity = None
