@@ -166,6 +166,20 @@ def guess_kind(name: str) -> str:
     return EntityKind.COMPANY
 
 
+# Legal forms statutes and short lists append to a name ("Huawei Technologies Company",
+# "Yangtze Memory Technologies Corp"): name keys keep them, "Co., Ltd." they drop.
+_TRAILING_LEGAL_FORM = re.compile(
+    r"(?:[\s,]+(?:Company|Corporation|Corp\.?|Co\.?|Limited|Ltd\.?|Inc\.?))+\s*$", re.IGNORECASE
+)
+
+
+def without_legal_form(name: str) -> str | None:
+    """The name without its trailing legal form, to look an organisation up by (never
+    stored); None when there is none to drop or nothing would be left."""
+    short = _TRAILING_LEGAL_FORM.sub("", name).strip(" ,")
+    return short if short and short != name.strip() else None
+
+
 def unique(names: Iterable[str | None]) -> list[str]:
     """Names in order, each spelling once (see ``_fold``)."""
     seen: set[str] = set()
