@@ -22,9 +22,9 @@ from registry.importers.lists import (
     Incoming,
     Organisations,
     guess_kind,
-    without_legal_form,
     read_table,
     tidy,
+    without_legal_form,
 )
 from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
