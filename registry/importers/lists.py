@@ -166,18 +166,23 @@ def guess_kind(name: str) -> str:
     return EntityKind.COMPANY
 
 
-# Legal forms statutes and short lists append to a name ("Huawei Technologies Company",
-# "Yangtze Memory Technologies Corp"): name keys keep them, "Co., Ltd." they drop.
+# Statutes shorten "Co., Ltd." to "Company" ("Huawei Technologies Company", "Yangtze Memory
+# Technologies Corp"): name keys keep those words, while they drop "Co., Ltd.".
 _TRAILING_LEGAL_FORM = re.compile(
-    r"(?:[\s,]+(?:Company|Corporation|Corp\.?|Co\.?|Limited|Ltd\.?|Inc\.?))+\s*$", re.IGNORECASE
+    r"(?:[\s,]+(?:Company|Corporation|Corp\.?|Co\.?|Limited|Ltd\.?))+\s*$", re.IGNORECASE
 )
+_SHORTHAND = re.compile(r"Compan|Corp", re.IGNORECASE)
 
 
 def without_legal_form(name: str) -> str | None:
-    """The name without its trailing legal form, to look an organisation up by (never
-    stored); None when there is none to drop or nothing would be left."""
-    short = _TRAILING_LEGAL_FORM.sub("", name).strip(" ,")
-    return short if short and short != name.strip() else None
+    """The name without a trailing "Company"/"Corporation" form, to look an organisation up
+    by (never stored); None when there is none. "Inc." or "LLC" are left alone: "Kaspersky
+    Lab, Inc." is not "AO Kaspersky Lab"."""
+    match = _TRAILING_LEGAL_FORM.search(name)
+    if match is None or not _SHORTHAND.search(match.group(0)):
+        return None
+    short = name[: match.start()].strip(" ,")
+    return short or None
 
 
 def unique(names: Iterable[str | None]) -> list[str]:
