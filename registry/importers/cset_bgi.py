@@ -145,6 +145,9 @@ def _member(
     incoming = Incoming(
         name=primary, aliases=unique([member.name]), country=member.country, kind=EntityKind.COMPANY
     )
+    if not member.parents:
+        # A primary company: CSET's short forms ("BGI Group") name it, so they may find it.
+        incoming.lookup = list(member.short)
     found = orgs.resolver.find(incoming.lookup_names()).entity
     if member.parents and found is not None and found.id in parents:
         orgs.result.near_misses.append(f"{member.name!r} ~ {found.name!r} (same key; skipped)")
