@@ -107,6 +107,10 @@ def load(session: Session, path: Path, progress: Progress = silent) -> ImportRes
     source = store.get_source(session, title=SOURCE_TITLE, publisher=PUBLISHER, url=SOURCE_URL)
     # No list of its own: joining an entity of another source is the point, not a merge.
     orgs = Organisations(session, result, list_ids=[])
+    # Near-miss reports compare each new name with every known one: most of the 400 names
+    # are new Huada/BGI companies whose names differ by a city, so the report costs seconds
+    # of every first run and says nothing a person would act on.
+    orgs.resolver.report_near_misses = False
     parents = {
         code: _entity(orgs, Incoming(name=name, kind=EntityKind.COMPANY), source)
         for code, name in PARENTS.items()
