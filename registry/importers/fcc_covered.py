@@ -23,8 +23,8 @@ from registry.importers.lists import (
     Organisations,
     guess_kind,
     read_table,
+    registered_names,
     tidy,
-    without_legal_form,
 )
 from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
@@ -119,8 +119,7 @@ def load(session: Session, path: Path, progress: Progress = silent) -> ImportRes
 def _designate(
     session: Session, orgs: Organisations, name: str, when: dt.date, source: Source
 ) -> Entity:
-    short = without_legal_form(name)
-    incoming = Incoming(name=name, kind=guess_kind(name), lookup=[short] if short else [])
+    incoming = Incoming(name=name, kind=guess_kind(name), lookup=registered_names(name))
     upserted = orgs.upsert(incoming, source)
     changes = store.set_designation_periods(
         session,

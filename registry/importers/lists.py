@@ -185,6 +185,74 @@ def without_legal_form(name: str) -> str | None:
     return short or None
 
 
+# Chinese companies register as <place> <brand> <trade> <form> ("Zhejiang Dahua Technology
+# Co., Ltd."); statutes drop the place ("Dahua Technology Company").
+CHINESE_PLACES = [
+    "Anhui",
+    "Beijing",
+    "Chongqing",
+    "Fujian",
+    "Gansu",
+    "Guangdong",
+    "Guangxi",
+    "Guizhou",
+    "Hainan",
+    "Hebei",
+    "Heilongjiang",
+    "Henan",
+    "Hubei",
+    "Hunan",
+    "Jiangsu",
+    "Jiangxi",
+    "Jilin",
+    "Liaoning",
+    "Ningxia",
+    "Qinghai",
+    "Shaanxi",
+    "Shandong",
+    "Shanghai",
+    "Shanxi",
+    "Sichuan",
+    "Tianjin",
+    "Xinjiang",
+    "Yunnan",
+    "Zhejiang",
+    "Shenzhen",
+    "Hangzhou",
+    "Guangzhou",
+    "Wuhan",
+    "Nanjing",
+    "Chengdu",
+    "Suzhou",
+    "Hefei",
+    "Xiamen",
+    "Qingdao",
+    "Dalian",
+    "Ningbo",
+    "Changsha",
+    "Zhengzhou",
+    "Jinan",
+    "Shenyang",
+    "Harbin",
+]
+
+
+def with_place(name: str) -> list[str]:
+    """The name as registered in each Chinese province or major city, to look a statute's
+    short name up by (never stored; a resolver joins only a single hit)."""
+    if any(name.startswith(place + " ") for place in CHINESE_PLACES):
+        return []
+    return [f"{place} {name}" for place in CHINESE_PLACES]
+
+
+def registered_names(short_name: str) -> list[str]:
+    """Names a statute's or the FCC's short form ("Dahua Technology Company") may be
+    registered under, to look the organisation up by: without "Company", then with a
+    Chinese place in front. Never stored; the resolver joins only a single hit."""
+    short = without_legal_form(short_name)
+    return [*([short] if short else []), *with_place(short or short_name)]
+
+
 def unique(names: Iterable[str | None]) -> list[str]:
     """Names in order, each spelling once (see ``_fold``)."""
     seen: set[str] = set()

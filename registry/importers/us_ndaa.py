@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from registry import store
 from registry.errors import BadImportError
-from registry.importers.lists import Incoming, Organisations, guess_kind, without_legal_form
+from registry.importers.lists import Incoming, Organisations, guess_kind, registered_names
 from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.importers.special_leg import read
@@ -100,7 +100,7 @@ def load(session: Session, path: Path, progress: Progress = silent) -> ImportRes
             aliases=list(row.aliases),
             country=row.country,
             kind=guess_kind(row.name),
-            lookup=[n for n in [without_legal_form(row.name)] if n],
+            lookup=registered_names(row.name),
         )
         upserted = orgs.upsert(incoming, source)
         changes = store.set_designation_periods(

@@ -217,6 +217,26 @@ def test_hikvision_shows_fcc_and_889_with_sources(services: Services) -> None:
     assert {"us-1260h", "us-ns-cmic"} <= set(by_list)
 
 
+@pytest.mark.parametrize(
+    ("query", "statute"),
+    [
+        ("Huawei Technologies Co., Ltd.", "us-ndaa-889"),
+        ("Hikvision", "us-ndaa-889"),
+        ("Dahua", "us-ndaa-889"),  # "Dahua Technology Company" is Zhejiang Dahua's short form
+        ("Semiconductor Manufacturing International Corporation", "us-ndaa-5949"),
+        ("Yangtze Memory Technologies Co., Ltd.", "us-ndaa-5949"),
+        ("CATL", "us-ndaa-154"),
+    ],
+)
+def test_statutes_join_the_entity_the_other_lists_name(
+    services: Services, query: str, statute: str
+) -> None:
+    card = lookup(services, query).card
+    assert card is not None
+    lists = {d.list_id for d in card.designations}
+    assert {"us-1260h", statute} <= lists, (card.name, lists)
+
+
 # --- EU Annex IV ---------------------------------------------------------------------
 
 
