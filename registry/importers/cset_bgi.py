@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from registry import store
 from registry.errors import BadImportError
-from registry.importers.lists import Incoming, Organisations, read_table, tidy, unique
+from registry.importers.lists import Incoming, Organisations, read_rows, tidy, unique
 from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.importers.unitracker import has_han
@@ -69,9 +69,7 @@ def names_of(original: str) -> tuple[str, list[str]]:
 
 def parse(path: Path) -> list[Member]:
     file = str(path)
-    _, table = read_table(path, COLUMNS)
-    if not table:
-        raise BadImportError("no rows after the header", file=file)
+    table = read_rows(path, COLUMNS)
     out = []
     for line, values in table:
         if not values[ORIGINAL].strip():

@@ -22,7 +22,7 @@ from registry.importers.lists import (
     Incoming,
     Organisations,
     guess_kind,
-    read_table,
+    read_rows,
     split_trailing_alias,
     tidy,
     unique,
@@ -56,9 +56,7 @@ def country_of(address: str, jurisdiction: str) -> str | None:
 
 def parse(path: Path) -> list[tuple[int, Incoming, dt.date | None]]:
     file = str(path)
-    _, table = read_table(path, COLUMNS)
-    if not table:
-        raise BadImportError("no rows after the header", file=file)
+    table = read_rows(path, COLUMNS)
     out = []
     for line, values in table:
         if values["celex"].strip() != CELEX:
@@ -104,15 +102,13 @@ def load(session: Session, path: Path, progress: Progress = silent) -> ImportRes
     orgs = Organisations(session, result, list_ids=[LIST_ID])
     source = _source(session)
     for _line, incoming, start in rows:
-        upserted = orgs.upsert(incoming, source)
-        changes = store.set_designation_periods(
-            session,
-            upserted.entity,
+        orgs.designate(
+            incoming,
+            source,
             list_id=LIST_ID,
             list_name=LIST_NAME,
             periods=[(start, None, None, source)],
         )
-        orgs.tally(upserted, changes)
     session.flush()
     return result
 

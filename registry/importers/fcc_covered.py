@@ -22,7 +22,7 @@ from registry.importers.lists import (
     Incoming,
     Organisations,
     guess_kind,
-    read_table,
+    read_rows,
     registered_names,
     tidy,
 )
@@ -72,9 +72,7 @@ def parse(path: Path) -> tuple[list[tuple[int, str, str | None, dt.date]], int]:
     """(line, organisation, subsidiary, date) per named organisation, and the number of
     rows that name none."""
     file = str(path)
-    _, table = read_table(path, COLUMNS)
-    if not table:
-        raise BadImportError("no rows after the header", file=file)
+    table = read_rows(path, COLUMNS)
     out, unnamed = [], 0
     for line, values in table:
         raw_date = values["date_of_inclusion_on_covered_list"].strip()
@@ -120,16 +118,9 @@ def _designate(
     session: Session, orgs: Organisations, name: str, when: dt.date, source: Source
 ) -> Entity:
     incoming = Incoming(name=name, kind=guess_kind(name), lookup=registered_names(name))
-    upserted = orgs.upsert(incoming, source)
-    changes = store.set_designation_periods(
-        session,
-        upserted.entity,
-        list_id=LIST_ID,
-        list_name=LIST_NAME,
-        periods=[(when, None, None, source)],
+    return orgs.designate(
+        incoming, source, list_id=LIST_ID, list_name=LIST_NAME, periods=[(when, None, None, source)]
     )
-    orgs.tally(upserted, changes)
-    return upserted.entity
 
 
 def _source(session: Session) -> Source:

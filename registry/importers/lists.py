@@ -14,9 +14,10 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from normality import slugify
 from sqlalchemy.orm import Session
@@ -26,6 +27,8 @@ from registry.errors import BadImportError
 from registry.importers.result import ImportResult
 from registry.models import Entity, EntityKind, Source
 from registry.resolve import Resolver, name_key
+
+T = TypeVar("T")
 
 # --- reading -------------------------------------------------------------------------
 
@@ -95,6 +98,35 @@ def read_table(
         check_width(record, len(header), file=file)
         rows.append((record.line, dict(zip(header, record.values, strict=True))))
     return header, rows
+
+
+def read_rows(path: Path, required: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
+    """``read_table``'s rows, refusing a file that has a header and nothing else."""
+    _, rows = read_table(path, required)
+    if not rows:
+        raise BadImportError("no rows after the header", file=str(path), line=1)
+    return rows
+
+
+def union_groups(items: Sequence[T], keys: Callable[[T], set[str]]) -> list[list[T]]:
+    """Items that share any key, transitively, in one group each (union-find); groups in
+    the order of their first item."""
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for item in items:
+        first, *others = sorted(keys(item))
+        for other in others:
+            parent[root(other)] = root(first)
+    groups: dict[str, list[T]] = {}
+    for item in items:
+        groups.setdefault(root(min(keys(item))), []).append(item)
+    return list(groups.values())
 
 
 def parse_date(
@@ -425,6 +457,23 @@ class Organisations:
         while store.entity_by_key(self.session, key) is not None:
             key, n = f"{base}-{n}", n + 1
         return key
+
+    def designate(
+        self,
+        incoming: Incoming,
+        source: Source,
+        *,
+        list_id: str,
+        list_name: str,
+        periods: Sequence[tuple[dt.date | None, dt.date | None, str | None, Source]],
+    ) -> Entity:
+        """Upsert the organisation and bring its periods on ``list_id`` in line; counted."""
+        upserted = self.upsert(incoming, source)
+        changes = store.set_designation_periods(
+            self.session, upserted.entity, list_id=list_id, list_name=list_name, periods=periods
+        )
+        self.tally(upserted, changes)
+        return upserted.entity
 
     def tally(self, upserted: Upserted, designation_changes: int) -> None:
         """Count an entity as created, updated or unchanged in the import summary."""

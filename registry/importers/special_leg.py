@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from registry.errors import BadImportError
-from registry.importers.lists import read_table, split_trailing_alias, tidy, unique
+from registry.importers.lists import read_rows, split_trailing_alias, tidy, unique
 
 COLUMNS = (
     "schema",
@@ -50,9 +50,7 @@ class LegRow:
 def read(path: Path, program: re.Pattern[str]) -> list[LegRow]:
     """Every row of ``path``; each must name a program matching ``program``."""
     file = str(path)
-    _, table = read_table(path, COLUMNS)
-    if not table:
-        raise BadImportError("no rows after the header", file=file)
+    table = read_rows(path, COLUMNS)
     rows = []
     for line, values in table:
         if not program.search(values["program"]):

@@ -37,6 +37,7 @@ from registry.importers.lists import (
     is_weak,
     org_key,
     split_trailing_alias,
+    union_groups,
     unique,
 )
 from registry.importers.progress import Progress, silent
@@ -125,23 +126,8 @@ def parse(path: Path) -> list[Row]:
 
 
 def group(rows: list[Row]) -> list[list[Row]]:
-    """Rows per institution: rows sharing a name or listed alias (union-find)."""
-    parent: dict[str, str] = {}
-
-    def root(key: str) -> str:
-        while parent.setdefault(key, key) != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    for row in rows:
-        first, *others = sorted(row.name_keys())
-        for other in others:
-            parent[root(other)] = root(first)
-    groups: dict[str, list[Row]] = {}
-    for row in rows:
-        groups.setdefault(root(min(row.name_keys())), []).append(row)
-    return list(groups.values())
+    """Rows per institution: rows sharing a name or listed alias."""
+    return union_groups(rows, Row.name_keys)
 
 
 def periods(rows: list[Row], newest_year: int) -> list[Period]:

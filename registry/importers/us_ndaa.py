@@ -102,15 +102,13 @@ def load(session: Session, path: Path, progress: Progress = silent) -> ImportRes
             kind=guess_kind(row.name),
             lookup=registered_names(row.name),
         )
-        upserted = orgs.upsert(incoming, source)
-        changes = store.set_designation_periods(
-            session,
-            upserted.entity,
+        orgs.designate(
+            incoming,
+            source,
             list_id=section.list_id,
             list_name=section.list_name,
             periods=[(start, None, None, source)],
         )
-        orgs.tally(upserted, changes)
     session.flush()
     return result
 
