@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import store
@@ -41,6 +42,7 @@ PUBLISHED = "2021-10"
 # A withheld name: "..", "中国人民解放军某部队" ("a certain PLA unit"), "河北石家庄某院校".
 _WITHHELD = re.compile(r"^\.+$|某")
 _MILITARY = re.compile(r"部队|解放军|武警|军区|战区|火箭军|战略支援|^陆军|^海军|^空军")
+KEY = "cset-"  # keys of the organisations this importer creates
 # Notices per tie listed in its summary; more are counted.
 MAX_NOTICES_SHOWN = 5
 
@@ -167,19 +169,25 @@ class _Entities:
         self.result = result
         self.resolver = Resolver(session, report_near_misses=False)
         self.seen: dict[str, Entity] = {}
+        # This importer's own entities by key, read once: a query per name would flush the
+        # session (and run the change log) hundreds of times.
+        self.own = {
+            e.key: e for e in session.scalars(select(Entity).where(Entity.key.like(f"{KEY}%")))
+        }
 
     def get(self, name: str, source: Source) -> Entity:
         found = self.seen.get(name)
         if found is not None:
             return found
-        key = "cset-" + hashlib.sha1(name.encode()).hexdigest()[:12]
-        found = store.entity_by_key(self.session, key) or self.resolver.find([name]).entity
+        key = KEY + hashlib.sha1(name.encode()).hexdigest()[:12]
+        found = self.own.get(key) or self.resolver.find([name]).entity
         if found is None:
             found = store.new_entity(
                 self.session, key=key, name=name, kind=kind_of(name), country="CN"
             )
             self.session.flush()
             self.resolver.register(found)
+            self.own[key] = found
             self.result.created += 1
         else:
             self.result.unchanged += 1
