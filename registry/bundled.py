@@ -30,7 +30,10 @@ BUNDLE: list[tuple[str, list[str]]] = [
     ("eu-annex-iv", ["eu/eu_reg_833_2014_annex_iv.csv"]),
     # Ratings join the tracker's institutions by page URL: after unitracker.
     ("aspi-risk", ["aspi-risk/china-defence-universities.2020-08-21.ratings.json"]),
-    # Ties last, so that their organisations are found among the listed ones.
+    # Sourced Chinese names join the entities the lists made, so they load after them.
+    ("native-names", ["native_names/native_names.csv"]),
+    # Ties last, so that their organisations (named in Chinese) are found among the
+    # listed ones and their sourced Chinese names.
     ("cset-pla-supply", ["cset/harnessed_lightning_pla_procurement_2020.csv"]),
     ("cset-bgi", ["cset/bgi_entity_list.csv"]),
 ]

@@ -34,6 +34,7 @@ IMPORTERS: dict[str, str] = {
     "cset-pla-supply": "registry.importers.cset_pla_supply",
     "cset-bgi": "registry.importers.cset_bgi",
     "ftm": "registry.importers.ftm",
+    "native-names": "registry.importers.native_names",
 }
 
 
