@@ -80,15 +80,14 @@ def test_a_research_database_listing_is_a_note_not_a_sanction(
     bundled_registry: Registry,
 ) -> None:
     rows = exported(bundled_registry)
-    # Tsinghua is on the tracker and on no legal list (Beihang is also on the Entity List).
-    tsinghua = next(r for r in rows if r["caption"] == "Tsinghua University")
-    assert tsinghua["target"] is False
-    assert any(
-        "ASPI China Defence Universities Tracker" in n for n in tsinghua["properties"]["notes"]
-    )
+    # On ASPI's tracker (and rated) but on no government list.
+    anhui = next(r for r in rows if r["caption"] == "Anhui University")
+    assert anhui["target"] is False
+    assert any("ASPI China Defence Universities Tracker" in n for n in anhui["properties"]["notes"])
+    assert any("ASPI risk rating: low" in n for n in anhui["properties"]["notes"])
     assert (
-        "https://unitracker.aspi.org.au/universities/tsinghua-university"
-        in (tsinghua["properties"]["sourceUrl"])
+        "https://unitracker.aspi.org.au/universities/anhui-university"
+        in (anhui["properties"]["sourceUrl"])
     )
     assert not [
         r for r in rows if r["schema"] == "Sanction" and "aspi" in r["properties"]["programId"][0]
