@@ -50,6 +50,7 @@ from registry.importers.lists import (
     split_trailing_alias,
     tidy,
     unique,
+    with_place,
 )
 from registry.importers.parents import parent_chain, unit_name, without_stated_parent
 from registry.importers.progress import Progress, silent
@@ -433,6 +434,11 @@ class Writer:
             respelled = self._respelled(incoming, absent)
             if respelled is not None:
                 incoming.lookup.append(respelled.name)
+            else:
+                # "Dahua Technology" is registered as "Zhejiang Dahua Technology Co., Ltd.":
+                # the list may drop the place (one hit only, as every lookup name).
+                incoming.lookup += with_place(first.name)
+                found = self.orgs.resolver.find(incoming.lookup_names()).entity
         elif found in self._stated_parents_of(first) or _unit_through_tracker_alias(
             incoming, found, self.row_names
         ):
