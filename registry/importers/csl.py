@@ -382,6 +382,8 @@ class Writer:
         self.orgs = Organisations(session, result, list_ids=list(LIST_NAMES))
         # Every name (acronyms too) of the parties this file lists -> their entity.
         self.by_name: dict[str, Entity] = {}
+        # (list, name) -> entities listed before this import (see _listed_before).
+        self._listed: dict[tuple[str, str], set[int]] | None = None
         # The name of each row: the parties this edition lists apart from one another.
         self.row_names = frozenset(_fold(e.name) for e in edition.entries)
         # A newer edition of these lists is already loaded: this one adds, never restates.
@@ -481,13 +483,18 @@ class Writer:
         """The one entity of this name that the list already holds: a unit kept apart
         from its group shares a name with the group's alias, so names alone are
         ambiguous on the next import."""
-        matches = self.session.scalars(
-            select(Entity)
-            .join(Designation)
-            .where(Entity.name == entry.name, Designation.list_id == entry.list_id)
-            .distinct()
-        ).all()
-        return matches[0] if len(matches) == 1 else None
+        if self._listed is None:
+            self._listed = {}
+            rows = self.session.execute(
+                select(Designation.list_id, Entity.name, Entity.id)
+                .join(Entity, Entity.id == Designation.entity_id)
+                .where(Designation.list_id.in_(self.edition.lists))
+                .distinct()
+            )
+            for list_id, name, entity_id in rows:
+                self._listed.setdefault((list_id, name), set()).add(entity_id)
+        ids = self._listed.get((entry.list_id, entry.name), set())
+        return self.session.get(Entity, next(iter(ids))) if len(ids) == 1 else None
 
     def _held_by_other(self, acronym: str, mine: Entity | None) -> bool:
         holders = self.session.scalars(
