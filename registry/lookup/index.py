@@ -25,13 +25,20 @@ from rapidfuzz.distance import OSA
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.lookup import normalize
+from registry.lookup import namesakes, normalize
 from registry.lookup.tables import EMPTY, IntArray, IntMultimap, contains, str_key
 from registry.lookup.types import Candidate, LookupResult, MatchStatus
 from registry.models import Alias, Change, Entity
 
 MATCH_SCORE = 85.0
 MARGIN = 8.0
+# Two candidates closer than this are a "did you mean" even when the first is complete
+# and the second partial (Northwestern University: Northeastern University at 88.8, a
+# typo, and Northwestern Polytechnical University at 87.9): at that distance the score
+# cannot tell which body was meant. Only an exact name or alias beats a rival this close.
+# Wider asks users to choose more often between a typo match and a longer name that
+# holds the typed words (8 would undo MARGIN's exception for complete matches).
+CLOSE_CALL = 3.0
 SUGGEST_SCORE = 60.0
 MAX_QUERY_CHARS = 300
 # How many names, ranked by shared-word evidence, get the full (slower) score.
@@ -46,6 +53,11 @@ EXTRA_WORD_CAP = MATCH_SCORE - 1.0
 # in fewer than ~450 of them; at 2,000, fewer than ~30).
 RARE_SHARE = 0.6
 COUNTRY_WORDS = frozenset({"china", "chinese", "prc", "people", "peoples", "republic"})
+# A misspelt word of at least this many letters that is no word of its own ("Hikvsion")
+# still counts as the coined word it resembles when part of a name matches. Shorter
+# slips are too often another company's name ("Aisin" for "Aisino"); lower lets more
+# typo'd short brands answer confidently, and more namesakes too.
+COINED_TYPO_MIN = 7
 # Chinese names of at least this many characters are found with one character wrong.
 HAN_NEAR_MIN = 4
 HAN_NEAR_SCORE = 80.0
@@ -71,6 +83,11 @@ class _Group:
     postings: list[IntArray]
     unmatched_weight: float  # what the word weighs when a name lacks it
     best_weight: float  # the most it can add when a name has it
+    # The word as typed is a real word: a name in the index has it, or it is an English
+    # dictionary word. Read as another word ("Northwestern" as "Northeastern"), it names
+    # another body rather than misspelling this one.
+    real_word: bool
+    ordinary: bool  # an English dictionary word ("Southern"), not a coined name
 
 
 @dataclass(slots=True)
@@ -391,6 +408,7 @@ class NameIndex:
             if best is None or cand.score > best.score:
                 scored[cand.entity_id] = cand
 
+        form = namesakes.legal_family(query)
         typed = query.lower().replace(" ", "")
         # Pinyin typed with tone numbers ("Bei3jing1 Hang2kong1"): the keys are toneless.
         toneless = _TONE_NUMBER.sub("", typed)
@@ -403,18 +421,23 @@ class NameIndex:
                     how = "pinyin of Chinese name"
                 weak = bool(self._weak[idx])
                 entity_id = self._entity[idx]
+                text = self._texts[idx]
+                score, how = (96.0 if weak else 100.0), f"exact {how}"
+                if namesakes.other_legal_form(form, text, self.entity_name(entity_id)):
+                    # "CoStar Group, Inc." is not "Costar Group Co., Ltd.".
+                    score, how = _capped(score), f"same words, {how[6:]}; {OTHER_FORM}"
                 offer(
                     Candidate(
                         entity_id,
-                        self.entity_name(entity_id) or self._texts[idx],
-                        96.0 if weak else 100.0,
-                        self._texts[idx],
-                        f"exact {how}",
+                        self.entity_name(entity_id) or text,
+                        score,
+                        text,
+                        how,
                         True,
                     )
                 )
 
-        for cand in self._fuzzy(q_tokens):
+        for cand in self._fuzzy(q_tokens, form):
             offer(cand)
         for cand in self._han_near(query):
             offer(cand)
@@ -473,12 +496,15 @@ class NameIndex:
                 if not sims:
                     cache[t] = None
                 else:
+                    ordinary = namesakes.is_ordinary(t)
                     cache[t] = _Group(
                         t,
                         sims,
                         [self.postings.get(tid) for tid, _ in sims],
                         self.word_weight(t),
                         max(self.idf(tid) for tid, _ in sims),
+                        ordinary or t in self._vocab,
+                        ordinary,
                     )
             group = cache[t]
             if group is not None:
@@ -522,7 +548,7 @@ class NameIndex:
                 add, absent, best[u.slot] = a, b, max(was, u.weight)
         return kept, left_out
 
-    def _fuzzy(self, q_tokens: tuple[str, ...]) -> list[Candidate]:
+    def _fuzzy(self, q_tokens: tuple[str, ...], form: str | None) -> list[Candidate]:
         groups, missing, unknown = self._groups(q_tokens)
         rare = RARE_SHARE * self._weight(0, False)  # a rare word weighs this much or more
         units = sorted(self._units(groups), key=lambda u: len(u.postings), reverse=True)
@@ -554,7 +580,7 @@ class NameIndex:
             shortlist = names.tolist()
         out = []
         for idx in shortlist:
-            score, how = self._score(groups, missing, unknown, rare, idx)
+            score, how = self._score(groups, missing, unknown, rare, idx, form)
             if score >= SUGGEST_SCORE:
                 entity_id = self._entity[idx]
                 text = self._texts[idx]
@@ -564,15 +590,24 @@ class NameIndex:
                         self.entity_name(entity_id) or text,
                         round(score, 1),
                         text,
-                        f"{how} {self._hows[self._how[idx]]}",
-                        how != "partial",
+                        f"{how[0]} {self._hows[self._how[idx]]}{how[1]}",
+                        how[0] != "partial",
                     )
                 )
         return out
 
     def _score(
-        self, groups: list[_Group], missing: float, unknown: bool, rare: float, idx: int
-    ) -> tuple[float, str]:
+        self,
+        groups: list[_Group],
+        missing: float,
+        unknown: bool,
+        rare: float,
+        idx: int,
+        form: str | None,
+    ) -> tuple[float, tuple[str, str]]:
+        """The score of record ``idx`` for the query, and how it matched: the kind of
+        match ("near (typo)", "partial"...) and, when the score was held below a
+        confident match, why ("; ..." or "")."""
         r_set = set(self._record_tokens(idx))
         used: set[int] = set()
         q_weight, q_hit = missing, 0.0
@@ -580,7 +615,9 @@ class NameIndex:
         distinctive_hit = False
         extra = unknown  # a typed word the name lacks
         found: set[str] = set()
-        rare_hit = False
+        coined_hit = False  # a rare word that is no dictionary word ("Hikvision")
+        common_hit = ""  # a rare word that is a dictionary word ("Southern")
+        misread = ""  # a real word typed, read as another: "northwestern" as "northeastern"
         for g in groups:
             best_tok, best_sim = -1, 0.0
             for cand, sim in g.sims:
@@ -598,9 +635,17 @@ class NameIndex:
             q_hit += w * best_sim
             typos += best_sim < 1.0
             distinctive_hit |= not self._generic[best_tok]
-            rare_hit |= best_sim == 1.0 and w >= rare
+            if best_sim == 1.0 and w >= rare:
+                coined_hit |= not g.ordinary
+                common_hit = common_hit or (g.token if g.ordinary else "")
+            elif w >= rare and not g.real_word and len(g.token) >= COINED_TYPO_MIN:
+                coined_hit = True  # "Hikvsion": a slip in a long coined word
+            if best_sim < 1.0 and g.real_word and not misread:
+                word = self._words[best_tok]
+                if not namesakes.inflections(g.token, word):
+                    misread = f"{g.token!r} is a word of its own, not a slip for {word!r}"
         if not q_weight:
-            return 0.0, ""
+            return 0.0, ("", "")
         cached = self._idf
         r_weight = sum(cached.get(t) or self.idf(t) for t in r_set) or 1.0
         r_hit = sum(cached.get(t) or self.idf(t) for t in used)
@@ -610,24 +655,67 @@ class NameIndex:
             # Only generic words matched part of a name ("China Electronics Technology"):
             # worth a suggestion, never a confident answer.
             score *= 0.75
-        if extra or (r_cov < 0.999 and not rare_hit):
-            # "Tianjin University of Technology" is not "Tianjin University": a typed word
-            # the name lacks, however common, may be what tells two bodies apart. Part of a
-            # name is a confident answer only through a rare word typed as written.
-            score = _capped(score)
+        why = ""
+        if score > EXTRA_WORD_CAP:
+            partial = r_cov < 0.999
+            why = self._namesake(
+                extra, partial, coined_hit, common_hit, misread, r_set - used, idx, form
+            )
+            if why is not None:
+                score = _capped(score)
         if r_cov < 0.999 or extra:
             how = "partial"
         elif typos:
             how = "near (typo)"
         else:
             how = "reordered"
-        return score, how
+        return score, (how, f"; {why}" if why else "")
+
+    def _namesake(
+        self,
+        extra: bool,
+        partial: bool,
+        coined_hit: bool,
+        common_hit: str,
+        misread: str,
+        unmatched: set[int],
+        idx: int,
+        form: str | None,
+    ) -> str | None:
+        """Why a high-scoring name may be another body than the one asked about (held
+        to a suggestion), or None. "" when the reason is plain from the kind of match."""
+        if extra:
+            # "Tianjin University of Technology" is not "Tianjin University": a typed word
+            # the name lacks, however common, may be what tells two bodies apart.
+            return ""
+        if misread:
+            return misread
+        if partial:
+            # Part of a name is a confident answer only through a rare, coined word:
+            # "Hikvision" is one company, "Southern University" many. A name that adds
+            # only its legal form ("Cirrus Design Corporation") is not more than the query.
+            adds = {self._words[t] for t in unmatched}
+            if not coined_hit and not (common_hit and adds <= _LEGAL_FORM_SET):
+                return (
+                    f"{common_hit!r} is a common word, and the name has more" if common_hit else ""
+                )
+            places = namesakes.foreign_places(adds)
+            if places:
+                # "Kiekert USA Inc." is the US subsidiary, not "Kiekert" or "Kiekert AG".
+                return f"the name adds {', '.join(sorted(places))}"
+        if namesakes.other_legal_form(form, self._texts[idx], self.entity_name(self._entity[idx])):
+            return OTHER_FORM
+        return None
 
 
 LEGAL_FORMS = ("limited", "company", "corporation", "incorporated", "holdings", "holding")
+_LEGAL_FORM_SET = frozenset(LEGAL_FORMS)
 
 
 _TONE_NUMBER = re.compile(r"(?<=[a-zü])[1-5]")
+
+
+OTHER_FORM = "another legal form"
 
 
 def _capped(score: float) -> float:
@@ -657,11 +745,13 @@ def _decide(ranked: list[Candidate]) -> MatchStatus:
     close = [c for c in rivals if top.score - c.score < MARGIN]
     if not close:
         return MatchStatus.MATCH
+    exact = top.how.startswith("exact")
+    if not exact and any(top.score - c.score < CLOSE_CALL for c in close):
+        return MatchStatus.AMBIGUOUS
     # A complete match (every word accounted for) beats names it only partly resembles;
     # an exact one beats mere near matches. Two of the same strength stay ambiguous.
     if top.complete and not any(c.complete for c in close):
         return MatchStatus.MATCH
-    exact = top.how.startswith("exact")
     if exact and not any(c.how.startswith("exact") for c in close):
         return MatchStatus.MATCH
     return MatchStatus.AMBIGUOUS
