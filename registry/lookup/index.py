@@ -32,12 +32,12 @@ from registry.models import Alias, Change, Entity
 
 MATCH_SCORE = 85.0
 MARGIN = 8.0
-# Two candidates closer than this are a "did you mean" even when the first is complete
-# and the second partial (Northwestern University: Northeastern University at 88.8, a
-# typo, and Northwestern Polytechnical University at 87.9): at that distance the score
-# cannot tell which body was meant. Only an exact name or alias beats a rival this close.
-# Wider asks users to choose more often between a typo match and a longer name that
-# holds the typed words (8 would undo MARGIN's exception for complete matches).
+# A typo match with a rival closer than this that has the typed words as written is a
+# "did you mean", even when the first is complete and the rival partial (Northwestern
+# University: Northeastern University at 88.8, a typo, and Northwestern Polytechnical
+# University at 87.9): at that distance the score cannot tell a slip from a longer name.
+# Wider asks users to choose more often; 8 would undo MARGIN's exception for complete
+# matches whenever the first needed a typo.
 CLOSE_CALL = 3.0
 SUGGEST_SCORE = 60.0
 MAX_QUERY_CHARS = 300
@@ -503,7 +503,8 @@ class NameIndex:
                         [self.postings.get(tid) for tid, _ in sims],
                         self.word_weight(t),
                         max(self.idf(tid) for tid, _ in sims),
-                        ordinary or t in self._vocab,
+                        # (Four letters have no typo budget: "Spae" is a slip for "Space".)
+                        bool(_typo_budget(t)) and (ordinary or t in self._vocab),
                         ordinary,
                     )
             group = cache[t]
@@ -580,7 +581,7 @@ class NameIndex:
             shortlist = names.tolist()
         out = []
         for idx in shortlist:
-            score, how = self._score(groups, missing, unknown, rare, idx, form)
+            score, how, typos = self._score(groups, missing, unknown, rare, idx, form)
             if score >= SUGGEST_SCORE:
                 entity_id = self._entity[idx]
                 text = self._texts[idx]
@@ -592,6 +593,7 @@ class NameIndex:
                         text,
                         f"{how[0]} {self._hows[self._how[idx]]}{how[1]}",
                         how[0] != "partial",
+                        typos,
                     )
                 )
         return out
@@ -604,10 +606,10 @@ class NameIndex:
         rare: float,
         idx: int,
         form: str | None,
-    ) -> tuple[float, tuple[str, str]]:
-        """The score of record ``idx`` for the query, and how it matched: the kind of
-        match ("near (typo)", "partial"...) and, when the score was held below a
-        confident match, why ("; ..." or "")."""
+    ) -> tuple[float, tuple[str, str], int]:
+        """The score of record ``idx`` for the query; how it matched: the kind of match
+        ("near (typo)", "partial"...) and, when the score was held below a confident
+        match, why ("; ..." or ""); and how many query words it read with a typo."""
         r_set = set(self._record_tokens(idx))
         used: set[int] = set()
         q_weight, q_hit = missing, 0.0
@@ -645,7 +647,7 @@ class NameIndex:
                 if not namesakes.inflections(g.token, word):
                     misread = f"{g.token!r} is a word of its own, not a slip for {word!r}"
         if not q_weight:
-            return 0.0, ("", "")
+            return 0.0, ("", ""), 0
         cached = self._idf
         r_weight = sum(cached.get(t) or self.idf(t) for t in r_set) or 1.0
         r_hit = sum(cached.get(t) or self.idf(t) for t in used)
@@ -669,7 +671,7 @@ class NameIndex:
             how = "near (typo)"
         else:
             how = "reordered"
-        return score, (how, f"; {why}" if why else "")
+        return score, (how, f"; {why}" if why else ""), typos
 
     def _namesake(
         self,
@@ -746,7 +748,8 @@ def _decide(ranked: list[Candidate]) -> MatchStatus:
     if not close:
         return MatchStatus.MATCH
     exact = top.how.startswith("exact")
-    if not exact and any(top.score - c.score < CLOSE_CALL for c in close):
+    if top.typos and any(top.score - c.score < CLOSE_CALL and not c.typos for c in close):
+        # A typo match, and close behind it a name with the words as typed and more.
         return MatchStatus.AMBIGUOUS
     # A complete match (every word accounted for) beats names it only partly resembles;
     # an exact one beats mere near matches. Two of the same strength stay ambiguous.
