@@ -657,7 +657,7 @@ class NameIndex:
             # Only generic words matched part of a name ("China Electronics Technology"):
             # worth a suggestion, never a confident answer.
             score *= 0.75
-        why = ""
+        why: str | None = None
         if score > EXTRA_WORD_CAP:
             partial = r_cov < 0.999
             why = self._namesake(
@@ -697,7 +697,8 @@ class NameIndex:
             # "Hikvision" is one company, "Southern University" many. A name that adds
             # only its legal form ("Cirrus Design Corporation") is not more than the query.
             adds = {self._words[t] for t in unmatched}
-            if not coined_hit and not (common_hit and adds <= _LEGAL_FORM_SET):
+            only_form = all(namesakes.is_legal_form(word) for word in adds)
+            if not coined_hit and not (common_hit and only_form):
                 return (
                     f"{common_hit!r} is a common word, and the name has more" if common_hit else ""
                 )
@@ -711,7 +712,6 @@ class NameIndex:
 
 
 LEGAL_FORMS = ("limited", "company", "corporation", "incorporated", "holdings", "holding")
-_LEGAL_FORM_SET = frozenset(LEGAL_FORMS)
 
 
 _TONE_NUMBER = re.compile(r"(?<=[a-zü])[1-5]")

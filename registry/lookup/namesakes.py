@@ -64,6 +64,10 @@ _LEGAL_FAMILIES: dict[str, tuple[str, ...]] = {
     # The EU's European company
     "se": ("se",),
 }
+# Forms of no one jurisdiction, as they appear among a name's tokens.
+_NEUTRAL_FORMS = frozenset(
+    ["limited", "company", "corporation", "incorporated", "holdings", "holding", "co"]
+)
 _FAMILY_OF = {form: family for family, forms in _LEGAL_FAMILIES.items() for form in forms}
 _LONGEST_FORM = max(len(f.split()) for f in _FAMILY_OF)
 # Letters of a name, lower case, dots dropped inside forms ("S.p.A." -> "spa", "N.V." -> "nv").
@@ -118,6 +122,11 @@ def legal_family(text: str) -> str | None:
         if family is not None:
             return family
     return None
+
+
+def is_legal_form(token: str) -> bool:
+    """A normalised token that is (part of) a legal form: "corporation", "slu", "ag"."""
+    return token in _FAMILY_OF or token in _NEUTRAL_FORMS
 
 
 def other_legal_form(query_family: str | None, text: str, owner_name: str) -> bool:
