@@ -49,6 +49,11 @@ CANDIDATE_BUDGET = 40_000
 # A name that lacks a word of the query is at most a suggestion, unless the word only
 # says "China" ("Baidu China").
 EXTRA_WORD_CAP = MATCH_SCORE - 1.0
+# Scores above the cap are squeezed into the band just below it, in their order: a
+# held-back 88 (Northwestern Polytechnical University for "Northwestern University") stays
+# ahead of a name that scored 83 on its own. Steeper (0.5) drops held-back names below
+# plain partial matches in a "did you mean"; flatter merges their scores once rounded.
+CAP_SLOPE = 0.05
 # A word is rare when its weight is at least this share of an unseen word's (at 1M names:
 # in fewer than ~450 of them; at 2,000, fewer than ~30).
 RARE_SHARE = 0.6
@@ -724,7 +729,7 @@ def _capped(score: float) -> float:
     """Below a confident match, keeping the order of the scores above the cap."""
     if score <= EXTRA_WORD_CAP:
         return score
-    return EXTRA_WORD_CAP - (100.0 - score) * 0.5
+    return EXTRA_WORD_CAP - (100.0 - score) * CAP_SLOPE
 
 
 def _tells_apart(token: str) -> bool:
