@@ -58,6 +58,13 @@ CAP_SLOPE = 0.05
 # in fewer than ~450 of them; at 2,000, fewer than ~30).
 RARE_SHARE = 0.6
 COUNTRY_WORDS = frozenset({"china", "chinese", "prc", "people", "peoples", "republic"})
+# A real word read as another holds a match back only when it carries at least this share
+# of the query's weight: then it is the word that tells two bodies apart ("Northwestern"
+# in "Northwestern University", ~0.94). Where the other words already name the body
+# ("Fiance" in "CASIC Fiance Co.", ~0.56; "Fight" in "... Aerospace Fight Dynamics",
+# ~0.31) it is a typo that happens to spell a word. Lower holds back more such typos;
+# higher lets through more one-word namesakes with a generic word or two beside them.
+MISREAD_SHARE = 0.6
 # A misspelt word of at least this many letters that is no word of its own ("Hikvsion")
 # still counts as the coined word it resembles when part of a name matches. Shorter
 # slips are too often another company's name ("Aisin" for "Aisino"); lower lets more
@@ -625,6 +632,7 @@ class NameIndex:
         coined_hit = False  # a rare word that is no dictionary word ("Hikvision")
         common_hit = ""  # a rare word that is a dictionary word ("Southern")
         misread = ""  # a real word typed, read as another: "northwestern" as "northeastern"
+        misread_weight = 0.0
         for g in groups:
             best_tok, best_sim = -1, 0.0
             for cand, sim in g.sims:
@@ -651,6 +659,7 @@ class NameIndex:
                 word = self._words[best_tok]
                 if not namesakes.inflections(g.token, word):
                     misread = f"{g.token!r} is a word of its own, not a slip for {word!r}"
+                    misread_weight = w
         if not q_weight:
             return 0.0, ("", ""), 0
         cached = self._idf
@@ -663,6 +672,8 @@ class NameIndex:
             # worth a suggestion, never a confident answer.
             score *= 0.75
         why: str | None = None
+        if misread and misread_weight < MISREAD_SHARE * q_weight:
+            misread = ""  # the other words say which body: "CASIC Fiance" is CASIC Finance
         if score > EXTRA_WORD_CAP:
             partial = r_cov < 0.999
             why = self._namesake(
