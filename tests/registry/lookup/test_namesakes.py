@@ -133,3 +133,10 @@ def test_ordinary_words_and_inflections() -> None:
     assert namesakes.inflections("system", "systems")
     assert namesakes.inflections("industries", "industry")
     assert not namesakes.inflections("northwestern", "northeastern")
+
+
+def test_a_typo_match_beats_a_longer_name_found_through_the_same_typo() -> None:
+    index = _index("Chongqing University", "Chongqing University of Technology")
+    found = index.lookup("Chongqng University")
+    assert found.status is MatchStatus.MATCH and found.best is not None
+    assert found.best.entity_id == 1
