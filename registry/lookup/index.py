@@ -437,7 +437,7 @@ class NameIndex:
                 score, how = (96.0 if weak else 100.0), f"exact {how}"
                 if namesakes.other_legal_form(form, text, self.entity_name(entity_id)):
                     # "CoStar Group, Inc." is not "Costar Group Co., Ltd.".
-                    score, how = _capped(score), f"same words, {how[6:]}; {OTHER_FORM}"
+                    score, how = _capped(score), f"words of the {how[6:]}; {OTHER_FORM}"
                 offer(
                     Candidate(
                         entity_id,
