@@ -58,6 +58,8 @@ CAP_SLOPE = 0.05
 # in fewer than ~450 of them; at 2,000, fewer than ~30).
 RARE_SHARE = 0.6
 COUNTRY_WORDS = frozenset({"china", "chinese", "prc", "people", "peoples", "republic"})
+# "China" first is part of a brand ("China Airlines", Taipei); "... of China" says whose.
+CHINA_WORDS = frozenset({"china", "chinese", "prc"})
 # A real word read as another holds a match back only when it carries at least this share
 # of the query's weight: then it is the word that tells two bodies apart ("Northwestern"
 # in "Northwestern University", ~0.94). Where the other words already name the body
@@ -100,6 +102,18 @@ class _Group:
     # another body rather than misspelling this one.
     real_word: bool
     ordinary: bool  # an English dictionary word ("Southern"), not a coined name
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """What the query says of the body asked about, beyond its words."""
+
+    form: str | None  # the jurisdiction group of its legal form ("us" for "Inc.")
+    # It names a kind of institution ("University", "Institute"): it is a whole name,
+    # and a longer one is another body ("University of Liverpool" is not "Xi'an
+    # Jiaotong-Liverpool University").
+    institution: bool
+    country_first: bool  # it starts with "China" ("China University of ...")
 
 
 @dataclass(slots=True)
@@ -563,6 +577,11 @@ class NameIndex:
 
     def _fuzzy(self, q_tokens: tuple[str, ...], form: str | None) -> list[Candidate]:
         groups, missing, unknown = self._groups(q_tokens)
+        asked = _Asked(
+            form,
+            any(t in namesakes.INSTITUTIONS for t in q_tokens),
+            bool(q_tokens) and q_tokens[0] in CHINA_WORDS,
+        )
         rare = RARE_SHARE * self._weight(0, False)  # a rare word weighs this much or more
         units = sorted(self._units(groups), key=lambda u: len(u.postings), reverse=True)
         if not units:
@@ -593,7 +612,7 @@ class NameIndex:
             shortlist = names.tolist()
         out = []
         for idx in shortlist:
-            score, how, typos = self._score(groups, missing, unknown, rare, idx, form)
+            score, how, typos = self._score(groups, missing, unknown, rare, idx, asked)
             if score >= SUGGEST_SCORE:
                 entity_id = self._entity[idx]
                 text = self._texts[idx]
@@ -617,7 +636,7 @@ class NameIndex:
         unknown: bool,
         rare: float,
         idx: int,
-        form: str | None,
+        asked: _Asked,
     ) -> tuple[float, tuple[str, str], int]:
         """The score of record ``idx`` for the query; how it matched: the kind of match
         ("near (typo)", "partial"...) and, when the score was held below a confident
@@ -677,7 +696,7 @@ class NameIndex:
         if score > EXTRA_WORD_CAP:
             partial = r_cov < 0.999
             why = self._namesake(
-                extra, partial, coined_hit, common_hit, misread, r_set - used, idx, form
+                extra, partial, coined_hit, common_hit, misread, r_set - used, idx, asked
             )
             if why is not None:
                 score = _capped(score)
@@ -698,7 +717,7 @@ class NameIndex:
         misread: str,
         unmatched: set[int],
         idx: int,
-        form: str | None,
+        asked: _Asked,
     ) -> str | None:
         """Why a high-scoring name may be another body than the one asked about (held
         to a suggestion), or None. "" when the reason is plain from the kind of match."""
@@ -722,15 +741,37 @@ class NameIndex:
             if places:
                 # "Kiekert USA Inc." is the US subsidiary, not "Kiekert" or "Kiekert AG".
                 return f"the name adds {', '.join(sorted(places))}"
-        if namesakes.other_legal_form(form, self._texts[idx], self.entity_name(self._entity[idx])):
+            if asked.institution:
+                more = self._more_than_asked(adds, idx)
+                if more:
+                    return f"the name adds {', '.join(sorted(more))}"
+        elif asked.institution or asked.country_first:
+            # Same words, other order: "China University of Science and Technology"
+            # (Taipei) is not the "University of Science and Technology of China".
+            first = self._words[self._record_tokens(idx)[0]]
+            if asked.country_first != (first in CHINA_WORDS):
+                return "'China' stands elsewhere in the name"
+        text, owner = self._texts[idx], self.entity_name(self._entity[idx])
+        if namesakes.other_legal_form(asked.form, text, owner):
             return OTHER_FORM
         return None
+
+    def _more_than_asked(self, adds: set[str], idx: int) -> set[str]:
+        """The distinctive words a name adds to a query that named a whole institution,
+        less its legal form and what it says in parentheses ("China University of
+        Geosciences (Wuhan)"). Generic words added ("54th Research Institute of China
+        Electronics Technology Group") leave it the same body."""
+        more = {w for w in adds if w not in normalize.GENERIC and not namesakes.is_legal_form(w)}
+        if more and "(" in self._texts[idx]:
+            more -= set(normalize.tokens(" ".join(_PARENTHESES.findall(self._texts[idx]))))
+        return more
 
 
 LEGAL_FORMS = ("limited", "company", "corporation", "incorporated", "holdings", "holding")
 
 
 _TONE_NUMBER = re.compile(r"(?<=[a-zü])[1-5]")
+_PARENTHESES = re.compile(r"\(([^()]*)\)")
 
 
 OTHER_FORM = "another legal form"

@@ -43,6 +43,12 @@ FOREIGN_PLACES = frozenset([
     "hk", "kong", "macau", "macao", "bvi", "cayman", "bermuda",
 ])  # fmt: skip
 
+# Words that name a kind of institution: a query holding one is a whole name.
+INSTITUTIONS = frozenset([
+    "university", "college", "institute", "academy", "school", "polytechnic", "laboratory",
+    "lab", "hospital", "conservatory", "observatory",
+])  # fmt: skip
+
 # Legal forms by the jurisdictions that use them. A query and a name whose forms fall in
 # different groups name different companies ("Kiekert AG" is not "Kiekert USA Inc.").
 # Forms used everywhere ("Corporation", "Company", "Group") belong to no group.

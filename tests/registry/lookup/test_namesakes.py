@@ -30,6 +30,8 @@ def bundled_index(bundled_path) -> NameIndex:  # type: ignore[no-untyped-def]
         "China Airlines",  # China Cargo Airlines Co., Ltd.
         "CoStar Group, Inc.",  # Costar Group Co., Ltd.
         "Continental AG",  # Continental Aerospace Technologies, Inc.
+        "University of Liverpool",  # Xi'an Jiaotong-Liverpool University
+        "China University of Science and Technology",  # (Taipei) USTC
     ],
 )
 def test_namesakes_are_never_a_confident_match(bundled_index: NameIndex, query: str) -> None:
