@@ -1,7 +1,8 @@
 """What tells a namesake from the listed organisation it resembles.
 
-The index finds names by shared words and typos; these rules say when such a find is
-only a "did you mean". Three kinds of evidence, none of them a list of namesakes:
+The index finds names by shared words and typos; ``NameIndex._namesake`` says when such
+a find is only a "did you mean", from evidence of these kinds (none of them a list of
+namesakes):
 
 - **Ordinary words.** An English dictionary word ("Southern", "Northwestern", "Airlines",
   "Continental") names organisations all over the world, however rare it is among
@@ -13,6 +14,9 @@ only a "did you mean". Three kinds of evidence, none of them a list of namesakes
   asked about.
 - **Legal forms.** Two names whose legal forms belong to different jurisdictions
   ("AG" / "Inc." / "Co., Ltd.") are different companies, whatever their words.
+- **Whole names.** A query that names a kind of institution ("University of Liverpool")
+  is a whole name: a listed name that adds distinctive words to it ("Xi'an
+  Jiaotong-Liverpool University") is another body.
 
 Latin script only: Chinese names are compared character by character elsewhere.
 """
