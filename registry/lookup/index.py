@@ -41,6 +41,24 @@ MARGIN = 8.0
 CLOSE_CALL = 3.0
 SUGGEST_SCORE = 60.0
 MAX_QUERY_CHARS = 300
+# An exact acronym or other weak alias: below an exact name, above any fuzzy find.
+WEAK_EXACT_SCORE = 96.0
+# What a generic word ("University", "Technology") weighs against a word of the same
+# frequency that is not: lower lets the distinctive words decide more alone.
+GENERIC_WEIGHT = 0.15
+# Similarity lost per edit of a typo (one edit: 0.94), and of a four-letter word read as
+# another four-letter word ("Powr" as "Power" is 0.94, "CETE" as "CETC" would be 0.85).
+# Higher makes typo matches rank further below exact ones.
+TYPO_COST = 0.06
+SHORT_WORD_SIM = 0.85
+# A score is the share of the query's weight matched, times (1 - s + s * the share of
+# the name's weight matched): s = 0.25 ranks the name that holds nothing but the query
+# first, without a longer name falling far below.
+NAME_COVERAGE_SHARE = 0.25
+# Coverage at or above this is the whole name (float sums of weights are not exact).
+WHOLE_NAME = 0.999
+# Part of a name matched only through generic words scores this share of its score.
+GENERIC_ONLY_FACTOR = 0.75
 # How many names, ranked by shared-word evidence, get the full (slower) score.
 RESCORE = 64
 # Postings a query may read to find candidates before it settles for confident answers
@@ -386,7 +404,7 @@ class NameIndex:
     def _weight(self, df: int, generic: bool) -> float:
         """Inverse document frequency; generic words ("university") weigh little."""
         weight = math.log((self._live_count() + 1) / (df + 1)) + 1.0
-        return weight * (0.15 if generic else 1.0)
+        return weight * (GENERIC_WEIGHT if generic else 1.0)
 
     def _similar_tokens(self, token: str, context: bool) -> list[tuple[int, float]]:
         """Index words within the typo budget of ``token``, with a similarity."""
@@ -411,12 +429,13 @@ class NameIndex:
                     seen.add(cand)
                     dist = OSA.distance(token, cand, score_cutoff=budget)
                     if dist <= budget:
-                        out.append((cand_id, 0.85 if len(cand) == 4 else 1.0 - 0.06 * dist))
+                        sim = SHORT_WORD_SIM if len(cand) == 4 else 1.0 - TYPO_COST * dist
+                        out.append((cand_id, sim))
                 vid = self._vocab.get(variant)
                 if vid is not None and variant not in seen and len(variant) >= min_len:
                     seen.add(variant)
                     if OSA.distance(token, variant) <= budget:
-                        out.append((vid, 0.94))
+                        out.append((vid, 1.0 - TYPO_COST))
         return out
 
     def lookup(self, query: str, limit: int = 5) -> LookupResult:
@@ -448,7 +467,7 @@ class NameIndex:
                 weak = bool(self._weak[idx])
                 entity_id = self._entity[idx]
                 text = self._texts[idx]
-                score, how = (96.0 if weak else 100.0), f"exact {how}"
+                score, how = (WEAK_EXACT_SCORE if weak else 100.0), f"exact {how}"
                 if namesakes.other_legal_form(form, text, self.entity_name(entity_id)):
                     # "CoStar Group, Inc." is not "Costar Group Co., Ltd.".
                     score, how = _capped(score), f"words of the {how[6:]}; {OTHER_FORM}"
@@ -685,22 +704,22 @@ class NameIndex:
         r_weight = sum(cached.get(t) or self.idf(t) for t in r_set) or 1.0
         r_hit = sum(cached.get(t) or self.idf(t) for t in used)
         q_cov, r_cov = q_hit / q_weight, r_hit / r_weight
-        score = 100.0 * q_cov * (0.75 + 0.25 * r_cov)
-        if not distinctive_hit and r_cov < 0.999:
+        score = 100.0 * q_cov * (1.0 - NAME_COVERAGE_SHARE + NAME_COVERAGE_SHARE * r_cov)
+        partial = r_cov < WHOLE_NAME
+        if not distinctive_hit and partial:
             # Only generic words matched part of a name ("China Electronics Technology"):
             # worth a suggestion, never a confident answer.
-            score *= 0.75
+            score *= GENERIC_ONLY_FACTOR
         why: str | None = None
         if misread and misread_weight < MISREAD_SHARE * q_weight:
             misread = ""  # the other words say which body: "CASIC Fiance" is CASIC Finance
         if score > EXTRA_WORD_CAP:
-            partial = r_cov < 0.999
             why = self._namesake(
                 extra, partial, coined_hit, common_hit, misread, r_set - used, idx, asked
             )
             if why is not None:
                 score = _capped(score)
-        if r_cov < 0.999 or extra:
+        if partial or extra:
             how = "partial"
         elif typos:
             how = "near (typo)"

@@ -24,7 +24,7 @@ Latin script only: Chinese names are compared character by character elsewhere.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from english_words import get_english_words_set
 
@@ -93,6 +93,7 @@ def _dictionary() -> frozenset[str]:
     return frozenset(get_english_words_set(["gcide"], alpha=True, lower=True))
 
 
+@lru_cache(maxsize=65536)
 def is_ordinary(token: str) -> bool:
     """An English dictionary word (or its plural): it names bodies all over the world."""
     if not token.isascii() or not token.isalpha():
@@ -120,6 +121,7 @@ def foreign_places(tokens: set[str]) -> set[str]:
     return tokens & FOREIGN_PLACES
 
 
+@lru_cache(maxsize=65536)
 def legal_family(text: str) -> str | None:
     """The jurisdiction group of the legal form a name ends with, if any."""
     # A trailing parenthesis is a place or an acronym: "FACC AG (Austria)".
