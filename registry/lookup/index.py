@@ -115,9 +115,10 @@ class _Group:
     postings: list[IntArray]
     unmatched_weight: float  # what the word weighs when a name lacks it
     best_weight: float  # the most it can add when a name has it
-    # The word as typed is a real word: a name in the index has it, or it is an English
-    # dictionary word. Read as another word ("Northwestern" as "Northeastern"), it names
-    # another body rather than misspelling this one.
+    # The word as typed is a word of a name in the index. Read as another word
+    # ("Northwestern" as "Northeastern"), it names another body rather than misspelling
+    # this one. (Not every dictionary word: "Sooth" and "Fiance" are slips far more often
+    # than names.)
     real_word: bool
     ordinary: bool  # an English dictionary word ("Southern"), not a coined name
 
@@ -548,8 +549,8 @@ class NameIndex:
                         [self.postings.get(tid) for tid, _ in sims],
                         self.word_weight(t),
                         max(self.idf(tid) for tid, _ in sims),
-                        # (Four letters have no typo budget: "Spae" is a slip for "Space".)
-                        bool(_typo_budget(t)) and (ordinary or t in self._vocab),
+                        # (Four letters have no typo budget: "Powr" is a slip for "Power".)
+                        bool(_typo_budget(t)) and t in self._vocab,
                         ordinary,
                     )
             group = cache[t]
@@ -692,7 +693,8 @@ class NameIndex:
                 coined_hit |= not g.ordinary
                 common_hit = common_hit or (g.token if g.ordinary else "")
             elif w >= rare and not g.real_word and len(g.token) >= COINED_TYPO_MIN:
-                coined_hit = True  # "Hikvsion": a slip in a long coined word
+                # "Hikvsion": a slip in a long coined word ("Southerm" is no coined word).
+                coined_hit |= not namesakes.is_ordinary(self._words[best_tok])
             if best_sim < 1.0 and g.real_word and not misread:
                 word = self._words[best_tok]
                 if not namesakes.inflections(g.token, word):

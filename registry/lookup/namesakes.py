@@ -6,9 +6,11 @@ namesakes):
 
 - **Ordinary words.** An English dictionary word ("Southern", "Northwestern", "Airlines",
   "Continental") names organisations all over the world, however rare it is among
-  listed names: a name found through it alone, or a typo that turns one such word into
-  another ("Northwestern" -> "Northeastern"), says nothing about which body was meant.
-  A coined or romanised word ("Hikvision", "Tsinghua", "Kiekert") does.
+  listed names: part of a name found through it alone says nothing about which body
+  was meant. A coined or romanised word ("Hikvision", "Tsinghua", "Kiekert") does.
+- **Known words.** A typed word that another listed name holds, read with a typo as
+  this one's ("Northwestern" as "Northeastern", "Henan" as "Hunan"), names another body.
+  (The index applies this one: it knows its words.)
 - **Places abroad.** A listed name that adds a country or region the query lacks
   ("Kiekert USA Inc." for "Kiekert AG") is a subsidiary in that country, not the body
   asked about.
