@@ -132,7 +132,8 @@ class _Asked:
     # and a longer one is another body ("University of Liverpool" is not "Xi'an
     # Jiaotong-Liverpool University").
     institution: bool
-    country_first: bool  # it starts with "China" ("China University of ...")
+    china_first: bool  # it starts with "China" ("China University of ...")
+    of_china: bool  # it says "... of China"
 
 
 @dataclass(slots=True)
@@ -483,7 +484,13 @@ class NameIndex:
                     )
                 )
 
-        for cand in self._fuzzy(q_tokens, form):
+        asked = _Asked(
+            form,
+            any(t in namesakes.INSTITUTIONS for t in q_tokens),
+            bool(q_tokens) and q_tokens[0] in CHINA_WORDS,
+            _OF_CHINA.search(query) is not None,
+        )
+        for cand in self._fuzzy(q_tokens, asked):
             offer(cand)
         for cand in self._han_near(query):
             offer(cand)
@@ -595,13 +602,8 @@ class NameIndex:
                 add, absent, best[u.slot] = a, b, max(was, u.weight)
         return kept, left_out
 
-    def _fuzzy(self, q_tokens: tuple[str, ...], form: str | None) -> list[Candidate]:
+    def _fuzzy(self, q_tokens: tuple[str, ...], asked: _Asked) -> list[Candidate]:
         groups, missing, unknown = self._groups(q_tokens)
-        asked = _Asked(
-            form,
-            any(t in namesakes.INSTITUTIONS for t in q_tokens),
-            bool(q_tokens) and q_tokens[0] in CHINA_WORDS,
-        )
         rare = RARE_SHARE * self._weight(0, False)  # a rare word weighs this much or more
         units = sorted(self._units(groups), key=lambda u: len(u.postings), reverse=True)
         if not units:
@@ -766,11 +768,15 @@ class NameIndex:
                 more = self._more_than_asked(adds, idx)
                 if more:
                     return f"the name adds {', '.join(sorted(more))}"
-        elif asked.institution or asked.country_first:
+        elif asked.china_first != asked.of_china:
             # Same words, other order: "China University of Science and Technology"
             # (Taipei) is not the "University of Science and Technology of China".
-            first = self._words[self._record_tokens(idx)[0]]
-            if asked.country_first != (first in CHINA_WORDS):
+            text = self._texts[idx]
+            first = self._words[self._record_tokens(idx)[0]] in CHINA_WORDS
+            of_china = _OF_CHINA.search(text) is not None
+            if (asked.china_first and of_china and not first) or (
+                asked.of_china and first and not of_china
+            ):
                 return "'China' stands elsewhere in the name"
         text, owner = self._texts[idx], self.entity_name(self._entity[idx])
         if namesakes.other_legal_form(asked.form, text, owner):
@@ -793,6 +799,7 @@ LEGAL_FORMS = ("limited", "company", "corporation", "incorporated", "holdings", 
 
 _TONE_NUMBER = re.compile(r"(?<=[a-zü])[1-5]")
 _PARENTHESES = re.compile(r"\(([^()]*)\)")
+_OF_CHINA = re.compile(r"\bof\s+(?:the\s+)?(?:people['’]?s\s+republic\s+of\s+)?china\b", re.I)
 
 
 OTHER_FORM = "another legal form"
