@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -241,9 +241,14 @@ def enqueue(session: Session, sub: Subscription, messages: Sequence[PlannedMessa
 
 
 def claim_channel(
-    session: Session, owner: str, lease: dt.timedelta, platform: str | None = None
+    session: Session,
+    owner: str,
+    lease: dt.timedelta,
+    platform: str | None = None,
+    skip: Collection[str] = (),
 ) -> list[OutboxMessage]:
-    """Lease every pending message of one channel (oldest first), or nothing."""
+    """Lease every pending message of one channel (oldest first), or nothing; channels
+    in ``skip`` (already tried in this pass) are left alone."""
     now = utcnow()
     free = or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now)
     paused = (
@@ -259,6 +264,8 @@ def claim_channel(
     )
     if platform:
         first = first.where(OutboxMessage.platform == platform)
+    if skip:
+        first = first.where(OutboxMessage.channel_id.not_in(list(skip)))
     if session.get_bind().dialect.name == "postgresql":
         first = first.with_for_update(skip_locked=True)
     head = session.scalars(first).first()

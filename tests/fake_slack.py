@@ -35,6 +35,10 @@ class FakeSlack:
     broken: dict[str, str] = field(default_factory=dict)
     seed: int = 7
     injected: int = 0
+    # Every n-th chat.postMessage is stored (the channel shows it) and then answered 500,
+    # as Slack sometimes does: a client that re-sends blindly posts it twice.
+    store_then_fail_every: int = 0
+    posts: int = 0
     # App Home views published, per user (the last one wins, as in Slack).
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     # users.conversations: the channels each user is in; users listed in
@@ -125,6 +129,7 @@ class FakeSlack:
                     {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"}
                 )
             return web.Response(status=500, text="internal error")
+        self.posts += 1
         ts = f"{time.time():.6f}"
         message = {
             "ts": ts,
@@ -134,6 +139,9 @@ class FakeSlack:
             "thread_ts": payload.get("thread_ts"),
         }
         self.channels.setdefault(channel, []).append(message)
+        if self.store_then_fail_every and self.posts % self.store_then_fail_every == 0:
+            self.injected += 1
+            return web.Response(status=500, text="internal error")
         return web.json_response({"ok": True, "ts": ts, "channel": channel})
 
     async def _response(self, request: web.Request) -> web.Response:
