@@ -2,7 +2,8 @@
 ``/api/messages``, probes at ``/healthz``. Each platform is mounted when its settings are
 present; ``serve`` runs whichever are configured.
 
-The registry is synchronous SQLAlchemy; the async edge reaches it through one thread pool.
+The registry is synchronous SQLAlchemy; the async edge reaches it through thread pools
+(``bot.pools``: one for lookups, one for commands that write).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import logging
 import sys
 import warnings
 from collections.abc import AsyncIterator
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 
 from aiohttp import web
 from sqlalchemy import text
 
 from bot.alerts.runtime import start_background_worker
+from bot.pools import Pools
 from bot.settings import Settings, SlackSettings, TeamsSettings
 from handlers.context import Services
 from registry.db import unit_of_work
@@ -124,7 +126,7 @@ def run(settings: Settings, *, alerts: bool = True) -> None:
     services = build_services(settings)
     if alerts:
         start_background_worker(services.registry, settings)
-    executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="registry")
+    executor = Pools()
     slack = settings.slack
     if slack is not None and slack.app_token:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import exists, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry.models import (
@@ -84,7 +85,7 @@ def subscribe(
         if conversation is not None:
             found.conversation = conversation
         return found, False
-    sub = Subscription(
+    fields = dict(
         platform=platform,
         team_id=team_id,
         channel_id=channel_id,
@@ -97,8 +98,18 @@ def subscribe(
         conversation=conversation,
         start_after_change_id=latest_change_id(session),
     )
-    session.add(sub)
-    session.flush()
+    try:
+        # A savepoint: when the same subscription is made at the same moment elsewhere
+        # (ten people in one channel), the unique topic refuses this one and theirs
+        # stands, as if it had been found above.
+        with session.begin_nested():
+            sub = Subscription(**fields)
+            session.add(sub)
+    except IntegrityError:
+        found = find_subscription(session, platform, channel_id, topic)
+        if found is None:
+            raise
+        return found, False
     return sub, True
 
 

@@ -27,6 +27,7 @@ SECRET = "test-signing-secret"
 class FakeSlack:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
+    responses_by_key: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # Messages Slack accepted, per channel, as the channel would show them.
     channels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # Failure injection for chat.postMessage: a share of calls answered 429 or 500
@@ -145,8 +146,15 @@ class FakeSlack:
         return web.json_response({"ok": True, "ts": ts, "channel": channel})
 
     async def _response(self, request: web.Request) -> web.Response:
-        self.responses.append(await request.json())
+        body = await request.json()
+        self.responses.append(body)
+        if "key" in request.query:  # a response_url made by ``response_url_for``
+            self.responses_by_key.setdefault(request.query["key"], []).append(body)
         return web.json_response({"ok": True})
+
+    def response_url_for(self, key: str) -> str:
+        """A response_url of its own, so concurrent requests' follow-ups can be told apart."""
+        return f"{self.response_url}?key={key}"
 
 
 def signed(secret: str, body: str, *, timestamp: int | None = None) -> dict[str, str]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
+from bot.pools import pool_for
 from bot.render.slack import (
     PICK_ACTION,
     SHARE_ACTION,
@@ -44,7 +45,8 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
             user_id=command.get("user_id"),
         )
         text = readable(command.get("text", ""))
-        task = asyncio.ensure_future(run(handle, services, text, chat))
+        call = runner(pool_for(executor, text))
+        task = asyncio.ensure_future(call(handle, services, text, chat))
         try:
             reply: Reply = await asyncio.wait_for(asyncio.shield(task), INLINE_BUDGET_S)
         except TimeoutError:

@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.pools import pool_for
 from bot.render.slack import as_dicts, fallback_text, reply_blocks
 from bot.slack.common import is_retry, readable, runner
 from handlers.context import ChatContext, Services
@@ -18,8 +19,6 @@ from handlers.replies import Reply
 
 
 def register(app: AsyncApp, services: Services, executor: Executor) -> None:
-    run = runner(executor)
-
     @app.event("app_mention")
     async def mentioned(
         event: dict[str, Any], client: AsyncWebClient, request: AsyncBoltRequest
@@ -34,7 +33,8 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
             user_id=event.get("user"),
         )
         # "<@UBOT> check A; B": the mention itself reads as nothing.
-        reply: Reply = await run(handle, services, readable(event.get("text")), chat)
+        text = readable(event.get("text"))
+        reply: Reply = await runner(pool_for(executor, text))(handle, services, text, chat)
         await client.chat_postMessage(
             channel=channel,
             thread_ts=event.get("thread_ts") or event.get("ts"),
