@@ -107,7 +107,9 @@ def create_app(settings: Settings, services: Services, executor: Executor) -> we
 def build_services(settings: Settings) -> Services:
     registry = Registry.connect(settings.database_url)
     registry.ensure_ready(lambda message: print(message, file=sys.stderr))
-    services = Services(registry)
+    services = Services(registry, alert_admins=frozenset(settings.alert_admins))
+    if settings.share_secrets:
+        services.share_keys = settings.share_keys()
     _ping(services)
     return services
 

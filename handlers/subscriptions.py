@@ -19,6 +19,18 @@ from registry.resolve import name_key
 CHAT_LOCK_WAIT_S = 0.5
 
 
+def _may_change(services: Services, chat: ChatContext) -> None:
+    """``MCF_ALERT_ADMINS``: when set, only those users (or members of those groups) may
+    change a channel's alerts; anyone may still list them."""
+    admins = services.alert_admins
+    if not admins or chat.user_id in admins or chat.groups & admins:
+        return
+    raise BadInput(
+        "Only the alert admins can change this channel's alerts.",
+        "Ask one of them, or see what the channel gets with `/mcf subscriptions`.",
+    )
+
+
 def describe(session: Session, sub: Subscription) -> str:
     lists = alerts.known_lists(session)
     if sub.kind == "all":
@@ -35,6 +47,7 @@ def describe(session: Session, sub: Subscription) -> str:
 
 
 def subscribe(services: Services, chat: ChatContext, list_id: str | None) -> NoticeReply:
+    _may_change(services, chat)
     with unit_of_work(services.registry.sessions, lock_wait_s=CHAT_LOCK_WAIT_S) as session:
         if list_id is None:
             topic, kind = "all", "all"
@@ -61,6 +74,7 @@ def subscribe(services: Services, chat: ChatContext, list_id: str | None) -> Not
 
 
 def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
+    _may_change(services, chat)
     with unit_of_work(services.registry.sessions, lock_wait_s=CHAT_LOCK_WAIT_S) as session:
         result = services.index.lookup(session, name)
         if result.status is MatchStatus.AMBIGUOUS:
@@ -104,6 +118,7 @@ def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
 
 
 def unwatch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
+    _may_change(services, chat)
     with unit_of_work(services.registry.sessions, lock_wait_s=CHAT_LOCK_WAIT_S) as session:
         topics = [f"name:{name_key(name)}"]
         result = services.index.lookup(session, name)
@@ -116,6 +131,7 @@ def unwatch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
 
 
 def unsubscribe(services: Services, chat: ChatContext, list_id: str | None) -> NoticeReply:
+    _may_change(services, chat)
     with unit_of_work(services.registry.sessions, lock_wait_s=CHAT_LOCK_WAIT_S) as session:
         subs = alerts.channel_subscriptions(session, chat.platform, chat.channel_id)
         if list_id is not None:

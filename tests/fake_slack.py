@@ -46,6 +46,8 @@ class FakeSlack:
     # ``conversations_error`` get that error instead (e.g. "missing_scope").
     memberships: dict[str, list[str]] = field(default_factory=dict)
     conversations_error: dict[str, str] = field(default_factory=dict)
+    # usergroups.users.list: each user group's members.
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
     runner: web.AppRunner | None = None
     port: int = 0
 
@@ -96,6 +98,11 @@ class FakeSlack:
             return web.json_response({"ok": True, "view": {"id": "V1", **view}})
         if method == "users.conversations":
             return self._user_conversations(payload)
+        if method == "usergroups.users.list":
+            group = payload.get("usergroup", "")
+            if group not in self.usergroups:
+                return web.json_response({"ok": False, "error": "no_such_subteam"})
+            return web.json_response({"ok": True, "users": self.usergroups[group]})
         if method == "auth.test":
             return web.json_response(
                 {"ok": True, "team_id": "T1", "user_id": "UBOT", "bot_id": "B1", "user": "mcf"}

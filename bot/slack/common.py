@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import html
+import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from functools import partial
 from typing import Any
 
+from handlers.context import Services
+
 Runner = Callable[..., Awaitable[Any]]
+
+log = logging.getLogger(__name__)
+
+# A user group's members are asked of Slack at most this often (usergroups.users.list).
+GROUP_CACHE_S = 60.0
 
 # <@U123>, <#C123|general>, <!here>, <https://x|label>, <mailto:a@b|a@b>, <https://x>
 _MARKUP = re.compile(r"<([@#!])?([^<>|]*)(?:\|([^<>]*))?>")
@@ -77,3 +86,35 @@ def is_retry(request: Any) -> bool:
     """Slack re-sends an event it thinks was missed; the first delivery already answered."""
     headers = getattr(request, "headers", None) or {}
     return bool(headers.get("x-slack-retry-num"))
+
+
+class AdminGroups:
+    """Which of the alert-admin user groups (``MCF_ALERT_ADMINS`` entries ``S...``) a user
+    is in, asked of Slack and kept for a minute."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._members: dict[str, tuple[float, frozenset[str]]] = {}
+
+    async def of(self, client: Any, user: str | None) -> frozenset[str]:
+        groups = sorted(a for a in self.services.alert_admins if a.startswith("S"))
+        if not groups or not user:
+            return frozenset()
+        found = set()
+        for group in groups:
+            if user in await self._users(client, group):
+                found.add(group)
+        return frozenset(found)
+
+    async def _users(self, client: Any, group: str) -> frozenset[str]:
+        cached = self._members.get(group)
+        if cached is not None and time.monotonic() - cached[0] < GROUP_CACHE_S:
+            return cached[1]
+        try:
+            response = await client.usergroups_users_list(usergroup=group)
+            users = frozenset(str(u) for u in response.get("users") or [])
+        except Exception as exc:  # no scope, no such group: nobody is in it (fail closed)
+            log.warning("cannot list user group %s: %s", group, exc)
+            users = frozenset()
+        self._members[group] = (time.monotonic(), users)
+        return users

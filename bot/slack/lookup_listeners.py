@@ -9,6 +9,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.pools import pool_for
 from bot.render.slack import (
@@ -20,9 +21,9 @@ from bot.render.slack import (
     reply_blocks,
     response_type,
 )
-from bot.slack.common import readable, runner, shared_by
+from bot.slack.common import AdminGroups, readable, runner, shared_by
 from handlers.context import ChatContext, Services
-from handlers.dispatch import handle
+from handlers.dispatch import handle, writes
 from handlers.lookup import show
 from handlers.replies import Reply
 
@@ -36,15 +37,21 @@ INLINE_BUDGET_S = 2.0
 def register(app: AsyncApp, services: Services, executor: Executor) -> None:
     run = runner(executor)
 
+    admin_groups = AdminGroups(services)
+
     @app.command("/mcf")
-    async def mcf_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+    async def mcf_command(
+        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        text = readable(command.get("text", ""))
+        user = command.get("user_id")
         chat = ChatContext(
             platform="slack",
             channel_id=command.get("channel_id", ""),
             team_id=command.get("team_id"),
-            user_id=command.get("user_id"),
+            user_id=user,
+            groups=await admin_groups.of(client, user) if writes(text) else frozenset(),
         )
-        text = readable(command.get("text", ""))
         call = runner(pool_for(executor, text))
         task = asyncio.ensure_future(call(handle, services, text, chat))
         try:
@@ -52,9 +59,13 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
         except TimeoutError:
             await ack(response_type="ephemeral", text="Looking that up…")
             reply = await task
+            public = response_type(reply) == "in_channel"
             await respond(
                 response_type=response_type(reply),
-                replace_original=True,
+                # An answer for the channel (a change to its alerts) is a new message that
+                # everyone sees; the private placeholder goes.
+                replace_original=not public,
+                delete_original=public,
                 text=fallback_text(reply),
                 blocks=as_dicts(reply_blocks(reply)),
             )
