@@ -26,7 +26,7 @@ from bot.alerts.notifier import PermanentDeliveryError, TransientDeliveryError
 from bot.render.adaptive import digest_messages
 from bot.settings import TeamsSettings
 from bot.teams.app import TeamsConnection, connect
-from bot.teams.conversation import PLATFORM, continuation
+from bot.teams.conversation import PLATFORM, continuation, service_url_allowed
 from bot.teams.listeners import card_message
 from handlers.alerts import Digest
 from registry.alerts import PlannedMessage
@@ -79,6 +79,12 @@ class TeamsNotifier:
         reference = self.reference(channel_id)
         if not reference:
             raise PermanentDeliveryError("no conversation reference: subscribe there again")
+        loopback = self.teams.anonymous_allowed and not self.teams.client_id
+        if not service_url_allowed(
+            reference.get("serviceUrl"), self.teams.service_hosts, loopback=loopback
+        ):
+            # Stored before the allow-list (or the list changed): never send the token there.
+            raise PermanentDeliveryError("serviceUrl host not allowed (MCF_TEAMS_SERVICE_HOSTS)")
         for attempt in range(self.max_retries + 1):
             try:
                 return asyncio.run(asyncio.wait_for(self._send(reference, payload), SEND_TIMEOUT_S))
