@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import Executor
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.render.slack import as_dicts, fallback_text, reply_blocks
 from bot.settings import SlackSettings
 from bot.slack import (
     home_listeners,
@@ -17,6 +19,10 @@ from bot.slack import (
     shortcut_listeners,
 )
 from handlers.context import Services
+from handlers.errors import to_reply
+from handlers.replies import Reply
+
+log = logging.getLogger(__name__)
 
 
 def create_slack_app(slack: SlackSettings, services: Services, executor: Executor) -> AsyncApp:
@@ -41,4 +47,20 @@ def create_slack_app(slack: SlackSettings, services: Services, executor: Executo
         home_listeners,
     ):
         feature.register(app, services, executor)
+
+    @app.error
+    async def on_error(error: Exception, respond: AsyncRespond | None) -> None:
+        # Handlers turn their own errors into replies; this is rendering or sending. The
+        # traceback goes to the log, and whoever pressed or typed something hears back.
+        log.error("Slack listener failed", exc_info=error)
+        if respond is None:  # an event with nowhere to answer privately
+            return
+        reply = Reply(to_reply(error))
+        await respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=fallback_text(reply),
+            blocks=as_dicts(reply_blocks(reply)),
+        )
+
     return app

@@ -14,6 +14,9 @@ from functools import partial
 from typing import Any
 
 from handlers.context import Services
+from handlers.errors import BadInput
+from handlers.lookup import show
+from handlers.replies import Reply
 
 Runner = Callable[..., Awaitable[Any]]
 
@@ -34,6 +37,25 @@ def runner(executor: Executor) -> Runner:
         return await asyncio.get_running_loop().run_in_executor(executor, call)
 
     return run
+
+
+# Entity ids in button values are row ids: anything longer is not one of ours.
+_MAX_ID_DIGITS = 12
+
+
+def chosen_entity(action: dict[str, Any]) -> int:
+    """The entity a button names: a "Card"/"Share"/"Did you mean" button's value, or the
+    option picked in a menu. A value we did not make is a ``BadInput``."""
+    value = action.get("value") or (action.get("selected_option") or {}).get("value")
+    text = str(value or "")
+    if not text.isdigit() or len(text) > _MAX_ID_DIGITS:
+        raise BadInput("That button is not one of mine.", "Look the name up again.")
+    return int(text)
+
+
+def open_entity(services: Services, action: dict[str, Any]) -> Reply:
+    """The card a button asks for (run through ``guarded``: errors become replies)."""
+    return Reply(show(services, chosen_entity(action)))
 
 
 def shared_by(body: dict[str, Any]) -> str | None:

@@ -21,11 +21,10 @@ from bot.render.slack import (
     reply_blocks,
     response_type,
 )
-from bot.slack.common import AdminGroups, readable, runner, shared_by
+from bot.slack.common import AdminGroups, open_entity, readable, runner, shared_by
 from handlers.context import ChatContext, Services
-from handlers.dispatch import handle, writes
-from handlers.lookup import show
-from handlers.replies import Reply
+from handlers.dispatch import guarded, handle, writes
+from handlers.replies import LookupReply, Reply
 
 log = logging.getLogger(__name__)
 
@@ -79,23 +78,29 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
     @app.action(SHARE_ACTION)
     async def share(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        entity_id = int(body["actions"][0]["value"])
-        reply = await run(show, services, entity_id)
-        assert reply.card is not None
+        reply: Reply = await run(guarded, open_entity, services, body["actions"][0], what="share")
+        body_ = reply.body
+        if not isinstance(body_, LookupReply) or body_.card is None:
+            await respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=fallback_text(reply),
+                blocks=as_dicts(reply_blocks(reply)),
+            )
+            return
         note = shared_by(body)
         await respond(
             response_type="in_channel",
             replace_original=False,
             delete_original=True,
-            text=fallback_text(Reply(reply)),
-            blocks=as_dicts(card_blocks(reply.card, note, shareable=False)),
+            text=fallback_text(reply),
+            blocks=as_dicts(card_blocks(body_.card, note, shareable=False)),
         )
 
     @app.action(re.compile(rf"^{PICK_ACTION}_\d+$"))
     async def pick(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        entity_id = int(body["actions"][0]["value"])
-        reply = Reply(await run(show, services, entity_id))
+        reply: Reply = await run(guarded, open_entity, services, body["actions"][0], what="pick")
         await respond(
             response_type="ephemeral",
             replace_original=True,

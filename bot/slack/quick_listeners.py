@@ -17,26 +17,11 @@ from bot.render.slack import (
     fallback_text,
     reply_blocks,
 )
-from bot.slack.common import runner, shared_by
+from bot.slack.common import open_entity, runner, shared_by
 from handlers import quick
 from handlers.context import Services
 from handlers.dispatch import guarded
-from handlers.errors import BadInput
-from handlers.lookup import show
 from handlers.replies import CheckListReply, ErrorReply, Reply
-
-
-def _entity_id(action: dict[str, Any]) -> int:
-    """A "Card" button's value, or the option picked in a "Did you mean…" menu."""
-    value = action.get("value") or (action.get("selected_option") or {}).get("value")
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        raise BadInput("That button is not one of mine.") from None
-
-
-def _open(services: Services, action: dict[str, Any]) -> Reply:
-    return Reply(show(services, _entity_id(action)))
 
 
 def register(app: AsyncApp, services: Services, executor: Executor) -> None:
@@ -45,7 +30,9 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
     @app.action(re.compile(rf"^{CARD_ACTION}_\d+$"))
     async def open_card(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        reply: Reply = await run(guarded, _open, services, body["actions"][0], what="open card")
+        reply: Reply = await run(
+            guarded, open_entity, services, body["actions"][0], what="open card"
+        )
         # A new private message beside the list: the list stays, the card can be shared.
         await respond(
             response_type="ephemeral",
