@@ -712,11 +712,15 @@ def load(session: Session, path: Path, progress: Progress = silent) -> ImportRes
     when, result.edition = _delta_date(path)
     with progress(f"Importing {path.name}", path.stat().st_size) as advance:
         batch: list[_Record] = []
+        read = 0
         for record in _read(path, advance):
+            read += 1
             batch.append(record)
             if len(batch) >= CHUNK:
                 loader.chunk(batch)
                 batch = []
+        if not read:
+            raise BadImportError("empty file: no FollowTheMoney records", file=str(path))
         loader.chunk(batch)
     loader.write_links()
     loader.write_deletes(when)
