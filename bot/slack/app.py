@@ -9,7 +9,6 @@ from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.render.slack import as_dicts, fallback_text, reply_blocks
 from bot.settings import SlackSettings
 from bot.slack import (
     home_listeners,
@@ -18,6 +17,7 @@ from bot.slack import (
     quick_listeners,
     shortcut_listeners,
 )
+from bot.slack.common import answer_privately
 from handlers.context import Services
 from handlers.errors import to_reply
 from handlers.replies import Reply
@@ -55,12 +55,6 @@ def create_slack_app(slack: SlackSettings, services: Services, executor: Executo
         log.error("Slack listener failed", exc_info=error)
         if respond is None:  # an event with nowhere to answer privately
             return
-        reply = Reply(to_reply(error))
-        await respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text=fallback_text(reply),
-            blocks=as_dicts(reply_blocks(reply)),
-        )
+        await answer_privately(respond, Reply(to_reply(error)))
 
     return app

@@ -13,6 +13,7 @@ from concurrent.futures import Executor
 from functools import partial
 from typing import Any
 
+from bot.render.slack import as_dicts, fallback_text, reply_blocks
 from handlers.context import Services
 from handlers.errors import BadInput
 from handlers.lookup import show
@@ -56,6 +57,17 @@ def chosen_entity(action: dict[str, Any]) -> int:
 def open_entity(services: Services, action: dict[str, Any]) -> Reply:
     """The card a button asks for (run through ``guarded``: errors become replies)."""
     return Reply(show(services, chosen_entity(action)))
+
+
+async def answer_privately(respond: Any, reply: Reply) -> None:
+    """A new private message to whoever pressed or typed: an error, or a card beside a
+    list (the message they acted on stays)."""
+    await respond(
+        response_type="ephemeral",
+        replace_original=False,
+        text=fallback_text(reply),
+        blocks=as_dicts(reply_blocks(reply)),
+    )
 
 
 def shared_by(body: dict[str, Any]) -> str | None:

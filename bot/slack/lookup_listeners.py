@@ -21,7 +21,14 @@ from bot.render.slack import (
     reply_blocks,
     response_type,
 )
-from bot.slack.common import AdminGroups, open_entity, readable, runner, shared_by
+from bot.slack.common import (
+    AdminGroups,
+    answer_privately,
+    open_entity,
+    readable,
+    runner,
+    shared_by,
+)
 from handlers.context import ChatContext, Services
 from handlers.dispatch import guarded, handle, writes
 from handlers.replies import LookupReply, Reply
@@ -81,12 +88,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
         reply: Reply = await run(guarded, open_entity, services, body["actions"][0], what="share")
         body_ = reply.body
         if not isinstance(body_, LookupReply) or body_.card is None:
-            await respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text=fallback_text(reply),
-                blocks=as_dicts(reply_blocks(reply)),
-            )
+            await answer_privately(respond, reply)
             return
         note = shared_by(body)
         await respond(

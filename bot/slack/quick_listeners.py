@@ -15,9 +15,8 @@ from bot.render.slack import (
     as_dicts,
     check_list_blocks,
     fallback_text,
-    reply_blocks,
 )
-from bot.slack.common import open_entity, runner, shared_by
+from bot.slack.common import answer_privately, open_entity, runner, shared_by
 from handlers import quick
 from handlers.context import Services
 from handlers.dispatch import guarded
@@ -34,12 +33,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
             guarded, open_entity, services, body["actions"][0], what="open card"
         )
         # A new private message beside the list: the list stays, the card can be shared.
-        await respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text=fallback_text(reply),
-            blocks=as_dicts(reply_blocks(reply)),
-        )
+        await answer_privately(respond, reply)
 
     @app.action(SHARE_LIST_ACTION)
     async def share_list(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
@@ -48,12 +42,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
         reply: Reply = await run(guarded, quick.reshare, services, key, what="share list")
         if not isinstance(reply.body, CheckListReply):
             assert isinstance(reply.body, ErrorReply)
-            await respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text=fallback_text(reply),
-                blocks=as_dicts(reply_blocks(reply)),
-            )
+            await answer_privately(respond, reply)
             return
         note = shared_by(body)
         await respond(

@@ -400,28 +400,21 @@ async def test_a_name_watched_before_it_is_listed_alerts_when_it_appears(
 
 
 def _many_companies(path: Path, n: int) -> Path:
-    """A FollowTheMoney file of ``n`` invented companies, and a sanction on Baidu (which
-    joins the curated entry, so the Baidu watch has news too)."""
+    """A FollowTheMoney file of ``n`` invented companies, and Baidu (which joins the
+    curated entry, so the Baidu watch has news too)."""
     import json
 
-    with path.open("w", encoding="utf-8") as f:
-        for i in range(n):
-            name = f"Generated Trading Company {i:06d} Limited"
-            row = {
-                "id": f"gen-{i:06d}",
-                "schema": "Company",
-                "caption": name,
-                "properties": {"name": [name], "country": ["cn"]},
-                "datasets": ["generated_ds"],
-            }
-            f.write(json.dumps(row) + "\n")
-        baidu = {
-            "id": "gen-baidu",
-            "schema": "Company",
-            "caption": "Baidu, Inc.",
-            "properties": {"name": ["Baidu, Inc."], "alias": ["Baidu Netcom"]},
-            "datasets": ["generated_ds"],
-        }
+    from tests.bot.busy_import import write_companies
+
+    write_companies(path, n)
+    baidu = {
+        "id": "gen-baidu",
+        "schema": "Company",
+        "caption": "Baidu, Inc.",
+        "properties": {"name": ["Baidu, Inc."], "alias": ["Baidu Netcom"]},
+        "datasets": ["generated_ds"],
+    }
+    with path.open("a", encoding="utf-8") as f:
         f.write(json.dumps(baidu) + "\n")
     return path
 
