@@ -22,6 +22,7 @@ from bot.alerts.notifier import Notifier, PermanentDeliveryError, TransientDeliv
 from handlers.alerts import build_digests
 from registry import alerts
 from registry.db import unit_of_work
+from registry.errors import RegistryBusyError
 from registry.models import Subscription
 from registry.service import Registry
 
@@ -75,6 +76,10 @@ class AlertWorker:
             except IntegrityError:
                 # Another worker planned this subscription first; its plan stands.
                 log.info("subscription %s planned elsewhere", sub_id)
+            except RegistryBusyError:
+                # An import holds the database (SQLite): so it does for every subscription.
+                log.info("registry busy (an import?): planning resumes next pass")
+                break
             except Exception:
                 # Each subscription on its own: this one is retried next pass, the others
                 # are planned (and delivered) now. The traceback is what an operator needs.

@@ -440,3 +440,33 @@ async def test_postgres_digest_after_a_import_larger_than_the_bind_limit(
         _check_channel_b(fake, "CB")
     finally:
         await fake.stop()
+
+
+class FailsOnDigests(SlackNotifier):
+    """Planning breaks for every subscription that is not a watch (a bug, say)."""
+
+    def render(self, digest: Any) -> Any:
+        if not digest.watch:
+            raise RuntimeError("renderer broke")
+        return super().render(digest)
+
+
+async def test_one_subscription_failing_to_plan_holds_up_no_other(
+    sqlite_registry: Registry, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = await FakeSlack().start()
+    try:
+        await _subscribe_a_and_b(sqlite_registry, fake)
+        await asyncio.to_thread(_import_full, sqlite_registry)
+        broken = FailsOnDigests("xoxb-test", fake.api_url, resend_pause_s=0.0)
+        worker = AlertWorker(sqlite_registry, {"slack": broken}, pace_s=0.0)
+        result = await asyncio.to_thread(worker.run_once)
+        assert result.sent >= 1
+        _check_channel_b(fake, "CB")  # the watch was planned and delivered
+        assert "CA" not in fake.channels
+        assert "planning subscription" in caplog.text  # logged, with its traceback
+        await asyncio.to_thread(_worker(sqlite_registry, fake).run_once)  # fixed: next pass
+        _check_channel_a(fake, "CA", sqlite_registry)
+        _check_channel_b(fake, "CB")
+    finally:
+        await fake.stop()
