@@ -194,3 +194,25 @@ def test_clean_text_rules(tmp_path: Path) -> None:
     assert clean_text("keep\nlines\tnot tabs", multiline=True) == "keep\nlines not tabs"
     assert clean_text("Zero\u200bwidth\u202e\u2066\u2069\ufeff") == "Zerowidth"
     assert clean_text("北京\u200d航空") == "北京航空"
+
+
+async def test_rows_written_before_the_sanitiser_are_cleaned_on_the_way_out(
+    server: str, fake_slack: FakeSlack, services: Services
+) -> None:
+    """A registry filled by an older version (text never cleaned) still shows nothing
+    hostile: the chat renderers clean what they escape, as the terminal does."""
+    from sqlalchemy import insert
+
+    from registry.models import Entity
+
+    dirty = "Legacy\x1b[2J Dirt\u202eCo\x07 Holdings"
+    with unit_of_work(services.registry.sessions) as session:
+        session.execute(insert(Entity), [{"key": "legacy-dirt", "name": dirty, "kind": "company"}])
+    body = slash_body("Legacy Dirt Co Holdings", fake_slack.response_url)
+    status, answer = await post(f"{server}/slack/events", body, signed(SECRET, body))
+    assert status == 200
+    assert "Legacy Dirt" in json.dumps(answer) and "CoHoldings" not in json.dumps(answer)
+    assert "DirtCo" in json.dumps(answer)  # the stored name, not the query echoed
+    assert_inert(answer, "Block Kit of a legacy row")
+    reply = handle(services, "Legacy Dirt Co Holdings")
+    assert_inert(adaptive.reply_card(reply), "Adaptive Card of a legacy row")
