@@ -85,7 +85,7 @@ def add_chinese_name(
     """A Chinese name as a ``zh`` alias with its source, also when it is the entity's
     native name (which ``add_alias`` skips): that alias is what sources the native name.
     A sourceless copy of the name gains the source."""
-    name = " ".join(name.split())
+    name = clean_text(name)
     for alias in entity.aliases:
         if alias.name == name:
             if alias.source is not None and alias.lang == "zh":
