@@ -17,6 +17,7 @@ from handlers.replies import (
     edition_words,
 )
 from registry.lookup import MatchStatus
+from registry.text import clean_text
 
 KINDS = {
     "company": "company",
@@ -71,6 +72,11 @@ def card_lines(card: EntityCard) -> list[str]:
 
 
 def render(reply: Reply) -> str:
+    # Registry text is made inert at import; a terminal gets it checked once more.
+    return clean_text(_render(reply), multiline=True)
+
+
+def _render(reply: Reply) -> str:
     body = reply.body
     if isinstance(body, HelpReply):
         usage = [line.replace("/mcf", "mcf-bot ask") for line in body.lines]
@@ -134,7 +140,8 @@ def check_line(query: str, reply: Reply) -> str:
         fields.append(line.name)
     if line.detail and line.verdict is not Verdict.NONE:
         fields.append(line.detail)
-    return "\t".join(fields)
+    # One field each, one line per name, whatever the data holds (tabs, breaks, escapes).
+    return "\t".join(clean_text(field) for field in fields)
 
 
 def sources_lines(reply: SourcesReply) -> list[str]:
