@@ -239,7 +239,10 @@ def sync_listing(
             current = reopened
         else:
             current = Designation(
-                list_id=list_id, list_name=list_name, start=listing.start, source=listing.source
+                list_id=list_id,
+                list_name=clean_text(list_name),
+                start=listing.start,
+                source=listing.source,
             )
             entity.designations.append(current)
         changes = 1
@@ -248,8 +251,8 @@ def sync_listing(
         if listing.start and (current.start is None or listing.start < current.start):
             current.start = listing.start
     if listing.restate or changes:
-        current.licence_requirement = listing.licence_requirement
-        current.licence_policy = listing.licence_policy
+        current.licence_requirement = clean_optional(listing.licence_requirement)
+        current.licence_policy = clean_optional(listing.licence_policy)
     for source in listing.citations:
         if source is not current.source and source not in current.citations:
             current.citations.append(source)
@@ -259,5 +262,5 @@ def sync_listing(
 def close_listing(designation: Designation, *, end: dt.date, note: str, source: Source) -> None:
     """End an open period because an edition no longer shows it (no end date stated)."""
     designation.end = end
-    designation.end_note = note
+    designation.end_note = clean_text(note)
     designation.end_source = source
