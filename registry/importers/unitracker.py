@@ -26,6 +26,7 @@ from registry.errors import BadImportError
 from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Entity, EntityKind, RelationType, Source
+from registry.resolution import stated_country, unit_names
 from registry.resolve import Resolver
 
 SOURCE_ID = "unitracker"
@@ -241,6 +242,9 @@ class Institution:
     agencies: list[str]
     subsidiaries: list[str]
     labs: list[str]
+    # Bodies the tracker gives among the entry's names that are its parts (a group's
+    # academies, a university's laboratories): entities of their own, tied to it.
+    units: list[Names] = field(default_factory=list)
 
 
 def _strings(value: Any, *, file: str, where: str) -> list[str]:
@@ -276,8 +280,18 @@ def _institutions(doc: Any, file: str) -> Iterator[Institution]:
         names = parse_names(item["value"])
         if names is None:
             raise BadImportError("no name", file=file, field=f"{where}.value")
-        for alias in _strings(meta.get("aliases"), file=file, where=f"{where}.meta.aliases"):
-            names.aliases += [a for a in alias_names(alias) if a not in names.all()]
+        entries = _strings(meta.get("aliases"), file=file, where=f"{where}.meta.aliases")
+        firsts = [found[0] for found in map(alias_names, entries) if found]
+        acronyms = [n for e in entries for n in alias_names(e) if is_weak(n)]
+        parts = unit_names(names.name, firsts, acronyms)
+        units: list[Names] = []
+        for alias in entries:
+            found = alias_names(alias)
+            if found and found[0] in parts:
+                if (unit := parse_names(alias)) is not None:
+                    units.append(unit)
+                continue
+            names.aliases += [a for a in found if a not in names.all()]
         yield Institution(
             line=i,
             key=f"unitracker-{slug(url.rstrip('/').rsplit('/', 1)[-1])}",
@@ -293,6 +307,7 @@ def _institutions(doc: Any, file: str) -> Iterator[Institution]:
             labs=_strings(
                 meta.get("major defence laboratories"), file=file, where=f"{where}.meta.labs"
             ),
+            units=units,
         )
 
 
@@ -339,7 +354,8 @@ class _Loader:
                 name=names.name,
                 kind=kind,
                 native_name=names.native,
-                country="CN",
+                # "FACC AG (Austria)": a unit abroad keeps the country the tracker states.
+                country=stated_country(names.name, "CN"),
             )
             self.result.created += 1
         elif entity.native_name is None and names.native:
@@ -449,6 +465,12 @@ def _load_ties(loader: _Loader, inst: Institution, entity: Entity, source: Sourc
         )
         note = "The tracker marks this tie as probable." if names.probable else None
         loader.tie(unit, entity, RelationType.SUBSIDIARY_OF, source, summary=note)
+    for names in inst.units:
+        unit = loader.entity(
+            names, key=f"unitracker-unit-{slug(names.name)}", kind=kind_for(names), source=source
+        )
+        summary = f"Given by the tracker among the names of {inst.names.name}: one of its units."
+        loader.tie(unit, entity, RelationType.SUBSIDIARY_OF, source, summary=summary)
     for names in _units(inst.labs):
         lab = loader.entity(
             names, key=f"unitracker-unit-{slug(names.name)}", kind=kind_for(names), source=source

@@ -37,6 +37,7 @@ from registry.importers.lists import (
 from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Entity, RelationType, Source
+from registry.resolution import stated_country
 
 SOURCE_ID = "us-1260h"
 LIST_ID = "us-1260h"
@@ -201,7 +202,8 @@ def _incoming(rows: list[Row]) -> Incoming:
     return Incoming(
         name=names[0],
         aliases=unique([*names[1:], *others]),
-        country="CN",
+        # A subsidiary abroad ("Kiekert USA Inc.") keeps the country its name states.
+        country=stated_country(names[0], "CN"),
         kind=guess_kind(names[0]),
     )
 
@@ -258,7 +260,10 @@ def _parent_entity(
     listed = by_key.get(org_key(name))
     if listed is None:
         incoming = Incoming(
-            name=name, aliases=unique([acronym]), country="CN", kind=guess_kind(name)
+            name=name,
+            aliases=unique([acronym]),
+            country=stated_country(name, "CN"),
+            kind=guess_kind(name),
         )
         listed = by_key[org_key(name)] = orgs.upsert(incoming, source).entity
     return listed
