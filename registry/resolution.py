@@ -23,6 +23,7 @@ what moved) and a change in the change log, so it can be explained and undone.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections import defaultdict
@@ -49,6 +50,7 @@ from registry.models import (
     Identifier,
     Merge,
     Relationship,
+    Source,
     Subscription,
     utcnow,
 )
@@ -106,6 +108,8 @@ _FORMS = {
 # a name ends in forms of several families, the first listed here names the form.
 _FORM_PRECEDENCE = ("corp", "ltd")
 _HAN_FORMS = (
+    ("株式会社", "kk"),
+    ("有限会社", "kk"),
     ("股份有限公司", "ltd"),
     ("有限责任公司", "ltd"),
     ("有限公司", "ltd"),
@@ -114,18 +118,17 @@ _HAN_FORMS = (
 # Places that name a branch or a listing rather than another organisation when they
 # stand in brackets ("AVIC ... (Shanghai)"), and that lead many Chinese company names
 # ("Beijing Megvii ..."). Provinces, province-level cities and the larger cities.
-PLACES = frozenset(
-    """
-    anhui beijing chongqing fujian gansu guangdong guangxi guizhou hainan hebei heilongjiang
-    henan hubei hunan jiangsu jiangxi jilin liaoning ningxia qinghai shaanxi shandong
-    shanghai shanxi sichuan tianjin tibet xinjiang xizang yunnan zhejiang hong-kong macau
-    macao inner-mongolia shenzhen guangzhou hangzhou nanjing wuhan chengdu xian shenyang
-    harbin changsha zhengzhou jinan qingdao dalian suzhou wuxi ningbo xiamen fuzhou hefei
-    nanchang kunming guiyang lanzhou taiyuan shijiazhuang changchun hohhot nanning urumqi
-    zhuhai dongguan foshan changzhou mianyang baoding luoyang zhuzhou xiangtan yantai weihai
-    tangshan huizhou zhongshan shaoxing wenzhou jiaxing nantong yangzhou xuzhou kunshan
-    """.split()
-)
+_PLACE_NAMES = """
+anhui beijing chongqing fujian gansu guangdong guangxi guizhou hainan hebei heilongjiang
+henan hubei hunan jiangsu jiangxi jilin liaoning ningxia qinghai shaanxi shandong
+shanghai shanxi sichuan tianjin tibet xinjiang xizang yunnan zhejiang hong-kong macau
+macao inner-mongolia shenzhen guangzhou hangzhou nanjing wuhan chengdu xian shenyang
+harbin changsha zhengzhou jinan qingdao dalian suzhou wuxi ningbo xiamen fuzhou hefei
+nanchang kunming guiyang lanzhou taiyuan shijiazhuang changchun hohhot nanning urumqi
+zhuhai dongguan foshan changzhou mianyang baoding luoyang zhuzhou xiangtan yantai weihai
+tangshan huizhou zhongshan shaoxing wenzhou jiaxing nantong yangzhou xuzhou kunshan
+"""
+PLACES = frozenset(_PLACE_NAMES.split())
 # Stock-exchange tags that follow a listed company's name in brackets.
 _EXCHANGES = frozenset({"sh", "sz", "hk", "sse", "szse", "hkex", "a", "h", "a share", "h share"})
 # Abbreviations of places written as the first word of a name ("SZ DJI").
@@ -148,6 +151,7 @@ INSTITUTION_WORDS = frozenset(
     }
 )
 
+MIN_HAN_KEY = 3
 _BRACKET = re.compile(r"\s*[(\[（]([^()\[\]（）]*)[)\]）]\s*")
 _TRAILING = re.compile(r"\s*[(\[（]([^()\[\]（）]*)[)\]）]\s*$")
 _INNER_DOT = re.compile(r"(?<=\w)[.'’](?=\w)")
@@ -238,10 +242,11 @@ def _han_key(name: str) -> NameKey | None:
     han = han_text(text)
     form = None
     for suffix, family in _HAN_FORMS:
-        if han.endswith(suffix) and len(han) > len(suffix) + 1:
-            han, form = han[: -len(suffix)], family
+        if han.startswith(suffix) or han.endswith(suffix):
+            han, form = han.removeprefix(suffix).removesuffix(suffix), family
             break
-    return NameKey(han, form) if len(han) >= 2 else None
+    # Two characters are a short form ("华为", "北大"): an acronym, never a key.
+    return NameKey(han, form) if len(han) >= MIN_HAN_KEY else None
 
 
 def compatible(a: NameKey, b: NameKey) -> bool:
@@ -395,15 +400,6 @@ class Decision:
     reason: str
     line: int = 0
 
-    @property
-    def bases(self) -> frozenset[str]:
-        return frozenset(_base_of(n) for n in self.names)
-
-
-def _base_of(name: str) -> str:
-    key = name_key(name)
-    return key.base if key else name.casefold()
-
 
 def default_decisions_path() -> Path:
     from registry.bundled import data_dir
@@ -477,9 +473,7 @@ class Pair:
 def _snapshot(session: Session) -> dict[int, Named]:
     entities: dict[int, Named] = {}
     for id_, key, name, native, kind, country in session.execute(
-        select(
-            Entity.id, Entity.key, Entity.name, Entity.native_name, Entity.kind, Entity.country
-        )
+        select(Entity.id, Entity.key, Entity.name, Entity.native_name, Entity.kind, Entity.country)
     ):
         named = Named(id_, key, name, kind, country)
         named.primary = [k for k in (name_key(name), native and name_key(native)) if k]
@@ -514,8 +508,8 @@ def candidate_pairs(session: Session, entities: dict[int, Named]) -> list[Pair]:
             if code[0] in UNIQUE_SCHEMES:
                 by_code[code].append(e.id)
     for (scheme, value), ids in by_code.items():
-        for a, b in _pairs(ids):
-            add(a, b, "identifier", f"{scheme.upper()} {value}", True)
+        for x, y in _pairs(ids):
+            add(x, y, "identifier", f"{scheme.upper()} {value}", True)
 
     by_base: dict[str, list[tuple[int, NameKey, bool]]] = defaultdict(list)
     by_unplaced: dict[str, list[tuple[int, NameKey]]] = defaultdict(list)
@@ -540,8 +534,8 @@ def candidate_pairs(session: Session, entities: dict[int, Named]) -> list[Pair]:
                 add(a, b, "alias", f"same alternate name {ka.describe()}", False)
             else:
                 add(a, b, "legal form", f"{base!r} as {ka.form or '-'} and {kb.form or '-'}", False)
-    for rest, held in by_unplaced.items():
-        for (a, ka), (b, kb) in _pairs(held):
+    for rest, placed in by_unplaced.items():
+        for (a, ka), (b, kb) in _pairs(placed):
             if a != b and (ka.place is None) != (kb.place is None):
                 add(a, b, "place", f"{rest!r} with and without {ka.place or kb.place!r}", False)
     for a, b, acronym in _renamed_parents(session, entities):
@@ -612,7 +606,7 @@ class _Clusters:
                 return f"different {scheme.upper()} codes"
         if any(frozenset((x, y)) in self.apart for x in left for y in right):
             return "kept apart by a decision or an undone merge"
-        countries = {self.entities[m].country for m in left | right} - {None}
+        countries = {c for m in left | right if (c := self.entities[m].country)}
         if len(countries) > 1:
             return f"different countries ({', '.join(sorted(countries))})"
         return None
@@ -627,22 +621,29 @@ class _Clusters:
 def _decided(
     decisions: list[Decision], entities: dict[int, Named]
 ) -> Iterator[tuple[Decision, int, int]]:
-    """Each decision with the two entities it names (a name must name one entity)."""
-    by_base: dict[str, set[int]] = defaultdict(set)
+    """Each decision with the two entities it names: the one whose own name it is, else
+    the one that has it as an alternate name (a name that names two is no decision)."""
+    by_form: dict[NameKey, set[int]] = defaultdict(set)
+    by_primary: dict[str, set[int]] = defaultdict(set)
+    by_any: dict[str, set[int]] = defaultdict(set)
     for e in entities.values():
+        for k in e.primary:
+            by_form[NameKey(k.base, k.form)].add(e.id)
+            by_primary[k.base].add(e.id)
         for base in e.bases():
-            by_base[base].add(e.id)
+            by_any[base].add(e.id)
+
+    def named(name: str) -> set[int]:
+        key = name_key(name)
+        if key is None:
+            return set()
+        exact = by_form.get(NameKey(key.base, key.form), set())
+        return exact if len(exact) == 1 else by_primary.get(key.base) or by_any[key.base]
+
     for decision in decisions:
-        first, second = (by_base.get(_base_of(n), set()) for n in decision.names)
+        first, second = (named(n) for n in decision.names)
         if len(first) == 1 and len(second) == 1 and first != second:
             yield decision, next(iter(first)), next(iter(second))
-
-
-def decision_for(pair: Pair, decisions: list[Decision], entities: dict[int, Named]) -> Decision | None:
-    for decision, a, b in _decided(decisions, entities):
-        if frozenset((a, b)) == pair.ids:
-            return decision
-    return None
 
 
 def resolve(
@@ -721,13 +722,8 @@ def _describe(entities: dict[int, Named], pair: Pair, why: str) -> str:
 def _touched(session: Session, run_id: int | None) -> set[int] | None:
     if run_id is None:
         return None
-    return set(
-        session.scalars(
-            select(Change.entity_id).where(
-                Change.import_run_id == run_id, Change.entity_id.is_not(None)
-            )
-        )
-    ) - {None}  # type: ignore[arg-type]
+    ids = session.scalars(select(Change.entity_id).where(Change.import_run_id == run_id))
+    return {i for i in ids if i is not None}
 
 
 def _linked_pairs(session: Session) -> set[frozenset[int]]:
@@ -851,59 +847,75 @@ def merge_entities(
 
 
 def _alias_row(alias: Alias) -> dict[str, Any]:
-    return {"name": alias.name, "lang": alias.lang, "weak": alias.weak, "source_id": alias.source_id}
+    return {
+        "name": alias.name,
+        "lang": alias.lang,
+        "weak": alias.weak,
+        "source_id": alias.source_id,
+    }
 
 
 def _move_designations(
     session: Session, keep_id: int, drop_id: int
 ) -> tuple[list[int], list[dict[str, Any]]]:
     """Move periods; a period the kept entity already has (same list, same start, or an
-    open period restated inside an open one) is not a second listing."""
+    open period restated inside an open one) is not a second listing: it is dropped, and
+    recorded so that an unmerge can restore it."""
     held = list(session.scalars(select(Designation).where(Designation.entity_id == keep_id)))
     moved, dropped = [], []
     for d in list(session.scalars(select(Designation).where(Designation.entity_id == drop_id))):
-        same = [
-            h
-            for h in held
-            if h.list_id == d.list_id
-            and (h.start == d.start or (h.end is None and d.end is None and _before(h, d)))
-        ]
-        if same:
-            dropped.append(
-                {
-                    "list_id": d.list_id,
-                    "list_name": d.list_name,
-                    "start": d.start.isoformat() if d.start else None,
-                    "end": d.end.isoformat() if d.end else None,
-                    "reason": d.reason,
-                    "source_id": d.source_id,
-                    "reason_source_id": d.reason_source_id,
-                    "end_reason": d.end_reason,
-                    "end_source_id": d.end_source_id,
-                }
-            )
-            if d.reason and not same[0].reason:
-                same[0].reason = d.reason
-                same[0].reason_source_id = d.reason_source_id or d.source_id
-            session.delete(d)
+        same = [h for h in held if h.list_id == d.list_id and _one_listing(h, d)]
+        if not same:
+            d.entity_id = keep_id
+            held.append(d)
+            moved.append(d.id)
             continue
-        overlapping = [h for h in held if h.list_id == d.list_id and h.end is None]
-        if d.end is None and overlapping and _before(d, overlapping[0]):
-            # The dropped side's open period is the older: it states the start.
-            keeper = overlapping[0]
-            dropped.append({"replaced_start_of": keeper.id, "start": keeper.start.isoformat() if keeper.start else None, "source_id": keeper.source_id})
+        keeper = same[0]
+        row = _designation_row(d)
+        if d.start is not None and (keeper.start is None or d.start < keeper.start):
+            # The merged side's period is the older one: it states the start.
+            row["replaced"] = {"id": keeper.id, **_designation_row(keeper)}
             keeper.start, keeper.source_id = d.start, d.source_id
-            session.delete(d)
-            continue
-        d.entity_id = keep_id
-        held.append(d)
-        moved.append(d.id)
+        if d.reason and not keeper.reason:
+            row["gave_reason_to"] = keeper.id
+            keeper.reason, keeper.reason_source_id = d.reason, d.reason_source_id or d.source_id
+        dropped.append(row)
+        session.delete(d)
     session.flush()
     return moved, dropped
 
 
-def _before(a: Designation, b: Designation) -> bool:
-    return (a.start is None) or (b.start is not None and a.start <= b.start)
+def _one_listing(a: Designation, b: Designation) -> bool:
+    return a.start == b.start or (a.end is None and b.end is None)
+
+
+def _designation_row(d: Designation) -> dict[str, Any]:
+    return {
+        "list_id": d.list_id,
+        "list_name": d.list_name,
+        "start": d.start.isoformat() if d.start else None,
+        "end": d.end.isoformat() if d.end else None,
+        "reason": d.reason,
+        "source_id": d.source_id,
+        "reason_source_id": d.reason_source_id,
+        "end_reason": d.end_reason,
+        "end_source_id": d.end_source_id,
+    }
+
+
+def _designation_from(row: dict[str, Any], entity_id: int) -> Designation:
+    return Designation(
+        entity_id=entity_id,
+        list_id=row["list_id"],
+        list_name=row["list_name"],
+        start=dt.date.fromisoformat(row["start"]) if row["start"] else None,
+        end=dt.date.fromisoformat(row["end"]) if row["end"] else None,
+        reason=row["reason"],
+        source_id=row["source_id"],
+        reason_source_id=row["reason_source_id"],
+        end_reason=row["end_reason"],
+        end_source_id=row["end_source_id"],
+    )
 
 
 def _move_relationships(
@@ -930,7 +942,7 @@ def _move_relationships(
         if subject == object_ or twin is not None:
             dropped.append(
                 {
-                    "subject_key_side": "subject" if rel.subject_id == drop_id else "object",
+                    "side": "subject" if rel.subject_id == drop_id else "object",
                     "subject_id": rel.subject_id,
                     "object_id": rel.object_id,
                     "type": rel.type,
@@ -973,8 +985,6 @@ def unmerge(session: Session, merge_id: int) -> Entity:
     session.add(entity)
     session.flush()
     new_id, kept_id = entity.id, record.kept_id
-    if m.get("names"):
-        session.execute(delete(Alias).where(Alias.id.in_(m["names"])))
     for table, ids in ((Alias, m["aliases"]), (Identifier, m["identifiers"])):
         if ids:
             session.execute(update(table).where(table.id.in_(ids)).values(entity_id=new_id))
@@ -986,15 +996,40 @@ def unmerge(session: Session, merge_id: int) -> Entity:
             .where(Designation.id.in_(m["designations"]))
             .values(entity_id=new_id)
         )
+    for row in m["dropped_designations"]:
+        if (replaced := row.get("replaced")) is not None:
+            keeper = session.get(Designation, replaced["id"])
+            if keeper is not None:
+                keeper.start = _designation_from(replaced, kept_id).start
+                keeper.source_id = replaced["source_id"]
+        if (gave := row.get("gave_reason_to")) is not None and (
+            keeper := session.get(Designation, gave)
+        ) is not None:
+            keeper.reason, keeper.reason_source_id = None, None
+        session.add(_designation_from(row, new_id))
     for rel_id, side in m["relationships"]:
         column = "subject_id" if side == "subject" else "object_id"
-        session.execute(update(Relationship).where(Relationship.id == rel_id).values({column: new_id}))
+        session.execute(
+            update(Relationship).where(Relationship.id == rel_id).values({column: new_id})
+        )
+    for row in m["dropped_relationships"]:
+        ends = {"subject_id": row["subject_id"], "object_id": row["object_id"]}
+        ends[f"{row['side']}_id"] = new_id
+        session.add(
+            Relationship(
+                **ends,
+                type=row["type"],
+                start=row["start"],
+                end=row["end"],
+                summary=row["summary"],
+                sources=[session.get_one(Source, s) for s in row["sources"]],
+            )
+        )
     for table2, ids in ((Change, m["changes"]), (Subscription, m["subscriptions"])):
         if ids:
             session.execute(update(table2).where(table2.id.in_(ids)).values(entity_id=new_id))
-    kept = session.get_one(Entity, kept_id)
-    if m.get("country") and kept.country == m["country"]:
-        pass  # the country may be right for both; leave it
+    if m.get("names"):
+        session.execute(delete(Alias).where(Alias.id.in_(m["names"])))
     record.undone_at = utcnow()
     session.flush()
     log_bulk(
@@ -1014,16 +1049,6 @@ def explain(session: Session, entity_id: int) -> list[Merge]:
             .order_by(Merge.id)
         )
     )
-
-
-def redirect(session: Session, key: str) -> Entity | None:
-    """The entity a merged-away key now lives in (old buttons and links keep working)."""
-    kept_id = session.scalars(
-        select(Merge.kept_id)
-        .where(Merge.merged_key == key, Merge.undone_at.is_(None))
-        .order_by(Merge.id.desc())
-    ).first()
-    return session.get(Entity, kept_id) if kept_id is not None else None
 
 
 # --- likely duplicates -----------------------------------------------------------------

@@ -207,6 +207,16 @@ def kind_for(names: Names, category: str | None = None) -> str:
     return EntityKind.MILITARY_UNIT if category == "Military" else EntityKind.OTHER
 
 
+def unit_kind(names: Names, parent: Entity) -> str:
+    """A unit's kind: a group's or a company's "academy" is a research academy (CASC's
+    China Academy of Space Technology), not a university."""
+    kind = kind_for(names)
+    business = (EntityKind.STATE_OWNED_GROUP, EntityKind.COMPANY)
+    if kind == EntityKind.UNIVERSITY and parent.kind in business:
+        return EntityKind.RESEARCH_INSTITUTE
+    return kind
+
+
 def agency_kind(name: str) -> str:
     if re.match(r"PLA\b|People's Armed Police", name):
         return EntityKind.MILITARY_UNIT
@@ -461,13 +471,19 @@ def _load_ties(loader: _Loader, inst: Institution, entity: Entity, source: Sourc
         loader.tie(entity, agency, RelationType.SUPERVISED_BY, source)
     for names in _units(inst.subsidiaries):
         unit = loader.entity(
-            names, key=f"unitracker-unit-{slug(names.name)}", kind=kind_for(names), source=source
+            names,
+            key=f"unitracker-unit-{slug(names.name)}",
+            kind=unit_kind(names, entity),
+            source=source,
         )
         note = "The tracker marks this tie as probable." if names.probable else None
         loader.tie(unit, entity, RelationType.SUBSIDIARY_OF, source, summary=note)
     for names in inst.units:
         unit = loader.entity(
-            names, key=f"unitracker-unit-{slug(names.name)}", kind=kind_for(names), source=source
+            names,
+            key=f"unitracker-unit-{slug(names.name)}",
+            kind=unit_kind(names, entity),
+            source=source,
         )
         summary = f"Given by the tracker among the names of {inst.names.name}: one of its units."
         loader.tie(unit, entity, RelationType.SUBSIDIARY_OF, source, summary=summary)
