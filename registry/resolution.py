@@ -62,6 +62,10 @@ UNIQUE_SCHEMES = frozenset({"uscc", "ofac", "lei"})
 # Keys that importers make ("org-" for the public lists, "unitracker-" for ASPI's
 # tracker, "agency-" for the bodies it names); a curated key has none of these.
 GENERATED_KEY_PREFIXES = ("org-", "unitracker-", "agency-", "ftm-")
+# Sources that deduplicated their own records: two of their records with one name are
+# two organisations in the publisher's judgement (OpenSanctions ids), so only a shared
+# identifier links them.
+DEDUPLICATED_KEY_PREFIXES = ("ftm-",)
 
 # --- resolution keys -------------------------------------------------------------------
 
@@ -497,6 +501,10 @@ def candidate_pairs(session: Session, entities: dict[int, Named]) -> list[Pair]:
     def add(a: int, b: int, rule: str, evidence: str, strong: bool) -> None:
         if a == b:
             return
+        if rule != "identifier" and all(
+            entities[x].key.startswith(DEDUPLICATED_KEY_PREFIXES) for x in (a, b)
+        ):
+            return
         pair = Pair(min(a, b), max(a, b), rule, evidence, strong)
         held = found.get(pair.ids)
         if held is None or (strong and not held.strong):
@@ -801,9 +809,20 @@ def merge_entities(
     moved["designations"], moved["dropped_designations"] = _move_designations(
         session, keep_id, drop_id
     )
+    _forget_restatements(session, drop_id, moved["dropped_designations"], run_id)
     moved["relationships"], moved["dropped_relationships"] = _move_relationships(
         session, keep_id, drop_id
     )
+    # The merged entity's history becomes the kept one's, except its arrival in this
+    # very run: one organisation was added, not two (the merge change says the rest).
+    if run_id is not None:
+        session.execute(
+            delete(Change).where(
+                Change.entity_id == drop_id,
+                Change.kind == ChangeKind.ENTITY_ADDED,
+                Change.import_run_id == run_id,
+            )
+        )
     moved["changes"] = list(session.scalars(select(Change.id).where(Change.entity_id == drop_id)))
     session.execute(update(Change).where(Change.entity_id == drop_id).values(entity_id=keep_id))
     moved["subscriptions"] = list(
@@ -871,7 +890,7 @@ def _move_designations(
             moved.append(d.id)
             continue
         keeper = same[0]
-        row = _designation_row(d)
+        row = {"id": d.id, **_designation_row(d)}
         if d.start is not None and (keeper.start is None or d.start < keeper.start):
             # The merged side's period is the older one: it states the start.
             row["replaced"] = {"id": keeper.id, **_designation_row(keeper)}
@@ -883,6 +902,26 @@ def _move_designations(
         session.delete(d)
     session.flush()
     return moved, dropped
+
+
+def _forget_restatements(
+    session: Session, drop_id: int, dropped: list[dict[str, Any]], run_id: int | None
+) -> None:
+    """A period this run added to the merged entity and the merge folded into the kept
+    one's was no new listing: its change row goes (the merge change tells the join)."""
+    ids = {row["id"] for row in dropped}
+    if run_id is None or not ids:
+        return
+    for change in session.scalars(
+        select(Change).where(
+            Change.entity_id == drop_id,
+            Change.kind == ChangeKind.DESIGNATION_ADDED,
+            Change.import_run_id == run_id,
+        )
+    ):
+        if change.detail.get("designation_id") in ids:
+            session.delete(change)
+    session.flush()
 
 
 def _one_listing(a: Designation, b: Designation) -> bool:
