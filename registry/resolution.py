@@ -631,10 +631,12 @@ def _decided(
 ) -> Iterator[tuple[Decision, int, int]]:
     """Each decision with the two entities it names: the one whose own name it is, else
     the one that has it as an alternate name (a name that names two is no decision)."""
+    by_spelling: dict[str, set[int]] = defaultdict(set)
     by_form: dict[NameKey, set[int]] = defaultdict(set)
     by_primary: dict[str, set[int]] = defaultdict(set)
     by_any: dict[str, set[int]] = defaultdict(set)
     for e in entities.values():
+        by_spelling[" ".join(_words(e.name))].add(e.id)
         for k in e.primary:
             by_form[NameKey(k.base, k.form)].add(e.id)
             by_primary[k.base].add(e.id)
@@ -642,9 +644,10 @@ def _decided(
             by_any[base].add(e.id)
 
     def named(name: str) -> set[int]:
+        spelled = by_spelling.get(" ".join(_words(name)), set())
         key = name_key(name)
-        if key is None:
-            return set()
+        if len(spelled) == 1 or key is None:
+            return spelled
         exact = by_form.get(NameKey(key.base, key.form), set())
         return exact if len(exact) == 1 else by_primary.get(key.base) or by_any[key.base]
 
@@ -665,12 +668,12 @@ def resolve(
     entities = _snapshot(session)
     outcome = Outcome()
     apart = {p for p in _undone_pairs(session, entities)}
-    to_merge: list[tuple[int, int, str, str]] = []
+    reviewed: list[tuple[int, int, str, str]] = []
     for decision, a, b in _decided(decisions, entities):
         if decision.decision == KEEP_APART:
             apart.add(frozenset((a, b)))
         else:
-            to_merge.append((a, b, "decision", f"reviewed: {decision.reason}"))
+            reviewed.append((a, b, "decision", f"reviewed: {decision.reason}"))
     pairs = candidate_pairs(session, entities)
     linked = _linked_pairs(session)
     touched = _touched(session, import_run_id)
@@ -683,7 +686,9 @@ def resolve(
     for pair in pairs:
         if pair.strong and pair.ids in linked:
             report(pair, "one is tied to the other")
-    to_merge += [(p.a, p.b, p.rule, p.evidence) for p in pairs if p.strong and p.ids not in linked]
+    # Strong keys first, so a merge cites the key when a decision says the same.
+    to_merge = [(p.a, p.b, p.rule, p.evidence) for p in pairs if p.strong and p.ids not in linked]
+    to_merge += reviewed
     clusters = _Clusters(entities, apart)
     merges: list[tuple[int, int, str, str]] = []
     for a, b, rule, evidence in to_merge:
@@ -1077,6 +1082,15 @@ def unmerge(session: Session, merge_id: int) -> Entity:
         [(new_id, {"merge_id": record.id, "name": entity.name, "from_id": kept_id})],
     )
     return entity
+
+
+def merges(session: Session, name: str | None = None) -> list[Merge]:
+    """Every merge, oldest first; ``name``: those whose merged or kept name contains it."""
+    query = select(Merge).order_by(Merge.id)
+    if name:
+        pattern = f"%{name}%"
+        query = query.where(or_(Merge.merged_name.ilike(pattern), Merge.kept_key.ilike(pattern)))
+    return list(session.scalars(query))
 
 
 def explain(session: Session, entity_id: int) -> list[Merge]:
