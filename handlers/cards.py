@@ -56,11 +56,23 @@ class _Numbering:
         return ref.number
 
 
-def _status(d: Designation, relisted: bool) -> str:
+def _status(d: Designation, relisted: bool, end_source: int | None) -> str:
     start = d.start.isoformat() if d.start else "an unknown date"
     if d.end is not None:
-        return f"listed {start}, removed on {d.end.isoformat()}"
+        # The removal is cited to the edition that states it, with the list's own reason
+        # for it: that reason is no reason for the listing.
+        cited = f" [{end_source}]" if end_source is not None else ""
+        why = f" (reason given for the removal: {d.end_reason})" if d.end_reason else ""
+        return f"listed {start}, removed on {d.end.isoformat()}{cited}{why}"
     return f"relisted on {start}" if relisted else f"listed since {start}"
+
+
+def _reason(d: Designation, reason_source: int | None, start_source: int) -> str | None:
+    if not d.reason:
+        return None
+    if reason_source is None or reason_source == start_source:
+        return d.reason
+    return f"{d.reason} [{reason_source}]"
 
 
 def build_card(session: Session, entity_id: int) -> EntityCard:
@@ -70,6 +82,8 @@ def build_card(session: Session, entity_id: int) -> EntityCard:
         .options(
             selectinload(Entity.aliases),
             selectinload(Entity.designations).selectinload(Designation.source),
+            selectinload(Entity.designations).selectinload(Designation.reason_source),
+            selectinload(Entity.designations).selectinload(Designation.end_source),
             selectinload(Entity.summary_source),
         )
     ).first()
@@ -80,16 +94,22 @@ def build_card(session: Session, entity_id: int) -> EntityCard:
     designations = []
     seen_lists: set[str] = set()
     for d in sorted(entity.designations, key=lambda d: (d.list_id, d.start or d.end)):
+        start_source = numbering.number(d.source)
+        reason_source = numbering.number(d.reason_source) if d.reason_source else None
+        end_source = numbering.number(d.end_source) if d.end and d.end_source else None
         designations.append(
             DesignationView(
                 list_id=d.list_id,
                 list_name=d.list_name,
                 start=d.start.isoformat() if d.start else None,
                 end=d.end.isoformat() if d.end else None,
-                status=_status(d, d.list_id in seen_lists),
-                reason=d.reason,
-                source=numbering.number(d.source),
+                status=_status(d, d.list_id in seen_lists, end_source),
+                reason=_reason(d, reason_source, start_source),
+                source=start_source,
                 source_url=d.source.url,
+                reason_source=reason_source,
+                end_reason=d.end_reason,
+                end_source=end_source,
             )
         )
         seen_lists.add(d.list_id)

@@ -24,9 +24,12 @@ class DesignationView:
     start: str | None
     end: str | None
     status: str  # "listed since 2021-06-03", "removed on 2025-01-07", "relisted on ..."
-    reason: str | None
-    source: int  # number into the card's sources
+    reason: str | None  # why listed (never why removed: see ``end_reason``)
+    source: int  # number into the card's sources: the edition that states the start
     source_url: str
+    reason_source: int | None = None  # the edition that states the reason
+    end_reason: str | None = None  # why removed, as the list says ("No apparent U.S. nexus")
+    end_source: int | None = None  # the edition that states the end
 
     @property
     def active(self) -> bool:

@@ -214,6 +214,8 @@ def set_designation_periods(
             )
             changes += 1
             continue
+        if current.start == p.start and current.source is not p.source:
+            current.source = p.source  # the citation of the start follows the file
         if current.end != p.end and p.end is not None:
             current.end = p.end
             changes += 1

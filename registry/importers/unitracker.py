@@ -55,6 +55,16 @@ _NOTE_START = re.compile(
     r"Literally|Located|May|Not|One|Originally|Possibly|Previously|Probably|The lab|This|"
     r"Unspecified)\b)"
 )
+# Prose around a name in a list of names: "Under HUST's Institute of ... (...), one of
+# seven research centers under ...". The words that place the body ("Under", "Part of")
+# and the clause that describes it go; the name stays.
+_DESCRIPTIVE_HEAD = re.compile(
+    r"^(?:Under|Within|Part of|Affiliated (?:to|with)|Subordinate to|Run by)\s+", re.IGNORECASE
+)
+_DESCRIPTIVE_TAIL = re.compile(
+    r",\s+(?:one of|part of|which|that|located|based in|established|formerly|now part)\b.*$",
+    re.IGNORECASE,
+)
 _ABBREVIATION = re.compile(r"\b(Ltd|Co|Corp|Inc|No)\.")
 _SENTENCE_END = re.compile(r"[a-z]{2}\. [A-Z]")
 _TRUNCATED = re.compile(r"(?:’s|'s)?\s+\d+$")  # "Jointly established with CETC’s 14"
@@ -142,11 +152,16 @@ def _latin_names(text: str) -> list[str]:
     return out
 
 
+def cut_description(text: str) -> str:
+    """The name in a tracker string that wraps it in ASPI's prose (see above)."""
+    return _DESCRIPTIVE_HEAD.sub("", _DESCRIPTIVE_TAIL.sub("", text)).strip()
+
+
 def parse_names(text: str) -> Names | None:
     """Split one tracker string into a primary name, a Chinese name and aliases."""
     text = " ".join(text.split())
     probable = text.startswith("[Probable]")
-    text = text.removeprefix("[Probable]").strip()
+    text = cut_description(text.removeprefix("[Probable]").strip())
     if not text or is_note(text):
         return None
     english: list[str] = []

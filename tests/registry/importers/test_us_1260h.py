@@ -393,3 +393,31 @@ def test_a_malformed_file_changes_nothing(
         run_import(session, "us-1260h", [edition_file(tmp_path, "2024-01-31")])
     path, line, field = _malformed(tmp_path, kind)
     assert_refused_unchanged(empty_registry, "us-1260h", path, line, field)
+
+
+# --- provenance of each period ------------------------------------------------------
+
+
+def test_each_period_cites_the_editions_that_state_its_start_reason_and_end(
+    empty_registry: Registry,
+) -> None:
+    with unit_of_work(empty_registry.sessions) as session:
+        run_import(session, "us-1260h", [CSV_1260H])
+        by_name = {e.name: e for e in session.scalars(select(Entity))}
+        (hik,) = by_name["Hangzhou Hikvision Digital Technology Co., Ltd."].designations
+        # Listed in 2021: the start is the 2021 edition's, the reason the 2026 one's.
+        assert hik.start == dt.date(2021, 6, 3) and hik.source.published == "2021-06-03"
+        assert hik.reason and hik.reason_source is not None
+        assert hik.reason_source.published == "2026-06-08"
+        assert "2026" in hik.reason_source.url
+        for name in (
+            "Fujian Torch Electron Technology Co., Ltd.",
+            "China International Engineering Consulting Corporation",
+        ):
+            (torch,) = by_name[name].designations
+            # DoD's note on the removal row is why it was removed, not why it was listed.
+            assert torch.reason is None
+            assert torch.end_reason == "No apparent U.S. nexus"
+            assert torch.end_source is not None and torch.end_source.published == "2024-01-31"
+        (megvii,) = by_name["Beijing Megvii Technology Co., Ltd."].designations
+        assert megvii.end_source is not None and "2025/Jan/07" in megvii.end_source.url
