@@ -191,6 +191,13 @@ def alias_names(text: str) -> list[str]:
     return out
 
 
+def fits_initials(acronym: str, name: str) -> bool:
+    """Whether an acronym's letters follow the initials of the name's words, in order
+    ("CALT" of "China Academy of Launch Vehicle Technology")."""
+    initials = iter(w[0].upper() for w in re.findall(r"[A-Za-z]+", name))
+    return all(letter in initials for letter in acronym.upper() if letter.isalpha())
+
+
 def is_weak(alias: str) -> bool:
     """Acronyms and two-character Chinese abbreviations ("北大", "九院") are ambiguous."""
     if has_han(alias):
@@ -314,6 +321,11 @@ def _institutions(doc: Any, file: str) -> Iterator[Institution]:
             found = alias_names(alias)
             if found and found[0] in parts:
                 if (unit := parse_names(alias)) is not None:
+                    # "13th Institute, CASC (CALT)": the bracket names the academy the
+                    # institute belongs to, not the institute.
+                    unit.aliases = [
+                        a for a in unit.aliases if not is_weak(a) or fits_initials(a, unit.name)
+                    ]
                     units.append(unit)
                 continue
             names.aliases += [a for a in found if a not in names.all()]
@@ -388,6 +400,8 @@ class _Loader:
             self.result.updated += 1
         else:
             self.result.unchanged += 1
+        if entity.country is None:
+            entity.country = stated_country(names.name, "CN")
         for alias in names.all():
             store.add_alias(
                 self.session,

@@ -82,7 +82,7 @@ def test_chat_and_terminal_give_the_same_verdicts(
     rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
     assert [r[0] for r in rows] == [n for n in names]
     assert [r[1] for r in rows] == [line.verdict.value for line in chat.lines]
-    assert rows[2][2] == chat.lines[2].name
+    assert rows[2][2] == chat.lines[2].label  # "name (country), as matched name"
 
 
 def test_the_shortcut_finds_exactly_the_named_organisations(services: Services) -> None:
