@@ -85,12 +85,13 @@ async def test_check_answers_a_list_in_one_message(server: str, fake_slack: Fake
     assert "4 names checked" in heading and "3 listed" in heading and "1 not found" in heading
     assert len(lines) == 4
     tsinghua, harvard, hikvision, bit = lines
-    assert "*Tsinghua University* (CN): listed on ASPI China Defence Universities Tracker" in tsinghua
+    assert "*Tsinghua University* (CN): listed on ASPI China Defence Universities" in tsinghua
     assert "*Harvard University*: not in the registry" in harvard
-    assert "*Hikvison* → Hangzhou Hikvision Digital Technology Co., Ltd. (CN), as Hikvision: listed on" in hikvision
+    hik = "*Hikvison* → Hangzhou Hikvision Digital Technology Co., Ltd. (CN), as Hikvision"
+    assert f"{hik}: listed on" in hikvision
     assert "US DoD Section 1260H list (Chinese military companies) since 2021-06-03" in hikvision
     assert "typo" in hikvision
-    assert "*北京理工大学* → Beijing Institute of Technology: listed on ASPI" in bit
+    assert "*北京理工大学* → Beijing Institute of Technology (CN): listed on ASPI" in bit
     share, *cards = accessories(answer["blocks"])
     assert share["action_id"] == SHARE_LIST_ACTION and share["text"]["text"] == "Share in channel"
     assert [c["action_id"].startswith(CARD_ACTION) for c in cards] == [True, True, True]
