@@ -475,23 +475,57 @@ class Pair:
 
 
 def _snapshot(session: Session) -> dict[int, Named]:
+    """Every entity's keys. A deduplicated source's records pair with each other only on
+    identifiers, so their names need keys only where they may meet another source's: a
+    name whose first word starts no other source's key is not keyed (a million-line
+    OpenSanctions import must not pay ~50 us a name for pairs it can never make)."""
     entities: dict[int, Named] = {}
+    names: list[tuple[int, str, bool, bool]] = []  # entity, name, primary, weak
     for id_, key, name, native, kind, country in session.execute(
         select(Entity.id, Entity.key, Entity.name, Entity.native_name, Entity.kind, Entity.country)
     ):
-        named = Named(id_, key, name, kind, country)
-        named.primary = [k for k in (name_key(name), native and name_key(native)) if k]
-        entities[id_] = named
-    for entity_id, name, weak in session.execute(select(Alias.entity_id, Alias.name, Alias.weak)):
-        if weak:
-            entities[entity_id].acronyms.add(name.casefold())
-        elif (k := name_key(name)) is not None:
-            entities[entity_id].alternate.append(k)
+        entities[id_] = Named(id_, key, name, kind, country)
+        names += [(id_, n, True, False) for n in (name, native) if n]
+    names += [
+        (entity_id, name, False, weak)
+        for entity_id, name, weak in session.execute(
+            select(Alias.entity_id, Alias.name, Alias.weak)
+        )
+    ]
+    deduplicated = {i for i, e in entities.items() if e.key.startswith(DEDUPLICATED_KEY_PREFIXES)}
+    later: list[tuple[int, str, bool, bool]] = []
+    for item in names:
+        if item[0] in deduplicated and not item[3]:
+            later.append(item)
+        else:
+            _add_name(entities[item[0]], *item[1:])
+    first_words = {
+        k.words[0] for e in entities.values() if e.id not in deduplicated for k in e.primary
+    } | {k.words[0] for e in entities.values() if e.id not in deduplicated for k in e.alternate}
+    for entity_id, name, primary, weak in later:
+        if has_han(name) or _first_word(name) in first_words:
+            _add_name(entities[entity_id], name, primary, weak)
     for entity_id, scheme, value in session.execute(
         select(Identifier.entity_id, Identifier.scheme, Identifier.value)
     ):
         entities[entity_id].codes.add((scheme, value))
     return entities
+
+
+def _add_name(entity: Named, name: str, primary: bool, weak: bool) -> None:
+    if weak:
+        entity.acronyms.add(name.casefold())
+    elif (k := name_key(name)) is not None:
+        (entity.primary if primary else entity.alternate).append(k)
+
+
+def _first_word(name: str) -> str:
+    """The first word a key of ``name`` would start with, cheaply (no full key)."""
+    for word in name.split()[:3]:
+        folded = "".join(_WORD.findall(ascii_text(word).casefold()))
+        if folded and folded not in _FOLDED_WORDS:
+            return _PLACE_ABBREVIATIONS.get(folded, folded)
+    return ""
 
 
 def candidate_pairs(session: Session, entities: dict[int, Named]) -> list[Pair]:
