@@ -158,7 +158,8 @@ def build_card(session: Session, entity_id: int) -> EntityCard:
         native_name=entity.native_name,
         kind=entity.kind,
         country=entity.country,
-        aliases=tuple(a.name for a in entity.aliases),
+        # The native name is shown beside the name; its sourced alias is not a second name.
+        aliases=tuple(a.name for a in entity.aliases if a.name != entity.native_name),
         summary=entity.summary,
         summary_sources=summary_sources,
         designations=tuple(designations),
