@@ -19,6 +19,7 @@ from registry import resolution, store
 from registry.db import unit_of_work
 from registry.errors import BadImportError
 from registry.importers import run_import
+from registry.importers.lists import guess_kind
 from registry.models import Change, ChangeKind, Entity, Merge, Relationship
 from registry.resolution import compatible, name_key, stated_country, unit_names
 from registry.service import Registry
@@ -338,3 +339,32 @@ def test_casc_academies_are_entities_tied_to_casc(bundled_registry: Registry) ->
         ).all()
         assert {t.subject_id for t in ties} == {cast.id, calt.id}
         assert all(t.type == "subsidiary_of" for t in ties)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("China Academy of Launch Vehicle Technology", "research_institute"),
+        ("54th Research Institute of China", "research_institute"),
+        (
+            "China Electronics Technology Group Corporation 13th Research Institute",
+            "research_institute",
+        ),
+        ("Nanjing Research Institute of Electronics Technology Co., Ltd.", "company"),
+        ("Harbin Institute of Technology", "university"),
+        ("National University of Defense Technology", "university"),
+        ("Kiekert USA Inc.", "company"),
+    ],
+)
+def test_a_list_entrys_kind_follows_its_name(name: str, kind: str) -> None:
+    assert guess_kind(name) == kind
+
+
+def test_casc_academies_are_research_academies_not_universities(bundled_registry: Registry) -> None:
+    with unit_of_work(bundled_registry.sessions) as session:
+        academies = [
+            e
+            for e in session.scalars(select(Entity))
+            if e.name.startswith("CASC ") and "Academy" in e.name
+        ]
+        assert academies and {e.kind for e in academies} == {"research_institute"}
