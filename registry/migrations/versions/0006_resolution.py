@@ -40,23 +40,35 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_merges_kept_id"), "merges", ["kept_id"])
     op.create_index(op.f("ix_merges_merged_key"), "merges", ["merged_key"])
+    # The lists' migration (designation terms) adds ``end_source_id`` too, with the same
+    # meaning and constraint name: whichever runs first adds it, the other leaves it.
+    has_end_source = "end_source_id" in _columns("designations")
     with op.batch_alter_table("designations") as batch:
         batch.add_column(sa.Column("reason_source_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("end_reason", sa.Text(), nullable=True))
-        batch.add_column(sa.Column("end_source_id", sa.Integer(), nullable=True))
+        if not has_end_source:
+            batch.add_column(sa.Column("end_source_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(
             op.f("fk_designations_reason_source_id_sources"), "sources", ["reason_source_id"], ["id"]
         )
-        batch.create_foreign_key(
-            op.f("fk_designations_end_source_id_sources"), "sources", ["end_source_id"], ["id"]
-        )
+        if not has_end_source:
+            batch.create_foreign_key(
+                op.f("fk_designations_end_source_id_sources"), "sources", ["end_source_id"], ["id"]
+            )
+
+
+def _columns(table: str) -> set[str]:
+    return {c["name"] for c in sa.inspect(op.get_bind()).get_columns(table)}
 
 
 def downgrade() -> None:
+    # ``end_source_id`` stays when the lists' migration, which also uses it, is applied.
+    shared = "designation_sources" in sa.inspect(op.get_bind()).get_table_names()
     with op.batch_alter_table("designations") as batch:
-        batch.drop_constraint(op.f("fk_designations_end_source_id_sources"), type_="foreignkey")
+        if not shared:
+            batch.drop_constraint(op.f("fk_designations_end_source_id_sources"), type_="foreignkey")
+            batch.drop_column("end_source_id")
         batch.drop_constraint(op.f("fk_designations_reason_source_id_sources"), type_="foreignkey")
-        batch.drop_column("end_source_id")
         batch.drop_column("end_reason")
         batch.drop_column("reason_source_id")
     op.drop_index(op.f("ix_merges_merged_key"), table_name="merges")
