@@ -156,6 +156,7 @@ INSTITUTION_WORDS = frozenset(
 )
 
 MIN_HAN_KEY = 3
+_HAN_OR_CODE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9A-Za-z]+")
 _BRACKET = re.compile(r"\s*[(\[（]([^()\[\]（）]*)[)\]）]\s*")
 _TRAILING = re.compile(r"\s*[(\[（]([^()\[\]（）]*)[)\]）]\s*$")
 _INNER_DOT = re.compile(r"(?<=\w)[.'’](?=\w)")
@@ -243,7 +244,10 @@ def name_key(name: str) -> NameKey | None:
 
 def _han_key(name: str) -> NameKey | None:
     text = _TRAILING.sub("", name)  # a trailing bracket: an acronym or where it is listed
-    han = han_text(text)
+    # Digits and Latin letters stay: "第513研究所" and "第502研究所" are two institutes.
+    han = "".join(
+        han_text(run) if has_han(run) else run.casefold() for run in _HAN_OR_CODE.findall(text)
+    )
     form = None
     for suffix, family in _HAN_FORMS:
         if han.startswith(suffix) or han.endswith(suffix):
@@ -1164,10 +1168,3 @@ def duplicates(session: Session, decisions: list[Decision] | None = None) -> lis
         a, b = entities[pair.a], entities[pair.b]
         out.append(Duplicate(pair, (a.name, b.name), (a.key, b.key), decided.get(pair.ids)))
     return out
-
-
-def unused_decisions(session: Session, decisions: list[Decision]) -> list[Decision]:
-    """Decisions whose names no longer name two entities (stale entries to prune)."""
-    entities = _snapshot(session)
-    matched = {d.line for d, _, _ in _decided(decisions, entities)}
-    return [d for d in decisions if d.line not in matched and d.decision != MERGE]
