@@ -85,7 +85,8 @@ async def test_check_answers_a_list_in_one_message(server: str, fake_slack: Fake
     assert "4 names checked" in heading and "3 listed" in heading and "1 not found" in heading
     assert len(lines) == 4
     tsinghua, harvard, hikvision, bit = lines
-    assert "*Tsinghua University* (CN): listed on ASPI China Defence Universities" in tsinghua
+    assert "*Tsinghua University* (CN): listed on ASPI" in tsinghua
+    assert "ASPI China Defence Universities Tracker (category: Civilian)" in tsinghua
     assert "*Harvard University*: not in the registry" in harvard
     hik = "*Hikvison* → Hangzhou Hikvision Digital Technology Co., Ltd. (CN), as Hikvision"
     assert f"{hik}: listed on" in hikvision
