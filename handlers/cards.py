@@ -59,7 +59,10 @@ class _Numbering:
 
 
 def _status(
-    d: Designation, relisted: bool, end_source: int | None, today: dt.date | None = None
+    d: Designation,
+    relisted: bool,
+    end_source: int | None = None,
+    today: dt.date | None = None,
 ) -> str:
     start = d.start.isoformat() if d.start else "an unknown date"
     if d.start is not None and d.start > (today or dt.date.today()):
@@ -110,7 +113,7 @@ def build_card(session: Session, entity_id: int) -> EntityCard:
                 list_name=d.list_name,
                 start=d.start.isoformat() if d.start else None,
                 end=d.end.isoformat() if d.end else None,
-                status=_status(d, d.list_id in seen_lists, end_source),
+                status=_status(d, d.list_id in seen_lists, end_source=end_source),
                 reason=_reason(d, reason_source, start_source),
                 source=start_source,
                 source_url=d.source.url,
