@@ -84,6 +84,8 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     registry = Registry.connect(settings.database_url)
     from registry import schema
 
+    if args.db_command in ("duplicates", "merges", "unmerge"):
+        return _cmd_resolution(registry, args)
     if args.db_command == "init":
         if not registry.is_empty():
             _announce("The registry already exists; upgrading its schema if needed.")
@@ -94,6 +96,41 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     else:
         schema.upgrade(registry.engine)
         _announce(f"Schema at {schema.current_revision(registry.engine)}.")
+    return 0
+
+
+def _cmd_resolution(registry: Registry, args: argparse.Namespace) -> int:
+    """Entity resolution for an operator: likely duplicates left, merges and undoing."""
+    from registry import resolution
+
+    registry.ensure_ready(_announce)
+    with unit_of_work(registry.sessions) as session:
+        if args.db_command == "duplicates":
+            found = resolution.duplicates(session)
+            for dup in found:
+                verdict = (
+                    f"decided: {dup.decision.decision} ({dup.decision.reason})"
+                    if dup.decision
+                    else "UNDECIDED"
+                )
+                print(f"[{dup.pair.rule}] {dup.names[0]} ~ {dup.names[1]}")
+                print(f"    {dup.pair.evidence}; {verdict}")
+            undecided = sum(not d.decided for d in found)
+            _announce(
+                f"{len(found)} likely duplicate pair(s), {undecided} undecided "
+                f"(decide them in {resolution.default_decisions_path()})."
+            )
+            return 1 if undecided and args.strict else 0
+        if args.db_command == "merges":
+            for merge in resolution.merges(session, args.name):
+                state = " (undone)" if merge.undone_at else ""
+                print(
+                    f"#{merge.id} {merge.merged_name} -> {merge.kept_key}{state}: "
+                    f"{merge.rule}, {merge.evidence}"
+                )
+            return 0
+        entity = resolution.unmerge(session, args.merge_id)
+        _announce(f"Undid merge #{args.merge_id}: {entity.name} is its own entity again.")
     return 0
 
 
@@ -181,6 +218,16 @@ def parser() -> argparse.ArgumentParser:
     init = db_sub.add_parser("init", help="create the schema and load the bundled data")
     init.add_argument("--empty", action="store_true", help="create the schema only")
     db_sub.add_parser("upgrade", help="migrate the schema to this version")
+    dups = db_sub.add_parser(
+        "duplicates", help="list likely duplicate entities left for review, with decisions"
+    )
+    dups.add_argument(
+        "--strict", action="store_true", help="exit 1 when a pair has no reviewed decision"
+    )
+    merges = db_sub.add_parser("merges", help="list the merges resolution made, and why")
+    merges.add_argument("name", nargs="?", help="only merges of names containing this")
+    unmerge = db_sub.add_parser("unmerge", help="undo one merge (see `db merges`)")
+    unmerge.add_argument("merge_id", type=int, help="the merge's number")
     db.set_defaults(func=cmd_db)
 
     imp = sub.add_parser("import", help="load a source file into the registry")

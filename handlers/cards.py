@@ -58,17 +58,34 @@ class _Numbering:
         return ref.number
 
 
-def _status(d: Designation, relisted: bool, today: dt.date | None = None) -> str:
+def _status(
+    d: Designation,
+    relisted: bool,
+    end_source: int | None = None,
+    today: dt.date | None = None,
+) -> str:
     start = d.start.isoformat() if d.start else "an unknown date"
     if d.start is not None and d.start > (today or dt.date.today()):
         # A statute naming it with a later effective date (NDAA s.154: 2027-10-01).
         return f"from {start} (not yet in force)"
+    # The end is cited to the edition that states it.
+    cited = f" [{end_source}]" if end_source is not None else ""
     if d.end is not None and d.end_note:
         # No removal date is published: say only what the edition shows.
-        return f"listed {start}; {d.end_note}"
+        return f"listed {start}; {d.end_note}{cited}"
     if d.end is not None:
-        return f"listed {start}, removed on {d.end.isoformat()}"
+        # The list's own reason for a removal is no reason for the listing.
+        why = f" (reason given for the removal: {d.end_reason})" if d.end_reason else ""
+        return f"listed {start}, removed on {d.end.isoformat()}{cited}{why}"
     return f"relisted on {start}" if relisted else f"listed since {start}"
+
+
+def _reason(d: Designation, reason_source: int | None, start_source: int) -> str | None:
+    if not d.reason:
+        return None
+    if reason_source is None or reason_source == start_source:
+        return d.reason
+    return f"{d.reason} [{reason_source}]"
 
 
 def build_card(session: Session, entity_id: int) -> EntityCard:
@@ -79,6 +96,7 @@ def build_card(session: Session, entity_id: int) -> EntityCard:
             selectinload(Entity.aliases),
             selectinload(Entity.designations).selectinload(Designation.source),
             selectinload(Entity.designations).selectinload(Designation.citations),
+            selectinload(Entity.designations).selectinload(Designation.reason_source),
             selectinload(Entity.designations).selectinload(Designation.end_source),
             selectinload(Entity.summary_source),
         )
@@ -90,22 +108,26 @@ def build_card(session: Session, entity_id: int) -> EntityCard:
     designations = []
     seen_lists: set[str] = set()
     for d in sorted(entity.designations, key=lambda d: (d.list_id, d.start or d.end)):
-        source = numbering.number(d.source)
+        start_source = numbering.number(d.source)
+        reason_source = numbering.number(d.reason_source) if d.reason_source else None
+        end_source = numbering.number(d.end_source) if d.end and d.end_source else None
         designations.append(
             DesignationView(
                 list_id=d.list_id,
                 list_name=d.list_name,
                 start=d.start.isoformat() if d.start else None,
                 end=d.end.isoformat() if d.end else None,
-                status=_status(d, d.list_id in seen_lists),
-                reason=d.reason,
-                source=source,
+                status=_status(d, d.list_id in seen_lists, end_source=end_source),
+                reason=_reason(d, reason_source, start_source),
+                source=start_source,
                 source_url=d.source.url,
                 licence_requirement=d.licence_requirement,
                 licence_policy=d.licence_policy,
-                citations=tuple(numbering.number(c) for c in d.citations)
-                + ((numbering.number(d.end_source),) if d.end_source else ()),
+                citations=tuple(numbering.number(c) for c in d.citations),
                 end_note=d.end_note,
+                reason_source=reason_source,
+                end_reason=d.end_reason,
+                end_source=end_source,
             )
         )
         seen_lists.add(d.list_id)

@@ -31,6 +31,18 @@ def answer(
     )
     if result.status is MatchStatus.NONE or best is None:
         return LookupReply(query, MatchStatus.NONE, None, candidates=candidates)
+    if result.status is MatchStatus.AMBIGUOUS:
+        # "Did you mean": the candidates, never the card of one of them as if it were the
+        # answer (it may be a namesake: another organisation, listed or not).
+        return LookupReply(
+            query,
+            MatchStatus.AMBIGUOUS,
+            None,
+            score=best.score,
+            matched_on=best.matched_on,
+            how=best.how,
+            candidates=candidates,
+        )
     card = cards.get(best.entity_id) if cards is not None else None
     if card is None:
         card = build_card(session, best.entity_id)

@@ -92,11 +92,22 @@ def _tie_sentence(tie: RelationshipView) -> str:
     return f"{tie.sentence} {tie.other_name}{listed}"
 
 
-def card_line(query: str, card: EntityCard, how: str | None = None) -> CheckLine:
+def card_line(
+    query: str, card: EntityCard, how: str | None = None, matched_on: str | None = None
+) -> CheckLine:
     """The verdict on one organisation, from its card."""
 
     def line(verdict: Verdict, detail: str) -> CheckLine:
-        return CheckLine(query, verdict, detail, entity_id=card.id, name=card.name, how=how)
+        return CheckLine(
+            query,
+            verdict,
+            detail,
+            entity_id=card.id,
+            name=card.name,
+            how=how,
+            country=card.country,
+            matched_on=matched_on,
+        )
 
     if card.listed_on:
         return line(Verdict.LISTED, "; ".join(_since(d) for d in card.listed_on))
@@ -120,14 +131,15 @@ def line_for(query: str, reply: Reply) -> CheckLine:
         return CheckLine(query, Verdict.ERROR, body.message)
     if isinstance(body, HelpReply | NoticeReply | CheckListReply | SourcesReply):
         return CheckLine(query, Verdict.ERROR, "not an organisation name")
-    if body.status is MatchStatus.NONE or body.card is None:
-        return CheckLine(query, Verdict.NONE, "not in the registry")
-    if body.status is MatchStatus.AMBIGUOUS:
+    if body.status is MatchStatus.AMBIGUOUS and body.candidates:
+        # Names only: no candidate's verdict, country or card stands in for an answer.
         names = [c.name for c in body.candidates[:3]]
         detail = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
         return CheckLine(query, Verdict.AMBIGUOUS, detail, candidates=body.candidates, how=body.how)
+    if body.status is not MatchStatus.MATCH or body.card is None:
+        return CheckLine(query, Verdict.NONE, "not in the registry")
     how = body.how if body.how and body.how != "exact name" else None
-    return card_line(query, body.card, how)
+    return card_line(query, body.card, how, body.matched_on)
 
 
 # -- the two ways in --------------------------------------------------------------------

@@ -24,8 +24,8 @@ class DesignationView:
     start: str | None
     end: str | None
     status: str  # "listed since 2021-06-03", "removed on 2025-01-07", "relisted on ..."
-    reason: str | None
-    source: int  # number into the card's sources
+    reason: str | None  # why listed (never why removed: see ``end_reason``)
+    source: int  # number into the card's sources: the edition that states the start
     source_url: str
     # What the listing requires, as the list's entry states it (Entity List, MEU).
     licence_requirement: str | None = None
@@ -35,6 +35,9 @@ class DesignationView:
     citations: tuple[int, ...] = ()
     # Why the period ended when no end date is published ("not in the edition of ...").
     end_note: str | None = None
+    reason_source: int | None = None  # the edition that states the reason
+    end_reason: str | None = None  # why removed, as the list says ("No apparent U.S. nexus")
+    end_source: int | None = None  # the edition that states the end
 
     @property
     def active(self) -> bool:
@@ -88,7 +91,7 @@ class EntityCard:
 class LookupReply:
     query: str
     status: MatchStatus
-    card: EntityCard | None  # the match, or the best candidate when ambiguous
+    card: EntityCard | None  # the match; None when ambiguous ("did you mean": candidates)
     score: float | None = None
     matched_on: str | None = None
     how: str | None = None
@@ -191,6 +194,31 @@ class CheckLine:
     name: str | None = None
     how: str | None = None  # how the query matched: "near (typo) name", "acronym", ...
     candidates: tuple[CandidateView, ...] = ()
+    country: str | None = None  # the organisation's country, so namesakes abroad show
+    matched_on: str | None = None  # the registry name the query matched
+
+    @property
+    def label(self) -> str:
+        """The organisation as a check line names it: "Kiekert USA Inc. (US)", and the
+        name that matched when it is neither the query nor the organisation's name
+        ("Shenzhen DJI Innovation Technology Co., Ltd. (CN), as SZ DJI TECHNOLOGY ...")."""
+        label = self.name or self.query
+        if self.country:
+            label += f" ({self.country})"
+        seen = {self.query.casefold(), (self.name or "").casefold()}
+        if self.matched_on and self.matched_on.casefold() not in seen:
+            label += f", as {self.matched_on}"
+        return label
+
+    @property
+    def after_query(self) -> str:
+        """What follows the query on a check line: " → Baidu, Inc. (CN)" when the answer
+        has another name, else just its country: " (CN)"."""
+        if not self.name:
+            return ""
+        if self.name.casefold() == self.query.casefold():
+            return self.label[len(self.name) :]
+        return f" → {self.label}"
 
     def reason(self, detail: str) -> str:
         """The verdict in words around ``detail`` (as the renderer escaped it), one

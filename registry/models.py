@@ -79,6 +79,9 @@ class ChangeKind(StrEnum):
     DESIGNATION_ENDED = "designation_ended"
     RELATIONSHIP_ADDED = "relationship_added"
     IDENTIFIER_ADDED = "identifier_added"
+    # Entity resolution: two entities found to be one organisation, and its undoing.
+    ENTITY_MERGED = "entity_merged"
+    ENTITY_UNMERGED = "entity_unmerged"
 
 
 class Source(Base):
@@ -175,6 +178,9 @@ class Designation(Base):
     start: Mapped[dt.date | None] = mapped_column(Date)
     end: Mapped[dt.date | None] = mapped_column(Date)
     reason: Mapped[str | None] = mapped_column(Text)
+    # The edition that states the start (``source``), the one that states the reason
+    # when a later edition gives it, and the one that states the end with its reason
+    # ("No apparent U.S. nexus" is why a party was removed, not why it was listed).
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
     # What the listing requires, as the list's own entry states it (the Entity List's
     # licence requirement and licence review policy): the legal meaning of this listing.
@@ -183,6 +189,8 @@ class Designation(Base):
     # Why the period ended when the list gives no end date ("not in the edition of
     # 2025-11-08"), cited to that edition; None for an end date the list states.
     end_note: Mapped[str | None] = mapped_column(String(200))
+    reason_source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    end_reason: Mapped[str | None] = mapped_column(Text)
     end_source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
 
     entity: Mapped[Entity] = relationship(back_populates="designations")
@@ -191,6 +199,7 @@ class Designation(Base):
     # Further documents behind the listing (each Federal Register notice that amended
     # the entry, the list edition it was read from), beside the main ``source``.
     citations: Mapped[list[Source]] = relationship(secondary="designation_sources")
+    reason_source: Mapped[Source | None] = relationship(foreign_keys=[reason_source_id])
 
     __table_args__ = (
         UniqueConstraint("entity_id", "list_id", "start", name="uq_designations_period"),
@@ -244,6 +253,33 @@ class Relationship(Base):
         UniqueConstraint("subject_id", "object_id", "type", name="uq_relationships_triple"),
         Index("ix_relationships_object", "object_id"),
     )
+
+
+class Merge(Base):
+    """Two entities found to be one organisation: which key said so, and what moved.
+
+    ``moved`` records the rows that changed hands (alias, identifier, designation,
+    relationship, change and subscription ids, and the merged entity's own fields), so a
+    merge can be explained on a card and undone by ``registry.resolution.unmerge``. An
+    undone merge stays as a row (``undone_at``): the resolution step reads it as "keep
+    these two apart" and never redoes it.
+    """
+
+    __tablename__ = "merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kept_id: Mapped[int | None] = mapped_column(
+        ForeignKey("entities.id", ondelete="SET NULL"), index=True
+    )
+    kept_key: Mapped[str] = mapped_column(String(200))
+    merged_key: Mapped[str] = mapped_column(String(200), index=True)
+    merged_name: Mapped[str] = mapped_column(String(500))
+    rule: Mapped[str] = mapped_column(String(40))  # identifier | name | alias | decision
+    evidence: Mapped[str] = mapped_column(Text)  # "USCC 9111...", "name 'china spacesat'"
+    moved: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class ImportRun(Base):

@@ -9,13 +9,21 @@ for every importer that writes through these helpers.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.models import Alias, Designation, Entity, Identifier, Relationship, Source
+from registry.models import (
+    Alias,
+    Designation,
+    Entity,
+    Identifier,
+    Merge,
+    Relationship,
+    Source,
+)
 from registry.text import clean_optional, clean_text
 
 
@@ -58,7 +66,17 @@ def new_entity(
 
 
 def entity_by_key(session: Session, key: str) -> Entity | None:
-    return session.scalars(select(Entity).where(Entity.key == key)).first()
+    """The entity with this key, or the one it was merged into (old links, buttons and
+    re-imports of the merged record keep finding it)."""
+    found = session.scalars(select(Entity).where(Entity.key == key)).first()
+    if found is not None:
+        return found
+    kept_id = session.scalars(
+        select(Merge.kept_id)
+        .where(Merge.merged_key == key, Merge.undone_at.is_(None))
+        .order_by(Merge.id.desc())
+    ).first()
+    return session.get(Entity, kept_id) if kept_id is not None else None
 
 
 def add_alias(
@@ -157,47 +175,95 @@ def add_relationship(
     return True
 
 
+def _open_since(
+    held: Iterable[Designation], start: dt.date | None, end: dt.date | None
+) -> Designation | None:
+    """An open period that already covers an open period restated from a later date:
+    two names of one merged organisation listed in two editions are one listing."""
+    if start is None or end is not None:
+        return None
+    return next(
+        (d for d in held if d.end is None and d.start is not None and d.start < start), None
+    )
+
+
+@dataclass(frozen=True)
+class Period:
+    """One listing period as a list states it, each part cited to the edition that
+    states it: the start (``source``), the reason for listing, and the end with the
+    reason for the removal."""
+
+    start: dt.date | None
+    end: dt.date | None
+    reason: str | None
+    source: Source
+    reason_source: Source | None = None
+    end_reason: str | None = None
+    end_source: Source | None = None
+
+
+PeriodLike = Period | tuple[dt.date | None, dt.date | None, str | None, Source]
+
+
 def set_designation_periods(
     session: Session,
     entity: Entity,
     *,
     list_id: str,
     list_name: str,
-    periods: Sequence[tuple[dt.date | None, dt.date | None, str | None, Source]],
+    periods: Sequence[PeriodLike],
 ) -> int:
     """Bring an entity's periods on one list in line with the list's own history.
 
-    ``periods`` are (start, end, reason, source) as the newest file states them. A
-    period already stored is matched on its start date; an end date appearing on it is
-    a delisting; a period with a new start date is a listing or relisting. Returns the
+    ``periods`` are ``Period``s (or (start, end, reason, source) tuples) as the newest
+    file states them. A period already stored is matched on its start date (or is an
+    open period restated from a later edition); an end date appearing on it is a
+    delisting; a period with a new start date is a listing or relisting. Returns the
     number of changes made.
     """
     existing = {d.start: d for d in entity.designations if d.list_id == list_id}
     changes = 0
     list_name = clean_text(list_name)
-    for start, end, stated, source in periods:
-        reason = clean_optional(stated, multiline=True)
-        current = existing.get(start)
+    for given in periods:
+        p = given if isinstance(given, Period) else Period(*given)
+        p = replace(
+            p,
+            reason=clean_optional(p.reason, multiline=True),
+            end_reason=clean_optional(p.end_reason, multiline=True),
+        )
+        reason_source = p.reason_source or (p.source if p.reason else None)
+        current = existing.get(p.start) or _open_since(existing.values(), p.start, p.end)
         if current is None:
             entity.designations.append(
                 Designation(
                     list_id=list_id,
                     list_name=list_name,
-                    start=start,
-                    end=end,
-                    reason=reason,
-                    source=source,
+                    start=p.start,
+                    end=p.end,
+                    reason=p.reason,
+                    source=p.source,
+                    reason_source=reason_source,
+                    end_reason=p.end_reason,
+                    end_source=p.end_source if p.end else None,
                 )
             )
             changes += 1
             continue
-        if current.end != end and end is not None:
-            current.end = end
+        if current.start == p.start and current.source is not p.source:
+            current.source = p.source  # the citation of the start follows the file
+        if current.end != p.end and p.end is not None:
+            current.end = p.end
             changes += 1
-        if reason and current.reason != reason:
-            # A newer edition restating why: cite the edition that says it.
-            current.reason = reason
-            current.source = source
+        if p.end is not None and p.end == current.end:
+            if p.end_source is not None and current.end_source_id != p.end_source.id:
+                current.end_source = p.end_source
+            if p.end_reason and current.end_reason != p.end_reason:
+                current.end_reason = p.end_reason
+        if p.reason and current.reason != p.reason:
+            # A newer edition restating why: cite the edition that says it for the
+            # reason; the start stays cited to the edition that states the start.
+            current.reason = p.reason
+            current.reason_source = reason_source
     return changes
 
 

@@ -302,8 +302,8 @@ def check_line(line: CheckLine, detail_limit: int = 600) -> Element:
     """What was asked (bold), what it is, and the verdict with its reason: all TextRuns."""
     marker, colour = _VERDICTS[line.verdict]
     runs = [run(f"{marker} "), run(clip(line.query, 200), weight="Bolder")]
-    if line.name and line.name.casefold() != line.query.casefold():
-        runs.append(run(f" → {clip(line.name, 200)}"))
+    if line.after_query:
+        runs.append(run(clip(line.after_query, 400)))
     reason = f": {line.reason(clip(line.detail, detail_limit))}"
     runs.append(run(reason, color=colour) if colour else run(reason))
     if line.shows_how:

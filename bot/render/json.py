@@ -41,6 +41,7 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
                 "end": d.end,
                 "status": d.status,
                 "reason": d.reason,
+                "end_reason": d.end_reason,
                 "source_url": d.source_url,
                 "licence_requirement": d.licence_requirement,
                 "licence_policy": d.licence_policy,

@@ -270,8 +270,7 @@ _ICONS = {
 def check_line_text(line: CheckLine) -> str:
     """One compact line: what was asked, what it is, and the verdict with its reason."""
     text = f"{_ICONS[line.verdict]} *{escape(line.query, 200)}*"
-    if line.name and line.name.casefold() != line.query.casefold():
-        text += f" → {escape(line.name, 200)}"
+    text += escape(line.after_query, 400)
     text += f": {line.reason(escape(line.detail, 600))}"
     if line.shows_how:
         text += f" _({escape(line.how or '', 100)})_"

@@ -101,8 +101,8 @@ def _render(reply: Reply) -> str:
         lines += [
             f"  - {c.name}  (score {c.score:.0f}, on {c.matched_on!r})" for c in body.candidates
         ]
-        lines += ["", "Best guess:", ""]
-    elif body.how and body.how != "exact name":
+        return "\n".join([*lines, "", "Ask again with one of these names."])
+    if body.how and body.how != "exact name":
         lines.append(f"(matched {body.matched_on!r}: {body.how})")
     assert body.card is not None
     return "\n".join(lines + card_lines(body.card))
@@ -125,9 +125,7 @@ def check_heading(reply: CheckListReply) -> str:
 
 def check_sentence(line: CheckLine) -> str:
     """One line in words: "Hikvison → Hangzhou Hikvision …: listed on …"."""
-    who = line.query
-    if line.name and line.name.casefold() != line.query.casefold():
-        who += f" → {line.name}"
+    who = line.query + line.after_query
     return f"{who}: {line.reason(line.detail)}"
 
 
@@ -137,7 +135,7 @@ def check_line(query: str, reply: Reply) -> str:
     line = line_for(query, reply)
     fields = [query, line.verdict.value]
     if line.name:
-        fields.append(line.name)
+        fields.append(line.label)
     if line.detail and line.verdict is not Verdict.NONE:
         fields.append(line.detail)
     # One field each, one line per name, whatever the data holds (tabs, breaks, escapes).

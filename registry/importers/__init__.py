@@ -14,6 +14,7 @@ from registry.errors import BadImportError
 from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Change, ImportRun
+from registry.resolution import Decision, load_decisions, resolve
 
 Importer = Callable[[Session, Path, Progress], ImportResult]
 
@@ -50,10 +51,18 @@ def importer_for(source: str) -> Importer:
 
 
 def run_import(
-    session: Session, source: str, files: Sequence[Path], progress: Progress = silent
+    session: Session,
+    source: str,
+    files: Sequence[Path],
+    progress: Progress = silent,
+    decisions: list[Decision] | None = None,
 ) -> list[ImportResult]:
-    """Load ``files`` with the ``source`` importer inside the caller's transaction."""
+    """Load ``files`` with the ``source`` importer inside the caller's transaction, then
+    resolve the registry (``registry.resolution``) with the reviewed ``decisions``
+    (default: the bundled ``data/resolution/decisions.yaml``)."""
     importer = importer_for(source)
+    if decisions is None:
+        decisions = load_decisions()
     results = []
     for path in files:
         if not path.is_file():
@@ -65,6 +74,11 @@ def run_import(
         with change_context(session, ChangeContext(run.id, path.name)):
             result = importer(session, path, progress)
             session.flush()
+            # A step of its own: whatever the importer joined or not, one organisation
+            # from several lists (or spellings) becomes one entity here, explained.
+            outcome = resolve(session, decisions, import_run_id=run.id)
+        result.merged += outcome.merged
+        result.near_misses += [n for n in outcome.kept_apart if n not in result.near_misses]
         result.changes = (session.scalar(select(func.count()).select_from(Change)) or 0) - before
         run.edition = result.edition
         run.summary = result.summary()

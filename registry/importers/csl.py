@@ -171,7 +171,12 @@ def country(addresses: Iterable[str], others: Iterable[str] = ()) -> str | None:
     found = []
     for text in addresses:
         for address in text.split(";"):
-            found.append(COUNTRIES.get(address.rsplit(",", 1)[-1].strip().upper()))
+            code = COUNTRIES.get(address.rsplit(",", 1)[-1].strip().upper())
+            # The Entity List files Hong Kong under China ("…, Kowloon, Hong Kong, CN"):
+            # the address itself says which.
+            if code == "CN" and "HONG KONG" in address.upper():
+                code = "HK"
+            found.append(code)
     found += [COUNTRIES.get(c.strip().upper()) for c in others]
     codes = {c for c in found if c}
     return "CN" if "CN" in codes else ("HK" if codes else None)

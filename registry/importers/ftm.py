@@ -52,6 +52,7 @@ from registry.models import (
     Entity,
     EntityKind,
     Identifier,
+    Merge,
     Relationship,
     RelationType,
     Source,
@@ -294,6 +295,14 @@ class _Loader:
             select(Identifier.value, Identifier.entity_id).where(Identifier.scheme == "ftm")
         ):
             self.known[value] = id_
+        # Records that resolution merged into another entity load into that one.
+        for key, kept_id in session.execute(
+            select(Merge.merged_key, Merge.kept_id).where(
+                Merge.merged_key.like("ftm-%"), Merge.undone_at.is_(None)
+            )
+        ):
+            if kept_id is not None:
+                self.known.setdefault(key[4:], kept_id)
         self.source_ids: dict[_Cite, int] = {}
         self.codes: set[tuple[str, str]] = {
             (scheme, value)

@@ -28,7 +28,9 @@ from registry import store
 from registry.errors import BadImportError
 from registry.importers.result import ImportResult
 from registry.models import Entity, EntityKind, Source
-from registry.resolve import Resolver, name_key
+from registry.resolution import name_key
+from registry.resolve import Resolver
+from registry.resolve import name_key as lookup_key
 
 T = TypeVar("T")
 
@@ -208,12 +210,21 @@ def is_weak(alias: str) -> bool:
     return 0 < len(letters) <= 5 and not any(ch.islower() for ch in alias)
 
 
+_TEACHING_WORDS = re.compile(r"\b(?:university|college|institute of technology)\b", re.I)
+_RESEARCH_WORDS = re.compile(r"\b(?:institute|academy|laboratory|center|centre)\b", re.I)
+
+
 def guess_kind(name: str) -> str:
-    """The kind a list entry's own name states; anything else is a company."""
-    lowered = name.lower()
-    if "university" in lowered:
+    """The kind a list entry's own name states; anything else is a company. A legal form
+    at the end outweighs the words before it ("... Research Institute Co., Ltd." is a
+    company); an "Institute of Technology" teaches (理工, 工业大学); an academy or an
+    institute researches ("China Academy of Launch Vehicle Technology")."""
+    key = name_key(name)
+    if key is not None and key.form is not None:
+        return EntityKind.COMPANY
+    if _TEACHING_WORDS.search(name):
         return EntityKind.UNIVERSITY
-    if "institute" in lowered or "academy" in lowered:
+    if _RESEARCH_WORDS.search(name):
         return EntityKind.RESEARCH_INSTITUTE
     return EntityKind.COMPANY
 
@@ -521,4 +532,4 @@ class Organisations:
 
 def org_key(name: str) -> str:
     """The key two spellings of one organisation share ("Co., Ltd" vs "Co. Ltd.")."""
-    return name_key(name)
+    return lookup_key(name)

@@ -26,6 +26,7 @@ from registry.errors import BadImportError
 from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Entity, EntityKind, RelationType, Source
+from registry.resolution import stated_country, unit_names
 from registry.resolve import Resolver
 
 SOURCE_ID = "unitracker"
@@ -53,6 +54,16 @@ _NOTE_START = re.compile(
     r"^(?:[a-z(]|(?:A|An|Aka|Also|Based|Does|Established|Hosts|In|It|Jointly|Linked|"
     r"Literally|Located|May|Not|One|Originally|Possibly|Previously|Probably|The lab|This|"
     r"Unspecified)\b)"
+)
+# Prose around a name in a list of names: "Under HUST's Institute of ... (...), one of
+# seven research centers under ...". The words that place the body ("Under", "Part of")
+# and the clause that describes it go; the name stays.
+_DESCRIPTIVE_HEAD = re.compile(
+    r"^(?:Under|Within|Part of|Affiliated (?:to|with)|Subordinate to|Run by)\s+", re.IGNORECASE
+)
+_DESCRIPTIVE_TAIL = re.compile(
+    r",\s+(?:one of|part of|which|that|located|based in|established|formerly|now part)\b.*$",
+    re.IGNORECASE,
 )
 _ABBREVIATION = re.compile(r"\b(Ltd|Co|Corp|Inc|No)\.")
 _SENTENCE_END = re.compile(r"[a-z]{2}\. [A-Z]")
@@ -141,11 +152,16 @@ def _latin_names(text: str) -> list[str]:
     return out
 
 
+def cut_description(text: str) -> str:
+    """The name in a tracker string that wraps it in ASPI's prose (see above)."""
+    return _DESCRIPTIVE_HEAD.sub("", _DESCRIPTIVE_TAIL.sub("", text)).strip()
+
+
 def parse_names(text: str) -> Names | None:
     """Split one tracker string into a primary name, a Chinese name and aliases."""
     text = " ".join(text.split())
     probable = text.startswith("[Probable]")
-    text = text.removeprefix("[Probable]").strip()
+    text = cut_description(text.removeprefix("[Probable]").strip())
     if not text or is_note(text):
         return None
     english: list[str] = []
@@ -173,6 +189,13 @@ def alias_names(text: str) -> list[str]:
     for piece in _PAREN_AKA.split(" ".join(text.split())):
         out += _latin_names(piece.strip()) if piece.strip() else []
     return out
+
+
+def fits_initials(acronym: str, name: str) -> bool:
+    """Whether an acronym's letters follow the initials of the name's words, in order
+    ("CALT" of "China Academy of Launch Vehicle Technology")."""
+    initials = iter(w[0].upper() for w in re.findall(r"[A-Za-z]+", name))
+    return all(letter in initials for letter in acronym.upper() if letter.isalpha())
 
 
 def is_weak(alias: str) -> bool:
@@ -204,6 +227,16 @@ def kind_for(names: Names, category: str | None = None) -> str:
     if _RESEARCH_EN.search(names.name):
         return EntityKind.RESEARCH_INSTITUTE
     return EntityKind.MILITARY_UNIT if category == "Military" else EntityKind.OTHER
+
+
+def unit_kind(names: Names, parent: Entity) -> str:
+    """A unit's kind: a group's or a company's "academy" is a research academy (CASC's
+    China Academy of Space Technology), not a university."""
+    kind = kind_for(names)
+    business = (EntityKind.STATE_OWNED_GROUP, EntityKind.COMPANY)
+    if kind == EntityKind.UNIVERSITY and parent.kind in business:
+        return EntityKind.RESEARCH_INSTITUTE
+    return kind
 
 
 def agency_kind(name: str) -> str:
@@ -241,6 +274,9 @@ class Institution:
     agencies: list[str]
     subsidiaries: list[str]
     labs: list[str]
+    # Bodies the tracker gives among the entry's names that are its parts (a group's
+    # academies, a university's laboratories): entities of their own, tied to it.
+    units: list[Names] = field(default_factory=list)
 
 
 def _strings(value: Any, *, file: str, where: str) -> list[str]:
@@ -276,8 +312,23 @@ def _institutions(doc: Any, file: str) -> Iterator[Institution]:
         names = parse_names(item["value"])
         if names is None:
             raise BadImportError("no name", file=file, field=f"{where}.value")
-        for alias in _strings(meta.get("aliases"), file=file, where=f"{where}.meta.aliases"):
-            names.aliases += [a for a in alias_names(alias) if a not in names.all()]
+        entries = _strings(meta.get("aliases"), file=file, where=f"{where}.meta.aliases")
+        firsts = [found[0] for found in map(alias_names, entries) if found]
+        acronyms = [n for e in entries for n in alias_names(e) if is_weak(n)]
+        parts = unit_names(names.name, firsts, acronyms)
+        units: list[Names] = []
+        for alias in entries:
+            found = alias_names(alias)
+            if found and found[0] in parts:
+                if (unit := parse_names(alias)) is not None:
+                    # "13th Institute, CASC (CALT)": the bracket names the academy the
+                    # institute belongs to, not the institute.
+                    unit.aliases = [
+                        a for a in unit.aliases if not is_weak(a) or fits_initials(a, unit.name)
+                    ]
+                    units.append(unit)
+                continue
+            names.aliases += [a for a in found if a not in names.all()]
         yield Institution(
             line=i,
             key=f"unitracker-{slug(url.rstrip('/').rsplit('/', 1)[-1])}",
@@ -293,6 +344,7 @@ def _institutions(doc: Any, file: str) -> Iterator[Institution]:
             labs=_strings(
                 meta.get("major defence laboratories"), file=file, where=f"{where}.meta.labs"
             ),
+            units=units,
         )
 
 
@@ -339,7 +391,8 @@ class _Loader:
                 name=names.name,
                 kind=kind,
                 native_name=names.native,
-                country="CN",
+                # "FACC AG (Austria)": a unit abroad keeps the country the tracker states.
+                country=stated_country(names.name, "CN"),
             )
             self.result.created += 1
         elif entity.native_name is None and names.native:
@@ -347,6 +400,8 @@ class _Loader:
             self.result.updated += 1
         else:
             self.result.unchanged += 1
+        if entity.country is None:
+            entity.country = stated_country(names.name, "CN")
         if names.native and entity.native_name == names.native:
             # The tracker page is where this native name is written: it sources it.
             store.add_chinese_name(self.session, entity, names.native, source=source)
@@ -448,10 +503,22 @@ def _load_ties(loader: _Loader, inst: Institution, entity: Entity, source: Sourc
         loader.tie(entity, agency, RelationType.SUPERVISED_BY, source)
     for names in _units(inst.subsidiaries):
         unit = loader.entity(
-            names, key=f"unitracker-unit-{slug(names.name)}", kind=kind_for(names), source=source
+            names,
+            key=f"unitracker-unit-{slug(names.name)}",
+            kind=unit_kind(names, entity),
+            source=source,
         )
         note = "The tracker marks this tie as probable." if names.probable else None
         loader.tie(unit, entity, RelationType.SUBSIDIARY_OF, source, summary=note)
+    for names in inst.units:
+        unit = loader.entity(
+            names,
+            key=f"unitracker-unit-{slug(names.name)}",
+            kind=unit_kind(names, entity),
+            source=source,
+        )
+        summary = f"Given by the tracker among the names of {inst.names.name}: one of its units."
+        loader.tie(unit, entity, RelationType.SUBSIDIARY_OF, source, summary=summary)
     for names in _units(inst.labs):
         lab = loader.entity(
             names, key=f"unitracker-unit-{slug(names.name)}", kind=kind_for(names), source=source

@@ -38,6 +38,7 @@ from registry.importers.lists import (
 from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Entity, RelationType, Source
+from registry.resolution import stated_country
 
 SOURCE_ID = "us-1260h"
 LIST_ID = "us-1260h"
@@ -86,8 +87,10 @@ class Row:
 class Period:
     start: dt.date
     end: dt.date | None
-    reason: str | None
-    cited: Row  # the row whose edition backs the period (and its reason)
+    reason: str | None  # why listed, as the latest edition stating one says
+    reason_row: Row | None  # the row whose edition gives the reason
+    end_reason: str | None  # why removed: the note on the row that closes the period
+    first: Row  # the row whose edition states the start
 
 
 # --- parsing -------------------------------------------------------------------------
@@ -156,28 +159,61 @@ def _inside(row: Row, closed: Period) -> bool:
 
 
 def _period(rows: list[Row], end: dt.date | None) -> Period:
-    with_note = [r for r in rows if r.note]
-    cited = with_note[-1] if with_note else rows[0]
-    return Period(rows[0].start, end, cited.note, cited)
+    # A note on the row that closes the period ("No apparent U.S. nexus") says why the
+    # party was removed; notes on the other rows say why it is listed.
+    closing = rows[-1] if end is not None else None
+    with_note = [r for r in rows if r.note and r is not closing]
+    cited = with_note[-1] if with_note else None
+    return Period(
+        rows[0].start,
+        end,
+        cited.note if cited else None,
+        cited,
+        closing.note if closing else None,
+        rows[0],
+    )
 
 
 # --- writing -------------------------------------------------------------------------
 
 
-def _source(session: Session, row: Row) -> Source:
-    if row.url:
-        edition = row.start.isoformat()
+class Editions:
+    """The file's editions (the start dates its rows carry) and their PDF links, so a
+    claim cites the edition that states it even when its own row has no link."""
+
+    def __init__(self, rows: list[Row]) -> None:
+        self.urls: dict[dt.date, str | None] = {}
+        for row in sorted(rows, key=lambda r: r.url is None):
+            self.urls.setdefault(row.start, row.url)
+
+    def source(self, session: Session, day: dt.date | None) -> Source:
+        edition = day.isoformat() if day else None
+        url = self.urls.get(day) if day else None
+        if edition and url:
+            return store.get_source(
+                session,
+                title=PDF_TITLE.format(edition=edition),
+                publisher="US Department of Defense",
+                url=url,
+                published=edition,
+            )
+        if edition and day in self.urls:
+            # No PDF link for this edition in the file: cite the edition as transcribed.
+            return store.get_source(
+                session,
+                title=f"{PDF_TITLE.format(edition=edition)}, as transcribed by OpenSanctions",
+                publisher="OpenSanctions",
+                url=DATASET_URL,
+                published=edition,
+            )
+        # A date that is no edition of the file (a removal between editions).
         return store.get_source(
-            session,
-            title=PDF_TITLE.format(edition=edition),
-            publisher="US Department of Defense",
-            url=row.url,
-            published=edition,
+            session, title=DATASET_TITLE, publisher="OpenSanctions", url=DATASET_URL
         )
-    # No PDF link on the row: the transcription is what we actually read.
-    return store.get_source(
-        session, title=DATASET_TITLE, publisher="OpenSanctions", url=DATASET_URL
-    )
+
+
+def _source(session: Session, row: Row, editions: Editions) -> Source:
+    return editions.source(session, row.start)
 
 
 def _incoming(rows: list[Row]) -> Incoming:
@@ -187,7 +223,8 @@ def _incoming(rows: list[Row]) -> Incoming:
     return Incoming(
         name=names[0],
         aliases=unique([*names[1:], *others]),
-        country="CN",
+        # A subsidiary abroad ("Kiekert USA Inc.") keeps the country its name states.
+        country=stated_country(names[0], "CN"),
         kind=guess_kind(names[0]),
     )
 
@@ -199,37 +236,62 @@ def load(session: Session, path: Path, progress: Progress = silent) -> ImportRes
     result = ImportResult(source=SOURCE_ID, files=[str(path)])
     result.edition = max(r.start for r in rows).isoformat()
     orgs = Organisations(session, result, list_ids=[LIST_ID])
-    loaded = [(org_rows, _load_organisation(session, orgs, org_rows)) for org_rows in group(rows)]
+    editions = Editions(rows)
+    loaded = [
+        (org_rows, _load_organisation(session, orgs, org_rows, editions))
+        for org_rows in group(rows)
+    ]
     by_key = {key: entity for org_rows, entity in loaded for r in org_rows for key in r.name_keys()}
     # Parents after every listed organisation, so a listed parent is found, not created.
     for org_rows, entity in loaded:
         for row in org_rows:
             if row.parent:
-                result.relationships += _link_parent(session, orgs, by_key, entity, row)
+                result.relationships += _link_parent(session, orgs, by_key, entity, row, editions)
     session.flush()
     return result
 
 
-def _load_organisation(session: Session, orgs: Organisations, rows: list[Row]) -> Entity:
+def _load_organisation(
+    session: Session, orgs: Organisations, rows: list[Row], editions: Editions
+) -> Entity:
     listed = periods(rows)
     incoming = _incoming(rows)
-    upserted = orgs.upsert(incoming, _source(session, listed[-1].cited))
+    newest = max(rows, key=lambda r: (r.start, r.line))
+    upserted = orgs.upsert(incoming, _source(session, newest, editions))
     changes = store.set_designation_periods(
         session,
         upserted.entity,
         list_id=LIST_ID,
         list_name=LIST_NAME,
-        periods=[(p.start, p.end, p.reason, _source(session, p.cited)) for p in listed],
+        periods=[
+            store.Period(
+                start=p.start,
+                end=p.end,
+                reason=p.reason,
+                source=editions.source(session, p.start),
+                reason_source=(
+                    editions.source(session, p.reason_row.start) if p.reason_row else None
+                ),
+                end_reason=p.end_reason,
+                end_source=editions.source(session, p.end) if p.end else None,
+            )
+            for p in listed
+        ],
     )
     orgs.tally(upserted, changes)
     return upserted.entity
 
 
 def _link_parent(
-    session: Session, orgs: Organisations, by_key: dict[str, Entity], entity: Entity, row: Row
+    session: Session,
+    orgs: Organisations,
+    by_key: dict[str, Entity],
+    entity: Entity,
+    row: Row,
+    editions: Editions,
 ) -> bool:
     assert row.parent  # callers check; narrows the type
-    source = _source(session, row)
+    source = _source(session, row, editions)
     parent = _parent_entity(session, orgs, by_key, row.parent, source)
     if parent is entity:
         return False
@@ -246,7 +308,10 @@ def _parent_entity(
     listed = by_key.get(org_key(name))
     if listed is None:
         incoming = Incoming(
-            name=name, aliases=unique([acronym]), country="CN", kind=guess_kind(name)
+            name=name,
+            aliases=unique([acronym]),
+            country=stated_country(name, "CN"),
+            kind=guess_kind(name),
         )
         listed = by_key[org_key(name)] = orgs.upsert(incoming, source).entity
     return listed

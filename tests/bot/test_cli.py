@@ -159,3 +159,27 @@ async def test_operators_manage_subscriptions_and_run_one_alert_pass(
     assert await asyncio.to_thread(main, ["alerts", "run", "--once"]) == 0
     assert "sent 0" in capsys.readouterr().out
     assert main(["subscriptions", "remove", "--channel", "COPS"]) == 0
+
+
+def test_db_duplicates_prints_what_is_left_each_with_its_decision(
+    db_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "duplicates", "--strict"]) == 0
+    captured = capsys.readouterr()
+    pairs = [line for line in captured.out.splitlines() if line.startswith("[")]
+    assert pairs and "UNDECIDED" not in captured.out
+    assert captured.out.count("decided: ") == len(pairs)
+    assert ", 0 undecided" in captured.err
+
+
+def test_db_merges_explains_and_unmerge_undoes(
+    db_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "merges", "SpaceSat"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert "China SpaceSat Co., Ltd." in line and "same name 'china spacesat'" in line
+    merge_id = int(line.split()[0].lstrip("#"))
+    assert main(["db", "unmerge", str(merge_id)]) == 0
+    assert "is its own entity again" in capsys.readouterr().err
+    assert main(["db", "merges", "SpaceSat"]) == 0
+    assert "(undone)" in capsys.readouterr().out

@@ -85,13 +85,14 @@ async def test_check_answers_a_list_in_one_message(server: str, fake_slack: Fake
     assert "4 names checked" in heading and "3 listed" in heading and "1 not found" in heading
     assert len(lines) == 4
     tsinghua, harvard, hikvision, bit = lines
-    assert "*Tsinghua University*: listed on ASPI" in tsinghua
+    assert "*Tsinghua University* (CN): listed on ASPI" in tsinghua
     assert "ASPI China Defence Universities Tracker (category: Civilian)" in tsinghua
     assert "*Harvard University*: not in the registry" in harvard
-    assert "*Hikvison* → Hangzhou Hikvision Digital Technology Co., Ltd.: listed on" in hikvision
+    hik = "*Hikvison* → Hangzhou Hikvision Digital Technology Co., Ltd. (CN), as Hikvision"
+    assert f"{hik}: listed on" in hikvision
     assert "US DoD Section 1260H list (Chinese military companies) since 2021-06-03" in hikvision
     assert "typo" in hikvision
-    assert "*北京理工大学* → Beijing Institute of Technology: listed on ASPI" in bit
+    assert "*北京理工大学* → Beijing Institute of Technology (CN): listed on ASPI" in bit
     share, *cards = accessories(answer["blocks"])
     assert share["action_id"] == SHARE_LIST_ACTION and share["text"]["text"] == "Share in channel"
     assert [c["action_id"].startswith(CARD_ACTION) for c in cards] == [True, True, True]
@@ -167,8 +168,8 @@ async def test_shortcut_lists_exactly_the_organisations_named(
     heading, *lines = sections(answer["blocks"])
     assert "2 organisations from the registry named in the message" in heading
     assert len(lines) == 2
-    assert lines[0].startswith(":red_circle: *Baidu* → Baidu, Inc.: listed on US DoD")
-    assert "*National University of Defense Technology*: listed on ASPI" in lines[1]
+    assert lines[0].startswith(":red_circle: *Baidu* → Baidu, Inc. (CN): listed on US DoD")
+    assert "*National University of Defense Technology* (CN): listed on ASPI" in lines[1]
     assert "Toronto" not in json.dumps(answer) and "Harvard" not in json.dumps(answer)
 
 
@@ -227,7 +228,7 @@ async def test_mention_in_a_thread_answers_in_that_thread(
     assert posted["thread_ts"] == "1700000000.000100"
     validate(posted["blocks"])
     heading, baidu, harvard = sections(posted["blocks"])
-    assert "2 names checked" in heading and "*Baidu* → Baidu, Inc.: listed" in baidu
+    assert "2 names checked" in heading and "*Baidu* → Baidu, Inc. (CN): listed" in baidu
     assert "Harvard University" in harvard
     assert SHARE_LIST_ACTION not in json.dumps(posted["blocks"])  # already public
 

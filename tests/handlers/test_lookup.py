@@ -45,3 +45,26 @@ def test_generic_words_never_give_a_confident_answer(services: Services) -> None
 def test_help_and_errors_are_replies(services: Services) -> None:
     assert isinstance(handle(services, "help").body, HelpReply)
     assert isinstance(handle(services, "x" * 10_000).body, ErrorReply)
+
+
+def test_a_did_you_mean_carries_candidates_not_a_card(services: Services) -> None:
+    # No candidate's card stands in for the answer: it may be another organisation.
+    reply = _lookup(services, "China Electronics Technology")
+    assert reply.status is MatchStatus.AMBIGUOUS
+    assert reply.card is None and len(reply.candidates) > 1
+
+
+def test_a_subordinate_unit_is_found_as_itself_and_names_its_parent(services: Services) -> None:
+    for query in ("China Academy of Space Technology", "CAST"):
+        reply = _lookup(services, query)
+        assert reply.status is MatchStatus.MATCH and reply.card is not None
+        card = reply.card
+        assert "China Aerospace Science and Technology Corporation" not in card.name
+        parent = [
+            r for r in card.relationships if r.type == "subsidiary_of" and r.direction == "out"
+        ]
+        assert [r.other_name for r in parent] == [
+            "China Aerospace Science and Technology Corporation"
+        ]
+    calt = _lookup(services, "CALT")
+    assert calt.card is not None and "LAUNCH VEHICLE" in calt.card.name.upper()

@@ -86,7 +86,7 @@ def test_chat_and_terminal_give_the_same_verdicts(
     rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
     assert [r[0] for r in rows] == [n for n in names]
     assert [r[1] for r in rows] == [line.verdict.value for line in chat.lines]
-    assert rows[2][2] == chat.lines[2].name
+    assert rows[2][2] == chat.lines[2].label  # "name (country), as matched name"
 
 
 def test_the_shortcut_finds_exactly_the_named_organisations(services: Services) -> None:
@@ -127,6 +127,20 @@ def test_home_lists_changes_with_sources_and_only_the_users_channels(
     assert reply.channels[0].lines == ("everything new in the registry",)
     unknown = home(services, "slack", None, "no scope")
     assert not unknown.channels_known and unknown.channels_note == "no scope"
+
+
+def test_a_check_line_names_the_country_and_the_name_that_matched(services: Services) -> None:
+    kiekert, dji, hik = quick.check_list(services, ["Kiekert USA", "SZ DJI", "Hikvison"]).lines
+    assert kiekert.country == "US" and "(US)" in kiekert.label
+    assert dji.country == "CN" and dji.matched_on and "SZ DJI" in dji.matched_on
+    assert dji.label.endswith(f", as {dji.matched_on}")
+    assert hik.after_query.startswith(" → Hangzhou Hikvision") and "(CN)" in hik.after_query
+
+
+def test_a_did_you_mean_line_shows_no_candidates_verdict(services: Services) -> None:
+    (line,) = quick.check_list(services, ["China Electronics Technology"]).lines
+    assert line.verdict is Verdict.AMBIGUOUS
+    assert line.entity_id is None and line.name is None and line.country is None
 
 
 def test_share_keys_are_signed_and_rotate(services: Services) -> None:

@@ -72,7 +72,9 @@ def test_baidus_listing_carries_dods_stated_reason(bundled_registry: Registry) -
 
 def test_loading_the_lists_again_changes_nothing(bundled_registry: Registry) -> None:
     with unit_of_work(bundled_registry.sessions) as session:
-        before = session.scalar(select(func.count()).select_from(Change))
+        # The newest change id (resolution deletes the rows of what it folds, so the
+        # number of rows is no id).
+        before = session.scalar(select(func.max(Change.id)))
         results = [r for r in load_bundle(session) if r.source in LISTS]
         assert [r.changes for r in results] == [0] * len(results)
         assert all(r.created == 0 and r.merged == [] for r in results)

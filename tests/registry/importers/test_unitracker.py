@@ -20,7 +20,7 @@ from registry.db import unit_of_work
 from registry.errors import BadImportError
 from registry.importers import run_import
 from registry.importers.unitracker import is_note, parse_names
-from registry.models import Base, Designation, Entity, Relationship
+from registry.models import Alias, Base, Designation, Entity, Relationship
 from registry.service import Registry
 from tests.registry.importers.helpers import table_counts
 
@@ -270,3 +270,24 @@ def test_a_file_that_is_not_json_is_refused(empty_registry: Registry, tmp_path: 
     with pytest.raises(BadImportError) as caught:
         load(empty_registry, bad)
     assert caught.value.line == 2
+
+
+def test_prose_around_a_name_is_cut_at_import() -> None:
+    # ASPI wrote a sentence where a laboratory's name belongs; the name is kept, the
+    # words that place it and the clause that describes it are not.
+    names = parse_names(
+        "Under HUST’s Institute of Pattern Recognition and Artificial Intelligence "
+        "(图像识别与人工只能研究所), one of seven research centers under HUST’s National "
+        "Defence Research Institute"
+    )
+    assert names is not None
+    assert names.name == "HUST’s Institute of Pattern Recognition and Artificial Intelligence"
+    assert names.native == "图像识别与人工只能研究所"
+
+
+def test_no_stored_name_carries_a_descriptive_clause(bundled_registry: Registry) -> None:
+    prose = re.compile(r"^(?:Under|Within|Part of)\s|,\s+(?:one of|which|that)\b", re.I)
+    with unit_of_work(bundled_registry.sessions) as session:
+        names = [e.name for e in session.scalars(select(Entity))]
+        names += [a.name for a in session.scalars(select(Alias))]
+    assert not [n for n in names if prose.search(n)]

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -22,13 +23,14 @@ from registry import store
 from registry.db import unit_of_work
 from registry.importers import run_import
 from registry.importers.us_1260h import group, parse, periods
-from registry.models import Change, Designation, Entity, Relationship
+from registry.models import Change, Designation, Entity, Merge, Relationship
 from registry.service import Registry
 from tests.registry.importers.helpers import assert_refused_unchanged
 
 LISTS = Path(__file__).resolve().parents[3] / "data" / "lists"
 CSV_1260H = LISTS / "us_dod_1260h.csv"
 CURATED = LISTS.parent / "curated" / "diplomat-2021.yaml"
+DECISIONS = LISTS.parent / "resolution" / "decisions.yaml"
 EDITIONS = ["2021-06-03", "2022-10-05", "2024-01-31", "2025-01-07", "2026-06-08"]
 
 
@@ -60,15 +62,34 @@ def edition_file(tmp_path: Path, edition: str) -> Path:
 # --- an independent reading of the CSV -----------------------------------------------
 
 
+# "Co.", "Co., Ltd." and "Company Limited" are spellings of one legal form.
+COMPANY_FORM = {"co", "company", "ltd", "limited"}
+
+
 def fold(name: str) -> str:
-    """Letters and digits only; a trailing bracketed acronym dropped (not "(Limited)")."""
+    """Letters and digits only; a trailing bracketed acronym dropped (not "(Limited)"),
+    and a trailing company form ("Co., Ltd.")."""
     name = re.sub(r"\s*\((?!limited\))[^()]*\)\s*$", "", name.strip(), flags=re.I)
-    return re.sub(r"[^a-z0-9]", "", name.replace("’", "'").lower())
+    words = re.findall(r"[a-z0-9]+", name.replace("’", "").replace("'", "").lower())
+    while len(words) > 2 and words[-1] in COMPANY_FORM:  # "CNOOC Limited" is no acronym
+        words.pop()
+    return "".join(words)
+
+
+def reviewed_merges() -> list[tuple[str, str]]:
+    """Pairs an operator decided are one organisation (data/resolution/decisions.yaml)."""
+    doc = yaml.safe_load(DECISIONS.read_text(encoding="utf-8"))
+    return [
+        (fold(d["names"][0]), fold(d["names"][1]))
+        for d in doc["decisions"]
+        if d["decision"] == "merge"
+    ]
 
 
 class Orgs:
     """Organisations of the CSV. A row whose previous name or alias is another row's
-    clean name is the same organisation ("formerly ...", "also known as ...")."""
+    clean name is the same organisation ("formerly ...", "also known as ..."), and so
+    are two names a reviewed decision merges."""
 
     def __init__(self, rows: list[dict[str, str]]) -> None:
         self.parent: dict[str, str] = {}
@@ -78,6 +99,9 @@ class Orgs:
             for other in [*self.previous(row), fold(row["Alias"])]:
                 if other in clean:
                     self.parent[self.root(other)] = self.root(fold(row["Clean Name"]))
+        for first, second in reviewed_merges():
+            if first in clean and second in clean and self.root(first) != self.root(second):
+                self.parent[self.root(second)] = self.root(first)
         for row in rows:
             full = [fold(row["Clean Name"]), *self.previous(row)]
             self.names.setdefault(self.of_row(row), set()).update(full)
@@ -233,9 +257,11 @@ def test_the_full_file_reads_as_the_plain_reading_says(empty_registry: Registry)
         (result,) = run_import(session, "us-1260h", [CSV_1260H])
         stored = {period for period, _ in _stored_periods(session, orgs)}
         entities = session.scalar(select(func.count()).select_from(Entity))
+        merges = session.scalar(select(func.count()).select_from(Merge))
     periods_, known = expected_state(orgs, rows)
     assert stored == periods_
-    assert entities == result.created == len(known)
+    # Resolution merged what the plain reading calls one organisation.
+    assert entities == result.created - merges == len(known)
 
 
 # --- periods and names ---------------------------------------------------------------
@@ -367,3 +393,31 @@ def test_a_malformed_file_changes_nothing(
         run_import(session, "us-1260h", [edition_file(tmp_path, "2024-01-31")])
     path, line, field = _malformed(tmp_path, kind)
     assert_refused_unchanged(empty_registry, "us-1260h", path, line, field)
+
+
+# --- provenance of each period ------------------------------------------------------
+
+
+def test_each_period_cites_the_editions_that_state_its_start_reason_and_end(
+    empty_registry: Registry,
+) -> None:
+    with unit_of_work(empty_registry.sessions) as session:
+        run_import(session, "us-1260h", [CSV_1260H])
+        by_name = {e.name: e for e in session.scalars(select(Entity))}
+        (hik,) = by_name["Hangzhou Hikvision Digital Technology Co., Ltd."].designations
+        # Listed in 2021: the start is the 2021 edition's, the reason the 2026 one's.
+        assert hik.start == dt.date(2021, 6, 3) and hik.source.published == "2021-06-03"
+        assert hik.reason and hik.reason_source is not None
+        assert hik.reason_source.published == "2026-06-08"
+        assert "2026" in hik.reason_source.url
+        for name in (
+            "Fujian Torch Electron Technology Co., Ltd.",
+            "China International Engineering Consulting Corporation",
+        ):
+            (torch,) = by_name[name].designations
+            # DoD's note on the removal row is why it was removed, not why it was listed.
+            assert torch.reason is None
+            assert torch.end_reason == "No apparent U.S. nexus"
+            assert torch.end_source is not None and torch.end_source.published == "2024-01-31"
+        (megvii,) = by_name["Beijing Megvii Technology Co., Ltd."].designations
+        assert megvii.end_source is not None and "2025/Jan/07" in megvii.end_source.url
