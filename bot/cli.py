@@ -40,7 +40,7 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(reply_dict(reply), ensure_ascii=False, indent=2))
     else:
-        print(text_render.render(reply))
+        print(text_render.render(reply, full=args.full))
     return 0
 
 
@@ -151,6 +151,9 @@ def parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="look up one organisation")
     ask.add_argument("query", nargs="+", help="a name, acronym, Chinese name or pinyin")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument(
+        "--full", action="store_true", help="every tie, name and reason (not the short card)"
+    )
     ask.set_defaults(func=cmd_ask)
 
     check = sub.add_parser("check", help="check a list of names, one per line")

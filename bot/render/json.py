@@ -5,17 +5,53 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers import verdict
 from handlers.replies import (
     CandidateView,
     CheckLine,
     CheckListReply,
     EntityCard,
     ErrorReply,
+    Finding,
     HelpReply,
     LookupReply,
     NoticeReply,
     Reply,
 )
+
+
+def finding_dict(finding: Finding, card: EntityCard | None = None) -> dict[str, Any]:
+    """The verdict: ``level`` (listed | tied | formerly_listed | no_finding |
+    did_you_mean | error), the sentence every front end shows, the listings it rests on
+    and, for ``tied``, the strongest tie."""
+    urls = {s.number: s.url for s in card.sources} if card else {}
+    tie = finding.tie
+    return {
+        "level": finding.level.value,
+        "text": finding.text,
+        "lists": [
+            {
+                "list": d.list_id,
+                "name": d.label,
+                "list_name": d.list_name,
+                "start": d.start,
+                "end": d.end,
+                "edition": d.edition,
+                "effect": d.effect,
+                "source_url": d.source_url,
+            }
+            for d in finding.lists
+        ],
+        "tie": None
+        if tie is None
+        else {
+            "type": tie.type,
+            "direction": tie.direction,
+            "sentence": tie.sentence,
+            "other": {"id": tie.other_id, "name": tie.other_name, "lists": list(tie.other_lists)},
+            "sources": [urls[n] for n in tie.sources if n in urls],
+        },
+    }
 
 
 def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
@@ -32,6 +68,7 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
         "score": reply.score,
         "matched_on": reply.matched_on,
         "how": reply.how,
+        "verdict": finding_dict(verdict.of_card(card), card),
         "designations": [
             {
                 "list": d.list_id,
@@ -41,6 +78,16 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
                 "status": d.status,
                 "reason": d.reason,
                 "source_url": d.source_url,
+                "short_name": d.label,
+                "effect": d.effect,
+                "edition": d.edition,
+                "legal": d.legal,
+                "next_step": d.next_step,
+                "next_step_url": d.next_step_url,
+                "licence_requirement": d.licence_requirement,
+                "review_policy": d.review_policy,
+                "category": d.category,
+                "risk": d.risk,
             }
             for d in card.designations
         ],
@@ -56,6 +103,14 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
                 "sources": [by_number[n].url for n in r.sources],
             }
             for r in card.relationships
+        ],
+        "identifiers": [
+            {
+                "scheme": i.scheme,
+                "value": i.value,
+                "source_url": by_number[i.source].url if i.source else None,
+            }
+            for i in card.identifiers
         ],
         "sources": [
             {
@@ -84,6 +139,9 @@ def check_line_dict(line: CheckLine) -> dict[str, Any]:
         "detail": line.detail,
         "how": line.how,
         "candidates": [candidate_dict(c) for c in line.candidates],
+        # The same verdict object as ``match.verdict`` (``verdict`` above stays the
+        # check list's word: listed, tied, formerly listed, ...).
+        "finding": finding_dict(line.finding) if line.finding else None,
     }
 
 
@@ -93,6 +151,9 @@ def reply_dict(reply: Reply) -> dict[str, Any]:
         return {
             "query": body.query,
             "status": body.status.value,
+            # The answer's verdict: for a match, the same as ``match.verdict``; for a
+            # "did you mean", no verdict on the best guess (``did_you_mean``).
+            "verdict": finding_dict(verdict.of_lookup(body), body.card),
             "match": card_dict(body.card, body) if body.card else None,
             "candidates": [candidate_dict(c) for c in body.candidates],
         }
@@ -106,7 +167,12 @@ def reply_dict(reply: Reply) -> dict[str, Any]:
     if isinstance(body, HelpReply):
         return {"status": "help", "usage": list(body.lines), "hint": body.hint}
     if isinstance(body, ErrorReply):
-        return {"status": "error", "error": body.message, "hint": body.hint}
+        return {
+            "status": "error",
+            "error": body.message,
+            "hint": body.hint,
+            "verdict": finding_dict(verdict.of_reply(reply)),
+        }
     if isinstance(body, NoticeReply):
         return {"status": "ok", "message": body.text, "lines": list(body.lines)}
     raise TypeError(type(body))
