@@ -46,6 +46,7 @@ MAX_LINES = 50
 MAX_SHARE_KEY = 2000
 _SHARE_NAME_CHARS = 120
 
+
 def strongest_tie(card: EntityCard) -> RelationshipView | None:
     """The card orders ties strongest first (``registry.views.TIE_RANK``)."""
     return card.relationships[0] if card.relationships else None

@@ -491,9 +491,7 @@ def describe_change(session: Session, change: Change) -> ChangeDescribed:
                 Identifier.scheme == detail.get("scheme"), Identifier.value == detail.get("value")
             )
         ).first()
-        what = brief = (
-            f"new code: {str(detail.get('scheme') or '').upper()} {detail.get('value')}"
-        )
+        what = brief = f"new code: {str(detail.get('scheme') or '').upper()} {detail.get('value')}"
         source = ident.source if ident else None
     else:
         what = brief = "added to the registry"

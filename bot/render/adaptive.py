@@ -247,7 +247,10 @@ def reply_card(reply: Reply, *, full: bool = False) -> Element:
     """The card for any reply. A check list too large for a button per line gets
     shorter reasons and one menu of cards; if even that is too large, its last lines
     are left off (and counted)."""
-    lay = layout(reply, full=full, shareable=False)
+    try:
+        lay = layout(reply, full=full, shareable=False)
+    except TypeError:  # a reply type with no layout yet: any readable form beats none
+        return card([rich(run(clip(str(reply.body), 20_000)))])
     whole = card_of(lay)
     body = reply.body
     if _size(whole) <= CARD_BUDGET or not isinstance(body, CheckListReply):

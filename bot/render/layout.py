@@ -194,19 +194,19 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 
 # -- the verdict ------------------------------------------------------------------------
 
-_LEVEL_STYLE = {
-    Level.LISTED: (Mark.LISTED, Style.ATTENTION),
-    Level.TIED: (Mark.TIED, Style.WARNING),
-    Level.FORMER: (Mark.FORMER, Style.STRONG),
-    Level.NO_FINDING: (Mark.NONE, Style.STRONG),
-    Level.AMBIGUOUS: (Mark.AMBIGUOUS, Style.STRONG),
-    Level.ERROR: (Mark.WARNING, Style.STRONG),
+_LEVEL_MARKS = {
+    Level.LISTED: Mark.LISTED,
+    Level.TIED: Mark.TIED,
+    Level.FORMER: Mark.FORMER,
+    Level.NO_FINDING: Mark.NONE,
+    Level.AMBIGUOUS: Mark.AMBIGUOUS,
+    Level.ERROR: Mark.WARNING,
 }
 
 
 def verdict_line(finding: Finding) -> Line:
-    mark, style = _LEVEL_STYLE[finding.level]
-    return Line((Run(one_line(finding.text), style),), mark=mark)
+    mark = _LEVEL_MARKS[finding.level]
+    return Line((Run(one_line(finding.text), Style.STRONG),), mark=mark)
 
 
 # -- a card -----------------------------------------------------------------------------
@@ -287,7 +287,7 @@ def _designation_lines(card: EntityCard, caps: _Caps, sources: _Sources) -> list
         lines.append(
             Line(
                 (
-                    Run(one_line(d.label), Style.STRONG),
+                    Run(one_line(d.list_name.split(" (category: ")[0]), Style.STRONG),
                     Run(f": {when} {sources.cite([d.source])}"),
                 ),
                 mark=Mark.ACTIVE if d.active else Mark.ENDED,
@@ -321,9 +321,7 @@ def _entry_terms(requirement: str | None, policy: str | None) -> str | None:
     return "; ".join(parts) if parts else None
 
 
-def _tie_lines(
-    card: EntityCard, caps: _Caps, sources: _Sources, more: Button | None
-) -> list[Line]:
+def _tie_lines(card: EntityCard, caps: _Caps, sources: _Sources, more: Button | None) -> list[Line]:
     ties = card.relationships if caps.ties is None else card.relationships[: caps.ties]
     lines: list[Line] = []
     for r in ties:
@@ -453,7 +451,7 @@ def _clip(layout: Layout, limit: int) -> Layout:
 
 
 def candidates_layout(reply: LookupReply, *, public: bool = False) -> Layout:
-    """"Did you mean" (or no match, with the closest names): one button per candidate."""
+    """ "Did you mean" (or no match, with the closest names): one button per candidate."""
     action = Action.CARD if public else Action.PICK
     finding = verdicts.of_lookup(reply)
     if reply.status is MatchStatus.AMBIGUOUS:
@@ -605,7 +603,7 @@ def home_layout(home: HomeReply) -> Layout:
             runs += [Run(" · "), Run(one_line(c.source_title), Style.EMPHASIS)]
         changes.append(Line(tuple(runs), mark=Mark.BULLET))
     recent = Section(
-        "Recent registry changes (last 20, newest first)",
+        "Recent registry changes, last 20, newest first",
         tuple(changes),
         empty="Nothing recorded yet.",
     )

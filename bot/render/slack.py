@@ -84,6 +84,8 @@ _ACTION_IDS = {
     Action.SHARE_LIST: SHARE_LIST_ACTION,
 }
 _INDEXED = (Action.PICK, Action.CARD)
+# Slack has no colours in text: the verdicts' colours are their line markers.
+_EMPHASIS = {Style.STRONG: "*", Style.EMPHASIS: "_"}
 
 
 def escape(text: str | None, limit: int = 1000) -> str:
@@ -121,13 +123,13 @@ def _run(run: Run) -> str:
     if run.style is Style.CHANNEL:
         return f"<#{run.text}>" if _CHANNEL_ID.match(run.text) else "a channel"
     text = escape(run.text)
-    if not text.strip():
+    marker = _EMPHASIS.get(run.style)
+    core = text.strip()
+    if not marker or not core:
         return text
-    if run.style in (Style.STRONG, Style.ATTENTION, Style.WARNING):
-        return f"*{text.strip()}*" + (" " if text.endswith(" ") else "")
-    if run.style is Style.EMPHASIS:
-        return f"_{text.strip()}_"
-    return text
+    # mrkdwn wants the markers against the words: "*Baidu* → ...", never "* Baidu*".
+    before, after = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
+    return f"{before}{marker}{core}{marker}{after}"
 
 
 def line_text(line: Line) -> str:
@@ -173,9 +175,11 @@ def _pack(section: Section, ids: _Ids, *, controls: bool = True) -> list[Block]:
         return [ContextBlock(elements=[MarkdownTextObject(text=text[:CONTEXT_LIMIT])])]
     blocks: list[Block] = []
     chunk = f"*{escape(section.heading, 500)}*" if section.heading else ""
+    # Lines with buttons beside them: every line its own block, so they line up.
+    each = controls and any(line.control for line in section.lines)
     for line in shown_lines(section):
         text = line_text(line)[:SECTION_LIMIT]
-        if chunk and len(chunk) + len(text) + 1 > SECTION_LIMIT:
+        if chunk and (each or len(chunk) + len(text) + 1 > SECTION_LIMIT):
             blocks.append(_section(chunk))
             chunk = ""
         chunk = f"{chunk}\n{text}" if chunk else text
