@@ -156,7 +156,7 @@ def _mention_lines(
         )
         names = [c.name for c in candidates[:3]]
         detail = ", ".join(names[:-1]) + f" or {names[-1]}"
-        finding = verdict.ambiguous(names)
+        finding = verdict.ambiguous(text, names)
         lines.append(
             CheckLine(
                 text,

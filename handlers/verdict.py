@@ -81,17 +81,21 @@ def of_lookup(reply: LookupReply) -> Finding:
     if reply.status is MatchStatus.MATCH and reply.card is not None:
         return of_card(reply.card)
     if reply.status is MatchStatus.AMBIGUOUS:
-        return ambiguous([c.name for c in reply.candidates])
-    checked = reply.checked if reply.checked is not None else None
+        return ambiguous(reply.query, [c.name for c in reply.candidates])
     return Finding(
-        Level.NO_FINDING, f"No finding: not in the registry, and {checked_text(checked)}"
+        Level.NO_FINDING,
+        f"No finding for “{reply.query}”: {checked_text(reply.checked)}, "
+        "and no organisation in the registry matches",
     )
 
 
-def ambiguous(names: list[str]) -> Finding:
+def ambiguous(query: str, names: list[str]) -> Finding:
+    """No verdict on a guess: the closest names, for the reader to choose."""
     names = names[:3]
     which = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
-    return Finding(Level.AMBIGUOUS, f"Not sure which organisation: did you mean {which}?")
+    return Finding(
+        Level.AMBIGUOUS, f"Not sure which organisation “{query}” means: did you mean {which}?"
+    )
 
 
 def gone() -> Finding:

@@ -451,21 +451,11 @@ def _clip(layout: Layout, limit: int) -> Layout:
 
 
 def candidates_layout(reply: LookupReply, *, public: bool = False) -> Layout:
-    """ "Did you mean" (or no match, with the closest names): one button per candidate."""
+    """ "Did you mean" (or no match, with the closest names): the verdict, then one
+    button per candidate."""
     action = Action.CARD if public else Action.PICK
     finding = verdicts.of_lookup(reply)
-    if reply.status is MatchStatus.AMBIGUOUS:
-        intro = (
-            Run("Not sure which organisation "),
-            Run(one_line(reply.query), Style.STRONG),
-            Run(" means. Did you mean:"),
-        )
-    else:
-        intro = (
-            Run("No organisation in the registry matches "),
-            Run(one_line(reply.query), Style.STRONG),
-            Run(". Closest names:" if reply.candidates else "."),
-        )
+    sections = [Section(None, (verdict_line(finding),))]
     lines = [
         Line(
             (
@@ -476,20 +466,18 @@ def candidates_layout(reply: LookupReply, *, public: bool = False) -> Layout:
         )
         for c in reply.candidates[:MAX_CANDIDATES]
     ]
+    if lines:
+        heading = "Closest names" if reply.status is MatchStatus.NONE else "Did you mean"
+        sections.append(Section(heading, tuple(lines)))
     buttons = tuple(
         Button(one_line(c.name), action, str(c.id)) for c in reply.candidates[:MAX_CANDIDATES]
     )
-    sections = [Section(None, (Line(intro),))]
-    if reply.status is MatchStatus.NONE:
-        sections.append(Section(None, (verdict_line(finding),)))
-    if lines:
-        sections.append(Section(None, tuple(lines)))
     return Layout(
         "candidates",
         None,
         tuple(sections),
         buttons,
-        summary=f"mcf: {reply.query}",
+        summary=finding.text,
         finding=finding,
     )
 

@@ -11,6 +11,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot.render.slack import (
+    MORE_ACTION,
     PICK_ACTION,
     SHARE_ACTION,
     as_dicts,
@@ -83,6 +84,19 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
         await ack()
         entity_id = int(body["actions"][0]["value"])
         reply = Reply(await run(show, services, entity_id))
+        await respond(
+            response_type="ephemeral",
+            replace_original=True,
+            text=fallback_text(reply),
+            blocks=as_dicts(reply_blocks(reply)),
+        )
+
+    @app.action(MORE_ACTION)
+    async def more(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        # "N more ties": the same card with every tie, in place of the short one.
+        await ack()
+        entity_id = int(body["actions"][0]["value"])
+        reply = Reply(await run(show, services, entity_id, full=True))
         await respond(
             response_type="ephemeral",
             replace_original=True,
