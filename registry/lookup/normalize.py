@@ -14,8 +14,6 @@ from functools import cache, lru_cache
 
 import opencc
 from normality import ascii_text
-from pypinyin import lazy_pinyin
-from pypinyin.seg import mmseg
 from rigour.names import normalize_name, remove_org_types
 
 _T2S = opencc.OpenCC("t2s")
@@ -179,12 +177,29 @@ def compact(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _word_pinyin(word: str) -> str:
+    from pypinyin import lazy_pinyin
+
     return "".join(lazy_pinyin(word))
+
+
+# Readings of whole names already computed, here or in an earlier run
+# (``registry.lookup.readings`` keeps them beside an embedded registry): pypinyin's import
+# (its phrase dictionary) costs more than the rest of a terminal lookup, and is paid only
+# for names not read before.
+READINGS: dict[str, str] = {}
 
 
 def pinyin(text: str) -> str:
     """Toneless pinyin of the Han part of a name ("Beijing Hangkong ..." run together)."""
+    han = han_text(text)
+    known = READINGS.get(han)
+    if known is not None:
+        return known
     # pypinyin segments a text into dictionary words and reads each on its own (重庆 is
     # chongqing). Segmenting here and caching each word's reading gives the same answer
     # ~5x faster: 有限公司, 科技 and city names recur in most names.
-    return "".join(_word_pinyin(word) for word in mmseg.seg.cut(han_text(text)))
+    from pypinyin.seg import mmseg
+
+    reading = "".join(_word_pinyin(word) for word in mmseg.seg.cut(han))
+    READINGS[han] = reading
+    return reading
