@@ -21,7 +21,7 @@ def test_readings_saved_then_loaded_give_the_same_answers(
     stored = dict(normalize.READINGS)
     normalize.READINGS.clear()
     assert readings.load(path) == len(stored) > 100
-    assert normalize.READINGS == stored
+    assert stored == normalize.READINGS
     assert not readings.save(path, len(stored))  # nothing new: not rewritten
     with unit_of_work(bundled_registry.sessions) as session:
         loaded = NameIndex.build(session)
