@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.context import Services
 from handlers.subscriptions import describe
+from registry import alerts
 from registry.db import unit_of_work
-from registry.models import Subscription
 from registry.views import ChangeDescribed, recent_changes
 
 RECENT_CHANGES = 20
@@ -68,17 +67,8 @@ def home(
 def channel_alerts(
     session: Session, platform: str, channel_ids: Sequence[str]
 ) -> tuple[ChannelAlerts, ...]:
-    subs: list[Subscription] = []
     wanted = list(dict.fromkeys(channel_ids))
-    for i in range(0, len(wanted), 500):  # keep IN (...) lists a sane size
-        subs += session.scalars(
-            select(Subscription)
-            .where(
-                Subscription.platform == platform,
-                Subscription.channel_id.in_(wanted[i : i + 500]),
-            )
-            .order_by(Subscription.id)
-        )
+    subs = alerts.subscriptions_in(session, platform, wanted)
     by_channel: dict[str, list[str]] = {}
     for sub in subs:
         by_channel.setdefault(sub.channel_id, []).append(describe(session, sub))
