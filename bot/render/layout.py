@@ -18,6 +18,7 @@ identifiers and the sources of what is shown, numbered in the order they are cit
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -168,10 +169,17 @@ def shown_lines(section: Section) -> tuple[Line, ...]:
 
 
 def one_line(text: str | None) -> str:
-    """Registry text on one line: no line breaks or tabs reach a layout line."""
-    return " ".join((text or "").split())
+    """Registry text made inert for every front end: on one line (no line breaks or
+    tabs), and without control or format characters (terminal escapes, bidi overrides
+    that would reorder what is shown, zero-width characters)."""
+    text = text or ""
+    if not text.isprintable():
+        text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+        text = "".join(ch for ch in text if unicodedata.category(ch) not in _HIDDEN)
+    return " ".join(text.split())
 
 
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 _ABBREVIATIONS = frozenset({"co", "corp", "inc", "ltd", "no", "nos", "st", "jr", "dr", "mr"})
 _SENTENCE_END = re.compile(r"(?<=[\w)\]”\"’])\.\s+(?=[A-Z“\"(])")
 
@@ -421,7 +429,7 @@ def card_layout(
             one_line(title),
             _card_sections(card, caps, note, more),
             tuple(actions),
-            summary=f"{card.name}: {finding.text}",
+            summary=one_line(f"{card.name}: {finding.text}"),
             finding=finding,
         )
         if full or len(layout.lines()) <= MAX_CARD_LINES:
@@ -477,7 +485,7 @@ def candidates_layout(reply: LookupReply, *, public: bool = False) -> Layout:
         None,
         tuple(sections),
         buttons,
-        summary=finding.text,
+        summary=one_line(finding.text),
         finding=finding,
     )
 
@@ -597,9 +605,10 @@ def home_layout(home: HomeReply) -> Layout:
     )
     alerts: list[Line] = []
     if not home.channels_known:
-        alerts.append(Line((Run(home.channels_note or "I could not list your channels."),)))
+        note = one_line(home.channels_note) or "I could not list your channels."
+        alerts.append(Line((Run(note),)))
     for ch in home.channels:
-        alerts.append(Line((Run(ch.channel_id, Style.CHANNEL),)))
+        alerts.append(Line((Run(one_line(ch.channel_id), Style.CHANNEL),)))
         alerts += [
             Line((Run(one_line(x)),), mark=Mark.BULLET, indent=1)
             for x in ch.lines[:MAX_CHANNEL_LINES]
@@ -613,7 +622,7 @@ def home_layout(home: HomeReply) -> Layout:
 
 
 def help_layout(reply: HelpReply) -> Layout:
-    lines = [Line((Run(reply.hint),)) for reply in [reply] if reply.hint]
+    lines = [Line((Run(one_line(reply.hint)),))] if reply.hint else []
     lines += [Line((Run(x, Style.CODE),)) for x in reply.lines]
     return Layout("help", None, (Section(None, tuple(lines)),), summary="mcf-bot help")
 
@@ -621,14 +630,19 @@ def help_layout(reply: HelpReply) -> Layout:
 def error_layout(reply: ErrorReply) -> Layout:
     lines = [Line((Run(one_line(reply.message), Style.STRONG),), mark=Mark.WARNING)]
     if reply.hint:
-        lines.append(Line((Run(reply.hint, Style.CODE),)))
-    return Layout("error", None, (Section(None, tuple(lines)),), summary=reply.message)
+        lines.append(Line((Run(one_line(reply.hint)),)))
+    return Layout(
+        "error", None, (Section(None, tuple(lines)),), summary=one_line(reply.message)
+    )
 
 
 def notice_layout(reply: NoticeReply) -> Layout:
     lines = [Line((Run(one_line(x)),), mark=Mark.BULLET) for x in reply.lines]
     return Layout(
-        "notice", None, (Section(reply.text, tuple(lines)),), summary=one_line(reply.text)
+        "notice",
+        None,
+        (Section(one_line(reply.text), tuple(lines)),),
+        summary=one_line(reply.text),
     )
 
 

@@ -243,3 +243,39 @@ def test_every_card_in_the_registry_is_short_and_says_what_listings_mean(
                 if d.list_id == "us-entity-list":
                     assert "licence" in "\n".join(lines), card.name
     registry.engine.dispose()
+
+
+HOSTILE_TEXT = "Evil\x1b[31m Co\u202e\u2066 <!channel>\nLtd\t\u200b."
+
+
+def test_registry_text_reaches_no_front_end_with_control_or_bidi_characters() -> None:
+    from handlers.replies import EntityCard, RelationshipView, SourceRef
+
+    card = EntityCard(
+        id=1,
+        key="evil",
+        name=HOSTILE_TEXT,
+        native_name=HOSTILE_TEXT,
+        kind="company",
+        country="CN",
+        aliases=(HOSTILE_TEXT,),
+        summary=HOSTILE_TEXT,
+        summary_sources=(1,),
+        designations=(),
+        relationships=(
+            RelationshipView(
+                "other", "out", "is linked to", 2, HOSTILE_TEXT, None, None, None, (1,)
+            ),
+        ),
+        sources=(SourceRef(1, HOSTILE_TEXT, HOSTILE_TEXT, "https://e.org", None),),
+    )
+    reply = Reply(LookupReply(HOSTILE_TEXT, MatchStatus.MATCH, card, how="exact name"))
+    for shown in (
+        text_render.render(reply, full=True),
+        json.dumps(slack.as_dicts(slack.reply_blocks(reply)), ensure_ascii=False),
+        json.dumps(adaptive.reply_card(reply), ensure_ascii=False),
+    ):
+        assert not {"\x1b", "\u202e", "\u2066", "\u200b", "\t"} & set(shown)
+    lines = text_render.render(reply, full=True).splitlines()
+    # A control character becomes a space, a format character nothing.
+    assert lines[0] == "Evil [31m Co <!channel> Ltd . (Evil [31m Co <!channel> Ltd .)"
