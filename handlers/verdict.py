@@ -84,8 +84,8 @@ def of_lookup(reply: LookupReply) -> Finding:
         return ambiguous(reply.query, [c.name for c in reply.candidates])
     return Finding(
         Level.NO_FINDING,
-        f"No finding for “{reply.query}”: {checked_text(reply.checked)}, "
-        "and no organisation in the registry matches",
+        f"No finding for “{reply.query}”: no organisation in the registry matches it, "
+        f"and it is {checked_text(reply.checked)}",
     )
 
 
