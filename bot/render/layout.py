@@ -140,6 +140,7 @@ class Section:
     lines: tuple[Line, ...]
     empty: str | None = None  # shown instead of lines when there are none
     subtle: bool = False  # notes under a title (context in Slack, subtle in Teams)
+    rows: bool = False  # one answer per line (a check list): each line a row of its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -546,7 +547,7 @@ def check_layout(reply: CheckListReply, *, shareable: bool = True) -> Layout:
     if reply.omitted:
         more = f"…and {reply.omitted} more. Ask about one with `/mcf <name>`."
         lines.append(Line((Run(more, Style.CODE),)))
-    return Layout("check", None, (Section(None, tuple(lines)),), summary=heading)
+    return Layout("check", None, (Section(None, tuple(lines), rows=True),), summary=heading)
 
 
 def check_sentence(line: CheckLine) -> str:

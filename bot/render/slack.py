@@ -175,8 +175,8 @@ def _pack(section: Section, ids: _Ids, *, controls: bool = True) -> list[Block]:
         return [ContextBlock(elements=[MarkdownTextObject(text=text[:CONTEXT_LIMIT])])]
     blocks: list[Block] = []
     chunk = f"*{escape(section.heading, 500)}*" if section.heading else ""
-    # Lines with buttons beside them: every line its own block, so they line up.
-    each = controls and any(line.control for line in section.lines)
+    # A list of answers (a check list): every line its own block, so buttons line up.
+    each = controls and section.rows
     for line in shown_lines(section):
         text = line_text(line)[:SECTION_LIMIT]
         if chunk and (each or len(chunk) + len(text) + 1 > SECTION_LIMIT):
