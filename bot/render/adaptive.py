@@ -27,7 +27,7 @@ from bot.render.layout import (
     shown_lines,
 )
 from handlers.alerts import Digest, changes_per_part
-from handlers.replies import CandidateView, CheckListReply, Reply
+from handlers.replies import CandidateView, CheckListReply, LookupReply, Reply
 from registry.alerts import PlannedMessage
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -253,7 +253,16 @@ def reply_card(reply: Reply, *, full: bool = False) -> Element:
         return card([rich(run(clip(str(reply.body), 20_000)))])
     whole = card_of(lay)
     body = reply.body
-    if _size(whole) <= CARD_BUDGET or not isinstance(body, CheckListReply):
+    if _size(whole) <= CARD_BUDGET:
+        return whole
+    if isinstance(body, LookupReply) and body.card is not None:
+        # A whole card too large for one message: as many of its ties as fit.
+        ties = len(body.card.relationships)
+        while ties > 1 and _size(whole) > CARD_BUDGET:
+            ties = ties * 3 // 4
+            whole = card_of(layout(reply, full=full, shareable=False, max_ties=ties))
+        return whole
+    if not isinstance(body, CheckListReply):
         return whole
     shown = len(body.lines)
     while True:

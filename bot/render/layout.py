@@ -352,7 +352,11 @@ def _tie_lines(card: EntityCard, caps: _Caps, sources: _Sources, more: Button | 
             lines.append(Line((Run(one_line(r.summary), Style.SUBTLE),), indent=1))
     hidden = len(card.relationships) - len(ties)
     if hidden > 0:
-        lines.append(Line((Run(f"{_plural(hidden, 'more tie')}", Style.SUBTLE),), control=more))
+        # On a whole card, ties are left off only where the platform's message size
+        # says so (``max_ties``): then no button would show more.
+        tail = "" if more else ", too many for one message"
+        text = f"{_plural(hidden, 'more tie')}{tail}"
+        lines.append(Line((Run(text, Style.SUBTLE),), control=more))
     return lines
 
 
@@ -414,17 +418,24 @@ def card_layout(
     full: bool = False,
     shareable: bool = True,
     note: str | None = None,
+    max_ties: int | None = None,
 ) -> Layout:
-    """One organisation's card; short (``MAX_CARD_LINES``) unless ``full``."""
+    """One organisation's card; short (``MAX_CARD_LINES``) unless ``full``.
+    ``max_ties``: a platform's own cap on a full card (a Teams message's size)."""
     card = reply.card
     assert card is not None
     note = note or _match_note(reply)
     full = full or reply.full
-    more = Button(f"Show all {len(card.relationships)} ties", Action.MORE, str(card.id))
+    more = (
+        None
+        if full
+        else Button(f"Show all {len(card.relationships)} ties", Action.MORE, str(card.id))
+    )
     actions = [Button("Share in channel", Action.SHARE, str(card.id))] if shareable else []
     title = card.name + (f" ({card.native_name})" if card.native_name else "")
     finding = verdicts.of_card(card)
-    for caps in (_FULL,) if full else _SHORTER:
+    whole = replace(_FULL, ties=max_ties)
+    for caps in (whole,) if full else _SHORTER:
         layout = Layout(
             "card",
             one_line(title),
@@ -632,9 +643,7 @@ def error_layout(reply: ErrorReply) -> Layout:
     lines = [Line((Run(one_line(reply.message), Style.STRONG),), mark=Mark.WARNING)]
     if reply.hint:
         lines.append(Line((Run(one_line(reply.hint)),)))
-    return Layout(
-        "error", None, (Section(None, tuple(lines)),), summary=one_line(reply.message)
-    )
+    return Layout("error", None, (Section(None, tuple(lines)),), summary=one_line(reply.message))
 
 
 def notice_layout(reply: NoticeReply) -> Layout:
@@ -653,6 +662,7 @@ def layout(
     public: bool = False,
     full: bool = False,
     shareable: bool | None = None,
+    max_ties: int | None = None,
 ) -> Layout:
     """Any reply's layout. ``public``: everyone already sees the answer (a thread), so
     it has no "Share in channel" and its buttons open cards beside it."""
@@ -664,7 +674,7 @@ def layout(
     share = not public if shareable is None else shareable
     if isinstance(body, LookupReply):
         if body.status is MatchStatus.MATCH and body.card is not None:
-            return card_layout(body, full=full, shareable=share)
+            return card_layout(body, full=full, shareable=share, max_ties=max_ties)
         return candidates_layout(body, public=public)
     if isinstance(body, CheckListReply):
         return check_layout(body, shareable=share)

@@ -279,3 +279,19 @@ def test_registry_text_reaches_no_front_end_with_control_or_bidi_characters() ->
     lines = text_render.render(reply, full=True).splitlines()
     # A control character becomes a space, a format character nothing.
     assert lines[0] == "Evil [31m Co <!channel> Ltd . (Evil [31m Co <!channel> Ltd .)"
+
+
+def test_a_whole_card_fits_one_teams_message(bundled_path: Any) -> None:
+    from handlers.lookup import show
+    from registry.service import Registry
+
+    registry = Registry.connect(f"sqlite:///{bundled_path}")
+    services = Services(registry)
+    answer = handle(services, "Ministry of Education")
+    assert isinstance(answer.body, LookupReply) and answer.body.card is not None
+    whole = Reply(show(services, answer.body.card.id, full=True))
+    card = adaptive.reply_card(whole)
+    assert len(json.dumps(card, ensure_ascii=False).encode()) <= adaptive.CARD_BUDGET
+    assert "too many for one message" in json.dumps(card, ensure_ascii=False)
+    assert len(slack.reply_blocks(whole)) <= slack.MAX_BLOCKS
+    registry.engine.dispose()
