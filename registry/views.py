@@ -109,7 +109,7 @@ class DesignationView:
     # This entry's own terms where the list gives them (the Entity List's licence
     # requirement and review policy), and a tracker's category and risk rating.
     licence_requirement: str | None = None
-    review_policy: str | None = None
+    licence_policy: str | None = None
     category: str | None = None
     risk: str | None = None
 
@@ -340,7 +340,7 @@ def entity_card(session: Session, entity_id: int) -> EntityCard | None:
                 next_step=info.next_step.title if info and info.next_step else None,
                 next_step_url=info.next_step.url if info and info.next_step else None,
                 licence_requirement=_attr(d, "licence_requirement", "license_requirement"),
-                review_policy=_attr(d, "review_policy", "license_review_policy"),
+                licence_policy=_attr(d, "licence_policy", "review_policy"),
                 category=_category(d),
                 risk=_attr(d, "risk", "risk_rating"),
             )

@@ -85,7 +85,7 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
                 "next_step": d.next_step,
                 "next_step_url": d.next_step_url,
                 "licence_requirement": d.licence_requirement,
-                "review_policy": d.review_policy,
+                "licence_policy": d.licence_policy,
                 "category": d.category,
                 "risk": d.risk,
             }

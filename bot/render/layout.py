@@ -303,12 +303,11 @@ def _designation_lines(card: EntityCard, caps: _Caps, sources: _Sources) -> list
             )
         )
         if caps.effects and d.effect and d.active:
-            effect = _entry_terms(d.licence_requirement, d.review_policy) or d.effect
-            effect = fold(effect) if caps.fold else one_line(effect)
-            lines.append(Line((Run(f"Means: {effect}", Style.SUBTLE),), indent=1))
-        elif d.active and (d.licence_requirement or d.review_policy):
-            terms = _entry_terms(d.licence_requirement, d.review_policy) or ""
-            lines.append(Line((Run(f"Means: {fold(terms)}", Style.SUBTLE),), indent=1))
+            # Our own one-line words (the catalogue's): never folded.
+            lines.append(Line((Run(f"Means: {one_line(d.effect)}", Style.SUBTLE),), indent=1))
+        terms = _entry_terms(d.licence_requirement, d.licence_policy, caps.fold)
+        if terms and d.active:  # this entry's own legal meaning: kept on every card
+            lines.append(Line((Run(terms, Style.SUBTLE),), indent=1))
         if caps.reasons and d.reason:
             reason = fold(d.reason) if caps.fold else one_line(d.reason)
             lines.append(Line((Run(f"Reason given: {reason}", Style.EMPHASIS),), indent=1))
@@ -320,13 +319,15 @@ def _designation_lines(card: EntityCard, caps: _Caps, sources: _Sources) -> list
     return lines
 
 
-def _entry_terms(requirement: str | None, policy: str | None) -> str | None:
-    """The Entity List entry's own terms, in its fields' words."""
+def _entry_terms(requirement: str | None, policy: str | None, short: bool) -> str | None:
+    """The entry's own terms (the Entity List's licence requirement and review policy),
+    as the list states them."""
+    shown = fold if short else one_line
     parts = []
     if requirement:
-        parts.append(f"a BIS licence is required for {one_line(requirement)}")
+        parts.append(f"Licence required: {shown(requirement)}")
     if policy:
-        parts.append(f"applications are reviewed under {one_line(policy)}")
+        parts.append(f"review policy: {shown(policy)}")
     return "; ".join(parts) if parts else None
 
 
