@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from registry.models import Change, ChangeKind, Subscription
-from registry.views import describe_change, entity_names, import_file_name
+from registry.views import describe_changes, entity_names, import_file_name
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def build_digests(session: Session, sub: Subscription, changes: Sequence[Change]
 def _digest(
     session: Session, sub: Subscription, run_id: int | None, changes: list[Change]
 ) -> Digest | None:
-    described = {c.id: describe_change(session, c) for c in changes}
+    described = describe_changes(session, changes)
     groups: dict[tuple[str, str, str], list[Change]] = defaultdict(list)
     listed_entities = {c.entity_id for c in changes if c.kind == ChangeKind.DESIGNATION_ADDED}
     absorbed: dict[int, list[int]] = defaultdict(list)

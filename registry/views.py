@@ -12,6 +12,7 @@ objects leaking out. Handlers ask for these instead of running queries themselve
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -441,6 +442,32 @@ class ChangeDescribed:
     list_id: str | None = None
     list_name: str | None = None
     action: str | None = None  # "added" | "relisted" | "removed" for listings
+
+
+# Ids per ``IN (...)``: far below PostgreSQL's 65,535 bind parameters and SQLite's 32,766.
+IDS_PER_QUERY = 5000
+
+
+def describe_changes(session: Session, changes: Sequence[Change]) -> dict[int, ChangeDescribed]:
+    """Many changes in words (a digest): the organisations and listings they name are
+    loaded first, a bounded number of ids per query, so describing each asks nothing."""
+    entity_ids = sorted({c.entity_id for c in changes if c.entity_id is not None})
+    designation_ids = sorted(
+        {int(c.detail["designation_id"]) for c in changes if (c.detail or {}).get("designation_id")}
+    )
+    # Held here while describing: the session's identity map only keeps weak references.
+    loaded: list[object] = []
+    for i in range(0, len(entity_ids), IDS_PER_QUERY):
+        chunk = entity_ids[i : i + IDS_PER_QUERY]
+        loaded += session.scalars(select(Entity).where(Entity.id.in_(chunk)))
+    for i in range(0, len(designation_ids), IDS_PER_QUERY):
+        chunk = designation_ids[i : i + IDS_PER_QUERY]
+        loaded += session.scalars(
+            select(Designation)
+            .where(Designation.id.in_(chunk))
+            .options(selectinload(Designation.source))
+        )
+    return {c.id: describe_change(session, c) for c in changes}
 
 
 def describe_change(session: Session, change: Change) -> ChangeDescribed:
