@@ -20,6 +20,8 @@ BUNDLE: list[tuple[str, list[str]]] = [
     ("ofac-cons", ["lists/ofac/cons_prim.csv"]),
     ("csl", ["lists/csl/consolidated_older_header.csv", "lists/csl/consolidated.csv"]),
     ("unitracker", ["unitracker/china-defence-universities.json"]),
+    # Sourced Chinese names join the entities the lists made, so they load after them.
+    ("native-names", ["native_names/native_names.csv"]),
 ]
 
 

@@ -69,6 +69,24 @@ def add_alias(
     return True
 
 
+def add_chinese_name(
+    session: Session, entity: Entity, name: str, *, source: Source, weak: bool = False
+) -> bool:
+    """A Chinese name as a ``zh`` alias with its source, also when it is the entity's
+    native name (which ``add_alias`` skips): that alias is what sources the native name.
+    A sourceless copy of the name gains the source."""
+    name = " ".join(name.split())
+    for alias in entity.aliases:
+        if alias.name == name:
+            if alias.source is not None and alias.lang == "zh":
+                return False
+            alias.source = alias.source or source
+            alias.lang = "zh"
+            return True
+    entity.aliases.append(Alias(name=name, lang="zh", weak=weak, source=source))
+    return True
+
+
 def add_identifier(
     session: Session, entity: Entity, scheme: str, value: str, source: Source | None = None
 ) -> bool:

@@ -410,7 +410,8 @@ def entity_card(session: Session, entity_id: int) -> EntityCard | None:
         native_name=entity.native_name,
         kind=entity.kind,
         country=entity.country,
-        aliases=tuple(a.name for a in entity.aliases),
+        # The native name is shown beside the name; its sourced alias is not a second name.
+        aliases=tuple(a.name for a in entity.aliases if a.name != entity.native_name),
         summary=entity.summary,
         summary_sources=summary_sources,
         designations=tuple(designations),

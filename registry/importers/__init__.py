@@ -27,6 +27,7 @@ IMPORTERS: dict[str, str] = {
     "csl": "registry.importers.csl",
     "unitracker": "registry.importers.unitracker",
     "ftm": "registry.importers.ftm",
+    "native-names": "registry.importers.native_names",
 }
 
 
