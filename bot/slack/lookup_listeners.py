@@ -93,13 +93,14 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
 
     @app.action(MORE_ACTION)
     async def more(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        # "N more ties": the same card with every tie, in place of the short one.
+        # "N more ties": the same card with every tie, in place of a private short one;
+        # beside a card shared in the channel, privately, leaving the shared one as it is.
         await ack()
         entity_id = int(body["actions"][0]["value"])
         reply = Reply(await run(show, services, entity_id, full=True))
         await respond(
             response_type="ephemeral",
-            replace_original=True,
+            replace_original=bool((body.get("container") or {}).get("is_ephemeral")),
             text=fallback_text(reply),
             blocks=as_dicts(reply_blocks(reply)),
         )
