@@ -26,6 +26,8 @@ def _listing(d: DesignationView) -> str:
         kind = f"research tracker; category: {d.category}" if d.category else "research tracker"
         risk = f", risk {d.risk}" if d.risk else ""
         return f"{d.label} ({kind}{risk})"
+    if d.start and d.status.startswith("from "):  # a later effective date
+        return f"{d.label} {d.status}"
     return f"{d.label} since {d.start}" if d.start else f"{d.label} (date not stated)"
 
 

@@ -204,11 +204,14 @@ class _Numbering:
         return ref.number
 
 
-def _status(d: Designation, relisted: bool, legal: bool) -> str:
+def _status(d: Designation, relisted: bool, legal: bool, today: dt.date | None = None) -> str:
     if d.start is None:
         # A research tracker records no listing date; a list that should have one says so.
         return "on the tracker (no date given)" if not legal else "listed (date not stated)"
     start = d.start.isoformat()
+    if d.start > (today or dt.date.today()):
+        # A statute naming it with a later effective date (NDAA s.154: 2027-10-01).
+        return f"from {start} (not yet in force)"
     if d.end is not None:
         return f"listed {start}, removed on {d.end.isoformat()}"
     return f"relisted on {start}" if relisted else f"listed since {start}"
