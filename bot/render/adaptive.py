@@ -1,10 +1,13 @@
-"""Replies and alert digests as Adaptive Cards for Microsoft Teams.
+"""Adaptive Cards for Microsoft Teams: the mapper of ``bot.render.layout``. It owns only
+Teams' markup and its message size (``CARD_BUDGET``): a check list too large for a
+button per line gets one menu of cards, a whole card too large for one message keeps
+as many ties as fit, a digest is split over several cards.
 
-Registry text is untrusted. Adaptive Card ``TextBlock``s parse markdown, so text from
-data never goes into one: it travels in ``RichTextBlock`` ``TextRun``s, which renderers
-show literally (no links, lists, emphasis or ``<at>`` mentions can be formed), and the
-only links are the ones built here, from ``http(s)`` source URLs. ``TextBlock`` is kept
-for our own fixed headings. The activity's ``summary`` (notification text) is plain text.
+Registry text is untrusted. Adaptive Card ``TextBlock``s parse markdown, so no text goes
+into one: everything travels in ``RichTextBlock`` ``TextRun``s, which renderers show
+literally (no links, lists, emphasis or ``<at>`` mentions can be formed), and the only
+links are the ones built here, from ``http(s)`` source URLs. The activity's ``summary``
+(notification text) is plain text.
 """
 
 from __future__ import annotations
