@@ -562,11 +562,6 @@ def check_layout(reply: CheckListReply, *, shareable: bool = True) -> Layout:
     return Layout("check", None, (Section(None, tuple(lines), rows=True),), summary=heading)
 
 
-def check_sentence(line: CheckLine) -> str:
-    """One line in words: "Hikvison → Hangzhou Hikvision …: listed on …"."""
-    return check_line(line).text
-
-
 # -- digests and watch alerts -----------------------------------------------------------
 
 

@@ -13,7 +13,6 @@ from bot.render.layout import (
     Run,
     Style,
     check_heading,
-    check_sentence,
     layout,
     shown_lines,
 )
@@ -22,7 +21,7 @@ from handlers.home import HomeReply
 from handlers.quick import line_for
 from handlers.replies import Reply, Verdict
 
-__all__ = ["KINDS", "check_heading", "check_sentence", "render", "to_text"]
+__all__ = ["KINDS", "check_heading", "render", "to_text"]
 
 _MARKS = {Mark.ACTIVE: "● ", Mark.ENDED: "○ ", Mark.BULLET: "- ", Mark.WARNING: "⚠ "}
 
