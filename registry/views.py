@@ -12,6 +12,7 @@ objects leaking out. Handlers ask for these instead of running queries themselve
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -113,6 +114,8 @@ class DesignationView:
     licence_policy: str | None = None
     category: str | None = None
     risk: str | None = None
+    # Further sources of the listing (a rating folded into it, later notices), numbered.
+    citations: tuple[int, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -237,25 +240,68 @@ def _attr(obj: Any, *names: str) -> str | None:
     return None
 
 
+# A rating list is shown on the line of the list it rates: ASPI's risk rating beside the
+# tracker's category, citing both sources.
+RATINGS = {"aspi-risk": "aspi-unitracker"}
+_RATING = re.compile(r"risk rating: ([a-z][a-z -]*?)(?: \(|$)", re.IGNORECASE)
+
+
+def _fold_ratings(views: list[DesignationView]) -> list[DesignationView]:
+    out = list(views)
+    for rating in [v for v in views if v.list_id in RATINGS and v.active]:
+        rated = next(
+            (i for i, v in enumerate(out) if v.list_id == RATINGS[rating.list_id] and v.active),
+            None,
+        )
+        if rated is None:
+            continue
+        target = out[rated]
+        out[rated] = replace(
+            target,
+            risk=rating.risk or target.risk,
+            citations=(*target.citations, rating.source, *rating.citations),
+        )
+        out.remove(rating)
+    return out
+
+
+def _risk(d: Designation) -> str | None:
+    own = _attr(d, "risk", "risk_rating")
+    if own:
+        return own
+    found = _RATING.search(d.list_name)
+    return found.group(1) if found else None
+
+
+_DATED = re.compile(r"^\d{4}(-\d\d){0,2}$")
+
+
 def list_editions(session: Session) -> dict[str, str]:
-    """Per list id: the date of the newest edition loaded, where an import recorded one."""
+    """Per list id, the date of the edition loaded: the newest publication date among
+    the documents its listings cite (each list edition read is one), else the edition
+    its importer recorded, where that is a date (cached for the session)."""
     cache: dict[str, str] | None = session.info.get("mcf_editions")
     if cache is not None:
         return cache
-    by_source: dict[str, str] = {}
+    rows = session.execute(
+        select(Designation.list_id, func.max(Source.published))
+        .join(Source, Source.id == Designation.source_id)
+        .where(Source.published.is_not(None))
+        .group_by(Designation.list_id)
+    ).all()
+    editions = {list_id: str(published) for list_id, published in rows if published}
+    by_importer: dict[str, set[str]] = {}
     for source, edition in session.execute(
-        select(ImportRun.source, ImportRun.edition)
-        .where(ImportRun.edition.is_not(None))
-        .order_by(ImportRun.id)
+        select(ImportRun.source, ImportRun.edition).where(ImportRun.edition.is_not(None))
     ):
-        by_source[source] = max(by_source.get(source, ""), str(edition)[:10])
-    editions: dict[str, str] = {}
+        by_importer.setdefault(source, set()).add(str(edition))
     for list_id in session.scalars(select(Designation.list_id).distinct()):
         info = describe(list_id)
-        importer = info.importer if info else "ftm" if list_id.startswith("ftm") else list_id
-        per_list = by_source.get(f"{importer}:{list_id}") or by_source.get(importer)
-        if per_list:
-            editions[list_id] = per_list
+        dated = sorted(
+            e for e in by_importer.get(info.importer if info else "", ()) if _DATED.match(e)
+        )
+        if list_id not in editions and dated:
+            editions[list_id] = dated[-1]
     session.info["mcf_editions"] = editions
     return editions
 
@@ -274,7 +320,10 @@ def lists_loaded(session: Session) -> ListsLoaded:
     )
     editions = list_editions(session)
     order = {list_id: i for i, list_id in enumerate(_catalog_ids())}
-    ids = sorted(present, key=lambda i: (order.get(i, len(order)), i))
+    # A rating is part of the list it rates, not a list of its own.
+    ids = sorted(
+        (i for i in present if i not in RATINGS), key=lambda i: (order.get(i, len(order)), i)
+    )
     infos = {i: describe(i) for i in ids}
     loaded = ListsLoaded(
         names=tuple(_short(infos[i], present[i]) for i in ids),
@@ -346,10 +395,11 @@ def entity_card(session: Session, entity_id: int) -> EntityCard | None:
                 licence_requirement=_attr(d, "licence_requirement", "license_requirement"),
                 licence_policy=_attr(d, "licence_policy", "review_policy"),
                 category=_category(d),
-                risk=_attr(d, "risk", "risk_rating"),
+                risk=_risk(d),
             )
         )
         seen_lists.add(d.list_id)
+    designations = _fold_ratings(designations)
 
     ties = session.scalars(
         select(Relationship)
@@ -367,6 +417,8 @@ def entity_card(session: Session, entity_id: int) -> EntityCard | None:
             Designation.entity_id.in_(others), Designation.end.is_(None)
         )
     ):
+        if list_id in RATINGS:  # shown with the list it rates
+            continue
         short = _short(describe(list_id), list_name)
         names = other_lists.setdefault(other_id, [])
         if short not in names:

@@ -233,7 +233,7 @@ class _Sources:
         return f"[{self.order.setdefault(key, len(self.order) + 1)}]"
 
     def cite(self, numbers: Iterable[int]) -> str:
-        return "".join(self._number(n) for n in numbers)
+        return "".join(self._number(n) for n in dict.fromkeys(numbers))
 
     def cite_link(self, title: str, url: str, publisher: str) -> str:
         return self._number((title, url, publisher))
@@ -297,7 +297,7 @@ def _designation_lines(card: EntityCard, caps: _Caps, sources: _Sources) -> list
             Line(
                 (
                     Run(one_line(d.list_name.split(" (category: ")[0]), Style.STRONG),
-                    Run(f": {when} {sources.cite([d.source])}"),
+                    Run(f": {when} {sources.cite([d.source, *d.citations])}"),
                 ),
                 mark=Mark.ACTIVE if d.active else Mark.ENDED,
             )
@@ -314,7 +314,7 @@ def _designation_lines(card: EntityCard, caps: _Caps, sources: _Sources) -> list
         if d.active and d.next_step and d.next_step_url:
             steps.append((d.next_step, d.next_step_url, d.label))
     for title, url, label in dict.fromkeys(steps):
-        ref = sources.cite_link(title, url, f"legal basis of the {label}")
+        ref = sources.cite_link(title, url, f"next step for the {label}")
         lines.append(Line((Run("Next step: ", Style.STRONG), Run(f"{title} {ref}"))))
     return lines
 
