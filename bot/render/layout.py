@@ -18,7 +18,6 @@ identifiers and the sources of what is shown, numbered in the order they are cit
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -40,6 +39,7 @@ from handlers.replies import (
     Verdict,
 )
 from registry.lookup import MatchStatus
+from registry.text import clean_text
 
 # A card fits a laptop screen or a phone without scrolling back for the verdict.
 MAX_CARD_LINES = 30
@@ -170,17 +170,11 @@ def shown_lines(section: Section) -> tuple[Line, ...]:
 
 
 def one_line(text: str | None) -> str:
-    """Registry text made inert for every front end: on one line (no line breaks or
-    tabs), and without control or format characters (terminal escapes, bidi overrides
-    that would reorder what is shown, zero-width characters)."""
-    text = text or ""
-    if not text.isprintable():
-        text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
-        text = "".join(ch for ch in text if unicodedata.category(ch) not in _HIDDEN)
-    return " ".join(text.split())
+    """Registry text made inert for every front end (``registry.text.clean_text``, the
+    one sanitiser): on one line, without escapes, control or format characters."""
+    return clean_text(text or "")
 
 
-_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 _ABBREVIATIONS = frozenset({"co", "corp", "inc", "ltd", "no", "nos", "st", "jr", "dr", "mr"})
 _SENTENCE_END = re.compile(r"(?<=[\w)\]”\"’])\.\s+(?=[A-Z“\"(])")
 

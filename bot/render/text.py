@@ -20,6 +20,7 @@ from handlers.alerts import Digest
 from handlers.home import HomeReply
 from handlers.quick import line_for
 from handlers.replies import Reply, Verdict
+from registry.text import clean_text
 
 __all__ = ["KINDS", "check_heading", "render", "to_text"]
 
@@ -57,7 +58,9 @@ def to_text(lay: Layout) -> str:
 
 
 def render(reply: Reply | Digest | HomeReply, *, full: bool = False) -> str:
-    return to_text(layout(reply, full=full, shareable=False))
+    # Registry text is made inert at import and in the layout; a terminal gets it
+    # checked once more.
+    return clean_text(to_text(layout(reply, full=full, shareable=False)), multiline=True)
 
 
 def check_line(query: str, reply: Reply) -> str:
@@ -69,4 +72,5 @@ def check_line(query: str, reply: Reply) -> str:
         fields.append(line.name)
     if line.detail and line.verdict is not Verdict.NONE:
         fields.append(line.detail)
-    return "\t".join(fields)
+    # One field each, one line per name, whatever the data holds (tabs, breaks, escapes).
+    return "\t".join(clean_text(field) for field in fields)
