@@ -207,7 +207,9 @@ class _Numbering:
         return ref.number
 
 
-def _status(d: Designation, relisted: bool, legal: bool, today: dt.date | None = None) -> str:
+def _status(
+    d: Designation, relisted: bool, legal: bool = True, today: dt.date | None = None
+) -> str:
     if d.start is None:
         # A research tracker records no listing date; a list that should have one says so.
         return "on the tracker (no date given)" if not legal else "listed (date not stated)"

@@ -277,8 +277,8 @@ def test_registry_text_reaches_no_front_end_with_control_or_bidi_characters() ->
     ):
         assert not {"\x1b", "\u202e", "\u2066", "\u200b", "\t"} & set(shown)
     lines = text_render.render(reply, full=True).splitlines()
-    # A control character becomes a space, a format character nothing.
-    assert lines[0] == "Evil [31m Co <!channel> Ltd . (Evil [31m Co <!channel> Ltd .)"
+    # An escape sequence goes whole, a line break becomes a space, a format character nothing.
+    assert lines[0] == "Evil Co <!channel> Ltd . (Evil Co <!channel> Ltd .)"
 
 
 def test_a_whole_card_fits_one_teams_message(bundled_path: Any) -> None:
