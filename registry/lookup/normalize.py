@@ -112,8 +112,27 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
+# Names already read, here or in an earlier run: ``registry.lookup.readings`` keeps them
+# beside an embedded registry, so a terminal lookup skips pypinyin's import and ICU's
+# transliterator for names it has read before. Only recorded while ``RECORDING`` (the
+# terminal sets it); a server builds its index once and keeps no copy.
+READINGS: dict[str, str] = {}  # Han text -> toneless pinyin
+TOKENS: dict[str, tuple[str, ...]] = {}  # name -> latin_tokens
+RECORDING = False
+
+
 @lru_cache(maxsize=65536)
 def latin_tokens(text: str) -> tuple[str, ...]:
+    known = TOKENS.get(text)
+    if known is not None:
+        return known
+    found = _latin_tokens(text)
+    if RECORDING:
+        TOKENS[text] = found
+    return found
+
+
+def _latin_tokens(text: str) -> tuple[str, ...]:
     norm = normalize_name(text.replace("&", " and "))
     if not norm:
         return ()
@@ -182,13 +201,6 @@ def _word_pinyin(word: str) -> str:
     return "".join(lazy_pinyin(word))
 
 
-# Readings of whole names already computed, here or in an earlier run
-# (``registry.lookup.readings`` keeps them beside an embedded registry): pypinyin's import
-# (its phrase dictionary) costs more than the rest of a terminal lookup, and is paid only
-# for names not read before.
-READINGS: dict[str, str] = {}
-
-
 def pinyin(text: str) -> str:
     """Toneless pinyin of the Han part of a name ("Beijing Hangkong ..." run together)."""
     han = han_text(text)
@@ -201,5 +213,6 @@ def pinyin(text: str) -> str:
     from pypinyin.seg import mmseg
 
     reading = "".join(_word_pinyin(word) for word in mmseg.seg.cut(han))
-    READINGS[han] = reading
+    if RECORDING:
+        READINGS[han] = reading
     return reading
