@@ -7,7 +7,8 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -22,6 +23,7 @@ from handlers.lookup import check
 from handlers.replies import Reply
 from registry.db import unit_of_work
 from registry.errors import RegistryError
+from registry.lookup import readings
 from registry.service import Registry
 
 
@@ -35,13 +37,27 @@ def _services(settings: Settings) -> Services:
     return Services(registry)
 
 
+@contextmanager
+def _readings(services: Services) -> Iterator[None]:
+    """An embedded registry keeps its names' pinyin readings beside it between runs."""
+    target = services.registry.engine.url.database
+    if not services.registry.is_sqlite or not target or target == ":memory:":
+        yield
+        return
+    path = Path(f"{target}.readings.json")
+    known = readings.load(path)
+    yield
+    readings.save(path, known)
+
+
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     services = _services(settings)
-    reply = handle(services, " ".join(args.query))
+    with _readings(services):
+        reply = handle(services, " ".join(args.query))
     if args.json:
         print(json.dumps(reply_dict(reply), ensure_ascii=False, indent=2))
     else:
-        print(text_render.render(reply))
+        print(text_render.render(reply, full=args.full))
     return 0
 
 
@@ -70,7 +86,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
                 names = _names(stream)
         except (OSError, UnicodeDecodeError) as exc:
             raise SettingsError(f"cannot read {args.file}: {exc}") from exc
-    with terminal_bar("Checking", len(names)) as advance:
+    with _readings(services), terminal_bar("Checking", len(names)) as advance:
         for name, reply in check(services, names):
             if args.json:
                 print(json.dumps(reply_dict(reply) | {"query": name}, ensure_ascii=False))
@@ -200,6 +216,9 @@ def parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="look up one organisation")
     ask.add_argument("query", nargs="+", help="a name, acronym, Chinese name or pinyin")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument(
+        "--full", action="store_true", help="every tie, name and reason (not the short card)"
+    )
     ask.set_defaults(func=cmd_ask)
 
     lists = sub.add_parser(

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.models import (
-    Change,
-    ChangeKind,
-    Designation,
-    Entity,
-    ImportRun,
-    Source,
-    Subscription,
-)
-
-# Ids per ``IN (...)``: far below PostgreSQL's 65,535 bind parameters and SQLite's 32,766.
-IDS_PER_QUERY = 5000
+from registry.models import Change, ChangeKind, Subscription
+from registry.views import describe_changes, entity_names, import_file_name
 
 
 @dataclass(frozen=True)
@@ -90,32 +78,10 @@ def build_digests(session: Session, sub: Subscription, changes: Sequence[Change]
     return digests
 
 
-def _by_id(session: Session, key: Any, value: Any, ids: Iterable[int]) -> dict[Any, Any]:
-    """``{key: value}`` for ``ids``, a bounded number of bind parameters at a time:
-    PostgreSQL refuses a statement with more than 65,535 and an import can add more
-    organisations than that."""
-    wanted = sorted(set(ids))
-    found: dict[Any, Any] = {}
-    for i in range(0, len(wanted), IDS_PER_QUERY):
-        chunk = wanted[i : i + IDS_PER_QUERY]
-        found.update(session.execute(select(key, value).where(key.in_(chunk))).all())
-    return found
-
-
 def _digest(
     session: Session, sub: Subscription, run_id: int | None, changes: list[Change]
 ) -> Digest | None:
-    names = _by_id(
-        session, Entity.id, Entity.name, (c.entity_id for c in changes if c.entity_id is not None)
-    )
-    designation_ids = [c.detail["designation_id"] for c in changes if "designation_id" in c.detail]
-    urls = _by_id(session, Designation.id, Designation.source_id, designation_ids)
-    source_urls = _by_id(session, Source.id, Source.url, urls.values())
-
-    def url_of(change: Change) -> str | None:
-        source_id = urls.get(int(change.detail.get("designation_id") or 0))
-        return source_urls.get(source_id) if source_id else None
-
+    described = describe_changes(session, changes)
     groups: dict[tuple[str, str, str], list[Change]] = defaultdict(list)
     listed_entities = {c.entity_id for c in changes if c.kind == ChangeKind.DESIGNATION_ADDED}
     absorbed: dict[int, list[int]] = defaultdict(list)
@@ -128,48 +94,29 @@ def _digest(
             # A new organisation that arrives with its listing is told once, as listed.
             absorbed[change.entity_id].append(change.id)  # type: ignore[index]
             continue
-        if kind == ChangeKind.DESIGNATION_ADDED:
-            action = "relisted" if change.detail.get("relisted") else "added"
-            groups[(kind, change.detail.get("list_name", ""), action)].append(change)
-        elif kind == ChangeKind.DESIGNATION_ENDED:
-            groups[(kind, change.detail.get("list_name", ""), "removed")].append(change)
-        else:
-            groups[(kind, "", "")].append(change)
+        words = described[change.id]
+        groups[(kind, words.list_name or "", words.action or "")].append(change)
 
     sections = []
     for (kind, list_name, action), members in groups.items():
         entries = []
         for change in members:
-            name = names.get(change.entity_id or -1, change.detail.get("name", "(removed)"))
+            words = described[change.id]
             ids = (change.id, *absorbed.get(change.entity_id or -1, ()))
-            if kind == ChangeKind.DESIGNATION_ADDED:
-                detail = f"{action} on {change.detail.get('start') or 'an unstated date'}"
-            elif kind == ChangeKind.DESIGNATION_ENDED:
-                detail = f"removed on {change.detail.get('end')}"
-            elif kind == ChangeKind.RELATIONSHIP_ADDED:
-                other = session.get(Entity, change.detail.get("object_id"))
-                detail = f"new tie: {change.detail.get('type', '').replace('_', ' ')} " + (
-                    other.name if other else "?"
-                )
-            elif kind == ChangeKind.NAME_ADDED:
-                detail = f"new name: {change.detail.get('name')}"
-            elif kind == ChangeKind.IDENTIFIER_ADDED:
-                detail = (
-                    f"new code: {change.detail.get('scheme', '').upper()} "
-                    f"{change.detail.get('value')}"
-                )
-            else:
-                detail = "added to the registry"
-            entries.append(DigestEntry(change.entity_id, name, detail, url_of(change), ids))
+            entries.append(
+                DigestEntry(change.entity_id, words.name, words.brief, words.source_url, ids)
+            )
         sections.append(DigestSection(_heading(kind, list_name, action, members), tuple(entries)))
     if not sections:
         return None
-    run = session.get(ImportRun, run_id) if run_id else None
-    source = f" from {run.files[0].rsplit('/', 1)[-1]}" if run and run.files else ""
+    file_name = import_file_name(session, run_id)
+    source = f" from {file_name}" if file_name else ""
     watch = sub.kind == "watch"
     if watch:
-        subject = names.get(sub.entity_id or -1) or sub.watch_name or "a watched organisation"
-        title = f"Watched: {subject}"
+        subject = (
+            entity_names(session, {sub.entity_id}).get(sub.entity_id) if sub.entity_id else None
+        )
+        title = f"Watched: {subject or sub.watch_name or 'a watched organisation'}"
     else:
         title = f"Registry update{source}"
     all_ids = tuple(c.id for c in changes)

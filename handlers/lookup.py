@@ -13,6 +13,7 @@ from handlers.errors import CommandError, to_reply
 from handlers.replies import CandidateView, EntityCard, HelpReply, LookupReply, Reply
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus, NameIndex
+from registry.views import lists_loaded
 
 
 def lookup(services: Services, query: str) -> LookupReply:
@@ -30,7 +31,9 @@ def answer(
         CandidateView(c.entity_id, c.name, c.score, c.matched_on, c.how) for c in result.candidates
     )
     if result.status is MatchStatus.NONE or best is None:
-        return LookupReply(query, MatchStatus.NONE, None, candidates=candidates)
+        return LookupReply(
+            query, MatchStatus.NONE, None, candidates=candidates, checked=lists_loaded(session)
+        )
     if result.status is MatchStatus.AMBIGUOUS:
         # "Did you mean": the candidates, never the card of one of them as if it were the
         # answer (it may be a namesake: another organisation, listed or not).
@@ -73,11 +76,18 @@ def check(services: Services, names: Iterable[str]) -> Iterator[tuple[str, Reply
             yield name, Reply(answer(session, index, command.query, cards))
 
 
-def show(services: Services, entity_id: int) -> LookupReply:
+def show(services: Services, entity_id: int, *, full: bool = False) -> LookupReply:
+    """One organisation's card by id (a button); ``full``: every tie, not the first few."""
     with unit_of_work(services.registry.sessions) as session:
         card = build_card(session, entity_id)
     return LookupReply(
-        card.name, MatchStatus.MATCH, card, score=100.0, matched_on=card.name, how="chosen"
+        card.name,
+        MatchStatus.MATCH,
+        card,
+        score=100.0,
+        matched_on=card.name,
+        how="chosen",
+        full=full,
     )
 
 

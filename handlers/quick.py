@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from handlers import verdict
 from handlers.cards import build_card
 from handlers.context import Services
 from handlers.errors import BadInput, NotFound
@@ -48,37 +49,10 @@ MAX_LINES = 50
 MAX_SHARE_KEY = 2000
 _SHARE_NAME_CHARS = 120
 
-# Which tie says most about an organisation: being part of, or run by, another body
-# first; then joint bodies; then looser cooperation. A tie to a listed body beats any tie
-# to an unlisted one.
-_TIE_RANK = {
-    "subsidiary_of:out": 0,
-    "supervised_by:out": 1,
-    "joint_venture:out": 2,
-    "joint_venture:in": 2,
-    "joint_lab:out": 3,
-    "joint_lab:in": 3,
-    "co_founded:in": 4,
-    "supplies:out": 5,
-    "research_partner:out": 6,
-    "research_partner:in": 6,
-    "collaborates_with:out": 7,
-    "collaborates_with:in": 7,
-    "hosted_by:out": 8,
-}
-
 
 def strongest_tie(card: EntityCard) -> RelationshipView | None:
-    if not card.relationships:
-        return None
-    return min(
-        card.relationships,
-        key=lambda r: (
-            not r.other_listed,
-            _TIE_RANK.get(f"{r.type}:{r.direction}", 9),
-            r.other_name.casefold(),
-        ),
-    )
+    """The card orders ties strongest first (``registry.views.TIE_RANK``)."""
+    return card.relationships[0] if card.relationships else None
 
 
 def _since(d: DesignationView) -> str:
@@ -97,16 +71,19 @@ def card_line(
 ) -> CheckLine:
     """The verdict on one organisation, from its card."""
 
-    def line(verdict: Verdict, detail: str) -> CheckLine:
+    finding = verdict.of_card(card)
+
+    def line(kind: Verdict, detail: str) -> CheckLine:
         return CheckLine(
             query,
-            verdict,
+            kind,
             detail,
             entity_id=card.id,
             name=card.name,
             how=how,
             country=card.country,
             matched_on=matched_on,
+            finding=finding,
         )
 
     if card.listed_on:
@@ -127,17 +104,25 @@ def card_line(
 def line_for(query: str, reply: Reply) -> CheckLine:
     """One name's answer as a check line (``mcf-bot check`` prints the same verdict)."""
     body = reply.body
+    finding = verdict.of_reply(reply)
     if isinstance(body, ErrorReply):
-        return CheckLine(query, Verdict.ERROR, body.message)
+        return CheckLine(query, Verdict.ERROR, body.message, finding=finding)
     if isinstance(body, HelpReply | NoticeReply | CheckListReply | SourcesReply):
-        return CheckLine(query, Verdict.ERROR, "not an organisation name")
+        return CheckLine(query, Verdict.ERROR, "not an organisation name", finding=finding)
     if body.status is MatchStatus.AMBIGUOUS and body.candidates:
         # Names only: no candidate's verdict, country or card stands in for an answer.
         names = [c.name for c in body.candidates[:3]]
         detail = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
-        return CheckLine(query, Verdict.AMBIGUOUS, detail, candidates=body.candidates, how=body.how)
+        return CheckLine(
+            query,
+            Verdict.AMBIGUOUS,
+            detail,
+            candidates=body.candidates,
+            how=body.how,
+            finding=finding,
+        )
     if body.status is not MatchStatus.MATCH or body.card is None:
-        return CheckLine(query, Verdict.NONE, "not in the registry")
+        return CheckLine(query, Verdict.NONE, "not in the registry", finding=finding)
     how = body.how if body.how and body.how != "exact name" else None
     return card_line(query, body.card, how, body.matched_on)
 
@@ -177,7 +162,11 @@ def _mention_lines(
             try:
                 card = build_card(session, ids[0])
             except NotFound:
-                lines.append(CheckLine(text, Verdict.NONE, "no longer in the registry"))
+                lines.append(
+                    CheckLine(
+                        text, Verdict.NONE, "no longer in the registry", finding=verdict.gone()
+                    )
+                )
                 continue
             lines.append(card_line(text, card, how if how != "name" else None))
             continue
@@ -186,7 +175,17 @@ def _mention_lines(
         )
         names = [c.name for c in candidates[:3]]
         detail = ", ".join(names[:-1]) + f" or {names[-1]}"
-        lines.append(CheckLine(text, Verdict.AMBIGUOUS, detail, candidates=candidates, how=how))
+        finding = verdict.ambiguous(text, names)
+        lines.append(
+            CheckLine(
+                text,
+                Verdict.AMBIGUOUS,
+                detail,
+                candidates=candidates,
+                how=how,
+                finding=finding,
+            )
+        )
     return tuple(lines)
 
 

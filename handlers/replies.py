@@ -6,56 +6,23 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from registry.lookup import MatchStatus
+from registry.views import (
+    DesignationView,
+    EntityCard,
+    IdentifierView,
+    ListsLoaded,
+    RelationshipView,
+    SourceRef,
+)
 
-
-@dataclass(frozen=True, slots=True)
-class SourceRef:
-    number: int
-    title: str
-    publisher: str
-    url: str
-    date: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class DesignationView:
-    list_id: str
-    list_name: str
-    start: str | None
-    end: str | None
-    status: str  # "listed since 2021-06-03", "removed on 2025-01-07", "relisted on ..."
-    reason: str | None  # why listed (never why removed: see ``end_reason``)
-    source: int  # number into the card's sources: the edition that states the start
-    source_url: str
-    # What the listing requires, as the list's entry states it (Entity List, MEU).
-    licence_requirement: str | None = None
-    licence_policy: str | None = None
-    # Further sources of the listing (later notices, the edition read, the edition that
-    # no longer holds it), numbered.
-    citations: tuple[int, ...] = ()
-    # Why the period ended when no end date is published ("not in the edition of ...").
-    end_note: str | None = None
-    reason_source: int | None = None  # the edition that states the reason
-    end_reason: str | None = None  # why removed, as the list says ("No apparent U.S. nexus")
-    end_source: int | None = None  # the edition that states the end
-
-    @property
-    def active(self) -> bool:
-        return self.end is None
-
-
-@dataclass(frozen=True, slots=True)
-class RelationshipView:
-    type: str
-    direction: str  # "out": this entity is the subject; "in": it is the object
-    sentence: str  # "is a subsidiary of", "has a joint lab with" ...
-    other_id: int
-    other_name: str
-    summary: str | None
-    start: str | None
-    end: str | None
-    sources: tuple[int, ...]
-    other_listed: bool = False  # the other organisation is on a list today
+__all__ = [
+    "DesignationView",
+    "EntityCard",
+    "IdentifierView",
+    "ListsLoaded",
+    "RelationshipView",
+    "SourceRef",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,24 +34,26 @@ class CandidateView:
     how: str
 
 
-@dataclass(frozen=True, slots=True)
-class EntityCard:
-    id: int
-    key: str
-    name: str
-    native_name: str | None
-    kind: str
-    country: str | None
-    aliases: tuple[str, ...]
-    summary: str | None
-    summary_sources: tuple[int, ...]
-    designations: tuple[DesignationView, ...]
-    relationships: tuple[RelationshipView, ...]
-    sources: tuple[SourceRef, ...]
+class Level(StrEnum):
+    """The verdict on one organisation, strongest first (``handlers.verdict``)."""
 
-    @property
-    def listed_on(self) -> list[DesignationView]:
-        return [d for d in self.designations if d.active]
+    LISTED = "listed"  # on a list today
+    TIED = "tied"  # a recorded tie; the strongest is named (ties to listed bodies first)
+    FORMER = "formerly_listed"  # on a list once, on none today, and no tie
+    NO_FINDING = "no_finding"  # nothing found on the lists loaded: never "clear"
+    AMBIGUOUS = "did_you_mean"  # the name is unclear: no verdict on a guess
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """The verdict in one sentence, with what it rests on: the same ``text`` in the
+    terminal, Slack, Teams and JSON."""
+
+    level: Level
+    text: str
+    lists: tuple[DesignationView, ...] = ()  # the listings it rests on
+    tie: RelationshipView | None = None  # for ``tied``: the strongest tie
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +65,8 @@ class LookupReply:
     matched_on: str | None = None
     how: str | None = None
     candidates: tuple[CandidateView, ...] = ()
+    checked: ListsLoaded | None = None  # what a "no finding" was checked against
+    full: bool = False  # every tie, alias and reason (``--full``, the "more" button)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +167,8 @@ class CheckLine:
     candidates: tuple[CandidateView, ...] = ()
     country: str | None = None  # the organisation's country, so namesakes abroad show
     matched_on: str | None = None  # the registry name the query matched
+
+    finding: Finding | None = None  # the verdict object (``Finding.level``, ``.text``)
 
     @property
     def label(self) -> str:

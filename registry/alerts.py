@@ -133,6 +133,24 @@ def channel_subscriptions(session: Session, platform: str, channel_id: str) -> l
     )
 
 
+def subscriptions_in(
+    session: Session, platform: str, channel_ids: Sequence[str]
+) -> list[Subscription]:
+    """The subscriptions of several channels (a user's, for the App Home), oldest first."""
+    subs: list[Subscription] = []
+    wanted = list(dict.fromkeys(channel_ids))
+    for i in range(0, len(wanted), 500):  # keep IN (...) lists a sane size
+        subs += session.scalars(
+            select(Subscription)
+            .where(
+                Subscription.platform == platform,
+                Subscription.channel_id.in_(wanted[i : i + 500]),
+            )
+            .order_by(Subscription.id)
+        )
+    return subs
+
+
 def all_subscriptions(session: Session) -> list[Subscription]:
     query = select(Subscription).order_by(Subscription.platform, Subscription.channel_id)
     return list(session.scalars(query))

@@ -39,7 +39,7 @@ def list_statuses(session: Session) -> list[ListStatus]:
             ).group_by(Designation.list_id)
         )
     }
-    editions = _edition_dates(session)
+    editions = edition_dates(session)
     runs = dict(
         session.execute(
             select(ImportRun.source, func.max(ImportRun.started_at)).group_by(ImportRun.source)
@@ -66,7 +66,7 @@ def list_statuses(session: Session) -> list[ListStatus]:
     return out
 
 
-def _edition_dates(session: Session) -> dict[str, str]:
+def edition_dates(session: Session) -> dict[str, str]:
     """Per list, the newest publication date among the documents its listings cite
     (the list edition each was read from); lists whose sources carry no date are left
     to their importer's edition."""

@@ -5,18 +5,54 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers import verdict
 from handlers.replies import (
     CandidateView,
     CheckLine,
     CheckListReply,
     EntityCard,
     ErrorReply,
+    Finding,
     HelpReply,
     LookupReply,
     NoticeReply,
     Reply,
     SourcesReply,
 )
+
+
+def finding_dict(finding: Finding, card: EntityCard | None = None) -> dict[str, Any]:
+    """The verdict: ``level`` (listed | tied | formerly_listed | no_finding |
+    did_you_mean | error), the sentence every front end shows, the listings it rests on
+    and, for ``tied``, the strongest tie."""
+    urls = {s.number: s.url for s in card.sources} if card else {}
+    tie = finding.tie
+    return {
+        "level": finding.level.value,
+        "text": finding.text,
+        "lists": [
+            {
+                "list": d.list_id,
+                "name": d.label,
+                "list_name": d.list_name,
+                "start": d.start,
+                "end": d.end,
+                "edition": d.edition,
+                "effect": d.effect,
+                "source_url": d.source_url,
+            }
+            for d in finding.lists
+        ],
+        "tie": None
+        if tie is None
+        else {
+            "type": tie.type,
+            "direction": tie.direction,
+            "sentence": tie.sentence,
+            "other": {"id": tie.other_id, "name": tie.other_name, "lists": list(tie.other_lists)},
+            "sources": [urls[n] for n in tie.sources if n in urls],
+        },
+    }
 
 
 def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
@@ -33,6 +69,7 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
         "score": reply.score,
         "matched_on": reply.matched_on,
         "how": reply.how,
+        "verdict": finding_dict(verdict.of_card(card), card),
         "designations": [
             {
                 "list": d.list_id,
@@ -41,10 +78,18 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
                 "end": d.end,
                 "status": d.status,
                 "reason": d.reason,
-                "end_reason": d.end_reason,
                 "source_url": d.source_url,
+                "short_name": d.label,
+                "effect": d.effect,
+                "edition": d.edition,
+                "legal": d.legal,
+                "next_step": d.next_step,
+                "next_step_url": d.next_step_url,
                 "licence_requirement": d.licence_requirement,
                 "licence_policy": d.licence_policy,
+                "end_reason": d.end_reason,
+                "category": d.category,
+                "risk": d.risk,
             }
             for d in card.designations
         ],
@@ -60,6 +105,14 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
                 "sources": [by_number[n].url for n in r.sources],
             }
             for r in card.relationships
+        ],
+        "identifiers": [
+            {
+                "scheme": i.scheme,
+                "value": i.value,
+                "source_url": by_number[i.source].url if i.source else None,
+            }
+            for i in card.identifiers
         ],
         "sources": [
             {
@@ -88,6 +141,9 @@ def check_line_dict(line: CheckLine) -> dict[str, Any]:
         "detail": line.detail,
         "how": line.how,
         "candidates": [candidate_dict(c) for c in line.candidates],
+        # The same verdict object as ``match.verdict`` (``verdict`` above stays the
+        # check list's word: listed, tied, formerly listed, ...).
+        "finding": finding_dict(line.finding) if line.finding else None,
     }
 
 
@@ -97,6 +153,9 @@ def reply_dict(reply: Reply) -> dict[str, Any]:
         return {
             "query": body.query,
             "status": body.status.value,
+            # The answer's verdict: for a match, the same as ``match.verdict``; for a
+            # "did you mean", no verdict on the best guess (``did_you_mean``).
+            "verdict": finding_dict(verdict.of_lookup(body), body.card),
             "match": card_dict(body.card, body) if body.card else None,
             "candidates": [candidate_dict(c) for c in body.candidates],
         }
@@ -110,7 +169,12 @@ def reply_dict(reply: Reply) -> dict[str, Any]:
     if isinstance(body, HelpReply):
         return {"status": "help", "usage": list(body.lines), "hint": body.hint}
     if isinstance(body, ErrorReply):
-        return {"status": "error", "error": body.message, "hint": body.hint}
+        return {
+            "status": "error",
+            "error": body.message,
+            "hint": body.hint,
+            "verdict": finding_dict(verdict.of_reply(reply)),
+        }
     if isinstance(body, SourcesReply):
         return {
             "status": "sources",

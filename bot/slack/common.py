@@ -54,9 +54,10 @@ def chosen_entity(action: dict[str, Any]) -> int:
     return int(text)
 
 
-def open_entity(services: Services, action: dict[str, Any]) -> Reply:
-    """The card a button asks for (run through ``guarded``: errors become replies)."""
-    return Reply(show(services, chosen_entity(action)))
+def open_entity(services: Services, action: dict[str, Any], *, full: bool = False) -> Reply:
+    """The card a button asks for (run through ``guarded``: errors become replies);
+    ``full``: every tie (the "Show all N ties" button)."""
+    return Reply(show(services, chosen_entity(action), full=full))
 
 
 async def answer_privately(respond: Any, reply: Reply) -> None:

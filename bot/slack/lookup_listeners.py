@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 from concurrent.futures import Executor
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -13,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.pools import pool_for
 from bot.render.slack import (
+    MORE_ACTION,
     PICK_ACTION,
     SHARE_ACTION,
     as_dicts,
@@ -106,6 +108,20 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
         await respond(
             response_type="ephemeral",
             replace_original=True,
+            text=fallback_text(reply),
+            blocks=as_dicts(reply_blocks(reply)),
+        )
+
+    @app.action(MORE_ACTION)
+    async def more(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        # "N more ties": the same card with every tie, in place of a private short one;
+        # beside a card shared in the channel, privately, leaving the shared one as it is.
+        await ack()
+        whole = partial(open_entity, full=True)
+        reply: Reply = await run(guarded, whole, services, body["actions"][0], what="more ties")
+        await respond(
+            response_type="ephemeral",
+            replace_original=bool((body.get("container") or {}).get("is_ephemeral")),
             text=fallback_text(reply),
             blocks=as_dicts(reply_blocks(reply)),
         )

@@ -71,14 +71,19 @@ def _chosen(value: Any) -> int | None:
         return None
 
 
+def _full(value: Any) -> bool:
+    """The "N more ties" button asks for the whole card."""
+    return isinstance(value, dict) and value.get("full") is True
+
+
 def register(app: AgentApplication[TurnState], services: Services, executor: Executor) -> None:
     async def run(fn: Any, *args: Any, pool: Executor = executor, **kwargs: Any) -> Any:
         call = partial(fn, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(pool, call)
 
-    async def open_entry(entity_id: int) -> Reply:
+    async def open_entry(entity_id: int, full: bool = False) -> Reply:
         try:
-            return Reply(await run(show, services, entity_id))
+            return Reply(await run(show, services, entity_id, full=full))
         except Exception as exc:
             if not isinstance(exc, CommandError):
                 log.exception("opening entity %s failed", entity_id)
@@ -96,7 +101,7 @@ def register(app: AgentApplication[TurnState], services: Services, executor: Exe
         activity = context.activity
         entity_id = _chosen(activity.value)
         if entity_id is not None:
-            reply = await open_entry(entity_id)
+            reply = await open_entry(entity_id, _full(activity.value))
         elif activity.value is not None and not activity.text:
             reply = Reply(ErrorReply("That button is not one of mine.", "Try `@mcf help`."))
         else:
@@ -112,7 +117,7 @@ def register(app: AgentApplication[TurnState], services: Services, executor: Exe
         value = context.activity.value if isinstance(context.activity.value, dict) else {}
         entity_id = _chosen(value.get("data"))
         if entity_id is not None:
-            reply = await open_entry(entity_id)
+            reply = await open_entry(entity_id, _full(value.get("data")))
             body = reply.body
             title = body.card.name if isinstance(body, LookupReply) and body.card else "mcf"
         elif value.get("commandId") == SCAN_COMMAND:

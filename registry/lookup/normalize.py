@@ -14,8 +14,6 @@ from functools import cache, lru_cache
 
 import opencc
 from normality import ascii_text
-from pypinyin import lazy_pinyin
-from pypinyin.seg import mmseg
 from rigour.names import normalize_name, remove_org_types
 
 _T2S = opencc.OpenCC("t2s")
@@ -114,8 +112,27 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
+# Names already read, here or in an earlier run: ``registry.lookup.readings`` keeps them
+# beside an embedded registry, so a terminal lookup skips pypinyin's import and ICU's
+# transliterator for names it has read before. Only recorded while ``RECORDING`` (the
+# terminal sets it); a server builds its index once and keeps no copy.
+READINGS: dict[str, str] = {}  # Han text -> toneless pinyin
+TOKENS: dict[str, tuple[str, ...]] = {}  # name -> latin_tokens
+RECORDING = False
+
+
 @lru_cache(maxsize=65536)
 def latin_tokens(text: str) -> tuple[str, ...]:
+    known = TOKENS.get(text)
+    if known is not None:
+        return known
+    found = _latin_tokens(text)
+    if RECORDING:
+        TOKENS[text] = found
+    return found
+
+
+def _latin_tokens(text: str) -> tuple[str, ...]:
     norm = normalize_name(text.replace("&", " and "))
     if not norm:
         return ()
@@ -179,12 +196,23 @@ def compact(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _word_pinyin(word: str) -> str:
+    from pypinyin import lazy_pinyin
+
     return "".join(lazy_pinyin(word))
 
 
 def pinyin(text: str) -> str:
     """Toneless pinyin of the Han part of a name ("Beijing Hangkong ..." run together)."""
+    han = han_text(text)
+    known = READINGS.get(han)
+    if known is not None:
+        return known
     # pypinyin segments a text into dictionary words and reads each on its own (重庆 is
     # chongqing). Segmenting here and caching each word's reading gives the same answer
     # ~5x faster: 有限公司, 科技 and city names recur in most names.
-    return "".join(_word_pinyin(word) for word in mmseg.seg.cut(han_text(text)))
+    from pypinyin.seg import mmseg
+
+    reading = "".join(_word_pinyin(word) for word in mmseg.seg.cut(han))
+    if RECORDING:
+        READINGS[han] = reading
+    return reading

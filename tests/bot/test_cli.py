@@ -183,3 +183,44 @@ def test_db_merges_explains_and_unmerge_undoes(
     assert "is its own entity again" in capsys.readouterr().err
     assert main(["db", "merges", "SpaceSat"]) == 0
     assert "(undone)" in capsys.readouterr().out
+
+
+def test_the_verdict_comes_first_in_every_front_end(
+    db_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "--json", "Hikvision"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    verdict = answer["match"]["verdict"]
+    assert verdict["level"] == "listed" and verdict == answer["verdict"]
+    assert {d["list"] for d in verdict["lists"]} >= {"us-1260h"}
+    assert main(["ask", "Hikvision"]) == 0
+    assert verdict["text"] in capsys.readouterr().out.splitlines()[:3]
+
+
+@pytest.mark.parametrize("name", ["Hikvision", "Huawei", "Baidu", "AVIC", "CETC"])
+def test_a_card_is_at_most_30_lines_and_full_shows_every_tie(
+    db_env: None, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    assert main(["ask", "--json", name]) == 0
+    ties = json.loads(capsys.readouterr().out)["match"]["relationships"]
+    assert main(["ask", name]) == 0
+    short = capsys.readouterr().out.splitlines()
+    assert len(short) <= 30
+    assert main(["ask", "--full", name]) == 0
+    full = capsys.readouterr().out
+    for tie in ties:
+        assert f"{tie['sentence']} {tie['other']['name']}" in full
+
+
+def test_check_json_lines_carry_the_verdict(
+    db_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = tmp_path / "partners.txt"
+    names.write_text("Harvard University\nHikvison\nChina Aerospace\n", encoding="utf-8")
+    assert main(["check", str(names), "--json"]) == 0
+    harvard, hikvision, unclear = (json.loads(x) for x in capsys.readouterr().out.splitlines())
+    assert harvard["verdict"]["level"] == "no_finding"
+    assert "lists loaded" in harvard["verdict"]["text"]
+    assert "clear" not in harvard["verdict"]["text"].lower()
+    assert hikvision["verdict"]["level"] == "listed"
+    assert unclear["verdict"]["level"] == "did_you_mean"

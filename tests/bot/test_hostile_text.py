@@ -92,7 +92,7 @@ def test_terminal_card_check_lines_and_json(
         assert_inert(json.loads(capsys.readouterr().out), f"ask --json {query!r}")
     assert main(["ask", "Crimson Dragon Technology"]) == 0
     card = capsys.readouterr().out
-    assert "Stated reason: Because Click here of everything" in card
+    assert "Reason given: Because Click here of everything" in card
     assert "Tabsplit Ventures listed Baidu, Inc. Forged listed" in card
 
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(QUERIES) + "\n"))

@@ -58,7 +58,18 @@ def test_a_list_found_in_a_message_says_so() -> None:
 
 def test_hostile_home_is_inert_and_valid() -> None:
     changes = tuple(
-        ChangeView("2026-06-08", 1, EVIL, EVIL, EVIL, "javascript:alert(1)") for _ in range(20)
+        ChangeView(
+            change_id=i,
+            kind="entity_added",
+            date="2026-06-08",
+            entity_id=1,
+            name=EVIL,
+            what=EVIL,
+            brief=EVIL,
+            source_title=EVIL,
+            source_url="javascript:alert(1)",
+        )
+        for i in range(20)
     )
     channels = tuple(ChannelAlerts(f"C0{i:04d}", (EVIL,) * 3) for i in range(200))
     view = home_view(HomeReply(changes, (ChannelAlerts("<!here>", (EVIL,)), *channels)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any
 
 import pytest
@@ -240,7 +241,7 @@ async def test_mention_in_a_thread_answers_in_that_thread(
     card = fake_slack.channels["C1"][1]
     assert card["thread_ts"] == "1700000000.000100"
     validate(card["blocks"])
-    assert card["blocks"][0]["text"]["text"] == "Baidu, Inc."
+    assert card["blocks"][0]["text"]["text"] == "Baidu, Inc. (百度)"
     assert SHARE_ACTION not in json.dumps(card["blocks"])
 
 
@@ -323,9 +324,12 @@ async def test_home_shows_changes_channel_alerts_and_how_to(
     view = fake_slack.views["U1"]
     assert view["type"] == "home"
     text = home_text(view)
-    assert "Recent registry changes" in text and "Last 20, newest first" in text
+    assert "Recent registry changes" in text and "last 20, newest first" in text
     change_lines = [
-        line for s in sections(view["blocks"]) for line in s.split("\n") if "`20" in line
+        line
+        for s in sections(view["blocks"])
+        for line in s.split("\n")
+        if re.match(r"• 20\d\d-\d\d-\d\d ", line)
     ]
     assert len(change_lines) == 20
     assert all("<https://" in line or "_" in line for line in change_lines)  # each has a source
@@ -347,7 +351,7 @@ async def test_home_shows_changes_channel_alerts_and_how_to(
         line
         for s in sections(fake_slack.views["U1"]["blocks"])
         for line in s.split("\n")
-        if "`20" in line
+        if re.match(r"• 20\d\d-\d\d-\d\d ", line)
     )
     assert "*Baidu, Inc.*: new name: Baidu Netcom &lt;!channel&gt;" in first
     assert "<!channel>" not in text

@@ -117,3 +117,37 @@ async def asyncio_sleep(seconds: float) -> None:
     import asyncio
 
     await asyncio.sleep(seconds)
+
+
+async def test_the_card_leads_with_its_verdict_and_shows_all_ties_on_request(
+    server: str, fake_slack: FakeSlack
+) -> None:
+    from bot.render.slack import MORE_ACTION
+
+    body = slash_body("Hikvision", fake_slack.response_url)
+    _, answer = await post(f"{server}/slack/events", body, signed(SECRET, body))
+    validate(answer["blocks"])
+    header, *rest = answer["blocks"]
+    assert header["type"] == "header" and "Hikvision" in header["text"]["text"]
+    verdict = next(b["text"]["text"] for b in rest if b["type"] == "section")
+    assert verdict.startswith(":red_circle: *Listed: ") and "DoD 1260H since" in verdict
+
+    body = slash_body("AVIC", fake_slack.response_url)
+    _, answer = await post(f"{server}/slack/events", body, signed(SECRET, body))
+    more = next(
+        b["accessory"]
+        for b in answer["blocks"]
+        if b.get("accessory", {}).get("action_id") == MORE_ACTION
+    )
+    press = action_body(more["action_id"], more["value"], fake_slack.response_url)
+    status, _ = await post(f"{server}/slack/events", press, signed(SECRET, press))
+    assert status == 200
+    for _ in range(50):
+        if fake_slack.responses:
+            break
+        await asyncio_sleep(0.05)
+    (whole,) = fake_slack.responses
+    validate(whole["blocks"])
+    assert whole["replace_original"] is True
+    assert MORE_ACTION not in block_text(whole["blocks"])
+    assert "more ties" not in block_text(whole["blocks"])

@@ -43,3 +43,12 @@ def test_upgrade_matches_models_on_postgres(postgres_url: str) -> None:
         with engine.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
         engine.dispose()
+
+
+def test_the_head_read_from_the_migration_files_is_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    from registry import schema
+
+    expected = ScriptDirectory.from_config(schema.alembic_config()).get_current_head()
+    assert schema.head_revision() == expected

@@ -62,7 +62,9 @@ def _hostile_card() -> EntityCard:
             DesignationView("l", HOSTILE, "2020-01-01", None, "listed", HOSTILE, 1, "x"),
         ),
         relationships=(
-            RelationshipView("other", "out", "is linked to", 2, HOSTILE, HOSTILE, None, None, (1,)),
+            RelationshipView(
+                "other", "out", "is linked to", 2, HOSTILE, HOSTILE, None, None, (1, 2)
+            ),
         ),
         sources=(
             SourceRef(1, HOSTILE, HOSTILE, "javascript:alert(1)", None),

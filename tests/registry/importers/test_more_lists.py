@@ -23,7 +23,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from handlers.cards import _status
 from handlers.context import Services
 from handlers.lookup import lookup
 from registry.catalog import catalog
@@ -32,6 +31,7 @@ from registry.importers import IMPORTERS, run_import
 from registry.importers.us_1286 import fiscal_year_end, fiscal_year_start
 from registry.models import Designation, Entity, EntityKind, Relationship, Source
 from registry.service import Registry
+from registry.views import _status
 from tests.registry.importers.helpers import assert_refused_unchanged
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -285,9 +285,11 @@ def test_aspi_rating_joins_the_tracker_by_page(empty_registry: Registry) -> None
 def test_harbin_institute_of_technology_shows_very_high(services: Services) -> None:
     card = lookup(services, "Harbin Institute of Technology").card
     assert card is not None
-    rating = [d for d in card.designations if d.list_id == "aspi-risk"]
-    assert rating and "very high" in rating[0].list_name
-    assert rating[0].source_url.startswith("https://unitracker.aspi.org.au/")
+    # The rating is shown on the tracker's line, citing its own source too.
+    (tracker,) = [d for d in card.designations if d.list_id == "aspi-unitracker"]
+    assert tracker.risk == "very high"
+    urls = {s.number: s.url for s in card.sources}
+    assert any(urls[n].startswith("https://unitracker.aspi.org.au/") for n in tracker.citations)
 
 
 # --- CSET ----------------------------------------------------------------------------

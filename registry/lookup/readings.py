@@ -1,0 +1,76 @@
+"""Names already read (pinyin readings, Latin tokens), kept beside an embedded (SQLite)
+registry between runs.
+
+Building the name index reads every name: Chinese names in pinyin (pypinyin's import,
+its phrase dictionary, is the largest single cost of a terminal lookup) and Latin names
+through rigour and ICU. What a name reads as depends only on the name, the code of
+``registry.lookup.normalize`` and the versions of the libraries it calls, so a file of
+readings, written after a run that read new names, lets the next ``mcf-bot ask`` skip that
+work. A missing, stale or unreadable file only means the names are read again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from registry.lookup import normalize
+
+_LIBRARIES = ("pypinyin", "rigour", "normality", "opencc-python-reimplemented", "PyICU")
+
+
+@cache
+def _version() -> str:
+    """What the readings depend on: normalize.py's code and its libraries' versions."""
+    parts = [hashlib.sha256(Path(normalize.__file__).read_bytes()).hexdigest()[:16]]
+    for name in _LIBRARIES:
+        try:
+            parts.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name}=-")
+    return ";".join(parts)
+
+
+def load(path: Path) -> int:
+    """Remember the names read at ``path`` (and record new ones); how many there were."""
+    normalize.RECORDING = True
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 0
+    if not isinstance(data, dict) or data.get("version") != _version():
+        return 0
+    readings, tokens = data.get("readings"), data.get("tokens")
+    if not isinstance(readings, dict) or not isinstance(tokens, dict):
+        return 0
+    normalize.READINGS.update(
+        (k, v) for k, v in readings.items() if isinstance(k, str) and isinstance(v, str)
+    )
+    normalize.TOKENS.update(
+        (k, tuple(v)) for k, v in tokens.items() if isinstance(k, str) and isinstance(v, list)
+    )
+    return _count()
+
+
+def _count() -> int:
+    return len(normalize.READINGS) + len(normalize.TOKENS)
+
+
+def save(path: Path, known: int) -> bool:
+    """Write the names read if more are known than the ``known`` loaded; atomically."""
+    if _count() <= known:
+        return False
+    data = {"version": _version(), "readings": normalize.READINGS, "tokens": normalize.TOKENS}
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".readings-", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out, ensure_ascii=False, separators=(",", ":"))
+        os.replace(tmp, path)
+    except OSError:
+        return False  # a read-only data directory: the next run reads the names again
+    return True
