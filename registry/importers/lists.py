@@ -18,12 +18,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from normality import slugify
 from sqlalchemy.orm import Session
 
 from registry import store
 from registry.errors import BadImportError
 from registry.importers.result import ImportResult
+from registry.lookup.normalize import slugify
 from registry.models import Entity, EntityKind, Source
 from registry.resolve import Resolver, name_key
 
