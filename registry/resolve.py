@@ -88,6 +88,11 @@ class Resolver:
         near = self._near_misses(wanted) if self.report_near_misses else []
         return Resolution(None, near_misses=near)
 
+    def candidates(self, name: str) -> list[Entity]:
+        """Every entity with this normalised name or strong alias (``find`` takes only one)."""
+        ids = sorted(self._by_key.get(name_key(name), set()))
+        return [self._entities[i] for i in ids]
+
     def _near_misses(self, names: list[str]) -> list[str]:
         """Similar but not the same: listed in the import summary, never merged."""
         out = []

@@ -347,6 +347,9 @@ class _Loader:
             self.result.updated += 1
         else:
             self.result.unchanged += 1
+        if names.native and entity.native_name == names.native:
+            # The tracker page is where this native name is written: it sources it.
+            store.add_chinese_name(self.session, entity, names.native, source=source)
         for alias in names.all():
             store.add_alias(
                 self.session,

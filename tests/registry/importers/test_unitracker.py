@@ -60,9 +60,13 @@ def test_every_entry_becomes_a_sourced_tracker_listing(empty_registry: Registry)
         assert beihang.name == "Beihang University" and beihang.kind == "university"
         aliases = {a.name: a.weak for a in beihang.aliases}
         assert aliases == {
+            # The native name as a zh alias citing the tracker page: its source.
+            "北京航空航天大学": False,
             "Beijing University of Aeronautics and Astronautics": False,
             "BUAA": True,
         }
+        (native,) = [a for a in beihang.aliases if a.name == beihang.native_name]
+        assert native.lang == "zh" and native.source.url.startswith("https://unitracker.aspi")
         (listing,) = beihang.designations
         assert listing.list_name == (
             "ASPI China Defence Universities Tracker (category: Seven sons of national defence)"
