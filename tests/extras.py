@@ -26,3 +26,11 @@ def require(module: str, extra: str) -> ModuleType:
         pytest.skip(
             f"needs the {extra} extra: pip install -e '.[{extra}]'", allow_module_level=True
         )
+
+
+def require_source(source: str) -> None:
+    """Skip (fail in CI) a test of ``source``'s importer when it needs a missing extra."""
+    from registry.importers import IMPORTERS, NEEDS_EXTRA
+
+    if source in NEEDS_EXTRA:
+        require(IMPORTERS[source], NEEDS_EXTRA[source][0])
