@@ -1,22 +1,38 @@
-# Multi-stage: build the wheel (PyICU needs ICU headers and a compiler), run as non-root.
-FROM python:3.11-slim AS build
-RUN apt-get update && apt-get install -y --no-install-recommends build-essential libicu-dev pkg-config \
-    && rm -rf /var/lib/apt/lists/*
+# mcf-bot: `mcf-bot serve` (Slack and/or Teams over HTTP), as a non-root user.
+#
+# The base is any image with python3 (3.11+) and its venv module: the official image by
+# default, or a plain Debian one (python3, python3-venv):
+#   docker build -t mcf-bot .
+#   podman build --format docker --build-arg PYTHON_IMAGE=localhost/bare-python:bookworm .
+# (`--format docker` keeps the HEALTHCHECK; podman's default OCI format drops it.)
+# scripts/container-check builds it on a Debian base and runs it.
+ARG PYTHON_IMAGE=python:3.12-slim
+
+# -- build: the project and its dependencies, all wheels, into a virtualenv -------------
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python3 -m venv /opt/mcf-bot
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY registry registry
 COPY handlers handlers
 COPY bot bot
 COPY data data
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+# Not editable: the bundled data travels inside the installed package (registry/_bundled).
+RUN /opt/mcf-bot/bin/pip install . \
+    && /opt/mcf-bot/bin/mcf-bot --version
 
-FROM python:3.11-slim
-RUN apt-get update && apt-get install -y --no-install-recommends libicu72 \
-    && rm -rf /var/lib/apt/lists/* \
-    && useradd --create-home --uid 10001 mcf
-COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+# -- run: the virtualenv on the same base, no build tools, no source tree ---------------
+FROM ${PYTHON_IMAGE}
+RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin mcf
+COPY --from=build /opt/mcf-bot /opt/mcf-bot
+ENV PATH=/opt/mcf-bot/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    MCF_PORT=3000
 USER mcf
-ENV MCF_PORT=3000
+WORKDIR /home/mcf
 EXPOSE 3000
+# The registry's own probe: 200 when the database answers (mcf-bot's python, no curl).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python3", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('MCF_PORT', '3000'), timeout=4)"]
 CMD ["mcf-bot", "serve"]

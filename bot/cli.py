@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import logging
 import os
@@ -23,6 +24,7 @@ from handlers.lookup import check
 from handlers.replies import Reply
 from registry.db import unit_of_work
 from registry.errors import RegistryError
+from registry.extras import import_with_extra
 from registry.lookup import readings
 from registry.service import Registry
 
@@ -152,8 +154,9 @@ def _cmd_resolution(registry: Registry, args: argparse.Namespace) -> int:
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.progress import import_bar
-    from registry.importers import run_import
+    from registry.importers import importer_for, run_import
 
+    importer_for(args.source)  # an unknown source or a missing extra, before any work
     registry = Registry.connect(settings.database_url)
     registry.ensure_ready(_announce)
     with unit_of_work(registry.sessions) as session:
@@ -169,7 +172,9 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    from registry import export_ftm
+    export_ftm = import_with_extra(
+        "registry.export_ftm", extra="ftm", feature="exporting to FollowTheMoney"
+    )
 
     registry = Registry.connect(settings.database_url)
     registry.ensure_ready(_announce)
@@ -204,6 +209,13 @@ def cmd_teams_package(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("mcf-bot")
+    except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed
+        return "(not installed)"
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="mcf-bot",
@@ -211,6 +223,7 @@ def parser() -> argparse.ArgumentParser:
         "Answers with sources.",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
 
     ask = sub.add_parser("ask", help="look up one organisation")

@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rigour.names import normalize_name, remove_org_types
-
 from handlers.errors import BadInput
-from registry.lookup.normalize import clean
+from registry.lookup.normalize import clean, is_legal_form
 
 MAX_QUERY_CHARS = 300
 # ``/mcf check``: a meeting's worth of names in one go; longer lists belong in a file.
@@ -115,7 +113,7 @@ def split_names(text: str) -> list[str]:
         name = _name(piece)
         if not name:
             continue
-        if names and not remove_org_types(normalize_name(name) or "").strip():
+        if names and is_legal_form(name):
             names[-1] = f"{names[-1]}, {name}"
         else:
             names.append(name)

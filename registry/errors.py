@@ -15,6 +15,14 @@ class NotInitialisedError(RegistryError):
     """The database has no registry schema (or an old one) and must be migrated."""
 
 
+class MissingExtraError(RegistryError):
+    """A feature needs an optional part of mcf-bot that is not installed (a pip extra)."""
+
+    def __init__(self, feature: str, extra: str) -> None:
+        self.feature, self.extra = feature, extra
+        super().__init__(f"{feature} needs the {extra} extra: pip install 'mcf-bot[{extra}]'")
+
+
 class BadImportError(RegistryError):
     """An import file could not be read; names the file, line and field."""
 

@@ -34,13 +34,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from normality import ascii_text
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from registry.changelog import log_bulk
 from registry.errors import BadImportError
-from registry.lookup.normalize import GENERIC, han_text, has_han
+from registry.lookup.normalize import GENERIC, ascii_text, han_text, has_han
 from registry.models import (
     Alias,
     Change,

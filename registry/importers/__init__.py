@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from registry.changelog import ChangeContext, change_context
 from registry.errors import BadImportError
+from registry.extras import import_with_extra
 from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Change, ImportRun
@@ -37,6 +38,8 @@ IMPORTERS: dict[str, str] = {
     "ftm": "registry.importers.ftm",
     "native-names": "registry.importers.native_names",
 }
+# Sources whose importer needs a pip extra (``registry.extras``), and what it does.
+NEEDS_EXTRA: dict[str, tuple[str, str]] = {"ftm": ("ftm", "importing FollowTheMoney files")}
 
 
 def importer_for(source: str) -> Importer:
@@ -46,7 +49,12 @@ def importer_for(source: str) -> Importer:
     except KeyError:
         known = ", ".join(sorted(IMPORTERS))
         raise BadImportError(f"unknown source {source!r} (known: {known})", file="-") from None
-    load: Importer = importlib.import_module(module_name).load
+    if source in NEEDS_EXTRA:
+        extra, feature = NEEDS_EXTRA[source]
+        module = import_with_extra(module_name, extra=extra, feature=feature)
+    else:
+        module = importlib.import_module(module_name)
+    load: Importer = module.load
     return load
 
 

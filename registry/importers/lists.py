@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from normality import slugify
 from sqlalchemy.orm import Session
 
 from registry import store
 from registry.errors import BadImportError
 from registry.importers.result import ImportResult
+from registry.lookup.normalize import slugify
 from registry.models import Entity, EntityKind, Source
 from registry.resolution import name_key
 from registry.resolve import Resolver

@@ -49,7 +49,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import opencc
-from normality import ascii_text
 
 from registry.lookup import normalize
 from registry.lookup.index import NameIndex, NameRecord
@@ -201,7 +200,7 @@ def _norm_word(word: str) -> str:
     word = word.replace("’", "'")
     if word.lower().endswith("'s"):
         word = word[:-2]
-    folded = ascii_text(word).lower().replace("'", "")
+    folded = normalize.ascii_text(word).lower().replace("'", "")
     return _SPELLING.get(folded, folded)
 
 

@@ -1,20 +1,27 @@
 """Turn organisation names, as published or as typed, into comparable tokens.
 
-Latin script: rigour's name normaliser (case, punctuation), legal forms removed with
-rigour's org-type table, tones and accents folded, common abbreviations and British
-spellings mapped to one form. Han script: traditional folded to simplified with OpenCC,
-then character bigrams, so partial names ("国防科技大学") still share most tokens.
+Latin script: case folded, punctuation split off by Unicode category, legal forms
+removed (``legal_forms``), other scripts transliterated and accents folded (anyascii),
+common abbreviations and British spellings mapped to one form. Han script: traditional
+folded to simplified with OpenCC, then character bigrams, so partial names
+("国防科技大学") still share most tokens.
+
+Everything here installs from wheels on every platform (no ICU): the name cleaning and
+the legal forms are our own tables, pinned by ``tests/registry/lookup/test_normalize.py``.
 """
 
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from functools import cache, lru_cache
+from unicodedata import category
 
 import opencc
-from normality import ascii_text
-from rigour.names import normalize_name, remove_org_types
+from anyascii import anyascii
+
+from registry.lookup.legal_forms import LEGAL_FORMS
 
 _T2S = opencc.OpenCC("t2s")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -98,10 +105,99 @@ GENERIC = frozenset(
 )
 SCIENCE_AND_TECHNOLOGY = "scitech"
 STOPWORDS = frozenset({"of", "the", "and", "for", "de", "in", "at", "on", "&"})
+_SLUG_CHARS = frozenset(string.ascii_lowercase + string.digits + " ")
 
 
 def has_han(text: str) -> bool:
     return _HAN.search(text) is not None
+
+
+# -- name cleaning ----------------------------------------------------------------------
+
+
+class _ByCategory(dict[int, str | None]):
+    """A ``str.translate`` table filled on first sight of each character: its Unicode
+    general category says whether it separates words (" "), vanishes (None) or stays."""
+
+    def __init__(self, actions: dict[str, str | None], chars: dict[str, str | None]) -> None:
+        super().__init__()
+        self.actions, self.chars = actions, chars
+
+    def __missing__(self, codepoint: int) -> str | None:
+        ch = chr(codepoint)
+        action = self.chars[ch] if ch in self.chars else self.actions.get(category(ch), ch)
+        self[codepoint] = action
+        return action
+
+
+_SEP, _DROP = " ", None
+# Punctuation, spaces and most symbols separate words; marks, format characters, currency
+# and modifier symbols vanish inside a word (soft hyphens and zero-width spaces pasted from
+# web pages, combining accents); letters and digits stay.
+_SEPARATING = {
+    **dict.fromkeys(["Zs", "Zl", "Zp", "Cc", "Mc", "Sm", "So"], _SEP),
+    **dict.fromkeys(["Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po"], _SEP),
+    **dict.fromkeys(["Cf", "Co", "Cn", "Cs", "Lm", "Mn", "Me", "No", "Sc", "Sk"], _DROP),
+}
+# In a name, full stops and apostrophes join ("S.A." is "sa", "Xi'an" is "xian"); the
+# Japanese iteration and length marks are part of the word they are in.
+_NAME_CHARS: dict[str, str | None] = {".": _DROP, "'": _DROP, "’": _DROP, "々": "々", "ー": "ー"}
+_NAME_TABLE = _ByCategory(_SEPARATING, _NAME_CHARS)
+# In a slug, modifier letters and combining marks stay for the transliteration to read.
+_SLUG_TABLE = _ByCategory(
+    {k: v for k, v in _SEPARATING.items() if k not in ("Lm", "Mn", "Cc")} | {"Cc": _DROP}, {}
+)
+
+
+def normalize_name(text: str) -> str:
+    """Case-folded words of a name, separated by single spaces: "Co., Ltd." is "co ltd"."""
+    return " ".join(text.casefold().translate(_NAME_TABLE).split())
+
+
+def _legal_form_index() -> dict[str, tuple[tuple[str, ...], ...]]:
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for form in LEGAL_FORMS:
+        words = tuple(form.split())
+        by_first.setdefault(words[0], []).append(words)
+    return {first: tuple(sorted(forms, key=len, reverse=True)) for first, forms in by_first.items()}
+
+
+_LEGAL_FORMS_BY_FIRST_WORD = _legal_form_index()
+
+
+def strip_legal_forms(norm: str) -> str:
+    """``norm`` (from ``normalize_name``) without its legal forms, the longest first:
+    "huawei technologies co ltd" is "huawei technologies"."""
+    words = norm.split()
+    kept: list[str] = []
+    i = 0
+    while i < len(words):
+        for form in _LEGAL_FORMS_BY_FIRST_WORD.get(words[i], ()):
+            if tuple(words[i : i + len(form)]) == form:
+                i += len(form)
+                break
+        else:
+            kept.append(words[i])
+            i += 1
+    return " ".join(kept)
+
+
+def is_legal_form(text: str) -> bool:
+    """True for a text that is nothing but legal forms ("Inc.", "Co., Ltd."), or empty."""
+    return not strip_legal_forms(normalize_name(text))
+
+
+def ascii_text(text: str) -> str:
+    """``text`` in ASCII: accents folded, other scripts transliterated ("Öl" is "Ol")."""
+    return text if text.isascii() else anyascii(text)
+
+
+def slugify(text: str, sep: str = "-") -> str | None:
+    """An ASCII key part, "Xi’an Aircraft Co., Ltd." -> "xi-an-aircraft-co-ltd"; None
+    when nothing is left. Han characters are read one by one, as separate syllables."""
+    text = unicodedata.normalize("NFKD", text.lower().replace(sep, " ")).translate(_SLUG_TABLE)
+    text = " ".join(ascii_text(_HAN.sub(lambda m: f" {m.group()} ", text)).lower().split())
+    return "".join(ch for ch in text if ch in _SLUG_CHARS).replace(" ", sep) or None
 
 
 def clean(text: str) -> str:
@@ -136,7 +232,7 @@ def _latin_tokens(text: str) -> tuple[str, ...]:
     norm = normalize_name(text.replace("&", " and "))
     if not norm:
         return ()
-    stripped = remove_org_types(norm) or norm
+    stripped = strip_legal_forms(norm) or norm
     words = ascii_text(stripped).lower().split()
     out: list[str] = []
     for word in words:

@@ -29,6 +29,7 @@ from registry.importers import run_import
 from registry.service import Registry
 from tests.bot.app_server import serve
 from tests.conftest import DATA
+from tests.extras import require
 from tests.fake_slack import FakeSlack, signed, slash_body
 
 SECRET = "alerts-secret"
@@ -405,6 +406,8 @@ def _many_companies(path: Path, n: int) -> Path:
     import json
 
     from tests.bot.busy_import import write_companies
+
+    require("followthemoney", "ftm")
 
     write_companies(path, n)
     baidu = {

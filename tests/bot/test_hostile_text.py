@@ -31,6 +31,7 @@ from registry.db import unit_of_work
 from registry.importers import run_import
 from registry.text import is_clean
 from tests.conftest import FIXTURES
+from tests.extras import require
 from tests.fake_slack import SECRET, FakeSlack, event_body, post, signed, slash_body
 
 HOSTILE = FIXTURES / "ftm" / "hostile.ftm.json"
@@ -66,6 +67,7 @@ def assert_inert(node: Any, where: str) -> None:
 
 
 def _import(services: Services) -> None:
+    require("followthemoney", "ftm")
     with unit_of_work(services.registry.sessions) as session:
         run_import(session, "ftm", [HOSTILE])
 

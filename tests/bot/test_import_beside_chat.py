@@ -9,7 +9,10 @@ from pathlib import Path
 
 from handlers.context import Services
 from tests.bot.busy_import import burst, start_import, summary, wait_for_lock, write_companies
+from tests.extras import require
 from tests.fake_slack import FakeSlack
+
+require("followthemoney", "ftm")  # the import is `mcf-bot import ftm`
 
 # Enough for the import to hold the lock for several seconds on a slow machine.
 NAMES = 30_000

@@ -10,15 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from followthemoney import model
 from sqlalchemy import func, select
 
 from bot.cli import main
-from registry import export_ftm
 from registry.db import unit_of_work
 from registry.importers import run_import
 from registry.models import Designation, Entity, Relationship
 from registry.service import Registry
+from tests.extras import require
+
+model = require("followthemoney", "ftm").model
+export_ftm = require("registry.export_ftm", "ftm")
 
 REFS = ("entity", "owner", "asset", "subject", "object")
 

@@ -10,6 +10,7 @@ import pytest
 from registry.importers import IMPORTERS
 from registry.service import Registry
 from tests.conftest import DATA, FIXTURES
+from tests.extras import require_source
 from tests.registry.importers.helpers import assert_refused_unchanged
 
 # The first line of each tabular source's real file: a file with only its header.
@@ -32,6 +33,7 @@ SUFFIX = {
 def test_an_empty_file_is_refused_with_its_name(
     empty_registry: Registry, tmp_path: Path, source: str, content: str
 ) -> None:
+    require_source(source)
     path = tmp_path / f"empty{SUFFIX.get(source, '.txt')}"
     path.write_text(content, encoding="utf-8")
     error = assert_refused_unchanged(empty_registry, source, path, None, None)

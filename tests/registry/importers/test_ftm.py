@@ -19,7 +19,10 @@ from registry.errors import BadImportError
 from registry.importers import run_import
 from registry.models import Alias, Change, Designation, Entity, Identifier, Relationship
 from registry.service import Registry
+from tests.extras import require
 from tests.registry.importers.helpers import table_counts
+
+require("followthemoney", "ftm")
 
 FTM = Path(__file__).resolve().parents[2] / "fixtures" / "ftm"
 CURATED = Path(__file__).resolve().parents[3] / "data" / "curated" / "diplomat-2021.yaml"
