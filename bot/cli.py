@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot import cli_alerts
+from bot import cli_alerts, cli_sync
 from bot.progress import terminal_bar
 from bot.render import text as text_render
 from bot.render.json import reply_dict
@@ -188,6 +188,7 @@ def parser() -> argparse.ArgumentParser:
     teams.set_defaults(func=cmd_teams_package)
 
     cli_alerts.register(sub)
+    cli_sync.register(sub)
     return p
 
 

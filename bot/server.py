@@ -18,6 +18,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.alerts.runtime import start_background_worker
+from bot.cli_sync import start_background_sync
 from bot.settings import Settings, SlackSettings, TeamsSettings
 from handlers.context import Services
 from registry.db import unit_of_work
@@ -124,6 +125,8 @@ def run(settings: Settings, *, alerts: bool = True) -> None:
     services = build_services(settings)
     if alerts:
         start_background_worker(services.registry, settings)
+    # Every replica may run the schedule: the pass lock lets one of them sync at a time.
+    start_background_sync(services.registry, settings)
     executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="registry")
     slack = settings.slack
     if slack is not None and slack.app_token:
