@@ -341,8 +341,12 @@ def home_view(home: HomeReply) -> View:
         HeaderBlock(text=PlainTextObject(text="Quick checks", emoji=False)),
         SectionBlock(text=MarkdownTextObject(text="\n".join(f"• {h}" for h in home.how_to))),
         DividerBlock(),
-        HeaderBlock(text=PlainTextObject(text="Recent registry changes", emoji=False)),
     ]
+    if home.sync_failures:
+        failing = "\n".join(f"• {escape(line, 400)}" for line in home.sync_failures[:10])
+        text = f"*List updates are failing* (the registry may be out of date)\n{failing}"
+        blocks += [SectionBlock(text=MarkdownTextObject(text=text[:2900])), DividerBlock()]
+    blocks.append(HeaderBlock(text=PlainTextObject(text="Recent registry changes", emoji=False)))
     changes = []
     for c in home.changes:
         line = f"`{c.date}` *{escape(c.name, 200)}*: {escape(c.what, 300)}"

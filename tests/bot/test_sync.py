@@ -18,9 +18,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli import main
+from handlers.context import Services
 from registry.db import unit_of_work
 from registry.models import Change, Designation, ImportRun
 from registry.service import Registry
+from registry.sync.options import FetchOptions, SyncOptions
+from registry.sync.run import resolve_sources, sync
+from registry.sync.state import FAILING_AFTER
 from tests.conftest import ROOT
 from tests.editions import FULL_1260H, edition_1260h
 from tests.fake_slack import FakeSlack
@@ -209,3 +213,30 @@ async def test_serve_syncs_by_itself(publisher: Publisher, db_url: str, tmp_path
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+async def test_a_source_failing_in_a_row_shows_on_the_app_home_not_in_channels(
+    server: str, fake_slack: FakeSlack, services: Services, publisher: Publisher
+) -> None:
+    from tests.bot.test_slack_quick import EVENTS, home_event, home_text, json_signed, settled
+    from tests.fake_slack import post
+
+    publisher.publish(PATH, edition_1260h("2025-01-07"))
+    publisher.mode = "500"
+    options = SyncOptions(fetch=FetchOptions(retries=0), urls={"us-1260h": publisher.url(PATH)})
+    sources = resolve_sources(["us-1260h"])
+    for _ in range(FAILING_AFTER):
+        body = home_event()
+        await post(server + EVENTS, body, json_signed(body))
+        await settled(fake_slack, 1, "views")
+        text = home_text(fake_slack.views.pop("U1"))
+        assert "List updates are failing" not in text  # not yet: below the threshold
+        [outcome] = await asyncio.to_thread(sync, services.registry, sources, options)
+        assert outcome.status == "failed"
+    body = home_event()
+    await post(server + EVENTS, body, json_signed(body))
+    await settled(fake_slack, 1, "views")
+    text = home_text(fake_slack.views["U1"])
+    assert "List updates are failing" in text
+    assert f"us-1260h: {FAILING_AFTER} failed syncs in a row" in text and "HTTP 500" in text
+    assert fake_slack.channels == {}  # operators' news, never posted to a channel
