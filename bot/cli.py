@@ -31,7 +31,7 @@ def _announce(message: str) -> None:
 def _services(settings: Settings) -> Services:
     registry = Registry.connect(settings.database_url)
     registry.ensure_ready(_announce)
-    return Services(registry)
+    return Services(registry, sync=settings.sync.options)
 
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:

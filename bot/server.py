@@ -106,7 +106,7 @@ def create_app(settings: Settings, services: Services, executor: Executor) -> we
 def build_services(settings: Settings) -> Services:
     registry = Registry.connect(settings.database_url)
     registry.ensure_ready(lambda message: print(message, file=sys.stderr))
-    services = Services(registry)
+    services = Services(registry, sync=settings.sync.options)
     _ping(services)
     return services
 
