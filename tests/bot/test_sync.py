@@ -240,3 +240,16 @@ async def test_a_source_failing_in_a_row_shows_on_the_app_home_not_in_channels(
     assert "List updates are failing" in text
     assert f"us-1260h: {FAILING_AFTER} failed syncs in a row" in text and "HTTP 500" in text
     assert fake_slack.channels == {}  # operators' news, never posted to a channel
+
+
+def test_an_unknown_source_is_refused_with_the_known_ones(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MCF_DATABASE_URL", db_url)
+    assert main(["sync", "--once", "--source", "aspi-unitracker"]) == 2
+    err = capsys.readouterr().err
+    assert "no sync source 'aspi-unitracker' (it has no publisher file to fetch)" in err
+    assert "us-1260h" in err and "us-meu" in err
+    monkeypatch.setenv("MCF_SYNC_INTERVAL", "0")
+    assert main(["sync"]) == 2
+    assert "use `mcf-bot sync --once` (cron)" in capsys.readouterr().err
