@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -56,8 +58,11 @@ class _Numbering:
         return ref.number
 
 
-def _status(d: Designation, relisted: bool) -> str:
+def _status(d: Designation, relisted: bool, today: dt.date | None = None) -> str:
     start = d.start.isoformat() if d.start else "an unknown date"
+    if d.start is not None and d.start > (today or dt.date.today()):
+        # A statute naming it with a later effective date (NDAA s.154: 2027-10-01).
+        return f"from {start} (not yet in force)"
     if d.end is not None:
         return f"listed {start}, removed on {d.end.isoformat()}"
     return f"relisted on {start}" if relisted else f"listed since {start}"

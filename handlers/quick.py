@@ -79,6 +79,8 @@ def strongest_tie(card: EntityCard) -> RelationshipView | None:
 
 
 def _since(d: DesignationView) -> str:
+    if d.start and d.status.startswith("from "):
+        return f"{d.list_name} {d.status}"
     return f"{d.list_name} since {d.start}" if d.start else f"{d.list_name} (date not stated)"
 
 

@@ -20,8 +20,22 @@ BUNDLE: list[tuple[str, list[str]]] = [
     ("ofac-cons", ["lists/ofac/cons_prim.csv"]),
     ("csl", ["lists/csl/consolidated_older_header.csv", "lists/csl/consolidated.csv"]),
     ("unitracker", ["unitracker/china-defence-universities.json"]),
+    # Statute and DoD lists join the entities above by name.
+    ("us-1286", ["statutes/us_dod_1286.csv"]),
+    (
+        "us-ndaa",
+        ["statutes/us_ndaa_889.csv", "statutes/us_ndaa_5949.csv", "statutes/us_ndaa_154.csv"],
+    ),
+    ("fcc-covered", ["statutes/us_fcc_covered_list.csv"]),
+    ("eu-annex-iv", ["eu/eu_reg_833_2014_annex_iv.csv"]),
+    # Ratings join the tracker's institutions by page URL: after unitracker.
+    ("aspi-risk", ["aspi-risk/china-defence-universities.2020-08-21.ratings.json"]),
     # Sourced Chinese names join the entities the lists made, so they load after them.
     ("native-names", ["native_names/native_names.csv"]),
+    # Ties last, so that their organisations (named in Chinese) are found among the
+    # listed ones and their sourced Chinese names.
+    ("cset-pla-supply", ["cset/harnessed_lightning_pla_procurement_2020.csv"]),
+    ("cset-bgi", ["cset/bgi_entity_list.csv"]),
 ]
 
 

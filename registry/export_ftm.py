@@ -27,11 +27,13 @@ from followthemoney.util import make_entity_id
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from registry.catalog import catalog
 from registry.models import Designation, Entity, EntityKind, Relationship
 
 DATASET = "mcf_registry"
-# Research databases, not government lists: their listings are not sanctions.
-NOT_SANCTIONS = frozenset(["aspi-unitracker"])
+# Research databases, not government lists (``legal: false`` in the catalogue): their
+# listings are not sanctions.
+NOT_SANCTIONS = frozenset(list_id for list_id, info in catalog().items() if not info.legal)
 SCHEMATA: dict[str, str] = {
     EntityKind.COMPANY: "Company",
     EntityKind.STATE_OWNED_GROUP: "Company",

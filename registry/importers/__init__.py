@@ -26,6 +26,13 @@ IMPORTERS: dict[str, str] = {
     "ofac-cons": "registry.importers.ofac_cons",
     "csl": "registry.importers.csl",
     "unitracker": "registry.importers.unitracker",
+    "us-1286": "registry.importers.us_1286",
+    "us-ndaa": "registry.importers.us_ndaa",
+    "fcc-covered": "registry.importers.fcc_covered",
+    "eu-annex-iv": "registry.importers.eu_annex_iv",
+    "aspi-risk": "registry.importers.aspi_risk",
+    "cset-pla-supply": "registry.importers.cset_pla_supply",
+    "cset-bgi": "registry.importers.cset_bgi",
     "ftm": "registry.importers.ftm",
     "native-names": "registry.importers.native_names",
 }

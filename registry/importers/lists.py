@@ -14,9 +14,10 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from normality import slugify
 from sqlalchemy.orm import Session
@@ -26,6 +27,8 @@ from registry.errors import BadImportError
 from registry.importers.result import ImportResult
 from registry.models import Entity, EntityKind, Source
 from registry.resolve import Resolver, name_key
+
+T = TypeVar("T")
 
 # --- reading -------------------------------------------------------------------------
 
@@ -97,6 +100,35 @@ def read_table(
     return header, rows
 
 
+def read_rows(path: Path, required: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
+    """``read_table``'s rows, refusing a file that has a header and nothing else."""
+    _, rows = read_table(path, required)
+    if not rows:
+        raise BadImportError("no rows after the header", file=str(path), line=1)
+    return rows
+
+
+def union_groups(items: Sequence[T], keys: Callable[[T], set[str]]) -> list[list[T]]:
+    """Items that share any key, transitively, in one group each (union-find); groups in
+    the order of their first item."""
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for item in items:
+        first, *others = sorted(keys(item))
+        for other in others:
+            parent[root(other)] = root(first)
+    groups: dict[str, list[T]] = {}
+    for item in items:
+        groups.setdefault(root(min(keys(item))), []).append(item)
+    return list(groups.values())
+
+
 def parse_date(
     value: str, *, file: str, line: int, field: str, fmt: str | None = None
 ) -> dt.date | None:
@@ -164,6 +196,93 @@ def guess_kind(name: str) -> str:
     if "institute" in lowered or "academy" in lowered:
         return EntityKind.RESEARCH_INSTITUTE
     return EntityKind.COMPANY
+
+
+# Statutes shorten "Co., Ltd." to "Company" ("Huawei Technologies Company", "Yangtze Memory
+# Technologies Corp"): name keys keep those words, while they drop "Co., Ltd.".
+_TRAILING_LEGAL_FORM = re.compile(
+    r"(?:[\s,]+(?:Company|Corporation|Corp\.?|Co\.?|Limited|Ltd\.?))+\s*$", re.IGNORECASE
+)
+_SHORTHAND = re.compile(r"Compan|Corp", re.IGNORECASE)
+
+
+def without_legal_form(name: str) -> str | None:
+    """The name without a trailing "Company"/"Corporation" form, to look an organisation up
+    by (never stored); None when there is none. "Inc." or "LLC" are left alone: "Kaspersky
+    Lab, Inc." is not "AO Kaspersky Lab"."""
+    match = _TRAILING_LEGAL_FORM.search(name)
+    if match is None or not _SHORTHAND.search(match.group(0)):
+        return None
+    short = name[: match.start()].strip(" ,")
+    return short or None
+
+
+# Chinese companies register as <place> <brand> <trade> <form> ("Zhejiang Dahua Technology
+# Co., Ltd."); statutes drop the place ("Dahua Technology Company").
+CHINESE_PLACES = [
+    "Anhui",
+    "Beijing",
+    "Chongqing",
+    "Fujian",
+    "Gansu",
+    "Guangdong",
+    "Guangxi",
+    "Guizhou",
+    "Hainan",
+    "Hebei",
+    "Heilongjiang",
+    "Henan",
+    "Hubei",
+    "Hunan",
+    "Jiangsu",
+    "Jiangxi",
+    "Jilin",
+    "Liaoning",
+    "Ningxia",
+    "Qinghai",
+    "Shaanxi",
+    "Shandong",
+    "Shanghai",
+    "Shanxi",
+    "Sichuan",
+    "Tianjin",
+    "Xinjiang",
+    "Yunnan",
+    "Zhejiang",
+    "Shenzhen",
+    "Hangzhou",
+    "Guangzhou",
+    "Wuhan",
+    "Nanjing",
+    "Chengdu",
+    "Suzhou",
+    "Hefei",
+    "Xiamen",
+    "Qingdao",
+    "Dalian",
+    "Ningbo",
+    "Changsha",
+    "Zhengzhou",
+    "Jinan",
+    "Shenyang",
+    "Harbin",
+]
+
+
+def with_place(name: str) -> list[str]:
+    """The name as registered in each Chinese province or major city, to look a statute's
+    short name up by (never stored; a resolver joins only a single hit)."""
+    if any(name.startswith(place + " ") for place in CHINESE_PLACES):
+        return []
+    return [f"{place} {name}" for place in CHINESE_PLACES]
+
+
+def registered_names(short_name: str) -> list[str]:
+    """Names a statute's or the FCC's short form ("Dahua Technology Company") may be
+    registered under, to look the organisation up by: without "Company", then with a
+    Chinese place in front. Never stored; the resolver joins only a single hit."""
+    short = without_legal_form(short_name)
+    return [*([short] if short else []), *with_place(short or short_name)]
 
 
 def unique(names: Iterable[str | None]) -> list[str]:
@@ -338,6 +457,23 @@ class Organisations:
         while store.entity_by_key(self.session, key) is not None:
             key, n = f"{base}-{n}", n + 1
         return key
+
+    def designate(
+        self,
+        incoming: Incoming,
+        source: Source,
+        *,
+        list_id: str,
+        list_name: str,
+        periods: Sequence[tuple[dt.date | None, dt.date | None, str | None, Source]],
+    ) -> Entity:
+        """Upsert the organisation and bring its periods on ``list_id`` in line; counted."""
+        upserted = self.upsert(incoming, source)
+        changes = store.set_designation_periods(
+            self.session, upserted.entity, list_id=list_id, list_name=list_name, periods=periods
+        )
+        self.tally(upserted, changes)
+        return upserted.entity
 
     def tally(self, upserted: Upserted, designation_changes: int) -> None:
         """Count an entity as created, updated or unchanged in the import summary."""

@@ -32,6 +32,7 @@ from registry.importers.lists import (
     read_table,
     split_trailing_alias,
     tidy,
+    union_groups,
     unique,
 )
 from registry.importers.progress import Progress, silent
@@ -129,23 +130,8 @@ def _row(line: int, values: dict[str, str], *, file: str) -> Row:
 
 
 def group(rows: list[Row]) -> list[list[Row]]:
-    """Rows per organisation: rows sharing any identifying name key (union-find)."""
-    parent: dict[str, str] = {}
-
-    def root(key: str) -> str:
-        while parent.setdefault(key, key) != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    for row in rows:
-        first, *others = sorted(row.name_keys())
-        for other in others:
-            parent[root(other)] = root(first)
-    groups: dict[str, list[Row]] = {}
-    for row in rows:
-        groups.setdefault(root(min(row.name_keys())), []).append(row)
-    return list(groups.values())
+    """Rows per organisation: rows sharing any identifying name key."""
+    return union_groups(rows, Row.name_keys)
 
 
 def periods(rows: list[Row]) -> list[Period]:

@@ -85,7 +85,8 @@ async def test_check_answers_a_list_in_one_message(server: str, fake_slack: Fake
     assert "4 names checked" in heading and "3 listed" in heading and "1 not found" in heading
     assert len(lines) == 4
     tsinghua, harvard, hikvision, bit = lines
-    assert "*Tsinghua University*: listed on ASPI China Defence Universities Tracker" in tsinghua
+    assert "*Tsinghua University*: listed on ASPI" in tsinghua
+    assert "ASPI China Defence Universities Tracker (category: Civilian)" in tsinghua
     assert "*Harvard University*: not in the registry" in harvard
     assert "*Hikvison* → Hangzhou Hikvision Digital Technology Co., Ltd.: listed on" in hikvision
     assert "US DoD Section 1260H list (Chinese military companies) since 2021-06-03" in hikvision

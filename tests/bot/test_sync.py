@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from bot.cli import main
 from handlers.context import Services
+from registry.catalog import sync_sources
 from registry.db import unit_of_work
 from registry.models import Change, Designation, ImportRun
 from registry.service import Registry
@@ -181,11 +182,11 @@ async def test_serve_syncs_by_itself(publisher: Publisher, db_url: str, tmp_path
         "SLACK_BOT_TOKEN": "xoxb-test",
         "SLACK_SIGNING_SECRET": "secret",
         "SLACK_API_URL": "http://127.0.0.1:9/api/",
-        # Only the 1260H file is served here; the other sources fail fast and are logged.
-        "MCF_SYNC_URL_CSL": publisher.url("missing/csl.csv"),
-        "MCF_SYNC_URL_OFAC_CONS": publisher.url("missing/cons_prim.csv"),
-        "MCF_SYNC_URL_OFAC_CONS_ALT": publisher.url("missing/cons_alt.csv"),
     }
+    # Only the 1260H file is served here; the other sources get a 404, fail fast, are logged.
+    for source in sync_sources().values():
+        for file in source.files:
+            env.setdefault(file.env_name, publisher.url(f"missing/{file.name}"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--no-alerts"],
         cwd=ROOT,

@@ -80,14 +80,14 @@ def test_a_research_database_listing_is_a_note_not_a_sanction(
     bundled_registry: Registry,
 ) -> None:
     rows = exported(bundled_registry)
-    beihang = next(r for r in rows if r["caption"] == "Beihang University")
-    assert beihang["target"] is False
-    assert any(
-        "ASPI China Defence Universities Tracker" in n for n in beihang["properties"]["notes"]
-    )
+    # On ASPI's tracker (and rated) but on no government list.
+    anhui = next(r for r in rows if r["caption"] == "Anhui University")
+    assert anhui["target"] is False
+    assert any("ASPI China Defence Universities Tracker" in n for n in anhui["properties"]["notes"])
+    assert any("ASPI risk rating: low" in n for n in anhui["properties"]["notes"])
     assert (
-        "https://unitracker.aspi.org.au/universities/beihang-university"
-        in (beihang["properties"]["sourceUrl"])
+        "https://unitracker.aspi.org.au/universities/anhui-university"
+        in (anhui["properties"]["sourceUrl"])
     )
     assert not [
         r for r in rows if r["schema"] == "Sanction" and "aspi" in r["properties"]["programId"][0]

@@ -17,6 +17,7 @@ from aiohttp import web
 from sqlalchemy import func, select, text
 
 from bot.settings import Settings, SettingsError
+from registry.catalog import sync_sources
 from registry.db import make_engine, make_session_factory, unit_of_work
 from registry.models import Change, ImportRun
 from registry.service import Registry
@@ -244,3 +245,26 @@ async def test_two_syncers_at_once_on_postgres_import_once(
     publisher.mode = "ok"
     again = await _sync(pg_registry, "us-1260h", options)
     assert again.message == "not modified (304)"
+
+
+def _bundled_copy(name: str) -> Path:
+    """The copy of a publisher's file that the project ships (or keeps as a test fixture)."""
+    found = sorted({*DATA.rglob(name), *(DATA.parent / "tests" / "fixtures").rglob(name)})
+    assert found, f"no bundled copy of {name}"
+    return found[0]
+
+
+@pytest.mark.parametrize("source", [s.id for s in sync_sources().values()])
+async def test_every_source_of_the_catalogue_syncs_its_publishers_format(
+    empty_registry: Registry, publisher: Publisher, source: str
+) -> None:
+    """The catalogue's file names, formats and importers fit: each source, served the
+    project's own copy of its publisher's file, imports it, then answers 304."""
+    urls = {}
+    for file in sync_sources()[source].files:
+        publisher.publish(file.name, _bundled_copy(file.name).read_bytes())
+        urls[file.id] = file.name
+    options = _options(publisher, **urls)
+    first = await _sync(empty_registry, source, options)
+    assert first.status == "changed" and first.changes > 0, first
+    assert (await _sync(empty_registry, source, options)).message == "not modified (304)"
