@@ -217,7 +217,11 @@ async def test_serve_syncs_by_itself(publisher: Publisher, db_url: str, tmp_path
 
 
 async def test_a_source_failing_in_a_row_shows_on_the_app_home_not_in_channels(
-    server: str, fake_slack: FakeSlack, services: Services, publisher: Publisher
+    server: str,
+    fake_slack: FakeSlack,
+    services: Services,
+    publisher: Publisher,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     from tests.bot.test_slack_quick import EVENTS, home_event, home_text, json_signed, settled
     from tests.fake_slack import post
@@ -241,6 +245,10 @@ async def test_a_source_failing_in_a_row_shows_on_the_app_home_not_in_channels(
     assert "List updates are failing" in text
     assert f"us-1260h: {FAILING_AFTER} failed syncs in a row" in text and "HTTP 500" in text
     assert fake_slack.channels == {}  # operators' news, never posted to a channel
+    warnings = [r for r in caplog.records if r.levelname == "WARNING" and "sync" in r.name]
+    assert (
+        len(warnings) == 1 and f"failed {FAILING_AFTER} times in a row" in warnings[0].getMessage()
+    )
 
 
 def test_an_unknown_source_is_refused_with_the_known_ones(
