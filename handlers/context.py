@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 from registry.lookup.live import LiveIndex
@@ -19,6 +20,8 @@ class ChatContext:
     team_id: str | None = None
     user_id: str | None = None
     conversation: dict[str, object] | None = None
+    # The user groups (Slack ``S...``) the user belongs to, of those named as alert admins.
+    groups: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -29,3 +32,8 @@ class Services:
     mentions: LiveMentions = field(default_factory=LiveMentions)
     # Where each list is fetched from (``/mcf sources`` shows the URL in use).
     sync: SyncOptions = field(default_factory=SyncOptions)
+    # Who may change a channel's alerts (user ids and user groups); empty: anyone.
+    alert_admins: frozenset[str] = frozenset()
+    # Keys that sign share buttons: the first signs, every one verifies (rotation). A
+    # random key when none is configured: buttons then last as long as the process.
+    share_keys: tuple[bytes, ...] = field(default_factory=lambda: (secrets.token_bytes(32),))
