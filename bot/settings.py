@@ -47,7 +47,7 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
-from registry.catalog import sync_sources
+from registry.catalog import SYNC_URL_PREFIX, sync_sources
 from registry.sync.options import FetchOptions, SyncOptions
 
 
@@ -284,13 +284,17 @@ def _sync(env: Mapping[str, str]) -> SyncSettings:
     if ca_bundle is not None and not Path(ca_bundle).is_file():
         raise SettingsError(f"MCF_SYNC_CA_BUNDLE: no such file {ca_bundle!r}")
     urls = {}
-    for source in sync_sources().values():
-        for file in source.files:
-            url = env.get(file.env_name, "").strip()
-            if url:
-                if not url.startswith(("https://", "http://")):
-                    raise SettingsError(f"{file.env_name} must be an http(s) URL, not {url!r}")
-                urls[file.id] = url
+    files = {f.env_name: f for source in sync_sources().values() for f in source.files}
+    for name in sorted(k for k in env if k.startswith(SYNC_URL_PREFIX)):
+        if name not in files:
+            # A typo (or a list id where the source's file id belongs) would otherwise
+            # leave the sync fetching the publisher's URL without a word.
+            raise SettingsError(f"{name} names no sync file; known: {', '.join(sorted(files))}")
+        url = env[name].strip()
+        if url:
+            if not url.startswith(("https://", "http://")):
+                raise SettingsError(f"{name} must be an http(s) URL, not {url!r}")
+            urls[files[name].id] = url
     return SyncSettings(
         interval_s=_number(env, "MCF_SYNC_INTERVAL", DEFAULT_SYNC_INTERVAL_S),
         options=SyncOptions(

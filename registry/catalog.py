@@ -89,6 +89,10 @@ def catalog() -> dict[str, ListInfo]:
     return entries
 
 
+# Environment variables that override a sync file's URL: SYNC_URL_PREFIX + its id.
+SYNC_URL_PREFIX = "MCF_SYNC_URL_"
+
+
 @dataclass(frozen=True)
 class SyncFile:
     # Names the file's URL override: MCF_SYNC_URL_<ID> (see ``env_name``).
@@ -103,7 +107,7 @@ class SyncFile:
 
     @property
     def env_name(self) -> str:
-        return "MCF_SYNC_URL_" + re.sub(r"[^A-Z0-9]", "_", self.id.upper())
+        return SYNC_URL_PREFIX + re.sub(r"[^A-Z0-9]", "_", self.id.upper())
 
 
 @dataclass(frozen=True)

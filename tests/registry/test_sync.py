@@ -195,6 +195,7 @@ def test_sync_settings_come_from_the_environment() -> None:
         ({"MCF_SYNC_RETRIES": "-1"}, "MCF_SYNC_RETRIES"),
         ({"MCF_SYNC_URL_CSL": "ftp://x"}, "MCF_SYNC_URL_CSL"),
         ({"MCF_SYNC_CA_BUNDLE": "/no/such.pem"}, "MCF_SYNC_CA_BUNDLE"),
+        ({"MCF_SYNC_URL_US_MEU": "https://x/csl.csv"}, "MCF_SYNC_URL_US_MEU names no sync file"),
     ]:
         with pytest.raises(SettingsError, match=named):
             Settings.from_env(env)
