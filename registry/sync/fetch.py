@@ -178,6 +178,8 @@ def check_format(path: Path, fmt: str, url: str) -> None:
     if looks is not None and looks.lower() != fmt:
         raise SyncError(f"{url}: expected a {fmt.upper()} file, got what looks like {looks}")
     if fmt == "json":
+        if looks is None:
+            raise SyncError(f"{url}: expected a JSON file, got text that does not start as one")
         try:
             with path.open("rb") as f:
                 json.load(f)

@@ -269,3 +269,28 @@ async def test_every_source_of_the_catalogue_syncs_its_publishers_format(
     first = await _sync(empty_registry, source, options)
     assert first.status == "changed" and first.changes > 0, first
     assert (await _sync(empty_registry, source, options)).message == "not modified (304)"
+
+
+@pytest.mark.parametrize(
+    ("body", "fmt", "why"),
+    [
+        (b"", "csv", "the file is empty"),
+        (b'{"results": []}', "csv", "expected a CSV file, got what looks like JSON"),
+        (b"<?xml version='1.0'?><sdnList/>", "csv", "got what looks like XML"),
+        (b"PK\x03\x04rest", "csv", "got what looks like a zip archive"),
+        (b"\x1f\x8b\x08rest", "csv", "got what looks like a gzip archive"),
+        (b'a,b\n1,"cut in the mid', "csv", "malformed CSV"),
+        (b"just one column\nper line\n", "csv", "lines without a single comma"),
+        (b"a,b\n1,2\n", "json", "expected a JSON file"),
+        (b'{"results": [', "json", "not a whole JSON document"),
+    ],
+)
+def test_a_body_of_the_wrong_format_is_refused_before_import(
+    tmp_path: Path, body: bytes, fmt: str, why: str
+) -> None:
+    from registry.sync.fetch import SyncError, check_format
+
+    path = tmp_path / "file"
+    path.write_bytes(body)
+    with pytest.raises(SyncError, match=why):
+        check_format(path, fmt, "https://publisher.example/file")
