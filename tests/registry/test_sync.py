@@ -294,3 +294,18 @@ def test_a_body_of_the_wrong_format_is_refused_before_import(
     path.write_bytes(body)
     with pytest.raises(SyncError, match=why):
         check_format(path, fmt, "https://publisher.example/file")
+
+
+def test_each_list_with_a_publisher_url_is_fed_by_the_source_fetching_it() -> None:
+    from registry.catalog import catalog
+
+    fed = {list_id: s for s in sync_sources().values() for list_id in s.lists}
+    for info in catalog().values():
+        source = fed.get(info.id)
+        if info.publisher_url is None:
+            assert source is None, f"{info.id} is synced but names no publisher URL"
+            continue
+        assert source is not None, f"{info.id} names a publisher URL no source fetches"
+        assert source.importer == info.importer
+        assert info.publisher_url == source.files[0].url
+        assert all(f.url.startswith("https://") for f in source.files)
