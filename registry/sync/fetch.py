@@ -113,6 +113,8 @@ async def fetch(
             raise SyncError(f"{url}: TLS verification failed ({_reason(exc)})") from exc
         except aiohttp.ClientConnectionError as exc:
             last = f"connection failed ({_reason(exc)})"
+        except aiohttp.ClientError as exc:  # a malformed response or URL: asking again won't help
+            raise SyncError(f"{url}: {type(exc).__name__}: {_reason(exc)}") from exc
     tries = options.retries + 1
     raise SyncError(f"{url}: {last} (after {tries} attempt{'s' if tries > 1 else ''})")
 

@@ -93,6 +93,7 @@ def _sync_one(registry: Registry, source: SyncSource, options: SyncOptions) -> S
     started = utcnow()
     with unit_of_work(registry.sessions) as session:
         known = dict(_state(session, source.id).files)
+    tmp = ""
     try:
         with tempfile.TemporaryDirectory(prefix=f"mcf-sync-{source.id}-") as tmp:
             fetched = asyncio.run(_download(source, options, known, Path(tmp)))
@@ -106,7 +107,23 @@ def _sync_one(registry: Registry, source: SyncSource, options: SyncOptions) -> S
                 check_format(f.path, file.format, f.url)
             return _import(registry, source, fetched, started)
     except (SyncError, BadImportError) as exc:
-        return _record_failure(registry, source, started, str(exc))
+        return _record_failure(
+            registry, source, started, _with_urls(str(exc), tmp, source, options)
+        )
+    except Exception as exc:
+        # A bug or a full disk in one source must not hide the others' outcomes: it is
+        # logged with its traceback, recorded as this source's error, and the pass goes on.
+        log.exception("sync: %s failed unexpectedly", source.id)
+        return _record_failure(registry, source, started, f"{type(exc).__name__}: {exc}")
+
+
+def _with_urls(message: str, tmp: str, source: SyncSource, options: SyncOptions) -> str:
+    """An importer's error names the temporary file; the operator needs the URL."""
+    if not tmp:
+        return message
+    for file in source.files:
+        message = message.replace(str(Path(tmp) / file.name), options.url(file))
+    return message
 
 
 async def _download(

@@ -309,3 +309,21 @@ def test_each_list_with_a_publisher_url_is_fed_by_the_source_fetching_it() -> No
         assert source.importer == info.importer
         assert info.publisher_url == source.files[0].url
         assert all(f.url.startswith("https://") for f in source.files)
+
+
+async def test_a_file_the_importer_refuses_writes_nothing_and_names_the_url(
+    empty_registry: Registry, publisher: Publisher
+) -> None:
+    good = edition_1260h("2021-06-03")
+    publisher.publish("1260h.csv", good)
+    options = _options(publisher, **{"us-1260h": "1260h.csv"})
+    assert (await _sync(empty_registry, "us-1260h", options)).status == "changed"
+    runs, changes = _count(empty_registry, ImportRun), _count(empty_registry, Change)
+    # The next edition is a whole CSV, but one row's start date is no date.
+    bad = edition_1260h("2022-10-05").replace(b"2022-10-05", b"5 Oct 2022", 1)
+    publisher.publish("1260h.csv", bad)
+    outcome = await _sync(empty_registry, "us-1260h", options)
+    assert outcome.status == "failed", outcome
+    assert outcome.message.startswith(publisher.url("1260h.csv") + ", line ")
+    assert "mcf-sync-" not in outcome.message  # never the temporary file's path
+    assert (_count(empty_registry, ImportRun), _count(empty_registry, Change)) == (runs, changes)
