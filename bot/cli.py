@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from bot import cli_alerts
+from bot import cli_alerts, cli_sync
 from bot.progress import terminal_bar
 from bot.render import text as text_render
 from bot.render.json import reply_dict
@@ -36,7 +36,7 @@ def _announce(message: str) -> None:
 def _services(settings: Settings) -> Services:
     registry = Registry.connect(settings.database_url)
     registry.ensure_ready(_announce)
-    return Services(registry)
+    return Services(registry, sync=settings.sync.options)
 
 
 @contextmanager
@@ -285,6 +285,7 @@ def parser() -> argparse.ArgumentParser:
     teams.set_defaults(func=cmd_teams_package)
 
     cli_alerts.register(sub)
+    cli_sync.register(sub)
     return p
 
 

@@ -20,6 +20,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.alerts.runtime import start_background_worker
+from bot.cli_sync import start_background_sync
 from bot.edge import Refused, ReplayGuard, interactive, shallow, slack_signed, utf8
 from bot.pools import Pools
 from bot.settings import Settings, SlackSettings, TeamsSettings
@@ -167,7 +168,9 @@ def create_app(settings: Settings, services: Services, executor: Executor) -> we
 def build_services(settings: Settings) -> Services:
     registry = Registry.connect(settings.database_url)
     registry.ensure_ready(lambda message: print(message, file=sys.stderr))
-    services = Services(registry, alert_admins=frozenset(settings.alert_admins))
+    services = Services(
+        registry, alert_admins=frozenset(settings.alert_admins), sync=settings.sync.options
+    )
     if settings.share_secrets:
         services.share_keys = settings.share_keys()
     _ping(services)
@@ -188,6 +191,8 @@ def run(settings: Settings, *, alerts: bool = True) -> None:
     services = build_services(settings)
     if alerts:
         start_background_worker(services.registry, settings)
+    # Every replica may run the schedule: the pass lock lets one of them sync at a time.
+    start_background_sync(services.registry, settings)
     executor = Pools()
     slack = settings.slack
     if slack is not None and slack.app_token:

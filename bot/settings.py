@@ -14,6 +14,15 @@
 | CONNECTIONS__SERVICE_CONNECTION__SETTINGS__ANONYMOUS_ALLOWED | false | ``true``: no JWT (local) |
 | MCF_TEAMS_APP_ID | the CLIENTID | ``teams-package``: the Teams app id in the manifest |
 | MCF_TEAMS_WEBSITE_URL | https://mcf.example.org | ``teams-package``: website/privacy/terms links |
+| MCF_SYNC_INTERVAL | 21600 | seconds between ``serve``'s syncs of the lists; 0: never |
+| MCF_SYNC_URL_<ID> | the catalogue's URL | a source file's URL (mirror, air-gapped copy, test) |
+| MCF_SYNC_CA_BUNDLE | the system store | PEM file of CAs to trust for downloads (TLS stays on) |
+| MCF_SYNC_CONNECT_TIMEOUT | 15 | seconds to connect to a publisher |
+| MCF_SYNC_READ_TIMEOUT | 60 | seconds a download may stall before it is abandoned |
+| MCF_SYNC_RETRIES | 3 | further attempts on 5xx, dropped connections and timeouts |
+| MCF_SYNC_BACKOFF | 2 | seconds before the first retry, doubling each time |
+| MCF_SYNC_MAX_BYTES | 268435456 | largest download accepted |
+| HTTPS_PROXY, NO_PROXY | unset | proxy for downloads (``HTTP_PROXY`` for http:// URLs) |
 | MCF_TEAMS_SERVICE_HOSTS | Microsoft's hosts | hosts a Teams ``serviceUrl`` may name |
 | MCF_ALERT_ADMINS | (anyone) | users or Slack user groups who may change alerts |
 | MCF_SHARE_SECRETS | the platform secrets | keys signing share buttons (first signs) |
@@ -37,6 +46,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from platformdirs import user_data_dir
+
+from registry.catalog import SYNC_URL_PREFIX, sync_sources
+from registry.sync.options import FetchOptions, SyncOptions
 
 
 class SettingsError(Exception):
@@ -111,12 +123,24 @@ class TeamsSettings:
         return self.app_id
 
 
+# Six hours: the publishers change their files at most daily, and a conditional request
+# that answers 304 costs them almost nothing.
+DEFAULT_SYNC_INTERVAL_S = 21600
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    interval_s: float = DEFAULT_SYNC_INTERVAL_S  # 0: ``serve`` never syncs
+    options: SyncOptions = field(default_factory=SyncOptions)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
     port: int = 3000
     slack: SlackSettings | None = None
     teams: TeamsSettings | None = None
+    sync: SyncSettings = field(default_factory=SyncSettings)
     alert_admins: tuple[str, ...] = ()
     share_secrets: tuple[str, ...] = field(default=(), repr=False)
 
@@ -134,6 +158,7 @@ class Settings:
             port=port,
             slack=slack,
             teams=teams,
+            sync=_sync(env),
             alert_admins=_values(env.get("MCF_ALERT_ADMINS")),
             share_secrets=_values(env.get("MCF_SHARE_SECRETS"))
             or tuple(
@@ -236,4 +261,53 @@ def _teams(env: Mapping[str, str]) -> TeamsSettings | None:
         sdk_env=sdk_env,
         client_secret=sdk_env.get(f"{TEAMS_PREFIX}CLIENTSECRET") or None,
         service_hosts=tuple(h.lower().strip(".") for h in hosts),
+    )
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, integer: bool = False) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        kind = "a whole number" if integer else "a number"
+        raise SettingsError(f"{name} must be {kind}, not {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative, not {raw!r}")
+    return value
+
+
+def _sync(env: Mapping[str, str]) -> SyncSettings:
+    default = FetchOptions()
+    ca_bundle = env.get("MCF_SYNC_CA_BUNDLE") or None
+    if ca_bundle is not None and not Path(ca_bundle).is_file():
+        raise SettingsError(f"MCF_SYNC_CA_BUNDLE: no such file {ca_bundle!r}")
+    urls = {}
+    files = {f.env_name: f for source in sync_sources().values() for f in source.files}
+    for name in sorted(k for k in env if k.startswith(SYNC_URL_PREFIX)):
+        if name not in files:
+            # A typo (or a list id where the source's file id belongs) would otherwise
+            # leave the sync fetching the publisher's URL without a word.
+            raise SettingsError(f"{name} names no sync file; known: {', '.join(sorted(files))}")
+        url = env[name].strip()
+        if url:
+            if not url.startswith(("https://", "http://")):
+                raise SettingsError(f"{name} must be an http(s) URL, not {url!r}")
+            urls[files[name].id] = url
+    return SyncSettings(
+        interval_s=_number(env, "MCF_SYNC_INTERVAL", DEFAULT_SYNC_INTERVAL_S),
+        options=SyncOptions(
+            fetch=FetchOptions(
+                connect_timeout_s=_number(
+                    env, "MCF_SYNC_CONNECT_TIMEOUT", default.connect_timeout_s
+                ),
+                read_timeout_s=_number(env, "MCF_SYNC_READ_TIMEOUT", default.read_timeout_s),
+                retries=int(_number(env, "MCF_SYNC_RETRIES", default.retries, integer=True)),
+                backoff_s=_number(env, "MCF_SYNC_BACKOFF", default.backoff_s),
+                max_bytes=int(_number(env, "MCF_SYNC_MAX_BYTES", default.max_bytes, integer=True)),
+                ca_bundle=ca_bundle,
+            ),
+            urls=urls,
+        ),
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from registry.lookup.live import LiveIndex
 from registry.lookup.mentions import LiveMentions
 from registry.service import Registry
+from registry.sync.options import SyncOptions
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Services:
     index: LiveIndex = field(default_factory=LiveIndex)
     # Organisations named in running text; follows ``index``.
     mentions: LiveMentions = field(default_factory=LiveMentions)
+    # Where each list is fetched from (``/mcf sources`` shows the URL in use).
+    sync: SyncOptions = field(default_factory=SyncOptions)
     # Who may change a channel's alerts (user ids and user groups); empty: anyone.
     alert_admins: frozenset[str] = frozenset()
     # Keys that sign share buttons: the first signs, every one verifies (rotation). A

@@ -12,6 +12,7 @@ from handlers.context import Services
 from handlers.subscriptions import describe
 from registry import alerts
 from registry.db import unit_of_work
+from registry.sync.state import failing_sources
 from registry.views import ChangeDescribed, recent_changes
 
 RECENT_CHANGES = 20
@@ -45,6 +46,8 @@ class HomeReply:
     channels_known: bool = True
     channels_note: str | None = None
     how_to: tuple[str, ...] = HOW_TO
+    # Sources whose sync keeps failing, one line each (for operators; never posted).
+    sync_failures: tuple[str, ...] = ()
 
 
 def home(
@@ -56,11 +59,22 @@ def home(
     with unit_of_work(services.registry.sessions) as session:
         changes = recent_changes(session, RECENT_CHANGES)
         channels = channel_alerts(session, platform, channel_ids or ())
+        failures = sync_failures(session)
     return HomeReply(
         changes,
         channels,
         channels_known=channel_ids is not None,
         channels_note=channels_note,
+        sync_failures=failures,
+    )
+
+
+def sync_failures(session: Session) -> tuple[str, ...]:
+    """One line per source whose sync has failed several times in a row."""
+    return tuple(
+        f"{s.source}: {s.failures} failed syncs in a row, last tried "
+        f"{s.last_attempt_at:%Y-%m-%d %H:%M} UTC: {s.last_error}"
+        for s in failing_sources(session)
     )
 
 

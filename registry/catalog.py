@@ -10,6 +10,7 @@ joined to these entries by ``registry.service``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -56,11 +57,17 @@ def _link(raw: Any, where: str) -> Link:
 
 
 @cache
+def _raw() -> dict[str, Any]:
+    text = resources.files("registry").joinpath("catalog.yaml").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = yaml.safe_load(text)
+    return loaded
+
+
+@cache
 def catalog() -> dict[str, ListInfo]:
     """Every list, by id, in the order of the file."""
-    text = resources.files("registry").joinpath("catalog.yaml").read_text(encoding="utf-8")
     entries: dict[str, ListInfo] = {}
-    for raw in yaml.safe_load(text)["lists"]:
+    for raw in _raw()["lists"]:
         list_id = raw["id"]
         step = raw.get("next_step")
         entries[list_id] = ListInfo(
@@ -80,6 +87,82 @@ def catalog() -> dict[str, ListInfo]:
         if entries[list_id].completeness not in ("complete", "sample"):
             raise RegistryError(f"catalog.yaml: {list_id}.completeness must be complete or sample")
     return entries
+
+
+# Environment variables that override a sync file's URL: SYNC_URL_PREFIX + its id.
+SYNC_URL_PREFIX = "MCF_SYNC_URL_"
+
+
+@dataclass(frozen=True)
+class SyncFile:
+    # Names the file's URL override: MCF_SYNC_URL_<ID> (see ``env_name``).
+    id: str
+    # The file name the importer reads it under (``cons_alt.csv`` beside ``cons_prim.csv``).
+    name: str
+    # What the body must look like before any import starts: "csv" or "json".
+    format: str
+    url: str
+    # Read by the importer from beside the first file, not named to it.
+    beside: bool = False
+
+    @property
+    def env_name(self) -> str:
+        return SYNC_URL_PREFIX + re.sub(r"[^A-Z0-9]", "_", self.id.upper())
+
+
+@dataclass(frozen=True)
+class SyncSource:
+    """What ``mcf-bot sync`` fetches for one importer run: its files, and the lists they feed."""
+
+    id: str
+    importer: str
+    lists: tuple[str, ...]
+    docs: str
+    files: tuple[SyncFile, ...]
+
+
+_FORMATS = ("csv", "json")
+
+
+def _sync_file(raw: dict[str, Any], where: str) -> SyncFile:
+    fmt = raw.get("format")
+    if fmt not in _FORMATS or not raw.get("url") or not raw.get("name") or not raw.get("id"):
+        raise RegistryError(
+            f"catalog.yaml: {where} needs an id, a name, a url and a format (csv|json)"
+        )
+    return SyncFile(
+        id=str(raw["id"]),
+        name=str(raw["name"]),
+        format=str(fmt),
+        url=str(raw["url"]),
+        beside=bool(raw.get("beside", False)),
+    )
+
+
+@cache
+def sync_sources() -> dict[str, SyncSource]:
+    """Every source ``mcf-bot sync`` fetches, by id, in the order of the file."""
+    lists = catalog()
+    out: dict[str, SyncSource] = {}
+    for raw in _raw()["sources"]:
+        source_id = raw["id"]
+        files = tuple(_sync_file(f, f"sources.{source_id}.files") for f in raw["files"])
+        if not files or files[0].beside or files[0].id != source_id:
+            raise RegistryError(
+                f"catalog.yaml: sources.{source_id}: the first file is the one named to the "
+                "importer and carries the source id"
+            )
+        unknown = [list_id for list_id in raw["lists"] if list_id not in lists]
+        if unknown:
+            raise RegistryError(f"catalog.yaml: sources.{source_id} feeds unknown lists {unknown}")
+        out[source_id] = SyncSource(
+            id=source_id,
+            importer=raw["importer"],
+            lists=tuple(raw["lists"]),
+            docs=str(raw["docs"]),
+            files=files,
+        )
+    return out
 
 
 def describe(list_id: str) -> ListInfo | None:

@@ -295,6 +295,26 @@ class ImportRun(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class SyncState(Base):
+    """What ``mcf-bot sync`` knows of one source: the validators and hashes of the files it
+    last imported (``files``: file id -> url, etag, last_modified, sha256, bytes), and the
+    outcome of its last attempts, for ``mcf-bot sources`` and the App Home."""
+
+    __tablename__ = "sync_state"
+
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    files: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_change_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # in a row, since the last success
+    edition: Mapped[str | None] = mapped_column(String(40))
+    import_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_runs.id", ondelete="SET NULL")
+    )
+
+
 class Change(Base):
     """One row per registry change, written in the transaction that made it."""
 

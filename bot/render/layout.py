@@ -619,7 +619,16 @@ def home_layout(home: HomeReply) -> Layout:
         ]
     empty = "None of your channels has alerts. In a channel, try `/mcf subscribe`."
     channels = Section("Alerts in your channels", tuple(alerts), empty=empty)
-    return Layout("home", None, (how, recent, channels), summary="mcf-bot home")
+    sections = [how, recent, channels]
+    if home.sync_failures:
+        # For the operator who opens the Home tab; never posted to channels.
+        failing = tuple(
+            Line((Run(one_line(x)),), mark=Mark.WARNING) for x in home.sync_failures[:10]
+        )
+        sections.insert(
+            1, Section("List updates are failing (the registry may be out of date)", failing)
+        )
+    return Layout("home", None, tuple(sections), summary="mcf-bot home")
 
 
 # -- help, errors, notices --------------------------------------------------------------

@@ -29,6 +29,7 @@ from registry.importers import run_import
 from registry.service import Registry
 from tests.bot.app_server import serve
 from tests.conftest import DATA
+from tests.editions import edition_1260h_file, rows_1260h
 from tests.extras import require
 from tests.fake_slack import FakeSlack, signed, slash_body
 
@@ -41,23 +42,11 @@ CUTOFF = "2025-01-07"
 
 
 def _rows() -> list[dict[str, str]]:
-    with FULL.open(encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+    return rows_1260h()
 
 
 def _edition_file(tmp_path: Path, cutoff: str) -> Path:
-    """The list as it stood on ``cutoff``: later rows absent, later end dates unknown."""
-    rows = _rows()
-    path = tmp_path / f"us_dod_1260h_{cutoff}.csv"
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        for row in rows:
-            if row["Start date"] <= cutoff:
-                if row["End date"] > cutoff:
-                    row = {**row, "End date": ""}
-                writer.writerow(row)
-    return path
+    return edition_1260h_file(tmp_path, cutoff)
 
 
 def _expected() -> tuple[set[str], set[str]]:

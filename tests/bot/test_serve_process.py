@@ -35,6 +35,7 @@ def serve(bundled_registry: Registry, fake_slack: FakeSlack) -> Iterator[str]:
         SLACK_BOT_TOKEN="xoxb-test",
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=fake_slack.api_url,
+        MCF_SYNC_INTERVAL="0",  # no downloads from the publishers in this test
     )
     env.pop("SLACK_APP_TOKEN", None)
     proc = subprocess.Popen(

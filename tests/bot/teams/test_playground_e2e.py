@@ -76,6 +76,7 @@ def serve_and_playground(
             MCF_DATABASE_URL=str(registry.engine.url),
             MCF_PORT=str(port),
             CONNECTIONS__SERVICE_CONNECTION__SETTINGS__ANONYMOUS_ALLOWED="true",
+            MCF_SYNC_INTERVAL="0",  # the registry stays the January 2025 edition
         ),
         stdout=open(tmp_path / "serve.log", "wb"),  # noqa: SIM115 - closed with the process
         stderr=subprocess.STDOUT,

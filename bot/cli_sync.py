@@ -1,0 +1,147 @@
+"""``mcf-bot sync``: fetch the lists from their publishers and import what changed.
+
+``--once`` suits cron and a Kubernetes CronJob (its exit status says whether every source
+synced); without it the command repeats every ``MCF_SYNC_INTERVAL`` seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+import threading
+
+from bot.settings import Settings, SettingsError
+from registry.db import unit_of_work
+from registry.service import Registry
+from registry.sync.state import SourceSync, sync_view
+
+log = logging.getLogger(__name__)
+
+# Exit status of a pass in which at least one source failed (2 is a usage or settings error).
+EXIT_FAILED = 1
+
+
+def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
+    from registry.sync.run import resolve_sources, sync
+
+    registry = Registry.connect(settings.database_url)
+    registry.ensure_ready(lambda m: print(m, file=sys.stderr))
+    if args.status:
+        return _print_status(registry, settings, args.json)
+    sources = resolve_sources(args.source or [])
+    if not args.once:
+        if settings.sync.interval_s <= 0:
+            raise SettingsError("MCF_SYNC_INTERVAL is 0: use `mcf-bot sync --once` (cron)")
+        logging.getLogger().setLevel(logging.INFO)
+        run_forever(registry, settings, threading.Event(), sources_ids=args.source or [])
+        return 0
+    failed = False
+    for outcome in sync(registry, sources, settings.sync.options):
+        edition = f" (edition {outcome.edition})" if outcome.edition else ""
+        line = f"{outcome.source}: {outcome.status}: {outcome.message}{edition}"
+        if outcome.status == "failed":
+            failed = True
+            print(line, file=sys.stderr)
+        else:
+            print(line)
+    return EXIT_FAILED if failed else 0
+
+
+def run_forever(
+    registry: Registry, settings: Settings, stop: threading.Event, sources_ids: list[str]
+) -> None:
+    """Sync whenever the least recently tried source is ``interval`` old, until ``stop``.
+
+    The schedule is read from the database, so a restart neither skips a pass nor repeats
+    one, and replicas share one rhythm (the pass lock lets one of them do the work)."""
+    from registry.models import utcnow
+    from registry.sync.run import resolve_sources, sync
+    from registry.sync.state import oldest_attempt
+
+    interval = settings.sync.interval_s
+    sources = resolve_sources(sources_ids)
+    while not stop.is_set():
+        try:
+            with unit_of_work(registry.sessions) as session:
+                oldest = oldest_attempt(session, sources)
+            wait = 0.0 if oldest is None else interval - (utcnow() - oldest).total_seconds()
+            if wait <= 0:
+                for outcome in sync(registry, sources, settings.sync.options):
+                    if outcome.status == "changed":
+                        log.info("sync: %s: %s", outcome.source, outcome.message)
+                wait = interval
+        except Exception:
+            # A broken database or a bug must not end the schedule of a serving process;
+            # the traceback is logged and the next pass tries again.
+            log.exception("sync pass failed")
+            wait = interval
+        stop.wait(min(max(wait, 0.0), interval))
+
+
+def start_background_sync(registry: Registry, settings: Settings) -> threading.Event | None:
+    """The sync schedule ``mcf-bot serve`` runs beside the web server (None when off)."""
+    if settings.sync.interval_s <= 0:
+        return None
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_forever, args=(registry, settings, stop, []), name="sync", daemon=True
+    )
+    thread.start()
+    return stop
+
+
+def _when(value: dt.datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value is not None else None
+
+
+def status_dict(view: SourceSync) -> dict[str, object]:
+    when = _when
+
+    return {
+        "source": view.source.id,
+        "lists": list(view.source.lists),
+        "urls": list(view.urls),
+        "last_attempt": when(view.last_attempt),
+        "last_success": when(view.last_success),
+        "last_change": when(view.last_change),
+        "edition": view.edition,
+        "last_error": view.last_error,
+        "failures_in_a_row": view.failures,
+        "failing": view.failing,
+    }
+
+
+def _print_status(registry: Registry, settings: Settings, as_json: bool) -> int:
+    with unit_of_work(registry.sessions) as session:
+        views = sync_view(session, settings.sync.options)
+    if as_json:
+        print(json.dumps([status_dict(v) for v in views], ensure_ascii=False, indent=2))
+        return 0
+    for v in views:
+        d = status_dict(v)
+        print(f"{v.source.id} ({', '.join(v.source.lists)})")
+        for url in v.urls:
+            print(f"  from         {url}")
+        print(f"  last attempt {d['last_attempt'] or 'never'}")
+        print(f"  last change  {d['last_change'] or 'never'}")
+        print(f"  edition      {v.edition or '-'}")
+        if v.last_error:
+            print(f"  last error   {v.last_error} ({v.failures} in a row)")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("sync", help="fetch the lists from their publishers; import what changed")
+    p.add_argument("--once", action="store_true", help="one pass, then exit (cron, CronJob)")
+    p.add_argument(
+        "--source",
+        action="append",
+        metavar="ID",
+        help="only this source or list (repeatable): csl, ofac-cons, us-1260h, us-meu, ...",
+    )
+    p.add_argument("--status", action="store_true", help="show each source's last sync")
+    p.add_argument("--json", action="store_true", help="with --status: print JSON")
+    p.set_defaults(func=cmd_sync)
