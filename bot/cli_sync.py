@@ -7,8 +7,6 @@ synced); without it the command repeats every ``MCF_SYNC_INTERVAL`` seconds.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import logging
 import sys
 import threading
@@ -16,7 +14,6 @@ import threading
 from bot.settings import Settings, SettingsError
 from registry.db import unit_of_work
 from registry.service import Registry
-from registry.sync.state import SourceSync, sync_view
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +26,6 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
 
     registry = Registry.connect(settings.database_url)
     registry.ensure_ready(lambda m: print(m, file=sys.stderr))
-    if args.status:
-        return _print_status(registry, settings, args.json)
     sources = resolve_sources(args.source or [])
     if not args.once:
         if settings.sync.interval_s <= 0:
@@ -93,46 +88,6 @@ def start_background_sync(registry: Registry, settings: Settings) -> threading.E
     return stop
 
 
-def _when(value: dt.datetime | None) -> str | None:
-    return value.isoformat(timespec="seconds") if value is not None else None
-
-
-def status_dict(view: SourceSync) -> dict[str, object]:
-    when = _when
-
-    return {
-        "source": view.source.id,
-        "lists": list(view.source.lists),
-        "urls": list(view.urls),
-        "last_attempt": when(view.last_attempt),
-        "last_success": when(view.last_success),
-        "last_change": when(view.last_change),
-        "edition": view.edition,
-        "last_error": view.last_error,
-        "failures_in_a_row": view.failures,
-        "failing": view.failing,
-    }
-
-
-def _print_status(registry: Registry, settings: Settings, as_json: bool) -> int:
-    with unit_of_work(registry.sessions) as session:
-        views = sync_view(session, settings.sync.options)
-    if as_json:
-        print(json.dumps([status_dict(v) for v in views], ensure_ascii=False, indent=2))
-        return 0
-    for v in views:
-        d = status_dict(v)
-        print(f"{v.source.id} ({', '.join(v.source.lists)})")
-        for url in v.urls:
-            print(f"  from         {url}")
-        print(f"  last attempt {d['last_attempt'] or 'never'}")
-        print(f"  last change  {d['last_change'] or 'never'}")
-        print(f"  edition      {v.edition or '-'}")
-        if v.last_error:
-            print(f"  last error   {v.last_error} ({v.failures} in a row)")
-    return 0
-
-
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("sync", help="fetch the lists from their publishers; import what changed")
     p.add_argument("--once", action="store_true", help="one pass, then exit (cron, CronJob)")
@@ -142,6 +97,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="ID",
         help="only this source or list (repeatable): csl, ofac-cons, us-1260h, us-meu, ...",
     )
-    p.add_argument("--status", action="store_true", help="show each source's last sync")
-    p.add_argument("--json", action="store_true", help="with --status: print JSON")
     p.set_defaults(func=cmd_sync)

@@ -90,6 +90,39 @@ class NoticeReply:
     public: bool = False  # a change to the channel's alerts is shown to the channel
 
 
+# A sync error in a chat line: enough for its cause ("HTTP 500", "timed out"), not its URL.
+BRIEF_ERROR_CHARS = 80
+
+
+@dataclass(frozen=True, slots=True)
+class SyncView:
+    """How ``mcf-bot sync`` keeps a list current: where from, when, and how it went."""
+
+    source: str
+    urls: tuple[str, ...]  # in use: the catalogue's, or an MCF_SYNC_URL_* override
+    last_attempt: str | None  # ISO times, UTC
+    last_change: str | None
+    edition: str | None
+    last_error: str | None
+    failures: int  # in a row
+    failing: bool
+
+    def words(self, *, brief: bool = False) -> str:
+        """One line of plain text (chat renderers escape it); ``brief`` for chat, where
+        the error's first words must leave room for the rest of the line."""
+        if self.last_attempt is None:
+            return f"not synced yet (source {self.source})"
+        text = f"last synced {self.last_attempt}, last changed {self.last_change or 'never'}"
+        if self.last_error:
+            error = self.last_error
+            for url in self.urls if brief else ():
+                error = error.removeprefix(f"{url}: ")  # the URL is shown elsewhere
+            if brief and len(error) > BRIEF_ERROR_CHARS:
+                error = error[: BRIEF_ERROR_CHARS - 1] + "…"
+            text += f"; failing ({self.failures} in a row): {error}"
+        return text
+
+
 @dataclass(frozen=True, slots=True)
 class ListView:
     """One list of ``/mcf sources``: what it is, what a listing means, what is loaded."""
@@ -107,6 +140,8 @@ class ListView:
     parties: int
     listed_now: int
     last_import: str | None
+    # None: no publisher file is fetched for this list (``mcf-bot import`` only).
+    sync: SyncView | None = None
 
     def line(self) -> str:
         """The list in one line of plain text (chat renderers escape it)."""
@@ -114,7 +149,9 @@ class ListView:
         copy = "complete copy" if self.completeness == "complete" else "a sample only"
         return (
             f"{self.name} ({self.id}): {edition}, {copy}; {self.listed_now:,} listed now of "
-            f"{self.parties:,}. {self.effect}"
+            f"{self.parties:,}."
+            + (f" Sync: {self.sync.words(brief=True)}." if self.sync else "")
+            + f" {self.effect}"
         )
 
 

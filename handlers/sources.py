@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from handlers.context import Services
-from handlers.replies import ListView, SourcesReply
+from handlers.replies import ListView, SourcesReply, SyncView
 from registry.db import unit_of_work
 from registry.editions import list_statuses
+from registry.sync.state import SourceSync, sync_view
 
 
 def sources(services: Services) -> SourcesReply:
     with unit_of_work(services.registry.sessions) as session:
         statuses = list_statuses(session)
+        synced = {
+            list_id: v for v in sync_view(session, services.sync) for list_id in v.source.lists
+        }
     return SourcesReply(
         tuple(
             ListView(
@@ -26,8 +32,26 @@ def sources(services: Services) -> SourcesReply:
                 edition=s.edition,
                 parties=s.parties,
                 listed_now=s.listed_now,
-                last_import=s.last_import.isoformat(timespec="seconds") if s.last_import else None,
+                last_import=_when(s.last_import),
+                sync=_sync(synced[s.info.id]) if s.info.id in synced else None,
             )
             for s in statuses
         )
+    )
+
+
+def _when(value: dt.datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value is not None else None
+
+
+def _sync(v: SourceSync) -> SyncView:
+    return SyncView(
+        source=v.source.id,
+        urls=v.urls,
+        last_attempt=_when(v.last_attempt),
+        last_change=_when(v.last_change),
+        edition=v.edition,
+        last_error=v.last_error,
+        failures=v.failures,
+        failing=v.failing,
     )

@@ -18,6 +18,7 @@ from handlers.replies import (
     NoticeReply,
     Reply,
     SourcesReply,
+    SyncView,
 )
 
 
@@ -192,6 +193,7 @@ def reply_dict(reply: Reply) -> dict[str, Any]:
                     "parties": v.parties,
                     "listed_now": v.listed_now,
                     "last_import": v.last_import,
+                    "sync": _sync_dict(v.sync),
                 }
                 for v in body.lists
             ],
@@ -199,3 +201,18 @@ def reply_dict(reply: Reply) -> dict[str, Any]:
     if isinstance(body, NoticeReply):
         return {"status": "ok", "message": body.text, "lines": list(body.lines)}
     raise TypeError(type(body))
+
+
+def _sync_dict(view: SyncView | None) -> dict[str, Any] | None:
+    if view is None:
+        return None
+    return {
+        "source": view.source,
+        "urls": list(view.urls),
+        "last_attempt": view.last_attempt,
+        "last_change": view.last_change,
+        "edition": view.edition,
+        "last_error": view.last_error,
+        "failures_in_a_row": view.failures,
+        "failing": view.failing,
+    }

@@ -679,6 +679,13 @@ def sources_layout(reply: SourcesReply) -> Layout:
             Line((Run(loaded),)),
             Line((Run("Data licence: " + one_line(view.licence)),)),
         )
+        if view.sync is not None:
+            lines += tuple(
+                Line((Run("Synced from the publisher's file:", link=url),))
+                for url in view.sync.urls
+            )
+            sync = f"Sync: {view.sync.words()}; edition {view.sync.edition or '-'}"
+            lines += (Line((Run(one_line(sync)),)),)
         sections.append(Section(f"{one_line(view.name)} ({view.id})", lines))
     title = reply.as_notice().text
     return Layout("notice", title, tuple(sections), summary=title)

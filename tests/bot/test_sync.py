@@ -18,7 +18,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli import main
+from bot.render import slack
 from handlers.context import Services
+from handlers.dispatch import handle
 from registry.catalog import sync_sources
 from registry.db import unit_of_work
 from registry.models import Change, Designation, ImportRun
@@ -142,10 +144,14 @@ async def test_sync_loads_asks_conditionally_survives_failures_and_alerts(
         assert _registry_state(db_url) == loaded, mode
     assert len([h for h in publisher.asked(PATH)]) >= 2 + 3 + 3 + 1  # 5xx and cuts retried
 
-    code, out, _ = await _run(["sync", "--status", "--json"], capsys)
-    status = {s["source"]: s for s in json.loads(out)}["us-1260h"]
+    code, out, _ = await _run(["sources", "--json"], capsys)
+    status = {s["id"]: s for s in json.loads(out)["lists"]}["us-1260h"]["sync"]
     assert status["failures_in_a_row"] == 4 and status["failing"]
     assert "timed out" in status["last_error"] and status["urls"] == [publisher.url(PATH)]
+    # /mcf sources says so in chat too, escaped like any registry text.
+    reply = handle(Services(Registry.connect(db_url)), "sources")
+    blocks = json.dumps(slack.as_dicts(slack.reply_blocks(reply)))
+    assert "failing (4 in a row)" in blocks and "timed out" in blocks
 
     # 4. The whole next edition: imported, and the channel hears of it.
     publisher.mode = "ok"
@@ -167,8 +173,10 @@ async def test_sync_loads_asks_conditionally_survives_failures_and_alerts(
     finally:
         await fake.stop()
 
-    code, out, _ = await _run(["sync", "--status"], capsys)
-    assert "edition      2026-06-08" in out and "last error" not in out
+    code, out, _ = await _run(["sources"], capsys)
+    assert f"  Sync from: {publisher.url(PATH)}" in out
+    [line] = [line for line in out.splitlines() if line.startswith("  Sync: last synced")]
+    assert "edition 2026-06-08" in line and "failing" not in line
 
 
 async def test_serve_syncs_by_itself(publisher: Publisher, db_url: str, tmp_path: Path) -> None:
