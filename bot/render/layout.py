@@ -668,7 +668,7 @@ def sources_layout(reply: SourcesReply) -> Layout:
             f"{view.listed_now:,} organisations listed now, {view.parties:,} ever; "
             f"last import {view.last_import or 'never'}"
         )
-        lines = (
+        lines: tuple[Line, ...] = (
             Line(
                 (
                     Run(one_line(view.authority) + "; "),
