@@ -2,28 +2,35 @@
 ``/api/messages``, probes at ``/healthz``. Each platform is mounted when its settings are
 present; ``serve`` runs whichever are configured.
 
-The registry is synchronous SQLAlchemy; the async edge reaches it through one thread pool.
+The registry is synchronous SQLAlchemy; the async edge reaches it through thread pools
+(``bot.pools``: one for lookups, one for commands that write).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
 import warnings
 from collections.abc import AsyncIterator
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 
 from aiohttp import web
 from sqlalchemy import text
 
 from bot.alerts.runtime import start_background_worker
+from bot.edge import Refused, ReplayGuard, interactive, shallow, slack_signed, utf8
+from bot.pools import Pools
 from bot.settings import Settings, SlackSettings, TeamsSettings
 from handlers.context import Services
 from registry.db import unit_of_work
 from registry.service import Registry
 
 log = logging.getLogger(__name__)
+
+# Set on a Teams request once the SDK's token check has let it through.
+_AUTHORIZED = web.RequestKey("mcf_authorized", bool)
 
 
 def _ping(services: Services) -> int:
@@ -36,14 +43,38 @@ def _ping(services: Services) -> int:
 def _mount_slack(
     app: web.Application, slack: SlackSettings, services: Services, executor: Executor
 ) -> None:
-    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response
+    from slack_bolt.request.async_request import AsyncBoltRequest
 
     from bot.slack.app import create_slack_app
 
     bolt = create_slack_app(slack, services, executor)
+    replays = ReplayGuard()
 
     async def slack_events(request: web.Request) -> web.Response:
-        bolt_response = await bolt.async_dispatch(await to_bolt_request(request))
+        # The body is checked before Bolt parses it: Bolt would raise on bad UTF-8 or
+        # deep nesting before verifying the signature. Bolt verifies again; no harm.
+        try:
+            raw = await request.read()
+            timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+            signature = request.headers.get("X-Slack-Signature", "")
+            if not slack_signed(slack.signing_secret, raw, timestamp, signature):
+                raise Refused(401, "invalid or stale Slack signature")
+            body = utf8(raw)
+            shallow(body, request.content_type)
+            replayed = not replays.first_time(f"{timestamp}:{signature}")
+            if replayed and interactive(body, request.content_type):
+                raise Refused(409, "replayed interactive request (same signature and time)")
+            bolt_request = AsyncBoltRequest(
+                body=body,
+                query=request.query_string,
+                headers=request.headers,  # type: ignore[arg-type]
+            )
+        except Refused as refused:
+            return refused.response(request)
+        except (ValueError, RecursionError) as exc:  # Bolt could not parse it
+            return Refused(400, f"unreadable payload ({type(exc).__name__})").response(request)
+        bolt_response = await bolt.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
     app.router.add_post("/slack/events", slack_events)
@@ -56,14 +87,29 @@ def _mount_teams(
     from pydantic import ValidationError
 
     from bot.teams.app import create_teams_app
+    from bot.teams.conversation import service_url_allowed
 
     bot = create_teams_app(teams, services, executor)
+    loopback = teams.anonymous_allowed and not teams.client_id
 
-    # The SDK's decorator guards this route alone (Slack has its own signatures): a
-    # request without a valid Bot Framework / Entra token gets 401, unless
-    # ANONYMOUS_ALLOWED=true was set for local testing.
-    @jwt_authorization_decorator
     async def teams_messages(request: web.Request) -> web.StreamResponse:
+        request[_AUTHORIZED] = True
+        try:
+            # Read and checked before the SDK parses it (it raises on bad UTF-8 or deep
+            # nesting), and the serviceUrl checked before anything is stored or sent.
+            body = utf8(await request.read())
+            shallow(body, "application/json")
+            try:
+                activity = json.loads(body)
+            except (ValueError, RecursionError):
+                raise Refused(400, "body is not JSON") from None
+            service = activity.get("serviceUrl") if isinstance(activity, dict) else None
+            if service is not None and not service_url_allowed(
+                service, teams.service_hosts, loopback=loopback
+            ):
+                raise Refused(403, f"serviceUrl host not allowed: {str(service)[:100]!r}")
+        except Refused as refused:
+            return refused.response(request)
         try:
             response = await start_agent_process(request, bot.agent, bot.connection.adapter)
         except ValidationError as exc:  # not an activity: the sender's error, not ours
@@ -72,11 +118,27 @@ def _mount_teams(
             )
         return response or web.Response(status=202)
 
+    # The SDK's decorator guards this route alone (Slack has its own signatures): a
+    # request without a valid Bot Framework / Entra token gets 401, unless
+    # ANONYMOUS_ALLOWED=true was set for local testing.
+    authorized = jwt_authorization_decorator(teams_messages)
+
+    async def teams_route(request: web.Request) -> web.StreamResponse:
+        try:
+            return await authorized(request)
+        except Exception as exc:
+            if request.get(_AUTHORIZED):
+                raise  # past the token check: our error, logged with its traceback
+            # The SDK's validator raises on some malformed tokens (no ``kid``, claims
+            # that are not JSON): that is a refusal, not a server error.
+            reason = f"unreadable token ({type(exc).__name__})"
+            return Refused(401, reason).response(request)
+
     with warnings.catch_warnings():
         # The decorator reads its settings from this string key (the SDK's convention).
         warnings.simplefilter("ignore", web.NotAppKeyWarning)
         app["agent_configuration"] = bot.connection.auth
-    app.router.add_post("/api/messages", teams_messages)
+    app.router.add_post("/api/messages", teams_route)
 
 
 def create_app(settings: Settings, services: Services, executor: Executor) -> web.Application:
@@ -105,7 +167,9 @@ def create_app(settings: Settings, services: Services, executor: Executor) -> we
 def build_services(settings: Settings) -> Services:
     registry = Registry.connect(settings.database_url)
     registry.ensure_ready(lambda message: print(message, file=sys.stderr))
-    services = Services(registry)
+    services = Services(registry, alert_admins=frozenset(settings.alert_admins))
+    if settings.share_secrets:
+        services.share_keys = settings.share_keys()
     _ping(services)
     return services
 
@@ -124,7 +188,7 @@ def run(settings: Settings, *, alerts: bool = True) -> None:
     services = build_services(settings)
     if alerts:
         start_background_worker(services.registry, settings)
-    executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="registry")
+    executor = Pools()
     slack = settings.slack
     if slack is not None and slack.app_token:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler

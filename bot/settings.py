@@ -14,6 +14,13 @@
 | CONNECTIONS__SERVICE_CONNECTION__SETTINGS__ANONYMOUS_ALLOWED | false | ``true``: no JWT (local) |
 | MCF_TEAMS_APP_ID | the CLIENTID | ``teams-package``: the Teams app id in the manifest |
 | MCF_TEAMS_WEBSITE_URL | https://mcf.example.org | ``teams-package``: website/privacy/terms links |
+| MCF_TEAMS_SERVICE_HOSTS | Microsoft's hosts | hosts a Teams ``serviceUrl`` may name |
+| MCF_ALERT_ADMINS | (anyone) | users or Slack user groups who may change alerts |
+| MCF_SHARE_SECRETS | the platform secrets | keys signing share buttons (first signs) |
+
+``MCF_ALERT_ADMINS`` and ``MCF_SHARE_SECRETS`` take several values separated by commas or
+spaces. To rotate the share key, put the new one first and keep the old one after it until
+the buttons signed with it (chat history) no longer matter.
 
 Slack is enabled by its ``SLACK_*`` variables and Teams by the Agents SDK's
 ``CONNECTIONS__SERVICE_CONNECTION__SETTINGS__*`` ones (the SDK's own convention; other
@@ -22,6 +29,8 @@ SDK keys such as ``AUTHTYPE`` pass through to it); ``serve`` runs whichever are 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -52,6 +61,23 @@ _SDK_PREFIXES = ("CONNECTIONS__", "CONNECTIONSMAP__", "AGENTAPPLICATION__")
 _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no", ""}
 
 
+# Where Microsoft's Bot Framework and Teams services live. An incoming activity names the
+# service to answer through (``serviceUrl``); the bot sends its real token there, so a
+# host outside this list is refused. Suffixes match whole domain labels.
+DEFAULT_TEAMS_SERVICE_HOSTS = (
+    "smba.trafficmanager.net",
+    "smba.infra.gcc.teams.microsoft.com",
+    "smba.infra.gov.teams.microsoft.us",
+    "botframework.com",
+    "botframework.azure.us",
+    "teams.microsoft.com",
+)
+
+
+def _values(text: str | None) -> tuple[str, ...]:
+    return tuple(v for v in (text or "").replace(",", " ").split() if v)
+
+
 @dataclass(frozen=True)
 class TeamsSettings:
     """Teams through the Microsoft 365 Agents SDK. ``sdk_env`` holds the SDK's own
@@ -63,6 +89,18 @@ class TeamsSettings:
     app_id: str | None = None
     website_url: str = "https://mcf.example.org"
     sdk_env: Mapping[str, str] = field(default_factory=dict, repr=False)
+    client_secret: str | None = field(default=None, repr=False)
+    service_hosts: tuple[str, ...] = DEFAULT_TEAMS_SERVICE_HOSTS
+
+    def require_safe(self) -> None:
+        """``serve`` with real credentials never accepts unauthenticated requests."""
+        if self.anonymous_allowed and self.client_id:
+            raise SettingsError(
+                f"{TEAMS_PREFIX}ANONYMOUS_ALLOWED=true turns off token checks, and the bot's "
+                f"credentials ({TEAMS_PREFIX}CLIENTID) are set: anyone could then make the bot "
+                "act with them. Unset ANONYMOUS_ALLOWED (it is for the local Playground only, "
+                "without credentials)."
+            )
 
     def require_app_id(self) -> str:
         if not self.app_id:
@@ -79,6 +117,8 @@ class Settings:
     port: int = 3000
     slack: SlackSettings | None = None
     teams: TeamsSettings | None = None
+    alert_admins: tuple[str, ...] = ()
+    share_secrets: tuple[str, ...] = field(default=(), repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -88,11 +128,24 @@ class Settings:
             port = int(port_text)
         except ValueError:
             raise SettingsError(f"MCF_PORT must be a port number, not {port_text!r}") from None
+        slack, teams = _slack(env), _teams(env)
         return cls(
             database_url=env.get("MCF_DATABASE_URL") or default_database_url(),
             port=port,
-            slack=_slack(env),
-            teams=_teams(env),
+            slack=slack,
+            teams=teams,
+            alert_admins=_values(env.get("MCF_ALERT_ADMINS")),
+            share_secrets=_values(env.get("MCF_SHARE_SECRETS"))
+            or tuple(
+                s for s in (slack and slack.signing_secret, teams and teams.client_secret) if s
+            ),
+        )
+
+    def share_keys(self) -> tuple[bytes, ...]:
+        """The share-button keys, each derived from its secret (never the secret itself)."""
+        return tuple(
+            hmac.new(secret.encode(), b"mcf share buttons", hashlib.sha256).digest()
+            for secret in self.share_secrets
         )
 
     def require_platform(self) -> None:
@@ -105,6 +158,8 @@ class Settings:
             )
         if self.slack is not None:
             self.require_slack()
+        if self.teams is not None:
+            self.teams.require_safe()
 
     def require_teams(self) -> TeamsSettings:
         if self.teams is None:
@@ -171,6 +226,7 @@ def _teams(env: Mapping[str, str]) -> TeamsSettings | None:
     website = env.get("MCF_TEAMS_WEBSITE_URL") or "https://mcf.example.org"
     if not website.startswith("https://"):
         raise SettingsError(f"MCF_TEAMS_WEBSITE_URL must be an https:// URL, not {website!r}")
+    hosts = _values(env.get("MCF_TEAMS_SERVICE_HOSTS")) or DEFAULT_TEAMS_SERVICE_HOSTS
     return TeamsSettings(
         client_id=client_id,
         tenant_id=tenant_id,
@@ -178,4 +234,6 @@ def _teams(env: Mapping[str, str]) -> TeamsSettings | None:
         app_id=env.get("MCF_TEAMS_APP_ID") or client_id,
         website_url=website,
         sdk_env=sdk_env,
+        client_secret=sdk_env.get(f"{TEAMS_PREFIX}CLIENTSECRET") or None,
+        service_hosts=tuple(h.lower().strip(".") for h in hosts),
     )

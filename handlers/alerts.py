@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +19,9 @@ from registry.models import (
     Source,
     Subscription,
 )
+
+# Ids per ``IN (...)``: far below PostgreSQL's 65,535 bind parameters and SQLite's 32,766.
+IDS_PER_QUERY = 5000
 
 
 @dataclass(frozen=True)
@@ -86,24 +90,27 @@ def build_digests(session: Session, sub: Subscription, changes: Sequence[Change]
     return digests
 
 
+def _by_id(session: Session, key: Any, value: Any, ids: Iterable[int]) -> dict[Any, Any]:
+    """``{key: value}`` for ``ids``, a bounded number of bind parameters at a time:
+    PostgreSQL refuses a statement with more than 65,535 and an import can add more
+    organisations than that."""
+    wanted = sorted(set(ids))
+    found: dict[Any, Any] = {}
+    for i in range(0, len(wanted), IDS_PER_QUERY):
+        chunk = wanted[i : i + IDS_PER_QUERY]
+        found.update(session.execute(select(key, value).where(key.in_(chunk))).all())
+    return found
+
+
 def _digest(
     session: Session, sub: Subscription, run_id: int | None, changes: list[Change]
 ) -> Digest | None:
-    entity_ids = {c.entity_id for c in changes if c.entity_id is not None}
-    names = dict(
-        session.execute(select(Entity.id, Entity.name).where(Entity.id.in_(entity_ids))).all()
+    names = _by_id(
+        session, Entity.id, Entity.name, (c.entity_id for c in changes if c.entity_id is not None)
     )
     designation_ids = [c.detail["designation_id"] for c in changes if "designation_id" in c.detail]
-    urls = dict(
-        session.execute(
-            select(Designation.id, Designation.source_id).where(Designation.id.in_(designation_ids))
-        ).all()
-    )
-    source_urls = dict(
-        session.execute(
-            select(Source.id, Source.url).where(Source.id.in_(set(urls.values())))
-        ).all()
-    )
+    urls = _by_id(session, Designation.id, Designation.source_id, designation_ids)
+    source_urls = _by_id(session, Source.id, Source.url, urls.values())
 
     def url_of(change: Change) -> str | None:
         source_id = urls.get(int(change.detail.get("designation_id") or 0))

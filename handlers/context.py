@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 from registry.lookup.live import LiveIndex
@@ -18,6 +19,8 @@ class ChatContext:
     team_id: str | None = None
     user_id: str | None = None
     conversation: dict[str, object] | None = None
+    # The user groups (Slack ``S...``) the user belongs to, of those named as alert admins.
+    groups: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -26,3 +29,8 @@ class Services:
     index: LiveIndex = field(default_factory=LiveIndex)
     # Organisations named in running text; follows ``index``.
     mentions: LiveMentions = field(default_factory=LiveMentions)
+    # Who may change a channel's alerts (user ids and user groups); empty: anyone.
+    alert_admins: frozenset[str] = frozenset()
+    # Keys that sign share buttons: the first signs, every one verifies (rotation). A
+    # random key when none is configured: buttons then last as long as the process.
+    share_keys: tuple[bytes, ...] = field(default_factory=lambda: (secrets.token_bytes(32),))

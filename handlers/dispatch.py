@@ -11,6 +11,7 @@ from handlers.context import ChatContext, Services
 from handlers.errors import BadInput, CommandError, to_reply
 from handlers.lookup import help_reply, lookup, show
 from handlers.replies import CheckListReply, ErrorReply, HelpReply, LookupReply, NoticeReply, Reply
+from registry.errors import RegistryBusyError
 
 ReplyBody = LookupReply | HelpReply | ErrorReply | NoticeReply | CheckListReply
 
@@ -26,14 +27,32 @@ def _needs_channel(chat: ChatContext | None) -> ChatContext:
     return chat
 
 
+def _log(exc: Exception, what: str) -> None:
+    if isinstance(exc, RegistryBusyError):
+        log.warning("%s: %s (answered: try again in a minute)", what, exc)
+    elif not isinstance(exc, CommandError):
+        log.exception("%s failed", what)
+
+
+def writes(text: str | None) -> bool:
+    """Does this command change the registry (a channel's alerts)? The chat front ends
+    run those on their own pool, so lookups never queue behind a write."""
+    try:
+        command = commands.parse(text)
+    except CommandError:
+        return False  # ``handle`` answers it
+    return isinstance(
+        command, commands.Subscribe | commands.Unsubscribe | commands.Watch | commands.Unwatch
+    )
+
+
 def guarded(fn: Callable[..., Reply | ReplyBody], *args: Any, what: str = "") -> Reply:
     """Run a handler that is not a typed command (a button, a shortcut) with the same
     promise as ``handle``: every outcome, error or not, is a reply."""
     try:
         result = fn(*args)
     except Exception as exc:
-        if not isinstance(exc, CommandError):
-            log.exception("%s failed", what or getattr(fn, "__name__", "handler"))
+        _log(exc, what or getattr(fn, "__name__", "handler"))
         return Reply(to_reply(exc))
     return result if isinstance(result, Reply) else Reply(result)
 
@@ -60,7 +79,6 @@ def handle(services: Services, text: str | None, chat: ChatContext | None = None
             case commands.ListSubscriptions():
                 return Reply(subscriptions.list_subscriptions(services, _needs_channel(chat)))
     except Exception as exc:
-        if not isinstance(exc, CommandError):
-            log.exception("command failed: %r", (text or "")[:200])
+        _log(exc, f"command {(text or '')[:200]!r}")
         return Reply(to_reply(exc))
     raise AssertionError("unreachable: parse returns a Command")

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from handlers.replies import ErrorReply
-from registry.errors import BadImportError, NotInitialisedError, RegistryError
+from registry.errors import (
+    BadImportError,
+    NotInitialisedError,
+    RegistryBusyError,
+    RegistryError,
+)
+
+BUSY_MESSAGE = "The registry is being updated — try again in a minute."
 
 
 class CommandError(Exception):
@@ -27,6 +34,8 @@ def to_reply(exc: Exception) -> ErrorReply:
     traceback in the log (the caller logs); the user gets an honest, short answer."""
     if isinstance(exc, CommandError):
         return ErrorReply(exc.message, exc.hint)
+    if isinstance(exc, RegistryBusyError):
+        return ErrorReply(BUSY_MESSAGE, "Lookups still answer while it is updated.")
     if isinstance(exc, NotInitialisedError):
         return ErrorReply(f"The registry is not ready: {exc}")
     if isinstance(exc, BadImportError):

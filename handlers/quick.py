@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 import zlib
 from collections.abc import Iterable, Sequence
@@ -130,7 +132,7 @@ def line_for(query: str, reply: Reply) -> CheckLine:
 def check_list(services: Services, names: Sequence[str]) -> CheckListReply:
     """``/mcf check A; B; C``: the same answers as ``mcf-bot check``, in order."""
     lines = tuple(line_for(name, reply) for name, reply in check(services, names))
-    key = _pack({"c": [n[:_SHARE_NAME_CHARS] for n in names]})
+    key = _pack(services, {"c": [n[:_SHARE_NAME_CHARS] for n in names]})
     return CheckListReply(lines, share_key=key)
 
 
@@ -141,7 +143,7 @@ def scan_message(services: Services, text: str) -> CheckListReply:
         mentions = services.mentions.current(index).scan(text[:MAX_SCAN_CHARS])
         shown = [(m.text, m.entity_ids, m.how) for m in mentions[:MAX_LINES]]
         lines = _mention_lines(session, index, shown)
-    key = _pack({"m": [[t[:_SHARE_NAME_CHARS], list(ids), how] for t, ids, how in shown]})
+    key = _pack(services, {"m": [[t[:_SHARE_NAME_CHARS], list(ids), how] for t, ids, how in shown]})
     return CheckListReply(
         lines,
         found_in_message=True,
@@ -174,7 +176,7 @@ def _mention_lines(
 
 def reshare(services: Services, key: str) -> CheckListReply:
     """The list a share button was made for, answered again from today's registry."""
-    data = _unpack(key)
+    data = _unpack(services, key)
     if isinstance(data.get("c"), list):
         return check_list(services, [str(n) for n in data["c"]][:MAX_LINES])
     found = data.get("m")
@@ -190,26 +192,48 @@ def reshare(services: Services, key: str) -> CheckListReply:
     return CheckListReply(lines, found_in_message=True, share_key=key)
 
 
-# -- share keys: the list itself, compressed (a chat button has no server-side state) ---
+# -- share keys: the list itself, compressed and signed (a chat button has no
+# server-side state, and its value comes back from the client: a value we did not make
+# must not post "Harvard University → listed" in a channel) -------------------------
+
+SHARE_KEY_VERSION = "2"
+_TAG_BYTES = 16  # HMAC-SHA256 cut to 128 bits: unforgeable, and short in a 2,000-char value
+_TAG_CHARS = 22  # its length in unpadded base64
 
 
-def _pack(data: dict[str, Any]) -> str | None:
+def _tag(key: bytes, data: bytes) -> str:
+    digest = hmac.new(key, data, hashlib.sha256).digest()[:_TAG_BYTES]
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def _pack(services: Services, data: dict[str, Any]) -> str | None:
     raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-    key = "1" + base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode("ascii")
+    packed = zlib.compress(raw, 9)
+    body = base64.urlsafe_b64encode(packed).decode("ascii")
+    key = SHARE_KEY_VERSION + _tag(services.share_keys[0], packed) + body
     return key if len(key) <= MAX_SHARE_KEY else None
 
 
-def _unpack(key: str) -> dict[str, Any]:
+def _unpack(services: Services, key: str) -> dict[str, Any]:
+    not_mine = BadInput("That button is not one of mine.", "Run the check again to share it.")
+    if not key.startswith(SHARE_KEY_VERSION) or len(key) > MAX_SHARE_KEY:
+        raise not_mine
+    tag, body = key[1 : 1 + _TAG_CHARS], key[1 + _TAG_CHARS :]
     try:
-        if not key.startswith("1"):
-            raise ValueError(key[:1])
+        packed = base64.urlsafe_b64decode(body)
+    except (ValueError, binascii.Error):
+        raise not_mine from None
+    # Every configured key verifies (the first one signs): keys can be rotated.
+    if not any(hmac.compare_digest(_tag(k, packed), tag) for k in services.share_keys):
+        raise not_mine
+    try:
         inflate = zlib.decompressobj()
-        raw = inflate.decompress(base64.urlsafe_b64decode(key[1:]), 65536)
+        raw = inflate.decompress(packed, 65536)
         if inflate.unconsumed_tail:
             raise ValueError("too large")
         data = json.loads(raw)
-    except (ValueError, zlib.error, binascii.Error, UnicodeDecodeError):
-        raise BadInput("That button is not one of mine.") from None
+    except (ValueError, zlib.error, UnicodeDecodeError):
+        raise not_mine from None
     if not isinstance(data, dict):
-        raise BadInput("That button is not one of mine.")
+        raise not_mine
     return data

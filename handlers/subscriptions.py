@@ -13,6 +13,23 @@ from registry.lookup import MatchStatus
 from registry.models import Subscription
 from registry.resolve import name_key
 
+# How long a change to a channel's alerts waits for another writer on SQLite (an import
+# holds the lock until it commits) before answering "try again in a minute": other chat
+# writes take milliseconds, and Slack wants an answer within 3 s.
+CHAT_LOCK_WAIT_S = 0.5
+
+
+def _may_change(services: Services, chat: ChatContext) -> None:
+    """``MCF_ALERT_ADMINS``: when set, only those users (or members of those groups) may
+    change a channel's alerts; anyone may still list them."""
+    admins = services.alert_admins
+    if not admins or chat.user_id in admins or chat.groups & admins:
+        return
+    raise BadInput(
+        "Only the alert admins can change this channel's alerts.",
+        "Ask one of them, or see what the channel gets with `/mcf subscriptions`.",
+    )
+
 
 def describe(session: Session, sub: Subscription) -> str:
     lists = alerts.known_lists(session)
@@ -30,7 +47,8 @@ def describe(session: Session, sub: Subscription) -> str:
 
 
 def subscribe(services: Services, chat: ChatContext, list_id: str | None) -> NoticeReply:
-    with unit_of_work(services.registry.sessions) as session:
+    _may_change(services, chat)
+    with unit_of_work(services.registry.sessions, lock_wait_s=CHAT_LOCK_WAIT_S) as session:
         if list_id is None:
             topic, kind = "all", "all"
         else:
@@ -56,7 +74,8 @@ def subscribe(services: Services, chat: ChatContext, list_id: str | None) -> Not
 
 
 def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
-    with unit_of_work(services.registry.sessions) as session:
+    _may_change(services, chat)
+    with unit_of_work(services.registry.sessions, lock_wait_s=CHAT_LOCK_WAIT_S) as session:
         result = services.index.lookup(session, name)
         if result.status is MatchStatus.AMBIGUOUS:
             options = "; ".join(c.name for c in result.candidates[:5])
@@ -99,7 +118,8 @@ def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
 
 
 def unwatch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
-    with unit_of_work(services.registry.sessions) as session:
+    _may_change(services, chat)
+    with unit_of_work(services.registry.sessions, lock_wait_s=CHAT_LOCK_WAIT_S) as session:
         topics = [f"name:{name_key(name)}"]
         result = services.index.lookup(session, name)
         if result.status is MatchStatus.MATCH and result.best is not None:
@@ -111,7 +131,8 @@ def unwatch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
 
 
 def unsubscribe(services: Services, chat: ChatContext, list_id: str | None) -> NoticeReply:
-    with unit_of_work(services.registry.sessions) as session:
+    _may_change(services, chat)
+    with unit_of_work(services.registry.sessions, lock_wait_s=CHAT_LOCK_WAIT_S) as session:
         subs = alerts.channel_subscriptions(session, chat.platform, chat.channel_id)
         if list_id is not None:
             subs = [s for s in subs if s.topic == f"list:{list_id}"]

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import exists, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry.models import (
@@ -84,7 +85,7 @@ def subscribe(
         if conversation is not None:
             found.conversation = conversation
         return found, False
-    sub = Subscription(
+    fields = dict(
         platform=platform,
         team_id=team_id,
         channel_id=channel_id,
@@ -97,8 +98,18 @@ def subscribe(
         conversation=conversation,
         start_after_change_id=latest_change_id(session),
     )
-    session.add(sub)
-    session.flush()
+    try:
+        # A savepoint: when the same subscription is made at the same moment elsewhere
+        # (ten people in one channel), the unique topic refuses this one and theirs
+        # stands, as if it had been found above.
+        with session.begin_nested():
+            sub = Subscription(**fields)
+            session.add(sub)
+    except IntegrityError:
+        found = find_subscription(session, platform, channel_id, topic)
+        if found is None:
+            raise
+        return found, False
     return sub, True
 
 
@@ -241,9 +252,14 @@ def enqueue(session: Session, sub: Subscription, messages: Sequence[PlannedMessa
 
 
 def claim_channel(
-    session: Session, owner: str, lease: dt.timedelta, platform: str | None = None
+    session: Session,
+    owner: str,
+    lease: dt.timedelta,
+    platform: str | None = None,
+    skip: Collection[str] = (),
 ) -> list[OutboxMessage]:
-    """Lease every pending message of one channel (oldest first), or nothing."""
+    """Lease every pending message of one channel (oldest first), or nothing; channels
+    in ``skip`` (already tried in this pass) are left alone."""
     now = utcnow()
     free = or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now)
     paused = (
@@ -259,6 +275,8 @@ def claim_channel(
     )
     if platform:
         first = first.where(OutboxMessage.platform == platform)
+    if skip:
+        first = first.where(OutboxMessage.channel_id.not_in(list(skip)))
     if session.get_bind().dialect.name == "postgresql":
         first = first.with_for_update(skip_locked=True)
     head = session.scalars(first).first()

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry import changelog, provenance
+from registry.errors import RegistryBusyError
+
+# How long a SQLite writer waits for another (imports, the alert worker) by default.
+BUSY_TIMEOUT_MS = 10_000
 
 
 def normalise_url(url: str) -> str:
@@ -45,7 +50,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # In WAL mode NORMAL survives an application crash (what exactly-once delivery needs)
     # and skips an fsync per commit; only a power cut can lose the last transactions.
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
@@ -56,15 +61,38 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return factory
 
 
+def is_locked(exc: BaseException) -> bool:
+    """SQLite's "database is locked" (another connection holds the write lock)."""
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
+
+
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction: commit when the block succeeds, roll back when it raises."""
+def unit_of_work(
+    factory: sessionmaker[Session], *, lock_wait_s: float | None = None
+) -> Iterator[Session]:
+    """One transaction: commit when the block succeeds, roll back when it raises.
+
+    ``lock_wait_s``: on SQLite, how long a write may wait for another writer (an import
+    holds the lock until it commits) before ``RegistryBusyError``; chat commands pass a
+    short wait so a person hears "try again in a minute" at once. PostgreSQL ignores it.
+    """
     session = factory()
+    wait_ms = None
+    if lock_wait_s is not None and session.get_bind().dialect.name == "sqlite":
+        wait_ms = int(lock_wait_s * 1000)
+        session.connection().exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
     try:
         yield session
         session.commit()
-    except BaseException:
+    except BaseException as exc:
         session.rollback()
+        if is_locked(exc):
+            raise RegistryBusyError("the registry is being updated") from exc
         raise
     finally:
+        if wait_ms is not None:
+            # The connection goes back to the pool: give it the default wait again (if
+            # it is broken the pool discards it, and the original error matters more).
+            with suppress(SQLAlchemyError):
+                session.connection().exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         session.close()

@@ -25,3 +25,7 @@ class BadImportError(RegistryError):
         where = file + (f", line {line}" if line is not None else "")
         where += f", field {field!r}" if field else ""
         super().__init__(f"{where}: {message}")
+
+
+class RegistryBusyError(RegistryError):
+    """Another writer (an import, most often) holds the database; try again shortly."""

@@ -1,7 +1,9 @@
 """Idempotent writes: each helper adds what is missing and reports whether it did.
 
 Importers call these so that loading the same file twice changes nothing (and so writes
-no change-log rows), while a newer edition writes exactly its differences.
+no change-log rows), while a newer edition writes exactly its differences. Text from the
+files (names, titles, reasons, summaries) is made inert here (``registry.text``), once,
+for every importer that writes through these helpers.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import Alias, Designation, Entity, Identifier, Relationship, Source
+from registry.text import clean_optional, clean_text
 
 
 def get_source(
     session: Session, *, title: str, publisher: str, url: str, published: str | None = None
 ) -> Source:
+    title, publisher, url = clean_text(title), clean_text(publisher), clean_text(url)
     cache: dict[tuple[str, str], Source] = session.info.setdefault("mcf_sources", {})
     key = (url, title)
     found = cache.get(key)
@@ -41,7 +45,13 @@ def new_entity(
     native_name: str | None = None,
     country: str | None = None,
 ) -> Entity:
-    entity = Entity(key=key, name=name, kind=kind, native_name=native_name, country=country)
+    entity = Entity(
+        key=key,
+        name=clean_text(name),
+        kind=kind,
+        native_name=clean_optional(native_name),
+        country=clean_optional(country),
+    )
     session.add(entity)
     return entity
 
@@ -59,7 +69,7 @@ def add_alias(
     weak: bool = False,
     source: Source | None = None,
 ) -> bool:
-    name = " ".join(name.split())
+    name = clean_text(name)
     if not name or name == entity.name or name == entity.native_name:
         return False
     for alias in entity.aliases:
@@ -75,7 +85,7 @@ def add_chinese_name(
     """A Chinese name as a ``zh`` alias with its source, also when it is the entity's
     native name (which ``add_alias`` skips): that alias is what sources the native name.
     A sourceless copy of the name gains the source."""
-    name = " ".join(name.split())
+    name = clean_text(name)
     for alias in entity.aliases:
         if alias.name == name:
             if alias.source is not None and alias.lang == "zh":
@@ -116,6 +126,7 @@ def add_relationship(
     end: str | None = None,
 ) -> bool:
     """Add the tie if it is new; cite any new source on an existing one."""
+    summary = clean_optional(summary, multiline=True)
     if subject.id is not None and object_.id is not None:
         found = session.scalars(
             select(Relationship).where(
@@ -162,7 +173,9 @@ def set_designation_periods(
     """
     existing = {d.start: d for d in entity.designations if d.list_id == list_id}
     changes = 0
-    for start, end, reason, source in periods:
+    list_name = clean_text(list_name)
+    for start, end, stated, source in periods:
+        reason = clean_optional(stated, multiline=True)
         current = existing.get(start)
         if current is None:
             entity.designations.append(

@@ -27,6 +27,7 @@ SECRET = "test-signing-secret"
 class FakeSlack:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
+    responses_by_key: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # Messages Slack accepted, per channel, as the channel would show them.
     channels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # Failure injection for chat.postMessage: a share of calls answered 429 or 500
@@ -35,12 +36,18 @@ class FakeSlack:
     broken: dict[str, str] = field(default_factory=dict)
     seed: int = 7
     injected: int = 0
+    # Every n-th chat.postMessage is stored (the channel shows it) and then answered 500,
+    # as Slack sometimes does: a client that re-sends blindly posts it twice.
+    store_then_fail_every: int = 0
+    posts: int = 0
     # App Home views published, per user (the last one wins, as in Slack).
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     # users.conversations: the channels each user is in; users listed in
     # ``conversations_error`` get that error instead (e.g. "missing_scope").
     memberships: dict[str, list[str]] = field(default_factory=dict)
     conversations_error: dict[str, str] = field(default_factory=dict)
+    # usergroups.users.list: each user group's members.
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
     runner: web.AppRunner | None = None
     port: int = 0
 
@@ -91,6 +98,11 @@ class FakeSlack:
             return web.json_response({"ok": True, "view": {"id": "V1", **view}})
         if method == "users.conversations":
             return self._user_conversations(payload)
+        if method == "usergroups.users.list":
+            group = payload.get("usergroup", "")
+            if group not in self.usergroups:
+                return web.json_response({"ok": False, "error": "no_such_subteam"})
+            return web.json_response({"ok": True, "users": self.usergroups[group]})
         if method == "auth.test":
             return web.json_response(
                 {"ok": True, "team_id": "T1", "user_id": "UBOT", "bot_id": "B1", "user": "mcf"}
@@ -125,6 +137,7 @@ class FakeSlack:
                     {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"}
                 )
             return web.Response(status=500, text="internal error")
+        self.posts += 1
         ts = f"{time.time():.6f}"
         message = {
             "ts": ts,
@@ -134,11 +147,21 @@ class FakeSlack:
             "thread_ts": payload.get("thread_ts"),
         }
         self.channels.setdefault(channel, []).append(message)
+        if self.store_then_fail_every and self.posts % self.store_then_fail_every == 0:
+            self.injected += 1
+            return web.Response(status=500, text="internal error")
         return web.json_response({"ok": True, "ts": ts, "channel": channel})
 
     async def _response(self, request: web.Request) -> web.Response:
-        self.responses.append(await request.json())
+        body = await request.json()
+        self.responses.append(body)
+        if "key" in request.query:  # a response_url made by ``response_url_for``
+            self.responses_by_key.setdefault(request.query["key"], []).append(body)
         return web.json_response({"ok": True})
+
+    def response_url_for(self, key: str) -> str:
+        """A response_url of its own, so concurrent requests' follow-ups can be told apart."""
+        return f"{self.response_url}?key={key}"
 
 
 def signed(secret: str, body: str, *, timestamp: int | None = None) -> dict[str, str]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from slack_sdk import WebClient
@@ -24,6 +26,9 @@ PERMANENT = {
     "restricted_action",
 }
 METADATA_EVENT = "mcf_alert"
+# After an uncertain failure, wait this long (times the attempt) before looking for the
+# message in the channel and sending it again.
+RESEND_PAUSE_S = 1.0
 
 if TYPE_CHECKING:
     from handlers.alerts import Digest
@@ -36,6 +41,10 @@ class PermanentDeliveryError(Exception):
 
 class TransientDeliveryError(Exception):
     """Still failing after the retries; the message stays pending for the next pass."""
+
+
+class _Uncertain(Exception):
+    """A 5xx, a timeout or a dropped connection: Slack may have posted the message."""
 
 
 class Notifier(Protocol):
@@ -51,20 +60,46 @@ class Notifier(Protocol):
 
 
 class SlackNotifier:
+    """Posts with ``chat.postMessage``, never blindly twice.
+
+    Slack sometimes stores a message and still answers 5xx, or the connection drops
+    after it was sent. The SDK's retry handlers would post it again, so posting retries
+    only on 429 (refused, nothing posted). After an uncertain failure the message's nonce
+    is looked for in the channel's recent history first; it is sent again only if absent.
+    """
+
     platform = "slack"
 
-    def __init__(self, token: str, api_url: str, *, max_retries: int = 5) -> None:
+    def __init__(
+        self,
+        token: str,
+        api_url: str,
+        *,
+        max_retries: int = 5,
+        resend_pause_s: float = RESEND_PAUSE_S,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.client = WebClient(
             token=token,
             base_url=api_url,
             timeout=15,
-            # The SDK's handlers: Retry-After on 429, backoff on 5xx and connection errors.
+            # 429 carries Retry-After and means "not posted": safe to send again.
+            retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=max_retries)],
+        )
+        # Reading history changes nothing: every failure may be retried.
+        self.reader = WebClient(
+            token=token,
+            base_url=api_url,
+            timeout=15,
             retry_handlers=[
                 RateLimitErrorRetryHandler(max_retry_count=max_retries),
                 ServerErrorRetryHandler(max_retry_count=max_retries),
                 ConnectionErrorRetryHandler(max_retry_count=max_retries),
             ],
         )
+        self.max_retries = max_retries
+        self.resend_pause_s = resend_pause_s
+        self.sleep = sleep
 
     def render(self, digest: Digest) -> list[PlannedMessage]:
         from bot.render.slack_alerts import digest_messages
@@ -72,6 +107,22 @@ class SlackNotifier:
         return digest_messages(digest)
 
     def send(self, channel_id: str, payload: dict[str, Any], nonce: str) -> str:
+        asked = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        error: Exception | None = None
+        for attempt in range(self.max_retries + 1):
+            if attempt:
+                self.sleep(self.resend_pause_s * attempt)
+                # Did Slack keep the last try although it answered an error?
+                found = self.find_sent(channel_id, nonce, asked)
+                if found is not None:
+                    return found
+            try:
+                return self._post(channel_id, payload, nonce)
+            except _Uncertain as exc:
+                error = exc
+        raise TransientDeliveryError(f"still failing after {self.max_retries + 1} tries: {error}")
+
+    def _post(self, channel_id: str, payload: dict[str, Any], nonce: str) -> str:
         try:
             response = self.client.chat_postMessage(
                 channel=channel_id,
@@ -82,9 +133,13 @@ class SlackNotifier:
                 metadata={"event_type": METADATA_EVENT, "event_payload": {"nonce": nonce}},
             )
         except SlackApiError as exc:
+            status = exc.response.status_code if exc.response is not None else 0
+            if status >= 500 or status == 0:
+                raise _Uncertain(f"HTTP {status}") from exc
             raise _classify(exc) from exc
         except Exception as exc:
-            raise TransientDeliveryError(f"{type(exc).__name__}: {exc}") from exc
+            # A timeout or a dropped connection: the message may or may not be posted.
+            raise _Uncertain(f"{type(exc).__name__}: {exc}") from exc
         return str(response.get("ts") or "")
 
     def find_sent(self, channel_id: str, nonce: str, since: dt.datetime) -> str | None:
@@ -93,7 +148,7 @@ class SlackNotifier:
         cursor = None
         try:
             while True:
-                page = self.client.conversations_history(
+                page = self.reader.conversations_history(
                     channel=channel_id,
                     oldest=str(oldest),
                     include_all_metadata=True,
@@ -110,6 +165,8 @@ class SlackNotifier:
                     return None
         except SlackApiError as exc:
             raise _classify(exc) from exc
+        except Exception as exc:  # the SDK's retries are spent: try again next pass
+            raise TransientDeliveryError(f"{type(exc).__name__}: {exc}") from exc
 
 
 def _classify(exc: SlackApiError) -> Exception:

@@ -6,7 +6,9 @@ that ``subscribe``/``watch`` stored in the subscription. The outbox, leases and 
 one-plan rule (``registry.alerts``) hold exactly as for Slack. One difference: Teams
 gives bots no way to read a conversation's history, so ``find_sent`` cannot look for a
 message's nonce after a crash; a worker killed in the instant between Teams accepting a
-message and the database recording it sends that one message again.
+message and the database recording it sends that one message again. For the same reason
+only failures that certainly sent nothing (429, no connection) are retried at once; after
+a 5xx or a dropped connection the message waits for the next pass.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from bot.alerts.notifier import PermanentDeliveryError, TransientDeliveryError
 from bot.render.adaptive import digest_messages
 from bot.settings import TeamsSettings
 from bot.teams.app import TeamsConnection, connect
-from bot.teams.conversation import PLATFORM, continuation
+from bot.teams.conversation import PLATFORM, continuation, service_url_allowed
 from bot.teams.listeners import card_message
 from handlers.alerts import Digest
 from registry.alerts import PlannedMessage
@@ -79,18 +81,31 @@ class TeamsNotifier:
         reference = self.reference(channel_id)
         if not reference:
             raise PermanentDeliveryError("no conversation reference: subscribe there again")
+        loopback = self.teams.anonymous_allowed and not self.teams.client_id
+        if not service_url_allowed(
+            reference.get("serviceUrl"), self.teams.service_hosts, loopback=loopback
+        ):
+            # Stored before the allow-list (or the list changed): never send the token there.
+            raise PermanentDeliveryError("serviceUrl host not allowed (MCF_TEAMS_SERVICE_HOSTS)")
         for attempt in range(self.max_retries + 1):
             try:
                 return asyncio.run(asyncio.wait_for(self._send(reference, payload), SEND_TIMEOUT_S))
             except aiohttp.ClientResponseError as exc:
                 if exc.status in PERMANENT_STATUS:
                     raise PermanentDeliveryError(f"HTTP {exc.status}") from exc
-                if exc.status != 429 and exc.status < 500:
+                if exc.status != 429:
+                    # A 5xx may come after Teams stored the message, and Teams gives bots
+                    # no history to check: no re-send now; the next pass sends it again
+                    # (at most one copy per pass, never a burst of retries).
                     raise TransientDeliveryError(f"HTTP {exc.status}: {exc.message}") from exc
                 error: Exception = exc
                 delay = _retry_after(exc) or min(2.0**attempt, 30.0)
-            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            except aiohttp.ClientConnectorError as exc:
+                # No connection was made: nothing was sent, so sending again is safe.
                 error, delay = exc, min(2.0**attempt, 30.0)
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                # Dropped mid-request or timed out: perhaps delivered. As for a 5xx.
+                raise TransientDeliveryError(f"{type(exc).__name__}: {exc}") from exc
             except Exception as exc:
                 # Anything else (a token the SDK could not get, a malformed reference) is
                 # logged with its traceback and left pending for the next pass, in order.

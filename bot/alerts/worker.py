@@ -22,6 +22,7 @@ from bot.alerts.notifier import Notifier, PermanentDeliveryError, TransientDeliv
 from handlers.alerts import build_digests
 from registry import alerts
 from registry.db import unit_of_work
+from registry.errors import RegistryBusyError
 from registry.models import Subscription
 from registry.service import Registry
 
@@ -75,6 +76,14 @@ class AlertWorker:
             except IntegrityError:
                 # Another worker planned this subscription first; its plan stands.
                 log.info("subscription %s planned elsewhere", sub_id)
+            except RegistryBusyError:
+                # An import holds the database (SQLite): so it does for every subscription.
+                log.info("registry busy (an import?): planning resumes next pass")
+                break
+            except Exception:
+                # Each subscription on its own: this one is retried next pass, the others
+                # are planned (and delivered) now. The traceback is what an operator needs.
+                log.exception("planning subscription %s failed; retrying next pass", sub_id)
         return planned
 
     def _plan_one(self, sub_id: int) -> int:
@@ -102,17 +111,24 @@ class AlertWorker:
 
     def deliver(self) -> PassResult:
         result = PassResult()
+        # Channels that failed in this pass wait for the next one, so a channel that keeps
+        # failing is neither retried in a loop nor in the way of the others.
+        done: set[str] = set()
         while True:
             with unit_of_work(self.registry.sessions) as session:
-                batch = alerts.claim_channel(session, self.owner, self.lease)
+                batch = alerts.claim_channel(session, self.owner, self.lease, skip=done)
                 work = [
                     (m.id, m.platform, m.channel_id, m.payload, m.nonce, m.attempts, m.created_at)
                     for m in batch
                 ]
             if not work:
                 return result
+            done.add(work[0][2])
             try:
                 self._deliver_channel(work, result)
+            except Exception:
+                log.exception("delivery to %s %s failed; retrying next pass", *work[0][1:3])
+                result.deferred += 1
             finally:
                 with unit_of_work(self.registry.sessions) as session:
                     alerts.release(session, self.owner)
@@ -163,7 +179,13 @@ class AlertWorker:
     # -- loops ----------------------------------------------------------------------
 
     def run_once(self) -> PassResult:
-        planned = self.plan()
+        try:
+            planned = self.plan()
+        except Exception:
+            # Planning could not start (the database is away?): still deliver what is
+            # already in the outbox.
+            log.exception("planning failed; delivering the outbox as it is")
+            planned = 0
         result = self.deliver()
         result.planned = planned
         return result

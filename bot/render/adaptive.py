@@ -29,6 +29,7 @@ from handlers.replies import (
 )
 from registry.alerts import PlannedMessage
 from registry.lookup import MatchStatus
+from registry.text import clean_text
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -45,6 +46,7 @@ Element = dict[str, Any]
 def clip(text: str | None, limit: int = 1000) -> str:
     if not text:
         return ""
+    text = clean_text(text, multiline=True)  # cleaned at import; again for older rows
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

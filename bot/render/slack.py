@@ -41,6 +41,7 @@ from handlers.replies import (
     Verdict,
 )
 from registry.lookup import MatchStatus
+from registry.text import clean_text
 
 SHARE_ACTION = "mcf_share"
 PICK_ACTION = "mcf_pick"
@@ -59,6 +60,7 @@ def escape(text: str | None, limit: int = 1000) -> str:
     """Make registry text inert in mrkdwn: no links, mentions or broadcasts."""
     if not text:
         return ""
+    text = clean_text(text, multiline=True)  # cleaned at import; again for older rows
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -70,6 +72,7 @@ def plain(text: str, limit: int) -> str:
     """For plain_text fields (headers, buttons): no markup there, but no broadcasts either."""
     # Slack shows plain_text literally, but clients that copy it elsewhere may not: no
     # angle brackets that could read as <!channel> or <@U...> anywhere.
+    text = clean_text(text)
     text = _BROADCAST.sub("@\u2060\\1", text.replace("<", "‹").replace(">", "›"))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

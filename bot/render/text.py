@@ -15,6 +15,7 @@ from handlers.replies import (
     Verdict,
 )
 from registry.lookup import MatchStatus
+from registry.text import clean_text
 
 KINDS = {
     "company": "company",
@@ -65,6 +66,11 @@ def card_lines(card: EntityCard) -> list[str]:
 
 
 def render(reply: Reply) -> str:
+    # Registry text is made inert at import; a terminal gets it checked once more.
+    return clean_text(_render(reply), multiline=True)
+
+
+def _render(reply: Reply) -> str:
     body = reply.body
     if isinstance(body, HelpReply):
         usage = [line.replace("/mcf", "mcf-bot ask") for line in body.lines]
@@ -126,4 +132,5 @@ def check_line(query: str, reply: Reply) -> str:
         fields.append(line.name)
     if line.detail and line.verdict is not Verdict.NONE:
         fields.append(line.detail)
-    return "\t".join(fields)
+    # One field each, one line per name, whatever the data holds (tabs, breaks, escapes).
+    return "\t".join(clean_text(field) for field in fields)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import Executor
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -16,7 +17,12 @@ from bot.slack import (
     quick_listeners,
     shortcut_listeners,
 )
+from bot.slack.common import answer_privately
 from handlers.context import Services
+from handlers.errors import to_reply
+from handlers.replies import Reply
+
+log = logging.getLogger(__name__)
 
 
 def create_slack_app(slack: SlackSettings, services: Services, executor: Executor) -> AsyncApp:
@@ -41,4 +47,14 @@ def create_slack_app(slack: SlackSettings, services: Services, executor: Executo
         home_listeners,
     ):
         feature.register(app, services, executor)
+
+    @app.error
+    async def on_error(error: Exception, respond: AsyncRespond | None) -> None:
+        # Handlers turn their own errors into replies; this is rendering or sending. The
+        # traceback goes to the log, and whoever pressed or typed something hears back.
+        log.error("Slack listener failed", exc_info=error)
+        if respond is None:  # an event with nowhere to answer privately
+            return
+        await answer_privately(respond, Reply(to_reply(error)))
+
     return app

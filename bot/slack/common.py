@@ -5,13 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import html
+import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from functools import partial
 from typing import Any
 
+from bot.render.slack import as_dicts, fallback_text, reply_blocks
+from handlers.context import Services
+from handlers.errors import BadInput
+from handlers.lookup import show
+from handlers.replies import Reply
+
 Runner = Callable[..., Awaitable[Any]]
+
+log = logging.getLogger(__name__)
+
+# A user group's members are asked of Slack at most this often (usergroups.users.list).
+GROUP_CACHE_S = 60.0
 
 # <@U123>, <#C123|general>, <!here>, <https://x|label>, <mailto:a@b|a@b>, <https://x>
 _MARKUP = re.compile(r"<([@#!])?([^<>|]*)(?:\|([^<>]*))?>")
@@ -25,6 +38,36 @@ def runner(executor: Executor) -> Runner:
         return await asyncio.get_running_loop().run_in_executor(executor, call)
 
     return run
+
+
+# Entity ids in button values are row ids: anything longer is not one of ours.
+_MAX_ID_DIGITS = 12
+
+
+def chosen_entity(action: dict[str, Any]) -> int:
+    """The entity a button names: a "Card"/"Share"/"Did you mean" button's value, or the
+    option picked in a menu. A value we did not make is a ``BadInput``."""
+    value = action.get("value") or (action.get("selected_option") or {}).get("value")
+    text = str(value or "")
+    if not text.isdigit() or len(text) > _MAX_ID_DIGITS:
+        raise BadInput("That button is not one of mine.", "Look the name up again.")
+    return int(text)
+
+
+def open_entity(services: Services, action: dict[str, Any]) -> Reply:
+    """The card a button asks for (run through ``guarded``: errors become replies)."""
+    return Reply(show(services, chosen_entity(action)))
+
+
+async def answer_privately(respond: Any, reply: Reply) -> None:
+    """A new private message to whoever pressed or typed: an error, or a card beside a
+    list (the message they acted on stays)."""
+    await respond(
+        response_type="ephemeral",
+        replace_original=False,
+        text=fallback_text(reply),
+        blocks=as_dicts(reply_blocks(reply)),
+    )
 
 
 def shared_by(body: dict[str, Any]) -> str | None:
@@ -77,3 +120,35 @@ def is_retry(request: Any) -> bool:
     """Slack re-sends an event it thinks was missed; the first delivery already answered."""
     headers = getattr(request, "headers", None) or {}
     return bool(headers.get("x-slack-retry-num"))
+
+
+class AdminGroups:
+    """Which of the alert-admin user groups (``MCF_ALERT_ADMINS`` entries ``S...``) a user
+    is in, asked of Slack and kept for a minute."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._members: dict[str, tuple[float, frozenset[str]]] = {}
+
+    async def of(self, client: Any, user: str | None) -> frozenset[str]:
+        groups = sorted(a for a in self.services.alert_admins if a.startswith("S"))
+        if not groups or not user:
+            return frozenset()
+        found = set()
+        for group in groups:
+            if user in await self._users(client, group):
+                found.add(group)
+        return frozenset(found)
+
+    async def _users(self, client: Any, group: str) -> frozenset[str]:
+        cached = self._members.get(group)
+        if cached is not None and time.monotonic() - cached[0] < GROUP_CACHE_S:
+            return cached[1]
+        try:
+            response = await client.usergroups_users_list(usergroup=group)
+            users = frozenset(str(u) for u in response.get("users") or [])
+        except Exception as exc:  # no scope, no such group: nobody is in it (fail closed)
+            log.warning("cannot list user group %s: %s", group, exc)
+            users = frozenset()
+        self._members[group] = (time.monotonic(), users)
+        return users

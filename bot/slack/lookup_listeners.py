@@ -9,7 +9,9 @@ from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.pools import pool_for
 from bot.render.slack import (
     PICK_ACTION,
     SHARE_ACTION,
@@ -19,11 +21,17 @@ from bot.render.slack import (
     reply_blocks,
     response_type,
 )
-from bot.slack.common import readable, runner, shared_by
+from bot.slack.common import (
+    AdminGroups,
+    answer_privately,
+    open_entity,
+    readable,
+    runner,
+    shared_by,
+)
 from handlers.context import ChatContext, Services
-from handlers.dispatch import handle
-from handlers.lookup import show
-from handlers.replies import Reply
+from handlers.dispatch import guarded, handle, writes
+from handlers.replies import LookupReply, Reply
 
 log = logging.getLogger(__name__)
 
@@ -35,24 +43,35 @@ INLINE_BUDGET_S = 2.0
 def register(app: AsyncApp, services: Services, executor: Executor) -> None:
     run = runner(executor)
 
+    admin_groups = AdminGroups(services)
+
     @app.command("/mcf")
-    async def mcf_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+    async def mcf_command(
+        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        text = readable(command.get("text", ""))
+        user = command.get("user_id")
         chat = ChatContext(
             platform="slack",
             channel_id=command.get("channel_id", ""),
             team_id=command.get("team_id"),
-            user_id=command.get("user_id"),
+            user_id=user,
+            groups=await admin_groups.of(client, user) if writes(text) else frozenset(),
         )
-        text = readable(command.get("text", ""))
-        task = asyncio.ensure_future(run(handle, services, text, chat))
+        call = runner(pool_for(executor, text))
+        task = asyncio.ensure_future(call(handle, services, text, chat))
         try:
             reply: Reply = await asyncio.wait_for(asyncio.shield(task), INLINE_BUDGET_S)
         except TimeoutError:
             await ack(response_type="ephemeral", text="Looking that up…")
             reply = await task
+            public = response_type(reply) == "in_channel"
             await respond(
                 response_type=response_type(reply),
-                replace_original=True,
+                # An answer for the channel (a change to its alerts) is a new message that
+                # everyone sees; the private placeholder goes.
+                replace_original=not public,
+                delete_original=public,
                 text=fallback_text(reply),
                 blocks=as_dicts(reply_blocks(reply)),
             )
@@ -66,23 +85,24 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
     @app.action(SHARE_ACTION)
     async def share(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        entity_id = int(body["actions"][0]["value"])
-        reply = await run(show, services, entity_id)
-        assert reply.card is not None
+        reply: Reply = await run(guarded, open_entity, services, body["actions"][0], what="share")
+        body_ = reply.body
+        if not isinstance(body_, LookupReply) or body_.card is None:
+            await answer_privately(respond, reply)
+            return
         note = shared_by(body)
         await respond(
             response_type="in_channel",
             replace_original=False,
             delete_original=True,
-            text=fallback_text(Reply(reply)),
-            blocks=as_dicts(card_blocks(reply.card, note, shareable=False)),
+            text=fallback_text(reply),
+            blocks=as_dicts(card_blocks(body_.card, note, shareable=False)),
         )
 
     @app.action(re.compile(rf"^{PICK_ACTION}_\d+$"))
     async def pick(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        entity_id = int(body["actions"][0]["value"])
-        reply = Reply(await run(show, services, entity_id))
+        reply: Reply = await run(guarded, open_entity, services, body["actions"][0], what="pick")
         await respond(
             response_type="ephemeral",
             replace_original=True,

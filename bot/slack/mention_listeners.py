@@ -10,15 +10,16 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.pools import pool_for
 from bot.render.slack import as_dicts, fallback_text, reply_blocks
-from bot.slack.common import is_retry, readable, runner
+from bot.slack.common import AdminGroups, is_retry, readable, runner
 from handlers.context import ChatContext, Services
-from handlers.dispatch import handle
+from handlers.dispatch import handle, writes
 from handlers.replies import Reply
 
 
 def register(app: AsyncApp, services: Services, executor: Executor) -> None:
-    run = runner(executor)
+    admin_groups = AdminGroups(services)
 
     @app.event("app_mention")
     async def mentioned(
@@ -27,14 +28,17 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
         if is_retry(request):
             return  # the first delivery was acknowledged and is being answered
         channel = event.get("channel", "")
+        # "<@UBOT> check A; B": the mention itself reads as nothing.
+        text = readable(event.get("text"))
+        user = event.get("user")
         chat = ChatContext(
             platform="slack",
             channel_id=channel,
             team_id=event.get("team"),
-            user_id=event.get("user"),
+            user_id=user,
+            groups=await admin_groups.of(client, user) if writes(text) else frozenset(),
         )
-        # "<@UBOT> check A; B": the mention itself reads as nothing.
-        reply: Reply = await run(handle, services, readable(event.get("text")), chat)
+        reply: Reply = await runner(pool_for(executor, text))(handle, services, text, chat)
         await client.chat_postMessage(
             channel=channel,
             thread_ts=event.get("thread_ts") or event.get("ts"),

@@ -15,28 +15,12 @@ from bot.render.slack import (
     as_dicts,
     check_list_blocks,
     fallback_text,
-    reply_blocks,
 )
-from bot.slack.common import runner, shared_by
+from bot.slack.common import answer_privately, open_entity, runner, shared_by
 from handlers import quick
 from handlers.context import Services
 from handlers.dispatch import guarded
-from handlers.errors import BadInput
-from handlers.lookup import show
 from handlers.replies import CheckListReply, ErrorReply, Reply
-
-
-def _entity_id(action: dict[str, Any]) -> int:
-    """A "Card" button's value, or the option picked in a "Did you mean…" menu."""
-    value = action.get("value") or (action.get("selected_option") or {}).get("value")
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        raise BadInput("That button is not one of mine.") from None
-
-
-def _open(services: Services, action: dict[str, Any]) -> Reply:
-    return Reply(show(services, _entity_id(action)))
 
 
 def register(app: AsyncApp, services: Services, executor: Executor) -> None:
@@ -45,14 +29,11 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
     @app.action(re.compile(rf"^{CARD_ACTION}_\d+$"))
     async def open_card(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        reply: Reply = await run(guarded, _open, services, body["actions"][0], what="open card")
-        # A new private message beside the list: the list stays, the card can be shared.
-        await respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text=fallback_text(reply),
-            blocks=as_dicts(reply_blocks(reply)),
+        reply: Reply = await run(
+            guarded, open_entity, services, body["actions"][0], what="open card"
         )
+        # A new private message beside the list: the list stays, the card can be shared.
+        await answer_privately(respond, reply)
 
     @app.action(SHARE_LIST_ACTION)
     async def share_list(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
@@ -61,12 +42,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
         reply: Reply = await run(guarded, quick.reshare, services, key, what="share list")
         if not isinstance(reply.body, CheckListReply):
             assert isinstance(reply.body, ErrorReply)
-            await respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text=fallback_text(reply),
-                blocks=as_dicts(reply_blocks(reply)),
-            )
+            await answer_privately(respond, reply)
             return
         note = shared_by(body)
         await respond(

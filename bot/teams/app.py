@@ -42,7 +42,13 @@ def connect(teams: TeamsSettings) -> TeamsConnection:
     auth = connections.get_default_connection_configuration()
     if auth is None:  # settings guarantee SERVICE_CONNECTION; the SDK must agree
         raise SettingsError("the Agents SDK found no SERVICE_CONNECTION settings")
-    return TeamsConnection(CloudAdapter(connection_manager=connections), auth, connections)
+    adapter = CloudAdapter(connection_manager=connections)
+    # The SDK's default turn-error handler posts "Exception caught : <the error>" into the
+    # conversation and swallows the error: internals shown to users, and a failed alert
+    # send that looks delivered. Errors propagate instead: inbound turns have the app's
+    # own error handler (listeners.on_error); the alert notifier classifies its failures.
+    adapter.on_turn_error = None
+    return TeamsConnection(adapter, auth, connections)
 
 
 def create_teams_app(teams: TeamsSettings, services: Services, executor: Executor) -> TeamsBot:

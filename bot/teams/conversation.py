@@ -7,8 +7,10 @@ worker, in any process, can post to the conversation proactively.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlsplit
 
 from microsoft_agents.activity import Activity, ConversationReference
 
@@ -18,6 +20,27 @@ PLATFORM = "teams"
 # "@mcf Baidu" in a channel arrives with the mention already removed by the SDK; in a
 # chat "mcf Baidu" and "/mcf Baidu" read as "Baidu", like Slack's "/mcf Baidu".
 _PREFIX = re.compile(r"^\s*/?mcf\b[\s:,]*", re.IGNORECASE)
+
+
+# The Playground (ANONYMOUS_ALLOWED, no credentials) answers on the local machine.
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def service_url_allowed(url: object, hosts: Sequence[str], *, loopback: bool = False) -> bool:
+    """Is ``url`` (an activity's ``serviceUrl``) one of Microsoft's services? The bot
+    sends replies, and alerts later, to that address with its real token. ``hosts`` are
+    domain names matched whole-label (``smba.trafficmanager.net`` and its subdomains);
+    ``loopback`` also admits the local machine (anonymous mode only: no token is sent)."""
+    if not isinstance(url, str):
+        return False
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower().rstrip(".")
+    except ValueError:
+        return False
+    if loopback and host in LOOPBACK:
+        return parts.scheme in ("http", "https")
+    return parts.scheme == "https" and any(host == h or host.endswith("." + h) for h in hosts)
 
 
 def command_text(text: str | None) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment, InvokeResponse
 from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
 
+from bot.pools import pool_for
 from bot.render.adaptive import (
     CARD_CONTENT_TYPE,
     SHOW_ACTION,
@@ -71,9 +72,9 @@ def _chosen(value: Any) -> int | None:
 
 
 def register(app: AgentApplication[TurnState], services: Services, executor: Executor) -> None:
-    async def run(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    async def run(fn: Any, *args: Any, pool: Executor = executor, **kwargs: Any) -> Any:
         call = partial(fn, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(executor, call)
+        return await asyncio.get_running_loop().run_in_executor(pool, call)
 
     async def open_entry(entity_id: int) -> Reply:
         try:
@@ -100,7 +101,8 @@ def register(app: AgentApplication[TurnState], services: Services, executor: Exe
             reply = Reply(ErrorReply("That button is not one of mine.", "Try `@mcf help`."))
         else:
             text = command_text(activity.text)
-            reply = await run(handle, services, text, chat_context(activity))
+            chat = chat_context(activity)
+            reply = await run(handle, services, text, chat, pool=pool_for(executor, text))
         await context.send_activity(reply_message(reply))
 
     @app.invoke(EXTENSION_INVOKES)

@@ -57,6 +57,7 @@ from registry.models import (
     Source,
 )
 from registry.resolve import Resolver
+from registry.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,8 @@ _LATIN_OR_HAN = re.compile(r"[A-Za-z\u00c0-\u024f\u3400-\u4dbf\u4e00-\u9fff]")
 MAX_RESOLVE = 12  # names tried per record; OpenSanctions entities can carry dozens
 _VERSION = re.compile(r"(\d{8})\d{6}-[a-z0-9]+")
 MAX_NAME = 500
+# Properties that are prose, not names: their line breaks are kept.
+_PROSE = frozenset({"reason", "summary", "description", "notes"})
 
 
 @dataclass(slots=True)
@@ -149,7 +152,7 @@ class _NewEntity:
 
 
 def _clean(name: str) -> str:
-    return " ".join(name.split())
+    return clean_text(name)
 
 
 def _missing(names: _Names, held: set[str], entity_id: int | None) -> list[dict[str, Any]]:
@@ -231,7 +234,20 @@ def _parse(raw: bytes, *, file: str, line: int) -> _Record:
         raise BadImportError(
             "datasets must be a list of names", file=file, line=line, field="datasets"
         )
-    return _Record(line, op, entity_id, schema, obj)
+    return _Record(line, op, entity_id, schema, _inert(obj))
+
+
+def _inert(obj: dict[str, Any]) -> dict[str, Any]:
+    """The record's text made inert as it is read (``registry.text``): every property
+    value, the caption and the dataset names. Prose keeps its line breaks."""
+    props = {
+        prop: [clean_text(v, multiline=prop in _PROSE) for v in values]
+        for prop, values in obj["properties"].items()
+    }
+    out = {**obj, "properties": props, "datasets": [clean_text(d) for d in obj.get("datasets", [])]}
+    if isinstance(obj.get("caption"), str):
+        out["caption"] = clean_text(obj["caption"])
+    return out
 
 
 def _date(value: str, *, file: str, line: int, field: str) -> str:
@@ -494,10 +510,11 @@ class _Loader:
     # --- ties and sanctions -----------------------------------------------------------
 
     def date(self, rec: _Record, proxy: ValueEntity, prop: str) -> str | None:
-        """The property's earliest date, checked: "2024", "2024-05" or "2024-05-27"."""
+        """The property's earliest date, checked: "2024", "2024-05" or "2024-05-27".
+        Read as the file states it: FollowTheMoney's cleaning drops a bad date quietly."""
         values = [
             _date(v, file=self.file, line=rec.line, field=f"properties.{prop}")
-            for v in proxy.get(prop)
+            for v in rec.data["properties"].get(prop, [])
         ]
         return min((v for v in values if v), default=None)
 
@@ -664,7 +681,8 @@ class _Loader:
 
 def _proxy(rec: _Record) -> ValueEntity:
     # A copy: the constructor pops caption and datasets out of the dict it is given.
-    return ValueEntity.from_dict(dict(rec.data), cleaned=True)
+    # Not ``cleaned=True``: FollowTheMoney's own cleaning (types, dates, countries) runs.
+    return ValueEntity.from_dict(dict(rec.data), cleaned=False)
 
 
 def _names(rec: _Record, proxy: ValueEntity) -> tuple[str, list[str], list[str]]:
@@ -694,11 +712,15 @@ def load(session: Session, path: Path, progress: Progress = silent) -> ImportRes
     when, result.edition = _delta_date(path)
     with progress(f"Importing {path.name}", path.stat().st_size) as advance:
         batch: list[_Record] = []
+        read = 0
         for record in _read(path, advance):
+            read += 1
             batch.append(record)
             if len(batch) >= CHUNK:
                 loader.chunk(batch)
                 batch = []
+        if not read:
+            raise BadImportError("empty file: no FollowTheMoney records", file=str(path))
         loader.chunk(batch)
     loader.write_links()
     loader.write_deletes(when)

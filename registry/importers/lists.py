@@ -93,6 +93,11 @@ def read_table(
             line=header_record.line,
             field=missing[0],
         )
+    if not body:
+        # A header alone is a cut-short download, not an edition that lists no one.
+        raise BadImportError(
+            "a header and no rows (an empty or cut-short file)", file=file, line=header_record.line
+        )
     rows = []
     for record in body:
         check_width(record, len(header), file=file)

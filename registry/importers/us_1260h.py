@@ -194,6 +194,8 @@ def _incoming(rows: list[Row]) -> Incoming:
 
 def load(session: Session, path: Path, progress: Progress = silent) -> ImportResult:
     rows = parse(path)  # everything is checked before anything is written
+    if not rows:
+        raise BadImportError("no organisations in the file", file=str(path))
     result = ImportResult(source=SOURCE_ID, files=[str(path)])
     result.edition = max(r.start for r in rows).isoformat()
     orgs = Organisations(session, result, list_ids=[LIST_ID])

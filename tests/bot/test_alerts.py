@@ -210,7 +210,7 @@ def _import_full(registry: Registry) -> None:
 
 
 def _worker(registry: Registry, fake: FakeSlack, **kwargs: Any) -> AlertWorker:
-    notifier = SlackNotifier("xoxb-test", fake.api_url)
+    notifier = SlackNotifier("xoxb-test", fake.api_url, resend_pause_s=0.0)
     return AlertWorker(registry, {"slack": notifier}, pace_s=0.0, **kwargs)
 
 
@@ -235,6 +235,45 @@ async def test_new_edition_reaches_each_channel_exactly_once(
         result = await asyncio.to_thread(_worker(sqlite_registry, fake).run_once)
         assert result.planned == 0 and result.sent == 0
         assert {c: len(m) for c, m in fake.channels.items()} == before
+    finally:
+        await fake.stop()
+
+
+def _each_message_once(registry: Registry, fake: FakeSlack) -> int:
+    """Every planned message is marked sent and is in its channel exactly once."""
+    from sqlalchemy import select
+
+    from registry.models import OutboxMessage
+
+    with unit_of_work(registry.sessions) as session:
+        planned = session.execute(
+            select(OutboxMessage.channel_id, OutboxMessage.nonce, OutboxMessage.state)
+        ).all()
+    assert planned and {state for _, _, state in planned} == {"sent"}
+    for channel in {c for c, _, _ in planned}:
+        posted = Counter(m["metadata"]["event_payload"]["nonce"] for m in fake.channels[channel])
+        assert posted == Counter(n for c, n, _ in planned if c == channel)
+    return len(planned)
+
+
+async def test_slack_storing_a_message_then_answering_500_gets_it_once(
+    sqlite_registry: Registry,
+) -> None:
+    fake = await FakeSlack(store_then_fail_every=3).start()
+    more = [f"CA{i}" for i in range(8)]
+    try:
+        await _subscribe_a_and_b(sqlite_registry, fake)
+        async for server in _serve(sqlite_registry, fake):
+            for channel in more:
+                await _slash(server, fake, "subscribe us-1260h", channel)
+        await asyncio.to_thread(_import_full, sqlite_registry)
+        for _ in range(3):
+            await asyncio.to_thread(_worker(sqlite_registry, fake).run_once)
+        assert _each_message_once(sqlite_registry, fake) >= 10
+        assert fake.injected >= 3  # a third of the posts were stored and answered 500
+        for channel in ["CA", *more]:
+            _check_channel_a(fake, channel, sqlite_registry)
+        _check_channel_b(fake, "CB")
     finally:
         await fake.stop()
 
@@ -356,5 +395,78 @@ async def test_a_name_watched_before_it_is_listed_alerts_when_it_appears(
         seen = _seen(fake, "CW")
         assert {name for _, name, _ in seen} == {"Example Robotics Co., Ltd."}
         assert any("added to the US DoD" in heading for heading, _, _ in seen)
+    finally:
+        await fake.stop()
+
+
+def _many_companies(path: Path, n: int) -> Path:
+    """A FollowTheMoney file of ``n`` invented companies, and Baidu (which joins the
+    curated entry, so the Baidu watch has news too)."""
+    import json
+
+    from tests.bot.busy_import import write_companies
+
+    write_companies(path, n)
+    baidu = {
+        "id": "gen-baidu",
+        "schema": "Company",
+        "caption": "Baidu, Inc.",
+        "properties": {"name": ["Baidu, Inc."], "alias": ["Baidu Netcom"]},
+        "datasets": ["generated_ds"],
+    }
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(baidu) + "\n")
+    return path
+
+
+LARGE_IMPORT = 70_000  # above PostgreSQL's 65,535 bind parameters in one statement
+
+
+async def test_postgres_digest_after_a_import_larger_than_the_bind_limit(
+    pg_registry: Registry, tmp_path: Path
+) -> None:
+    fake = await FakeSlack().start()
+    try:
+        await _subscribe_a_and_b(pg_registry, fake)
+        path = _many_companies(tmp_path / "many.ftm.json", LARGE_IMPORT)
+        with unit_of_work(pg_registry.sessions) as session:
+            run_import(session, "ftm", [path])
+        result = await asyncio.to_thread(_worker(pg_registry, fake).run_once)
+        assert result.planned > 0 and result.deferred == 0
+        # Channel A subscribed to everything: every generated company, once.
+        added = Counter(n for h, n, _ in _seen(fake, "CA") if "added to the registry" in h)
+        assert len(added) == LARGE_IMPORT and set(added.values()) == {1}
+        # The unrelated watch is delivered in the same pass.
+        _check_channel_b(fake, "CB")
+    finally:
+        await fake.stop()
+
+
+class FailsOnDigests(SlackNotifier):
+    """Planning breaks for every subscription that is not a watch (a bug, say)."""
+
+    def render(self, digest: Any) -> Any:
+        if not digest.watch:
+            raise RuntimeError("renderer broke")
+        return super().render(digest)
+
+
+async def test_one_subscription_failing_to_plan_holds_up_no_other(
+    sqlite_registry: Registry, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = await FakeSlack().start()
+    try:
+        await _subscribe_a_and_b(sqlite_registry, fake)
+        await asyncio.to_thread(_import_full, sqlite_registry)
+        broken = FailsOnDigests("xoxb-test", fake.api_url, resend_pause_s=0.0)
+        worker = AlertWorker(sqlite_registry, {"slack": broken}, pace_s=0.0)
+        result = await asyncio.to_thread(worker.run_once)
+        assert result.sent >= 1
+        _check_channel_b(fake, "CB")  # the watch was planned and delivered
+        assert "CA" not in fake.channels
+        assert "planning subscription" in caplog.text  # logged, with its traceback
+        await asyncio.to_thread(_worker(sqlite_registry, fake).run_once)  # fixed: next pass
+        _check_channel_a(fake, "CA", sqlite_registry)
+        _check_channel_b(fake, "CB")
     finally:
         await fake.stop()

@@ -123,3 +123,24 @@ def test_home_lists_changes_with_sources_and_only_the_users_channels(
     assert reply.channels[0].lines == ("everything new in the registry",)
     unknown = home(services, "slack", None, "no scope")
     assert not unknown.channels_known and unknown.channels_note == "no scope"
+
+
+def test_share_keys_are_signed_and_rotate(services: Services) -> None:
+    """A key made under the old secret still works once a new one signs (rotation), and
+    stops working when the old secret is dropped; another deployment's key never works."""
+    old_key, new_key = b"o" * 32, b"n" * 32
+    services.share_keys = (old_key,)
+    reply = quick.check_list(services, ["Baidu", "Huawei"])
+    assert reply.share_key is not None
+    services.share_keys = (new_key, old_key)
+    assert quick.reshare(services, reply.share_key).lines == reply.lines
+    fresh = quick.check_list(services, ["Baidu"]).share_key
+    assert fresh is not None and fresh != reply.share_key
+    services.share_keys = (new_key,)
+    assert quick.reshare(services, fresh).lines
+    with pytest.raises(BadInput):
+        quick.reshare(services, reply.share_key)
+    # Tampering with one character of the data breaks the signature.
+    tampered = fresh[:-2] + ("A" if fresh[-2] != "A" else "B") + fresh[-1]
+    with pytest.raises(BadInput):
+        quick.reshare(services, tampered)

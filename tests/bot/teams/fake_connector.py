@@ -25,6 +25,8 @@ class FakeConnector:
     seed: int = 11
     injected: int = 0
     attempts: int = 0
+    # Every n-th send is stored and then answered 500 (a message Teams kept anyway).
+    store_then_fail_every: int = 0
     runner: web.AppRunner | None = None
     port: int = 0
 
@@ -61,6 +63,9 @@ class FakeConnector:
         activity = await request.json()
         activity["id"] = str(next(self._ids))
         self.conversations.setdefault(conversation, []).append(activity)
+        if self.store_then_fail_every and self.attempts % self.store_then_fail_every == 0:
+            self.injected += 1
+            return web.json_response({"error": "stored, then failed"}, status=500)
         return web.json_response({"id": activity["id"]})
 
     def cards(self, conversation: str) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ proactively through the Agents SDK to a local fake connector -- exactly once, wi
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -147,5 +148,28 @@ async def test_a_conversation_the_bot_was_removed_from_is_paused(registry: Regis
             connector.broken.clear()
             await _say(server, activity("subscriptions", connector.url, CHANNEL))
             assert "paused: HTTP 403" in card_text(connector.cards(CHANNEL)[-1])
+    finally:
+        await connector.stop()
+
+
+async def test_a_500_after_teams_stored_a_message_is_not_resent_in_the_same_pass(
+    registry: Registry,
+) -> None:
+    """Teams gives bots no history to look a nonce up in, so a 5xx is not retried within
+    the send (retries sent up to six copies at once): a pass sends each message once, and
+    the failure is a failure (the SDK's default handler reported it as sent)."""
+    connector = await FakeConnector().start()
+    try:
+        await _subscribe(registry, connector)
+        connector.store_then_fail_every = 2
+        before = {c: len(a) for c, a in connector.conversations.items()}
+        await asyncio.to_thread(_import_full, registry)
+        await asyncio.to_thread(_worker(registry).run_once)
+        assert connector.injected >= 1
+        # The SDK's default turn-error handler would post the error text itself.
+        assert "Exception caught" not in json.dumps(connector.conversations)
+        for conversation, posted in connector.conversations.items():
+            new = [json.dumps(a.get("attachments")) for a in posted[before.get(conversation, 0) :]]
+            assert set(Counter(new).values()) <= {1}, conversation
     finally:
         await connector.stop()

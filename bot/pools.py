@@ -1,0 +1,39 @@
+"""The thread pools the async front ends reach the (synchronous) registry through.
+
+Reads and writes get separate pools. On SQLite a write may wait for the write lock (an
+import holds it until it commits); on one shared pool a few such waits would leave every
+lookup queued behind them. Lookups run on this pool; commands that change a channel's
+alerts run on ``writes``.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor, ThreadPoolExecutor
+
+from handlers.dispatch import writes
+
+READ_THREADS = 4
+# Enough that a burst of subscribe/watch commands during an import each get their
+# "try again in a minute" within one lock wait, not queued one after another.
+WRITE_THREADS = 10
+
+
+class Pools(ThreadPoolExecutor):
+    """The read pool, carrying the write pool beside it (``pool_for`` picks)."""
+
+    def __init__(self, reads: int = READ_THREADS, write_threads: int = WRITE_THREADS) -> None:
+        super().__init__(max_workers=reads, thread_name_prefix="registry")
+        self.writes = ThreadPoolExecutor(
+            max_workers=write_threads, thread_name_prefix="registry-write"
+        )
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.writes.shutdown(wait, cancel_futures=cancel_futures)
+        super().shutdown(wait, cancel_futures=cancel_futures)
+
+
+def pool_for(executor: Executor, text: str | None) -> Executor:
+    """The pool a typed command runs on: writes on the write pool when there is one."""
+    if isinstance(executor, Pools) and writes(text):
+        return executor.writes
+    return executor
