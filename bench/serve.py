@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -216,7 +217,11 @@ async def main_async(args: argparse.Namespace) -> int:
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=fake.api_url,
     )
-    bot = _start([sys.executable, "-m", "bot.cli", "serve"], bot_env, workdir / "serve.log")
+    serve = [sys.executable, "-m", "bot.cli", "serve"]
+    if args.profile:
+        # py-spy (pip install py-spy) samples the server; it writes collapsed stacks on SIGINT.
+        serve = ["py-spy", "record", "-r", "200", "-f", "raw", "-o", args.profile, "--", *serve]
+    bot = _start(serve, bot_env, workdir / "serve.log")
     bare = _start(
         [sys.executable, __file__, "--bare-bolt", str(bare_port), "--api-url", fake.api_url],
         env,
@@ -243,7 +248,7 @@ async def main_async(args: argparse.Namespace) -> int:
                 await _load(target, batch, args.concurrency, fake.response_url, figures[label])
     finally:
         for proc in (bot, bare):
-            proc.terminate()
+            proc.send_signal(signal.SIGINT)
             proc.wait(timeout=10)
         await fake.stop()
     load = os.getloadavg()[0]
@@ -274,6 +279,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--database-url", help="default: the bundled registry in temporary SQLite")
+    parser.add_argument("--profile", metavar="PATH", help="py-spy collapsed stacks of serve")
     parser.add_argument("--bare-bolt", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
