@@ -21,6 +21,7 @@ from handlers.dispatch import handle
 from handlers.lookup import check
 from registry.db import unit_of_work
 from registry.errors import RegistryError
+from registry.lookup.saved import live_index
 from registry.service import Registry
 
 
@@ -31,7 +32,7 @@ def _announce(message: str) -> None:
 def _services(settings: Settings) -> Services:
     registry = Registry.connect(settings.database_url)
     registry.ensure_ready(_announce)
-    return Services(registry)
+    return Services(registry, index=live_index(registry.engine.url, settings.index_dir))
 
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:

@@ -27,7 +27,7 @@ from bot.settings import Settings, SlackSettings, TeamsSettings
 from handlers.context import Services
 from handlers.lookup import warm
 from registry.db import unit_of_work
-from registry.lookup.live import LiveIndex
+from registry.lookup.saved import live_index
 from registry.service import Registry
 
 log = logging.getLogger(__name__)
@@ -176,7 +176,7 @@ def build_services(settings: Settings) -> Services:
     registry.ensure_ready(lambda message: print(message, file=sys.stderr))
     services = Services(
         registry,
-        index=LiveIndex(refresh_interval=INDEX_REFRESH_S),
+        index=live_index(registry.engine.url, settings.index_dir, INDEX_REFRESH_S),
         alert_admins=frozenset(settings.alert_admins),
     )
     if settings.share_secrets:

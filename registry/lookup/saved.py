@@ -1,0 +1,310 @@
+"""The name index saved beside the registry, so that a new process opens it instead of
+rebuilding it (about 40 s at a million names).
+
+One file holds the index's columns and lookup tables as arrays, after a JSON header with
+the format version and the change-log position the index reflects. The big tables (the
+postings, exact keys, typo variants) are memory-mapped, not read: a process pages in
+the parts its lookups touch, and several processes on one registry share those pages.
+Texts and words are read into Python lists (a dict from word to id is needed anyway).
+
+- Written atomically: into a temporary file in the same directory, then renamed over
+  the old one. A process that has the old file open keeps reading it unharmed; two
+  processes that save at once both write whole files, and the last rename wins.
+- Opened, then brought up to date from the change log since its position.
+- Rebuilt, with one line on stderr saying why, when it is missing, unreadable, of another
+  format version, or of another registry (the change it was saved at is not in this
+  registry's log: the database was rebuilt or replaced).
+
+Where: beside a SQLite registry (``registry.sqlite3.index``); for a server database, in
+a cache directory (``cache_dir``: the ``MCF_INDEX_DIR`` setting), one file per database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import sys
+import tempfile
+import zlib
+from array import array
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session
+
+from registry.lookup.index import NameIndex
+from registry.lookup.live import LiveIndex
+from registry.lookup.tables import IntMultimap
+from registry.models import Change
+
+# Bump when the layout, the arrays or the way keys are hashed change.
+FORMAT_VERSION = 1
+MAGIC = b"MCFNAMES"
+_PREFIX = struct.Struct("<8sQI")  # magic, header length, header CRC-32
+# Arrays start on this boundary, so every memory-mapped view is aligned.
+ALIGN = 64
+# A process that had to follow more than this many changed entities from the change log
+# saves the index again, so the next one starts closer to the present.
+RESAVE_TOUCHED = 2_000
+# Readable by the other accounts that may serve the same registry (mkstemp makes 0600).
+SAVED_MODE = 0o644
+_TABLES = ("exact", "postings", "deletes", "han_near")
+_SEP = "\x00"
+
+Announce = Callable[[str], None]
+
+
+class UnusableIndex(Exception):
+    """The saved index cannot be used as it is; the message says why, for the log line."""
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def index_path(url: URL, cache_dir: Path | None = None) -> Path | None:
+    """Where the index of the registry at ``url`` is saved; None when it is not saved (an
+    in-memory SQLite database, or a server database with no cache directory)."""
+    if url.get_backend_name() == "sqlite" and cache_dir is None:
+        database = url.database
+        if not database or database == ":memory:":
+            return None
+        db = Path(database)
+        return db.with_name(db.name + ".index")
+    if cache_dir is None:
+        return None
+    # One file per database, named without its password.
+    where = url.render_as_string(hide_password=True)
+    return cache_dir / f"names-{hashlib.sha256(where.encode()).hexdigest()[:16]}.index"
+
+
+def _marker(session: Session, change_id: int) -> str | None:
+    """What identifies change ``change_id`` in this registry (its time), or None when the
+    registry has no such change."""
+    if change_id == 0:
+        return ""
+    at = session.execute(select(Change.at).where(Change.id == change_id)).scalar()
+    return at.isoformat() if at is not None else None
+
+
+# -- writing ----------------------------------------------------------------------------
+
+
+def _columns(index: NameIndex) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
+    """The index as a JSON-able header part and named arrays (it reads the index's own
+    columns: this module and ``NameIndex`` change together, with ``FORMAT_VERSION``)."""
+    index.freeze()
+    texts = _SEP.join(index._texts).encode()
+    words = _SEP.join(index._words).encode()
+    if texts.count(b"\x00") != max(len(index._texts) - 1, 0) or words.count(b"\x00") != max(
+        len(index._words) - 1, 0
+    ):
+        raise UnusableIndex("a name holds a NUL character")
+    name_rec = np.array(sorted(index._name_rec.items()), np.int64).reshape(-1, 2)
+    arrays: dict[str, npt.NDArray[Any]] = {
+        "texts": np.frombuffer(texts, np.uint8),
+        "words": np.frombuffer(words, np.uint8),
+        "entity": np.frombuffer(index._entity, np.int32),
+        "how": np.frombuffer(bytes(index._how), np.uint8),
+        "weak": np.frombuffer(bytes(index._weak), np.uint8),
+        "tok_start": np.frombuffer(index._tok_start, np.int64),
+        "tok_data": np.frombuffer(index._tok_data, np.int32),
+        "df": np.frombuffer(index._df, np.int32),
+        "generic": np.frombuffer(bytes(index._generic), np.uint8),
+        "name_rec": name_rec,
+        "dead": np.asarray(index._dead_sorted, np.int32),
+    }
+    for name in _TABLES:
+        keys, vals = getattr(index, name).arrays()
+        arrays[f"{name}.keys"], arrays[f"{name}.vals"] = keys, vals
+    meta = {
+        "records": len(index._texts),
+        "words": len(index._words),
+        "hows": index._hows,
+        "small_keys": {name: getattr(index, name).small_keys for name in _TABLES},
+    }
+    return meta, arrays
+
+
+def save(index: NameIndex, path: Path, session: Session) -> None:
+    """Write ``index`` to ``path`` atomically (a temporary file, then a rename)."""
+    marker = _marker(session, index.last_change_id)
+    meta, arrays = _columns(index)
+    layout: dict[str, list[Any]] = {}
+    offset = 0
+    for name, arr in arrays.items():
+        layout[name] = [arr.dtype.str, list(arr.shape), offset]
+        offset += -(-arr.nbytes // ALIGN) * ALIGN
+    header = {
+        "version": FORMAT_VERSION,
+        "last_change_id": index.last_change_id,
+        "marker": marker,
+        "data_bytes": offset,
+        "arrays": layout,
+        **meta,
+    }
+    chunks = []
+    crc = 0
+    for arr in arrays.values():
+        data = np.ascontiguousarray(arr).tobytes()
+        data += bytes(-len(data) % ALIGN)
+        crc = zlib.crc32(data, crc)
+        chunks.append(data)
+    header["data_crc"] = crc
+    head = json.dumps(header).encode()
+    start = -(-(_PREFIX.size + len(head)) // ALIGN) * ALIGN
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(_PREFIX.pack(MAGIC, len(head), zlib.crc32(head)))
+            out.write(head)
+            out.write(bytes(start - _PREFIX.size - len(head)))
+            for data in chunks:
+                out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, SAVED_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+def _read_header(path: Path) -> tuple[dict[str, Any], int]:
+    try:
+        with path.open("rb") as f:
+            prefix = f.read(_PREFIX.size)
+            if len(prefix) < _PREFIX.size:
+                raise UnusableIndex("is truncated")
+            magic, length, crc = _PREFIX.unpack(prefix)
+            if magic != MAGIC:
+                raise UnusableIndex("is not a saved name index")
+            head = f.read(length)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise UnusableIndex(f"cannot be read ({exc.strerror})") from exc
+    if len(head) != length or zlib.crc32(head) != crc:
+        raise UnusableIndex("is corrupt (its header does not check)")
+    header = json.loads(head)
+    if header.get("version") != FORMAT_VERSION:
+        raise UnusableIndex(
+            f"is of format version {header.get('version')}, this mcf-bot reads {FORMAT_VERSION}"
+        )
+    start = -(-(_PREFIX.size + length) // ALIGN) * ALIGN
+    if path.stat().st_size != start + header["data_bytes"]:
+        raise UnusableIndex("is corrupt (truncated or overwritten)")
+    return header, start
+
+
+def load(path: Path) -> tuple[NameIndex, str]:
+    """The index saved at ``path``, and the marker of the change it reflects.
+
+    Raises FileNotFoundError when there is none, UnusableIndex when it cannot be used."""
+    header, start = _read_header(path)
+    mapped = np.memmap(path, np.uint8, mode="r")
+    # Every byte is checked: a lookup trusts the record numbers in the tables.
+    if zlib.crc32(mapped[start:]) != header["data_crc"]:
+        raise UnusableIndex("is corrupt (its data does not check)")
+
+    def arr(name: str) -> npt.NDArray[Any]:
+        dtype, shape, offset = header["arrays"][name]
+        dt = np.dtype(dtype)
+        count = int(np.prod(shape)) if shape else 1
+        at = start + offset
+        return mapped[at : at + count * dt.itemsize].view(dt).reshape(shape)
+
+    index = NameIndex()
+    try:
+        texts = arr("texts").tobytes().decode()
+        words = arr("words").tobytes().decode()
+        index._texts = texts.split(_SEP) if header["records"] else []
+        index._words = words.split(_SEP) if header["words"] else []
+        if len(index._texts) != header["records"] or len(index._words) != header["words"]:
+            raise UnusableIndex("is corrupt (its names do not count up)")
+    except UnicodeDecodeError as exc:
+        raise UnusableIndex("is corrupt (its names are not text)") from exc
+    index._vocab = {w: i for i, w in enumerate(index._words)}
+    index._entity = array("i", arr("entity").tobytes())
+    index._how = bytearray(arr("how").tobytes())
+    index._weak = bytearray(arr("weak").tobytes())
+    index._tok_start = array("q", arr("tok_start").tobytes())
+    index._tok_data = array("i", arr("tok_data").tobytes())
+    index._df = array("i", arr("df").tobytes())
+    index._generic = bytearray(arr("generic").tobytes())
+    index._hows = list(header["hows"])
+    index._how_codes = {h: i for i, h in enumerate(index._hows)}
+    name_rec = arr("name_rec")
+    index._name_rec = dict(zip(name_rec[:, 0].tolist(), name_rec[:, 1].tolist(), strict=True))
+    dead = np.array(arr("dead"))
+    index._dead_sorted = dead
+    index.dead = frozenset(dead.tolist())
+    n = len(index._texts)
+    if not (len(index._entity) == len(index._how) == len(index._weak) == n) or (
+        len(index._tok_start) != n + 1 or index._tok_start[-1] != len(index._tok_data)
+    ):
+        raise UnusableIndex("is corrupt (its columns disagree)")
+    for name in _TABLES:
+        small = header["small_keys"][name]
+        setattr(
+            index,
+            name,
+            IntMultimap.from_arrays(arr(f"{name}.keys"), arr(f"{name}.vals"), small_keys=small),
+        )
+    index.last_change_id = int(header["last_change_id"])
+    return index, str(header["marker"])
+
+
+def live_index(url: URL, cache_dir: Path | None = None, refresh_interval: float = 0.0) -> LiveIndex:
+    """The live index of the registry at ``url``, opened from its saved file when it has
+    one (built in memory, as before, when it is not saved)."""
+    path = index_path(url, cache_dir)
+    if path is None:
+        return LiveIndex(refresh_interval)
+    return LiveIndex(refresh_interval, build=SavedIndex(path).open)
+
+
+class SavedIndex:
+    """Opens the index saved at ``path`` (building and saving it when it cannot), for
+    ``LiveIndex(build=SavedIndex(path).open)``."""
+
+    def __init__(self, path: Path, announce: Announce = _stderr) -> None:
+        self.path = path
+        self._announce = announce
+
+    def open(self, session: Session) -> NameIndex:
+        try:
+            index, marker = load(self.path)
+        except FileNotFoundError:
+            reason = "is missing"
+        except (UnusableIndex, ValueError, KeyError, TypeError) as exc:
+            # ValueError/KeyError/TypeError: a header that parses but is not ours.
+            reason = str(exc) if isinstance(exc, UnusableIndex) else "is corrupt"
+        else:
+            if _marker(session, index.last_change_id) == marker:
+                if index.refresh(session) > RESAVE_TOUCHED:
+                    self._save(index, session)
+                return index
+            reason = "is of another registry (its change-log position is not this one's)"
+        self._announce(f"mcf-bot: the saved name index {self.path} {reason}: rebuilding it")
+        index = NameIndex.build(session)
+        self._save(index, session)
+        return index
+
+    def _save(self, index: NameIndex, session: Session) -> None:
+        try:
+            save(index, self.path, session)
+        except (OSError, UnusableIndex) as exc:
+            # The index works without being saved: the next process builds its own.
+            self._announce(f"mcf-bot: could not save the name index to {self.path}: {exc}")
