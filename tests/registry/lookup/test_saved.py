@@ -129,7 +129,7 @@ def test_an_index_of_another_registry_is_not_used(
 def test_the_big_tables_are_memory_mapped(bundled_registry: Registry) -> None:
     _open(bundled_registry, [])
     index, _ = load(_path(bundled_registry))
-    keys, vals = index.postings.arrays()
+    keys, _vals = index.postings.arrays()
     assert isinstance(keys.base, np.memmap) or isinstance(keys, np.memmap)
 
 
