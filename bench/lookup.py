@@ -47,6 +47,7 @@ import pickle
 import pstats
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -1168,13 +1169,50 @@ def cold_registry(n: int, args: argparse.Namespace, path: Path) -> None:
     registry.engine.dispose()
 
 
+def serve_healthy(env: dict[str, str]) -> float:
+    """Seconds from starting ``mcf-bot serve`` to its first healthy ``/healthz``."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    env = dict(
+        env,
+        MCF_PORT=str(port),
+        SLACK_BOT_TOKEN="xoxb-bench",
+        SLACK_SIGNING_SECRET="bench",
+        SLACK_API_URL="http://127.0.0.1:9/api/",  # never called before a request
+    )
+    env.pop("SLACK_APP_TOKEN", None)
+    started = time.perf_counter()
+    cmd = [sys.executable, "-m", "bot.cli", "serve", "--no-alerts"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                    if r.status == 200:
+                        return time.perf_counter() - started
+            except OSError:
+                time.sleep(0.05)
+        raise SystemExit(f"serve exited with {proc.returncode}")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def cold_start(n: int, args: argparse.Namespace) -> int:
     """``mcf-bot ask`` in new processes over ``n`` names: the first builds and saves the
-    index, the next ones open it. Compared with ``python -c "import sqlalchemy.orm"``."""
+    index, the next ones open it. Compared with ``python -c "import sqlalchemy.orm"``.
+    Then how long ``mcf-bot serve`` takes to be healthy over the saved index."""
     with tempfile.TemporaryDirectory(prefix="mcf-bench-cold-") as tmp:
         db = Path(tmp) / "registry.sqlite3"
         started = time.perf_counter()
-        cold_registry(n, args, db)
+        if args.registry:
+            shutil.copy(args.registry, db)
+        else:
+            cold_registry(n, args, db)
         log(f"registry of {n:,} names written in {time.perf_counter() - started:.0f} s")
         env = dict(os.environ, MCF_DATABASE_URL=f"sqlite:///{db}")
         ask = [sys.executable, "-m", "bot.cli", "ask", "Beijing Institute of Technology"]
@@ -1196,6 +1234,7 @@ def cold_start(n: int, args: argparse.Namespace) -> int:
             f"({median[0] / median_base:.1f}x the import), peak RSS {peak:.0f} MB"
         )
         print(f"first mcf-bot ask (build + save): {first[0]:.1f} s, peak RSS {first[1]:.0f} MB")
+        print(f"mcf-bot serve healthy {serve_healthy(env):.1f} s after start")
         return 0
 
 
@@ -1218,6 +1257,9 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="print cProfile summaries")
     parser.add_argument(
         "--cold", type=int, metavar="N", help="only the cold start: mcf-bot ask over N names"
+    )
+    parser.add_argument(
+        "--registry", help="with --cold: a copy of this SQLite registry instead of a new one"
     )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
