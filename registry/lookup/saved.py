@@ -215,7 +215,7 @@ def load(path: Path) -> tuple[NameIndex, str]:
     header, start = _read_header(path)
     mapped = np.memmap(path, np.uint8, mode="r")
     # Every byte is checked: a lookup trusts the record numbers in the tables.
-    if zlib.crc32(mapped[start:]) != header["data_crc"]:
+    if zlib.crc32(mapped[start:].data) != header["data_crc"]:
         raise UnusableIndex("is corrupt (its data does not check)")
 
     def arr(name: str) -> npt.NDArray[Any]:
