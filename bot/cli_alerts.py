@@ -6,8 +6,6 @@ import argparse
 import logging
 import sys
 
-from bot.alerts.runtime import notifiers
-from bot.alerts.worker import AlertWorker
 from bot.render import text as text_render
 from bot.settings import Settings, SettingsError
 from handlers.context import ChatContext, Services
@@ -20,6 +18,10 @@ log = logging.getLogger(__name__)
 
 
 def cmd_alerts(settings: Settings, args: argparse.Namespace) -> int:
+    # Imported here: the worker brings the chat clients, which other commands never need.
+    from bot.alerts.runtime import notifiers
+    from bot.alerts.worker import AlertWorker
+
     registry = Registry.connect(settings.database_url)
     registry.ensure_ready(lambda m: print(m, file=sys.stderr))
     worker = AlertWorker(registry, notifiers(settings))

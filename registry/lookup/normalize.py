@@ -14,8 +14,6 @@ from functools import cache, lru_cache
 
 import opencc
 from normality import ascii_text
-from pypinyin import lazy_pinyin
-from pypinyin.seg import mmseg
 from rigour.names import normalize_name, remove_org_types
 
 _T2S = opencc.OpenCC("t2s")
@@ -179,6 +177,10 @@ def compact(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _word_pinyin(word: str) -> str:
+    # Imported when first needed: pypinyin loads its dictionaries on import (~0.5 s),
+    # which a command that reads a saved index and asks a Latin name never needs.
+    from pypinyin import lazy_pinyin
+
     return "".join(lazy_pinyin(word))
 
 
@@ -187,4 +189,6 @@ def pinyin(text: str) -> str:
     # pypinyin segments a text into dictionary words and reads each on its own (重庆 is
     # chongqing). Segmenting here and caching each word's reading gives the same answer
     # ~5x faster: 有限公司, 科技 and city names recur in most names.
+    from pypinyin.seg import mmseg
+
     return "".join(_word_pinyin(word) for word in mmseg.seg.cut(han_text(text)))
