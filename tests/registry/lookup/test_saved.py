@@ -17,7 +17,14 @@ from registry import store
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus
 from registry.lookup.index import NameIndex
-from registry.lookup.saved import FORMAT_VERSION, SavedIndex, index_path, live_index, load
+from registry.lookup.saved import (
+    FORMAT_VERSION,
+    SavedIndex,
+    index_path,
+    live_index,
+    load,
+    save,
+)
 from registry.service import Registry
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -154,3 +161,23 @@ def test_a_server_database_saves_only_with_a_cache_directory(tmp_path: Path) -> 
     assert path is not None and path.parent == tmp_path and "secret" not in path.name
     assert index_path(make_url("sqlite://")) is None
     assert live_index(make_url("sqlite://")) is not None
+
+
+def test_an_opened_index_refreshes_compacts_and_saves_again(bundled_registry: Registry) -> None:
+    built = _open(bundled_registry, [])
+    with unit_of_work(bundled_registry.sessions) as session:
+        baidu = store.entity_by_key(session, "baidu")
+        assert baidu is not None
+        store.add_alias(session, baidu, "Zyxwv Search Holdings")
+    opened = _open(bundled_registry, [])
+    assert opened.dead  # Baidu's old names retired in place
+    compact = opened.compacted()
+    assert not compact.dead and len(compact.records) == len(built.records) + 1
+    for index in (opened, compact):
+        found = index.lookup("Zyxwv Search Holdings")
+        assert found.best is not None and found.best.name == "Baidu, Inc."
+        assert index.entity_name(found.best.entity_id) == "Baidu, Inc."
+    with unit_of_work(bundled_registry.sessions) as session:
+        save(compact, _path(bundled_registry), session)
+    again, _ = load(_path(bundled_registry))
+    _same(compact, again)
