@@ -25,15 +25,40 @@ from rapidfuzz.distance import OSA
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.lookup import normalize
+from registry.lookup import namesakes, normalize
 from registry.lookup.tables import EMPTY, IntArray, IntMultimap, contains, str_key
 from registry.lookup.types import Candidate, LookupResult, MatchStatus
 from registry.models import Alias, Change, Entity
 
 MATCH_SCORE = 85.0
 MARGIN = 8.0
+# A typo match with a rival closer than this that has the typed words as written is a
+# "did you mean", even when the first is complete and the rival partial (Northwestern
+# University: Northeastern University at 88.8, a typo, and Northwestern Polytechnical
+# University at 87.9): at that distance the score cannot tell a slip from a longer name.
+# Wider asks users to choose more often; 8 would undo MARGIN's exception for complete
+# matches whenever the first needed a typo.
+CLOSE_CALL = 3.0
 SUGGEST_SCORE = 60.0
 MAX_QUERY_CHARS = 300
+# An exact acronym or other weak alias: below an exact name, above any fuzzy find.
+WEAK_EXACT_SCORE = 96.0
+# What a generic word ("University", "Technology") weighs against a word of the same
+# frequency that is not: lower lets the distinctive words decide more alone.
+GENERIC_WEIGHT = 0.15
+# Similarity lost per edit of a typo (one edit: 0.94), and of a four-letter word read as
+# another four-letter word ("Powr" as "Power" is 0.94, "CETE" as "CETC" would be 0.85).
+# Higher makes typo matches rank further below exact ones.
+TYPO_COST = 0.06
+SHORT_WORD_SIM = 0.85
+# A score is the share of the query's weight matched, times (1 - s + s * the share of
+# the name's weight matched): s = 0.25 ranks the name that holds nothing but the query
+# first, without a longer name falling far below.
+NAME_COVERAGE_SHARE = 0.25
+# Coverage at or above this is the whole name (float sums of weights are not exact).
+WHOLE_NAME = 0.999
+# Part of a name matched only through generic words scores this share of its score.
+GENERIC_ONLY_FACTOR = 0.75
 # How many names, ranked by shared-word evidence, get the full (slower) score.
 RESCORE = 64
 # Postings a query may read to find candidates before it settles for confident answers
@@ -42,10 +67,29 @@ CANDIDATE_BUDGET = 40_000
 # A name that lacks a word of the query is at most a suggestion, unless the word only
 # says "China" ("Baidu China").
 EXTRA_WORD_CAP = MATCH_SCORE - 1.0
+# Scores above the cap are squeezed into the band just below it, in their order: a
+# held-back 88 (Northwestern Polytechnical University for "Northwestern University") stays
+# ahead of a name that scored 83 on its own. Steeper (0.5) drops held-back names below
+# plain partial matches in a "did you mean"; flatter merges their scores once rounded.
+CAP_SLOPE = 0.05
 # A word is rare when its weight is at least this share of an unseen word's (at 1M names:
 # in fewer than ~450 of them; at 2,000, fewer than ~30).
 RARE_SHARE = 0.6
 COUNTRY_WORDS = frozenset({"china", "chinese", "prc", "people", "peoples", "republic"})
+# "China" first is part of a brand ("China Airlines", Taipei); "... of China" says whose.
+CHINA_WORDS = frozenset({"china", "chinese", "prc"})
+# A real word read as another holds a match back only when it carries at least this share
+# of the query's weight: then it is the word that tells two bodies apart ("Northwestern"
+# in "Northwestern University", ~0.94). Where the other words already name the body
+# ("Fiance" in "CASIC Fiance Co.", ~0.56; "Fight" in "... Aerospace Fight Dynamics",
+# ~0.31) it is a typo that happens to spell a word. Lower holds back more such typos;
+# higher lets through more one-word namesakes with a generic word or two beside them.
+MISREAD_SHARE = 0.6
+# A misspelt word of at least this many letters that is no word of its own ("Hikvsion")
+# still counts as the coined word it resembles when part of a name matches. Shorter
+# slips are too often another company's name ("Aisin" for "Aisino"); lower lets more
+# typo'd short brands answer confidently, and more namesakes too.
+COINED_TYPO_MIN = 7
 # Chinese names of at least this many characters are found with one character wrong.
 HAN_NEAR_MIN = 4
 HAN_NEAR_SCORE = 80.0
@@ -71,6 +115,25 @@ class _Group:
     postings: list[IntArray]
     unmatched_weight: float  # what the word weighs when a name lacks it
     best_weight: float  # the most it can add when a name has it
+    # The word as typed is a word of a name in the index. Read as another word
+    # ("Northwestern" as "Northeastern"), it names another body rather than misspelling
+    # this one. (Not every dictionary word: "Sooth" and "Fiance" are slips far more often
+    # than names.)
+    real_word: bool
+    ordinary: bool  # an English dictionary word ("Southern"), not a coined name
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """What the query says of the body asked about, beyond its words."""
+
+    form: str | None  # the jurisdiction group of its legal form ("us" for "Inc.")
+    # It names a kind of institution ("University", "Institute"): it is a whole name,
+    # and a longer one is another body ("University of Liverpool" is not "Xi'an
+    # Jiaotong-Liverpool University").
+    institution: bool
+    china_first: bool  # it starts with "China" ("China University of ...")
+    of_china: bool  # it says "... of China"
 
 
 @dataclass(slots=True)
@@ -343,7 +406,7 @@ class NameIndex:
     def _weight(self, df: int, generic: bool) -> float:
         """Inverse document frequency; generic words ("university") weigh little."""
         weight = math.log((self._live_count() + 1) / (df + 1)) + 1.0
-        return weight * (0.15 if generic else 1.0)
+        return weight * (GENERIC_WEIGHT if generic else 1.0)
 
     def _similar_tokens(self, token: str, context: bool) -> list[tuple[int, float]]:
         """Index words within the typo budget of ``token``, with a similarity."""
@@ -368,12 +431,13 @@ class NameIndex:
                     seen.add(cand)
                     dist = OSA.distance(token, cand, score_cutoff=budget)
                     if dist <= budget:
-                        out.append((cand_id, 0.85 if len(cand) == 4 else 1.0 - 0.06 * dist))
+                        sim = SHORT_WORD_SIM if len(cand) == 4 else 1.0 - TYPO_COST * dist
+                        out.append((cand_id, sim))
                 vid = self._vocab.get(variant)
                 if vid is not None and variant not in seen and len(variant) >= min_len:
                     seen.add(variant)
                     if OSA.distance(token, variant) <= budget:
-                        out.append((vid, 0.94))
+                        out.append((vid, 1.0 - TYPO_COST))
         return out
 
     def lookup(self, query: str, limit: int = 5) -> LookupResult:
@@ -391,6 +455,7 @@ class NameIndex:
             if best is None or cand.score > best.score:
                 scored[cand.entity_id] = cand
 
+        form = namesakes.legal_family(query)
         typed = query.lower().replace(" ", "")
         # Pinyin typed with tone numbers ("Bei3jing1 Hang2kong1"): the keys are toneless.
         toneless = _TONE_NUMBER.sub("", typed)
@@ -403,18 +468,29 @@ class NameIndex:
                     how = "pinyin of Chinese name"
                 weak = bool(self._weak[idx])
                 entity_id = self._entity[idx]
+                text = self._texts[idx]
+                score, how = (WEAK_EXACT_SCORE if weak else 100.0), f"exact {how}"
+                if namesakes.other_legal_form(form, text, self.entity_name(entity_id)):
+                    # "CoStar Group, Inc." is not "Costar Group Co., Ltd.".
+                    score, how = _capped(score), f"words of the {how[6:]}; {OTHER_FORM}"
                 offer(
                     Candidate(
                         entity_id,
-                        self.entity_name(entity_id) or self._texts[idx],
-                        96.0 if weak else 100.0,
-                        self._texts[idx],
-                        f"exact {how}",
+                        self.entity_name(entity_id) or text,
+                        score,
+                        text,
+                        how,
                         True,
                     )
                 )
 
-        for cand in self._fuzzy(q_tokens):
+        asked = _Asked(
+            form,
+            any(t in namesakes.INSTITUTIONS for t in q_tokens),
+            bool(q_tokens) and q_tokens[0] in CHINA_WORDS,
+            _OF_CHINA.search(query) is not None,
+        )
+        for cand in self._fuzzy(q_tokens, asked):
             offer(cand)
         for cand in self._han_near(query):
             offer(cand)
@@ -473,12 +549,16 @@ class NameIndex:
                 if not sims:
                     cache[t] = None
                 else:
+                    ordinary = namesakes.is_ordinary(t)
                     cache[t] = _Group(
                         t,
                         sims,
                         [self.postings.get(tid) for tid, _ in sims],
                         self.word_weight(t),
                         max(self.idf(tid) for tid, _ in sims),
+                        # (Four letters have no typo budget: "Powr" is a slip for "Power".)
+                        bool(_typo_budget(t)) and t in self._vocab,
+                        ordinary,
                     )
             group = cache[t]
             if group is not None:
@@ -522,7 +602,7 @@ class NameIndex:
                 add, absent, best[u.slot] = a, b, max(was, u.weight)
         return kept, left_out
 
-    def _fuzzy(self, q_tokens: tuple[str, ...]) -> list[Candidate]:
+    def _fuzzy(self, q_tokens: tuple[str, ...], asked: _Asked) -> list[Candidate]:
         groups, missing, unknown = self._groups(q_tokens)
         rare = RARE_SHARE * self._weight(0, False)  # a rare word weighs this much or more
         units = sorted(self._units(groups), key=lambda u: len(u.postings), reverse=True)
@@ -554,7 +634,7 @@ class NameIndex:
             shortlist = names.tolist()
         out = []
         for idx in shortlist:
-            score, how = self._score(groups, missing, unknown, rare, idx)
+            score, how, typos = self._score(groups, missing, unknown, rare, idx, asked)
             if score >= SUGGEST_SCORE:
                 entity_id = self._entity[idx]
                 text = self._texts[idx]
@@ -564,15 +644,25 @@ class NameIndex:
                         self.entity_name(entity_id) or text,
                         round(score, 1),
                         text,
-                        f"{how} {self._hows[self._how[idx]]}",
-                        how != "partial",
+                        f"{how[0]} {self._hows[self._how[idx]]}{how[1]}",
+                        how[0] != "partial",
+                        typos,
                     )
                 )
         return out
 
     def _score(
-        self, groups: list[_Group], missing: float, unknown: bool, rare: float, idx: int
-    ) -> tuple[float, str]:
+        self,
+        groups: list[_Group],
+        missing: float,
+        unknown: bool,
+        rare: float,
+        idx: int,
+        asked: _Asked,
+    ) -> tuple[float, tuple[str, str], int]:
+        """The score of record ``idx`` for the query; how it matched: the kind of match
+        ("near (typo)", "partial"...) and, when the score was held below a confident
+        match, why ("; ..." or ""); and how many query words it read with a typo."""
         r_set = set(self._record_tokens(idx))
         used: set[int] = set()
         q_weight, q_hit = missing, 0.0
@@ -580,7 +670,10 @@ class NameIndex:
         distinctive_hit = False
         extra = unknown  # a typed word the name lacks
         found: set[str] = set()
-        rare_hit = False
+        coined_hit = False  # a rare word that is no dictionary word ("Hikvision")
+        common_hit = ""  # a rare word that is a dictionary word ("Southern")
+        misread = ""  # a real word typed, read as another: "northwestern" as "northeastern"
+        misread_weight = 0.0
         for g in groups:
             best_tok, best_sim = -1, 0.0
             for cand, sim in g.sims:
@@ -598,43 +691,125 @@ class NameIndex:
             q_hit += w * best_sim
             typos += best_sim < 1.0
             distinctive_hit |= not self._generic[best_tok]
-            rare_hit |= best_sim == 1.0 and w >= rare
+            if best_sim == 1.0 and w >= rare:
+                coined_hit |= not g.ordinary
+                common_hit = common_hit or (g.token if g.ordinary else "")
+            elif w >= rare and not g.real_word and len(g.token) >= COINED_TYPO_MIN:
+                # "Hikvsion": a slip in a long coined word ("Southerm" is no coined word).
+                coined_hit |= not namesakes.is_ordinary(self._words[best_tok])
+            if best_sim < 1.0 and g.real_word and not misread:
+                word = self._words[best_tok]
+                if not namesakes.inflections(g.token, word):
+                    misread = f"{g.token!r} is a word of its own, not a slip for {word!r}"
+                    misread_weight = w
         if not q_weight:
-            return 0.0, ""
+            return 0.0, ("", ""), 0
         cached = self._idf
         r_weight = sum(cached.get(t) or self.idf(t) for t in r_set) or 1.0
         r_hit = sum(cached.get(t) or self.idf(t) for t in used)
         q_cov, r_cov = q_hit / q_weight, r_hit / r_weight
-        score = 100.0 * q_cov * (0.75 + 0.25 * r_cov)
-        if not distinctive_hit and r_cov < 0.999:
+        score = 100.0 * q_cov * (1.0 - NAME_COVERAGE_SHARE + NAME_COVERAGE_SHARE * r_cov)
+        partial = r_cov < WHOLE_NAME
+        if not distinctive_hit and partial:
             # Only generic words matched part of a name ("China Electronics Technology"):
             # worth a suggestion, never a confident answer.
-            score *= 0.75
-        if extra or (r_cov < 0.999 and not rare_hit):
-            # "Tianjin University of Technology" is not "Tianjin University": a typed word
-            # the name lacks, however common, may be what tells two bodies apart. Part of a
-            # name is a confident answer only through a rare word typed as written.
-            score = _capped(score)
-        if r_cov < 0.999 or extra:
+            score *= GENERIC_ONLY_FACTOR
+        why: str | None = None
+        if misread and misread_weight < MISREAD_SHARE * q_weight:
+            misread = ""  # the other words say which body: "CASIC Fiance" is CASIC Finance
+        if score > EXTRA_WORD_CAP:
+            why = self._namesake(
+                extra, partial, coined_hit, common_hit, misread, r_set - used, idx, asked
+            )
+            if why is not None:
+                score = _capped(score)
+        if partial or extra:
             how = "partial"
         elif typos:
             how = "near (typo)"
         else:
             how = "reordered"
-        return score, how
+        return score, (how, f"; {why}" if why else ""), typos
+
+    def _namesake(
+        self,
+        extra: bool,
+        partial: bool,
+        coined_hit: bool,
+        common_hit: str,
+        misread: str,
+        unmatched: set[int],
+        idx: int,
+        asked: _Asked,
+    ) -> str | None:
+        """Why a high-scoring name may be another body than the one asked about (held
+        to a suggestion), or None. "" when the reason is plain from the kind of match."""
+        if extra:
+            # "Tianjin University of Technology" is not "Tianjin University": a typed word
+            # the name lacks, however common, may be what tells two bodies apart.
+            return ""
+        if misread:
+            return misread
+        if partial:
+            # Part of a name is a confident answer only through a rare, coined word:
+            # "Hikvision" is one company, "Southern University" many. A name that adds
+            # only its legal form ("Cirrus Design Corporation") is not more than the query.
+            adds = {self._words[t] for t in unmatched}
+            only_form = all(namesakes.is_legal_form(word) for word in adds)
+            if not coined_hit and not (common_hit and only_form):
+                return (
+                    f"{common_hit!r} is a common word, and the name has more" if common_hit else ""
+                )
+            places = namesakes.foreign_places(adds)
+            if places:
+                # "Kiekert USA Inc." is the US subsidiary, not "Kiekert" or "Kiekert AG".
+                return f"the name adds {', '.join(sorted(places))}"
+            if asked.institution:
+                more = self._more_than_asked(adds, idx)
+                if more:
+                    return f"the name adds {', '.join(sorted(more))}"
+        elif asked.china_first != asked.of_china:
+            # Same words, other order: "China University of Science and Technology"
+            # (Taipei) is not the "University of Science and Technology of China".
+            text = self._texts[idx]
+            first = self._words[self._record_tokens(idx)[0]] in CHINA_WORDS
+            of_china = _OF_CHINA.search(text) is not None
+            if (asked.china_first and of_china and not first) or (
+                asked.of_china and first and not of_china
+            ):
+                return "'China' stands elsewhere in the name"
+        text, owner = self._texts[idx], self.entity_name(self._entity[idx])
+        if namesakes.other_legal_form(asked.form, text, owner):
+            return OTHER_FORM
+        return None
+
+    def _more_than_asked(self, adds: set[str], idx: int) -> set[str]:
+        """The distinctive words a name adds to a query that named a whole institution,
+        less its legal form and what it says in parentheses ("China University of
+        Geosciences (Wuhan)"). Generic words added ("54th Research Institute of China
+        Electronics Technology Group") leave it the same body."""
+        more = {w for w in adds if w not in normalize.GENERIC and not namesakes.is_legal_form(w)}
+        if more and "(" in self._texts[idx]:
+            more -= set(normalize.tokens(" ".join(_PARENTHESES.findall(self._texts[idx]))))
+        return more
 
 
 LEGAL_FORMS = ("limited", "company", "corporation", "incorporated", "holdings", "holding")
 
 
 _TONE_NUMBER = re.compile(r"(?<=[a-zü])[1-5]")
+_PARENTHESES = re.compile(r"\(([^()]*)\)")
+_OF_CHINA = re.compile(r"\bof\s+(?:the\s+)?(?:people['’]?s\s+republic\s+of\s+)?china\b", re.I)
+
+
+OTHER_FORM = "another legal form"
 
 
 def _capped(score: float) -> float:
     """Below a confident match, keeping the order of the scores above the cap."""
     if score <= EXTRA_WORD_CAP:
         return score
-    return EXTRA_WORD_CAP - (100.0 - score) * 0.5
+    return EXTRA_WORD_CAP - (100.0 - score) * CAP_SLOPE
 
 
 def _tells_apart(token: str) -> bool:
@@ -657,11 +832,14 @@ def _decide(ranked: list[Candidate]) -> MatchStatus:
     close = [c for c in rivals if top.score - c.score < MARGIN]
     if not close:
         return MatchStatus.MATCH
+    exact = top.how.startswith("exact")
+    if top.typos and any(top.score - c.score < CLOSE_CALL and not c.typos for c in close):
+        # A typo match, and close behind it a name with the words as typed and more.
+        return MatchStatus.AMBIGUOUS
     # A complete match (every word accounted for) beats names it only partly resembles;
     # an exact one beats mere near matches. Two of the same strength stay ambiguous.
     if top.complete and not any(c.complete for c in close):
         return MatchStatus.MATCH
-    exact = top.how.startswith("exact")
     if exact and not any(c.how.startswith("exact") for c in close):
         return MatchStatus.MATCH
     return MatchStatus.AMBIGUOUS

@@ -22,6 +22,9 @@ class Candidate:
     # Every word on both sides accounted for (exactly, reordered or with a typo), as
     # opposed to a partial match: a complete match outranks partial look-alikes.
     complete: bool = False
+    # Query words read with a typo: a typo match yields to a close rival that has the
+    # typed words as written.
+    typos: int = 0
 
 
 @dataclass(frozen=True, slots=True)

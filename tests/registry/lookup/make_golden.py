@@ -6,6 +6,8 @@ transposition) in a distinctive word, a dropped legal suffix, lower case, word o
 "&" for "and", abbreviations, British spelling, a registered acronym, the Chinese name in
 simplified or traditional characters, a partial Chinese name, pinyin. Negatives are
 well-known organisations outside the registry and Chinese near-misses that are not in it.
+Namesakes of listed names (real foreign universities, institutes and companies) are kept
+by hand in namesakes.csv, beside this file; test_golden.py reads both.
 """
 
 from __future__ import annotations

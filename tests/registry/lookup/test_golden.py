@@ -1,8 +1,15 @@
 """The golden set: what people type, against the real bundled registry.
 
-Thresholds are the product's promise: >= 97% of positives answered with the right
-organisation first, <= 2% of negatives answered with a confident (wrong) match.
-Regenerate the table with make_golden.py when the bundle changes, and review it.
+Thresholds are the product's promise: >= 98% of positives answered with the right
+organisation first, <= 1% of negatives answered with a confident (wrong) match.
+Regenerate golden.csv with make_golden.py when the bundle changes, and review it.
+
+namesakes.csv is kept by hand: real universities, institutes and companies of the US, the
+UK, Europe, Australia, Japan, Korea and Taiwan whose names resemble listed Chinese ones
+("Northwestern University", "National Tsing Hua University", "China Airlines"), as
+negatives, beside typed and Chinese-script names of listed ones ("Hikvison", "清華大學").
+Names written exactly as a listed one ("Northeastern University" of Boston, "Soochow
+University" of Taipei) are not in it: no spelling tells those apart.
 """
 
 from __future__ import annotations
@@ -20,18 +27,28 @@ from registry.models import Entity
 from registry.service import Registry
 
 GOLDEN = Path(__file__).with_name("golden.csv")
+NAMESAKES = Path(__file__).with_name("namesakes.csv")
+NEGATIVE_KINDS = ("negative", "namesake")
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
 
 
 @pytest.fixture(scope="module")
 def golden() -> list[dict[str, str]]:
-    with GOLDEN.open(encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+    return _read(GOLDEN) + _read(NAMESAKES)
 
 
 def test_golden_set_is_big_and_varied(golden: list[dict[str, str]]) -> None:
     kinds = Counter(row["kind"] for row in golden)
-    assert sum(n for k, n in kinds.items() if k != "negative") >= 200
+    assert sum(n for k, n in kinds.items() if k not in NEGATIVE_KINDS) >= 200
     assert kinds["negative"] >= 40
+    assert kinds["namesake"] >= 200
+    countries = Counter(row["note"].split(";")[0] for row in golden if row["kind"] == "namesake")
+    for country in ("US", "UK", "EU", "AU", "JP", "KR", "TW"):
+        assert countries[country] >= 20, country
     for kind in (
         "typo",
         "no legal suffix",
@@ -52,8 +69,8 @@ def test_golden_thresholds(bundled_registry: Registry, golden: list[dict[str, st
     with unit_of_work(bundled_registry.sessions) as session:
         index = NameIndex.build(session)
         keys = dict(session.execute(select(Entity.key, Entity.id)).all())
-    positives = [r for r in golden if r["kind"] != "negative"]
-    negatives = [r for r in golden if r["kind"] == "negative"]
+    positives = [r for r in golden if r["kind"] not in NEGATIVE_KINDS]
+    negatives = [r for r in golden if r["kind"] in NEGATIVE_KINDS]
     misses = []
     for row in positives:
         result = index.lookup(row["query"])
@@ -66,5 +83,5 @@ def test_golden_thresholds(bundled_registry: Registry, golden: list[dict[str, st
     ]
     accuracy = 1 - len(misses) / len(positives)
     false_rate = len(false_matches) / len(negatives)
-    assert accuracy >= 0.97, f"top-1 {accuracy:.3f}; misses: {misses[:20]}"
-    assert false_rate <= 0.02, f"false matches {false_rate:.3f}: {false_matches}"
+    assert accuracy >= 0.98, f"top-1 {accuracy:.3f}; misses: {misses[:20]}"
+    assert false_rate <= 0.01, f"false matches {false_rate:.3f}: {false_matches}"
