@@ -112,6 +112,9 @@ class WordIds:
                 return int(self._ids[at])
         return None
 
+    def __contains__(self, word: str) -> bool:
+        return self.get(word) is not None
+
     def __setitem__(self, word: str, tid: int) -> None:
         self._new[word] = tid
 
