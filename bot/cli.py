@@ -19,6 +19,7 @@ from bot.settings import Settings, SettingsError
 from handlers.context import Services
 from handlers.dispatch import handle
 from handlers.lookup import check
+from handlers.replies import Reply
 from registry.db import unit_of_work
 from registry.errors import RegistryError
 from registry.lookup.saved import live_index
@@ -38,6 +39,17 @@ def _services(settings: Settings) -> Services:
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     services = _services(settings)
     reply = handle(services, " ".join(args.query))
+    if args.json:
+        print(json.dumps(reply_dict(reply), ensure_ascii=False, indent=2))
+    else:
+        print(text_render.render(reply))
+    return 0
+
+
+def cmd_sources(settings: Settings, args: argparse.Namespace) -> int:
+    from handlers.sources import sources
+
+    reply = Reply(sources(_services(settings)))
     if args.json:
         print(json.dumps(reply_dict(reply), ensure_ascii=False, indent=2))
     else:
@@ -153,6 +165,12 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("query", nargs="+", help="a name, acronym, Chinese name or pinyin")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.set_defaults(func=cmd_ask)
+
+    lists = sub.add_parser(
+        "sources", help="the lists in the registry: edition, completeness, legal effect"
+    )
+    lists.add_argument("--json", action="store_true", help="print one JSON object")
+    lists.set_defaults(func=cmd_sources)
 
     check = sub.add_parser("check", help="check a list of names, one per line")
     check.add_argument("file", nargs="?", default="-", help="file of names, or - for stdin")

@@ -63,6 +63,9 @@ def _status(d: Designation, relisted: bool, today: dt.date | None = None) -> str
     if d.start is not None and d.start > (today or dt.date.today()):
         # A statute naming it with a later effective date (NDAA s.154: 2027-10-01).
         return f"from {start} (not yet in force)"
+    if d.end is not None and d.end_note:
+        # No removal date is published: say only what the edition shows.
+        return f"listed {start}; {d.end_note}"
     if d.end is not None:
         return f"listed {start}, removed on {d.end.isoformat()}"
     return f"relisted on {start}" if relisted else f"listed since {start}"
@@ -75,6 +78,8 @@ def build_card(session: Session, entity_id: int) -> EntityCard:
         .options(
             selectinload(Entity.aliases),
             selectinload(Entity.designations).selectinload(Designation.source),
+            selectinload(Entity.designations).selectinload(Designation.citations),
+            selectinload(Entity.designations).selectinload(Designation.end_source),
             selectinload(Entity.summary_source),
         )
     ).first()
@@ -85,6 +90,7 @@ def build_card(session: Session, entity_id: int) -> EntityCard:
     designations = []
     seen_lists: set[str] = set()
     for d in sorted(entity.designations, key=lambda d: (d.list_id, d.start or d.end)):
+        source = numbering.number(d.source)
         designations.append(
             DesignationView(
                 list_id=d.list_id,
@@ -93,8 +99,13 @@ def build_card(session: Session, entity_id: int) -> EntityCard:
                 end=d.end.isoformat() if d.end else None,
                 status=_status(d, d.list_id in seen_lists),
                 reason=d.reason,
-                source=numbering.number(d.source),
+                source=source,
                 source_url=d.source.url,
+                licence_requirement=d.licence_requirement,
+                licence_policy=d.licence_policy,
+                citations=tuple(numbering.number(c) for c in d.citations)
+                + ((numbering.number(d.end_source),) if d.end_source else ()),
+                end_note=d.end_note,
             )
         )
         seen_lists.add(d.list_id)

@@ -26,6 +26,8 @@ USAGE = (
     "`/mcf check <names>`: up to 50 names separated by `;`, commas or new lines, one "
     "line each: listed, tied, not found or did you mean.",
     "`/mcf subscriptions`: what this channel gets; `/mcf unsubscribe`: stop everything.",
+    "`/mcf sources`: the lists the registry holds, each with its edition, whether the copy "
+    "is complete, and what a listing means.",
     "`/mcf help`: this message.",
     "Examples: `/mcf Baidu`, `/mcf 北京航空航天大学`, `/mcf Hikvision`",
 )
@@ -80,8 +82,22 @@ class ListSubscriptions:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """The lists the registry loads, with their editions and what a listing means."""
+
+
 Command = (
-    Lookup | Check | Help | Show | Subscribe | Unsubscribe | Watch | Unwatch | ListSubscriptions
+    Lookup
+    | Check
+    | Help
+    | Show
+    | Subscribe
+    | Unsubscribe
+    | Watch
+    | Unwatch
+    | ListSubscriptions
+    | Sources
 )
 
 _CHECK = re.compile(r"\s*check(?:\s+|$)", re.IGNORECASE)
@@ -168,6 +184,8 @@ def parse(text: str | None) -> Command:
         return Unsubscribe(rest.strip() or None)
     if verb in {"subscriptions", "alerts"} and not rest:
         return ListSubscriptions()
+    if verb in {"sources", "lists"} and not rest:
+        return Sources()
     if verb in {"watch", "unwatch"}:
         if not rest:
             return Help(hint=f"`{verb}` needs an organisation, e.g. `/mcf {verb} Baidu`.")

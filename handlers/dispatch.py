@@ -10,10 +10,19 @@ from handlers import commands, quick, subscriptions
 from handlers.context import ChatContext, Services
 from handlers.errors import BadInput, CommandError, to_reply
 from handlers.lookup import help_reply, lookup, show
-from handlers.replies import CheckListReply, ErrorReply, HelpReply, LookupReply, NoticeReply, Reply
+from handlers.replies import (
+    CheckListReply,
+    ErrorReply,
+    HelpReply,
+    LookupReply,
+    NoticeReply,
+    Reply,
+    SourcesReply,
+)
+from handlers.sources import sources
 from registry.errors import RegistryBusyError
 
-ReplyBody = LookupReply | HelpReply | ErrorReply | NoticeReply | CheckListReply
+ReplyBody = LookupReply | HelpReply | ErrorReply | NoticeReply | CheckListReply | SourcesReply
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +87,8 @@ def handle(services: Services, text: str | None, chat: ChatContext | None = None
                 return Reply(subscriptions.unwatch(services, _needs_channel(chat), name))
             case commands.ListSubscriptions():
                 return Reply(subscriptions.list_subscriptions(services, _needs_channel(chat)))
+            case commands.Sources():
+                return Reply(sources(services))
     except Exception as exc:
         _log(exc, f"command {(text or '')[:200]!r}")
         return Reply(to_reply(exc))

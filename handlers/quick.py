@@ -35,6 +35,7 @@ from handlers.replies import (
     NoticeReply,
     RelationshipView,
     Reply,
+    SourcesReply,
     Verdict,
 )
 from registry.db import unit_of_work
@@ -104,7 +105,10 @@ def card_line(query: str, card: EntityCard, how: str | None = None) -> CheckLine
         more = len(card.relationships) - 1
         return line(Verdict.TIED, _tie_sentence(tie) + (f" (+{more} more)" if more else ""))
     if card.designations:
-        ended = "; ".join(f"{d.list_name} until {d.end}" for d in card.designations)
+        ended = "; ".join(
+            f"{d.list_name}: {d.end_note}" if d.end_note else f"{d.list_name} until {d.end}"
+            for d in card.designations
+        )
         return line(Verdict.FORMER, ended)
     return line(Verdict.KNOWN, "no list or tie recorded")
 
@@ -114,7 +118,7 @@ def line_for(query: str, reply: Reply) -> CheckLine:
     body = reply.body
     if isinstance(body, ErrorReply):
         return CheckLine(query, Verdict.ERROR, body.message)
-    if isinstance(body, HelpReply | NoticeReply | CheckListReply):
+    if isinstance(body, HelpReply | NoticeReply | CheckListReply | SourcesReply):
         return CheckLine(query, Verdict.ERROR, "not an organisation name")
     if body.status is MatchStatus.NONE or body.card is None:
         return CheckLine(query, Verdict.NONE, "not in the registry")

@@ -27,6 +27,14 @@ class DesignationView:
     reason: str | None
     source: int  # number into the card's sources
     source_url: str
+    # What the listing requires, as the list's entry states it (Entity List, MEU).
+    licence_requirement: str | None = None
+    licence_policy: str | None = None
+    # Further sources of the listing (later notices, the edition read, the edition that
+    # no longer holds it), numbered.
+    citations: tuple[int, ...] = ()
+    # Why the period ended when no end date is published ("not in the edition of ...").
+    end_note: str | None = None
 
     @property
     def active(self) -> bool:
@@ -108,6 +116,54 @@ class NoticeReply:
     public: bool = False  # a change to the channel's alerts is shown to the channel
 
 
+@dataclass(frozen=True, slots=True)
+class ListView:
+    """One list of ``/mcf sources``: what it is, what a listing means, what is loaded."""
+
+    id: str
+    name: str
+    authority: str
+    legal_basis: str
+    legal_basis_url: str
+    effect: str
+    legal: bool
+    completeness: str  # "complete" | "sample" (the bundled copy)
+    licence: str
+    edition: str | None
+    parties: int
+    listed_now: int
+    last_import: str | None
+
+    def line(self) -> str:
+        """The list in one line of plain text (chat renderers escape it)."""
+        edition = edition_words(self.edition, self.parties)
+        copy = "complete copy" if self.completeness == "complete" else "a sample only"
+        return (
+            f"{self.name} ({self.id}): {edition}, {copy}; {self.listed_now:,} listed now of "
+            f"{self.parties:,}. {self.effect}"
+        )
+
+
+def edition_words(edition: str | None, parties: int) -> str:
+    if edition:
+        return f"edition of {edition}"
+    return "an undated edition" if parties else "nothing loaded yet"
+
+
+@dataclass(frozen=True, slots=True)
+class SourcesReply:
+    """Every list the registry loads (``/mcf sources``)."""
+
+    lists: tuple[ListView, ...]
+
+    def as_notice(self) -> NoticeReply:
+        """The same answer as a short list, for chat."""
+        return NoticeReply(
+            f"The registry loads {len(self.lists)} lists and trackers:",
+            tuple(view.line() for view in self.lists),
+        )
+
+
 class Verdict(StrEnum):
     """One name's answer in a quick check, strongest first."""
 
@@ -174,5 +230,5 @@ class CheckListReply:
 class Reply:
     """Union wrapper so front ends can dispatch on ``body``'s type."""
 
-    body: LookupReply | HelpReply | ErrorReply | NoticeReply | CheckListReply
+    body: LookupReply | HelpReply | ErrorReply | NoticeReply | CheckListReply | SourcesReply
     notes: tuple[str, ...] = field(default_factory=tuple)

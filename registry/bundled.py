@@ -18,8 +18,15 @@ BUNDLE: list[tuple[str, list[str]]] = [
     ("us-1260h", ["lists/us_dod_1260h.csv"]),
     # The alternate-names file cons_alt.csv is read from beside the primary file.
     ("ofac-cons", ["lists/ofac/cons_prim.csv"]),
-    ("csl", ["lists/csl/consolidated_older_header.csv", "lists/csl/consolidated.csv"]),
     ("unitracker", ["unitracker/china-defence-universities.json"]),
+    # After the tracker, whose entities carry Chinese names for the universities and
+    # institutes these lists name. Two whole editions, oldest first: the 2025 Entity List
+    # closes the periods of the parties it no longer holds, so the change log holds the
+    # real additions and removals between them.
+    (
+        "csl",
+        ["lists/csl/consolidated-2022-04.csv.gz", "lists/csl/entity-list-2025-11-08.json.gz"],
+    ),
     # Statute and DoD lists join the entities above by name.
     ("us-1286", ["statutes/us_dod_1286.csv"]),
     (

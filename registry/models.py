@@ -176,14 +176,38 @@ class Designation(Base):
     end: Mapped[dt.date | None] = mapped_column(Date)
     reason: Mapped[str | None] = mapped_column(Text)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    # What the listing requires, as the list's own entry states it (the Entity List's
+    # licence requirement and licence review policy): the legal meaning of this listing.
+    licence_requirement: Mapped[str | None] = mapped_column(Text)
+    licence_policy: Mapped[str | None] = mapped_column(Text)
+    # Why the period ended when the list gives no end date ("not in the edition of
+    # 2025-11-08"), cited to that edition; None for an end date the list states.
+    end_note: Mapped[str | None] = mapped_column(String(200))
+    end_source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
 
     entity: Mapped[Entity] = relationship(back_populates="designations")
-    source: Mapped[Source] = relationship()
+    source: Mapped[Source] = relationship(foreign_keys=[source_id])
+    end_source: Mapped[Source | None] = relationship(foreign_keys=[end_source_id])
+    # Further documents behind the listing (each Federal Register notice that amended
+    # the entry, the list edition it was read from), beside the main ``source``.
+    citations: Mapped[list[Source]] = relationship(secondary="designation_sources")
 
     __table_args__ = (
         UniqueConstraint("entity_id", "list_id", "start", name="uq_designations_period"),
         Index("ix_designations_list", "list_id"),
     )
+
+
+designation_sources = Table(
+    "designation_sources",
+    Base.metadata,
+    Column(
+        "designation_id",
+        ForeignKey("designations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("source_id", ForeignKey("sources.id"), primary_key=True),
+)
 
 
 relationship_sources = Table(

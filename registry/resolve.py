@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -100,8 +100,12 @@ class Resolver:
             key = name_key(name)
             if len(key) < 8:
                 continue
-            for other, ids in self._by_key.items():
-                close_length = other != key and abs(len(other) - len(key)) < 6
-                if close_length and fuzz.ratio(key, other) >= NEAR_MISS:
-                    out += [f"{name!r} ~ {self._entities[i].name!r}" for i in ids]
+            # rapidfuzz scans every known key in C (a Python loop made whole-list
+            # imports spend most of their time here); the length rule then applies.
+            hits = process.extract(
+                key, list(self._by_key), scorer=fuzz.ratio, score_cutoff=NEAR_MISS, limit=None
+            )
+            for other, _score, _index in hits:
+                if other != key and abs(len(other) - len(key)) < 6:
+                    out += [f"{name!r} ~ {self._entities[i].name!r}" for i in self._by_key[other]]
         return out[:5]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -198,3 +199,68 @@ def set_designation_periods(
             current.reason = reason
             current.source = source
     return changes
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One party's entry in one edition of a list that shows current listings only."""
+
+    start: dt.date | None
+    source: Source
+    citations: Sequence[Source] = ()
+    licence_requirement: str | None = None
+    licence_policy: str | None = None
+    # The edition's date: an older edition loaded after a newer one neither reopens a
+    # period the newer one closed nor restates the entry's terms (``restate``).
+    as_of: dt.date | None = None
+    restate: bool = True
+
+
+def sync_listing(
+    session: Session, entity: Entity, *, list_id: str, list_name: str, listing: Listing
+) -> int:
+    """Record that a current-listings edition lists ``entity``; returns changes made.
+
+    The open period, if any, is the same listing (editions restate the entry, and may
+    date it differently: the earliest known start is kept). With no open period, a new
+    one starts: a listing, or a relisting after a period an earlier edition closed.
+    The entry's licence terms follow the newest edition, which restates them.
+    """
+    periods = [d for d in entity.designations if d.list_id == list_id]
+    current = next((d for d in periods if d.end is None), None)
+    if listing.as_of and any(d.end and d.end > listing.as_of for d in periods):
+        return 0  # a newer edition already spoke about this party
+    if current is None:
+        reopened = next((d for d in periods if d.start == listing.start), None)
+        if reopened is not None:
+            # The same entry dated as before, after an edition left it out: that edition
+            # is what was wrong, so the period reopens rather than doubling.
+            reopened.end, reopened.end_note, reopened.end_source = None, None, None
+            current = reopened
+        else:
+            current = Designation(
+                list_id=list_id,
+                list_name=clean_text(list_name),
+                start=listing.start,
+                source=listing.source,
+            )
+            entity.designations.append(current)
+        changes = 1
+    else:
+        changes = 0
+        if listing.start and (current.start is None or listing.start < current.start):
+            current.start = listing.start
+    if listing.restate or changes:
+        current.licence_requirement = clean_optional(listing.licence_requirement)
+        current.licence_policy = clean_optional(listing.licence_policy)
+    for source in listing.citations:
+        if source is not current.source and source not in current.citations:
+            current.citations.append(source)
+    return changes
+
+
+def close_listing(designation: Designation, *, end: dt.date, note: str, source: Source) -> None:
+    """End an open period because an edition no longer shows it (no end date stated)."""
+    designation.end = end
+    designation.end_note = clean_text(note)
+    designation.end_source = source

@@ -25,6 +25,7 @@ from handlers.replies import (
     LookupReply,
     NoticeReply,
     Reply,
+    SourcesReply,
     Verdict,
 )
 from registry.alerts import PlannedMessage
@@ -130,6 +131,9 @@ def entity_body(entity: EntityCard, note: str | None = None) -> list[Element]:
         )
         if d.reason:
             body.append(rich(run(clip(d.reason, 400), italic=True, isSubtle=True), spacing="None"))
+        if d.licence_policy:
+            policy = f"Licence review policy: {clip(d.licence_policy, 400)}"
+            body.append(rich(run(policy, isSubtle=True), spacing="None"))
 
     body.append(heading("MCF ties"))
     if not entity.relationships:
@@ -221,6 +225,8 @@ def reply_card(reply: Reply) -> Element:
     """The card for any reply; a reply type this module does not know yet is shown as
     its terminal text, so new handler replies degrade instead of failing."""
     body = reply.body
+    if isinstance(body, SourcesReply):  # chat shows the lists as a short list
+        body = body.as_notice()
     if isinstance(body, LookupReply):
         return lookup_card(body)
     if isinstance(body, CheckListReply):
@@ -257,6 +263,8 @@ def _as_text(reply: Reply) -> str:
 def summary(reply: Reply) -> str:
     """Short plain text for notifications and screen readers (never parsed as markdown)."""
     body = reply.body
+    if isinstance(body, SourcesReply):  # chat shows the lists as a short list
+        body = body.as_notice()
     if isinstance(body, LookupReply) and body.card and body.status is MatchStatus.MATCH:
         listed = ", ".join(d.list_name for d in body.card.listed_on)
         text = f"{body.card.name}: " + (f"listed on {listed}" if listed else "not listed")

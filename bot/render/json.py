@@ -15,6 +15,7 @@ from handlers.replies import (
     LookupReply,
     NoticeReply,
     Reply,
+    SourcesReply,
 )
 
 
@@ -41,6 +42,8 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
                 "status": d.status,
                 "reason": d.reason,
                 "source_url": d.source_url,
+                "licence_requirement": d.licence_requirement,
+                "licence_policy": d.licence_policy,
             }
             for d in card.designations
         ],
@@ -107,6 +110,27 @@ def reply_dict(reply: Reply) -> dict[str, Any]:
         return {"status": "help", "usage": list(body.lines), "hint": body.hint}
     if isinstance(body, ErrorReply):
         return {"status": "error", "error": body.message, "hint": body.hint}
+    if isinstance(body, SourcesReply):
+        return {
+            "status": "sources",
+            "lists": [
+                {
+                    "id": v.id,
+                    "name": v.name,
+                    "authority": v.authority,
+                    "legal_basis": {"title": v.legal_basis, "url": v.legal_basis_url},
+                    "effect": v.effect,
+                    "legal": v.legal,
+                    "completeness": v.completeness,
+                    "licence": v.licence,
+                    "edition": v.edition,
+                    "parties": v.parties,
+                    "listed_now": v.listed_now,
+                    "last_import": v.last_import,
+                }
+                for v in body.lists
+            ],
+        }
     if isinstance(body, NoticeReply):
         return {"status": "ok", "message": body.text, "lines": list(body.lines)}
     raise TypeError(type(body))

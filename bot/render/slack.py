@@ -38,6 +38,7 @@ from handlers.replies import (
     LookupReply,
     NoticeReply,
     Reply,
+    SourcesReply,
     Verdict,
 )
 from registry.lookup import MatchStatus
@@ -130,6 +131,8 @@ def card_blocks(
         line = f"{icon} *{escape(d.list_name, 200)}*: {escape(d.status)} [{d.source}]"
         if d.reason:
             line += f"\n      _{escape(d.reason, 400)}_"
+        if d.licence_policy:
+            line += f"\n      Licence review policy: {escape(d.licence_policy, 400)}"
         lists.append(line)
     blocks += _sections(lists or ["Not named on any list in the registry."], "Lists")
 
@@ -182,6 +185,8 @@ def reply_blocks(reply: Reply, *, public: bool = False) -> list[Block]:
     """``public``: the answer is already seen by everyone (a thread reply), so it has no
     "Share in channel", and its buttons open cards privately instead of replacing it."""
     body = reply.body
+    if isinstance(body, SourcesReply):  # chat shows the lists as a short list
+        body = body.as_notice()
     if isinstance(body, CheckListReply):
         return check_list_blocks(body, shareable=not public)
     if isinstance(body, HelpReply):
@@ -222,6 +227,8 @@ def reply_blocks(reply: Reply, *, public: bool = False) -> list[Block]:
 def fallback_text(reply: Reply) -> str:
     """The notification text shown where blocks are not (and read by screen readers)."""
     body = reply.body
+    if isinstance(body, SourcesReply):  # chat shows the lists as a short list
+        body = body.as_notice()
     if isinstance(body, LookupReply) and body.card and body.status is MatchStatus.MATCH:
         listed = ", ".join(d.list_name for d in body.card.listed_on)
         return escape(f"{body.card.name}: " + (f"listed on {listed}" if listed else "not listed"))
@@ -238,6 +245,8 @@ def fallback_text(reply: Reply) -> str:
 
 def response_type(reply: Reply) -> str:
     body = reply.body
+    if isinstance(body, SourcesReply):  # chat shows the lists as a short list
+        body = body.as_notice()
     return "in_channel" if isinstance(body, NoticeReply) and body.public else "ephemeral"
 
 

@@ -12,7 +12,9 @@ from handlers.replies import (
     LookupReply,
     NoticeReply,
     Reply,
+    SourcesReply,
     Verdict,
+    edition_words,
 )
 from registry.lookup import MatchStatus
 from registry.text import clean_text
@@ -45,9 +47,13 @@ def card_lines(card: EntityCard) -> list[str]:
     if not card.designations:
         lines.append("  Not named on any list in the registry.")
     for d in card.designations:
-        lines.append(f"  - {d.list_name}: {d.status} [{d.source}]")
+        lines.append(f"  - {d.list_name}: {d.status} {_refs([d.source, *d.citations])}")
         if d.reason:
             lines.append(f"      Stated reason: {d.reason}")
+        if d.licence_requirement:
+            lines.append(f"      Licence required: {d.licence_requirement}")
+        if d.licence_policy:
+            lines.append(f"      Licence review policy: {d.licence_policy}")
     lines += ["", "Ties:"]
     if not card.relationships:
         lines.append("  None recorded.")
@@ -81,6 +87,8 @@ def _render(reply: Reply) -> str:
         return "\n".join([body.text, *(f"  - {line}" for line in body.lines)])
     if isinstance(body, CheckListReply):
         return "\n".join([check_heading(body), *(f"  - {check_sentence(x)}" for x in body.lines)])
+    if isinstance(body, SourcesReply):
+        return "\n".join(sources_lines(body))
     assert isinstance(body, LookupReply)
     if body.status is MatchStatus.NONE:
         text = f"No organisation in the registry matches {body.query!r}."
@@ -134,3 +142,21 @@ def check_line(query: str, reply: Reply) -> str:
         fields.append(line.detail)
     # One field each, one line per name, whatever the data holds (tabs, breaks, escapes).
     return "\t".join(clean_text(field) for field in fields)
+
+
+def sources_lines(reply: SourcesReply) -> list[str]:
+    """``mcf-bot sources``: a paragraph per list."""
+    lines = [reply.as_notice().text]
+    for view in reply.lists:
+        edition = edition_words(view.edition, view.parties)
+        copy = "complete" if view.completeness == "complete" else "a sample: absence proves nothing"
+        lines += [
+            "",
+            f"{view.name} ({view.id})",
+            f"  {view.authority}; {view.legal_basis} <{view.legal_basis_url}>",
+            f"  What a listing means: {view.effect}",
+            f"  Loaded: {edition}; bundled copy {copy}; {view.listed_now:,} organisations "
+            f"listed now, {view.parties:,} ever; last import {view.last_import or 'never'}",
+            f"  Data licence: {view.licence}",
+        ]
+    return lines

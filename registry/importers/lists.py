@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gzip
 import io
 import re
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,18 +44,29 @@ class Record:
     values: list[str]
 
 
-def read_records(path: Path) -> list[Record]:
-    """Every non-empty CSV record of ``path`` with the line it ends on."""
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def read_text(path: Path) -> str:
+    """The file's UTF-8 text, gunzipped first when it is gzip data (``.csv.gz``)."""
     file = str(path)
     try:
         data = path.read_bytes()
-    except OSError as exc:
+        if data.startswith(_GZIP_MAGIC):
+            data = gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:
         raise BadImportError(f"cannot read file ({exc})", file=file) from exc
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise BadImportError(f"not UTF-8 text ({exc.reason})", file=file, line=line) from exc
+
+
+def read_records(path: Path) -> list[Record]:
+    """Every non-empty CSV record of ``path`` with the line it ends on."""
+    file = str(path)
+    text = read_text(path)
     # strict: a quoted field still open at the end of the file means it was cut short.
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[Record] = []
@@ -157,13 +170,15 @@ _LEGAL_IN_BRACKETS = frozenset({"limited", "ltd", "ltd.", "group", "inc", "inc."
 
 
 _PUNCT = re.compile(r"[^\w]+")
+_C1 = re.compile("[\x80-\x9f]")
 
 
 def tidy(name: str) -> str:
     """Collapse whitespace; repair C1 control characters left by a cp1252 round trip
     (``Gui\\x92an`` is ``Gui’an``)."""
-    repaired = "".join(_from_cp1252(ch) for ch in name)
-    return " ".join(repaired.split())
+    if _C1.search(name):
+        name = "".join(_from_cp1252(ch) for ch in name)
+    return " ".join(name.split())
 
 
 def _from_cp1252(ch: str) -> str:
@@ -359,11 +374,24 @@ class Organisations:
         self.resolver = Resolver(session)
         self._created: set[int] = set()
 
-    def upsert(self, incoming: Incoming, source: Source) -> Upserted:
+    def upsert(
+        self,
+        incoming: Incoming,
+        source: Source,
+        *,
+        not_: Entity | None = None,
+        prefer: Entity | None = None,
+    ) -> Upserted:
+        """``not_``: an entity the incoming organisation is known not to be (its parent);
+        ``prefer``: the entity it is when its names alone are ambiguous (the one an
+        earlier import of the same list made for it)."""
         found = self.resolver.find(incoming.lookup_names(), incoming.codes)
-        entity, merged = found.entity, False
+        entity, merged = found.entity or prefer, False
         if entity is not None and self._codes_differ(entity, incoming.codes):
             self._note(f"{incoming.name!r} ~ {entity.name!r} (different codes; kept apart)")
+            entity = None
+        if entity is not None and entity is not_:
+            self._note(f"{incoming.name!r} ~ {entity.name!r} (its stated parent; kept apart)")
             entity = None
         created = entity is None
         if entity is None:

@@ -180,6 +180,9 @@ def load(session: Session, path: Path, progress: Progress = silent) -> ImportRes
             result.unchanged += not added
         return result
     parties = parse_primary(records, file=file)
+    # The file carries no date of its own: its newest listing date dates the edition.
+    listed = [p.listed for p in parties if p.listed]
+    result.edition = max(listed).isoformat() if listed else None
     alt_names = _alt_names_beside(path, result)  # checked before anything is written
     # Primary names first, alternate names after: an alternate name never decides which
     # entity another party's primary name joins, whatever the order of the rows.

@@ -1,5 +1,7 @@
-"""The trade.gov CSL importer: both header variants, only Entity List and MEU rows in
-China or Hong Kong, Federal Register citations as the reason, all-or-nothing failure."""
+"""The trade.gov CSL importer on small extracts (test fixtures): both header variants,
+only Entity List and MEU rows in China or Hong Kong, Federal Register citations as
+sources, the entry's licence terms, all-or-nothing failure. The whole files are tested
+in ``test_csl_editions``."""
 
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ from registry.models import Designation, Entity
 from registry.service import Registry
 from tests.registry.importers.helpers import assert_refused_unchanged
 
-CSL = Path(__file__).resolve().parents[3] / "data" / "lists" / "csl"
+ROOT = Path(__file__).resolve().parents[3]
+CSL = ROOT / "tests" / "fixtures" / "csl"
 CURRENT = CSL / "consolidated.csv"
 OLDER = CSL / "consolidated_older_header.csv"
 
@@ -45,6 +48,7 @@ def test_both_header_variants_keep_chinese_entity_list_and_meu_rows() -> None:
 def test_alternate_names_are_split_from_the_sentence() -> None:
     (cetc13,) = [e for e in parse(CURRENT) if e.list_id == "us-entity-list"]
     assert cetc13.aliases == (
+        "China Electronics Technology Group Corporation 13th Research Institute (CETC 13)",
         "CETC 13",
         "Hebei Semiconductor Research Institute",
         "HSRI",
@@ -61,18 +65,28 @@ def test_import_writes_designations_with_their_federal_register_citations(
 ) -> None:
     with unit_of_work(empty_registry.sessions) as session:
         results = run_import(session, "csl", [OLDER, CURRENT])
-        assert [r.created for r in results] == [5, 2]
+        # The CETC 13th Research Institute's name states its parent: CETC is the third.
+        assert [r.created for r in results] == [5, 3]
+        assert results[1].relationships == 1
         meu = session.scalars(select(Designation).where(Designation.list_id == "us-meu")).one()
         assert meu.list_name == "US Commerce Military End-User List"
         assert (meu.start, meu.end) == (dt.date(2020, 12, 23), None)
-        assert meu.reason == "Federal Register 85 FR 83799"
-        assert meu.source.url.startswith("https://www.bis.doc.gov/")
+        assert meu.reason is None  # a citation is a source, not a reason
+        assert meu.source.url == "https://www.federalregister.gov/citation/85-FR-83799"
+        assert meu.licence_requirement is not None and "supplement no. 2" in (
+            meu.licence_requirement
+        )
+        assert meu.licence_policy is not None
+        # An extract is no edition: it closes nothing, and cites the list, not a date.
+        assert {c.url for c in meu.citations} == {
+            "https://www.trade.gov/consolidated-screening-list"
+        }
         assert meu.entity.kind == "research_institute"
         assert ("AASPT", True) in {(a.name, a.weak) for a in meu.entity.aliases}
     with unit_of_work(empty_registry.sessions) as session:
         again = run_import(session, "csl", [OLDER, CURRENT])
         assert [r.changes for r in again] == [0, 0]
-        assert session.scalar(select(func.count()).select_from(Entity)) == 7
+        assert session.scalar(select(func.count()).select_from(Entity)) == 8
 
 
 def _write(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:
@@ -100,7 +114,7 @@ def _bad_file(tmp_path: Path, case: str) -> tuple[Path, int | None, str | None]:
         path.write_text(text[: text.index("Hebei Semiconductor Research")], encoding="utf-8")
         return path, None, None
     if case == "not CSV":
-        path.write_bytes((CSL.parent / "ofac" / "cons_alt.csv").read_bytes())
+        path.write_bytes((ROOT / "data" / "lists" / "ofac" / "cons_alt.csv").read_bytes())
         return path, 1, "source"
     raise AssertionError(case)
 

@@ -9,13 +9,13 @@ import pytest
 
 from registry.importers import IMPORTERS
 from registry.service import Registry
-from tests.conftest import DATA
+from tests.conftest import DATA, FIXTURES
 from tests.registry.importers.helpers import assert_refused_unchanged
 
 # The first line of each tabular source's real file: a file with only its header.
 HEADERS = {
     "us-1260h": DATA / "lists" / "us_dod_1260h.csv",
-    "csl": DATA / "lists" / "csl" / "consolidated.csv",
+    "csl": FIXTURES / "csl" / "consolidated.csv",
 }
 SUFFIX = {
     "curated": ".yaml",

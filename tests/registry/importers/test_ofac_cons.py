@@ -57,7 +57,8 @@ def test_primary_file_loads_ns_cmic_parties_with_names_beside_it(
         (result,) = run_import(session, "ofac-cons", [OFAC / "cons_prim.csv"])
     assert result.files[-1].endswith("cons_alt.csv")
     assert result.created == CMIC_PARTIES and result.designations == CMIC_PARTIES
-    assert result.edition is None  # the legacy files do not say which edition they are
+    # The legacy files do not say which edition they are: the newest listing dates them.
+    assert result.edition == "2021-12-16"
     with unit_of_work(empty_registry.sessions) as session:
         telecom = store.entity_by_identifier(session, "uscc", "9111000071093019X7")
         assert telecom is not None and telecom.name == "CHINA TELECOM CORPORATION LIMITED"

@@ -64,7 +64,11 @@ def test_typos_and_short_forms_of_listed_names_still_match(
 def test_a_suggestion_says_why_it_is_not_a_match(bundled_index: NameIndex) -> None:
     hows = {c.name: c.how for c in bundled_index.lookup("Northwestern University").candidates}
     assert "'northwestern' is a word of its own" in hows["Northeastern University"]
-    assert "common word" in hows["Northwestern Polytechnical University"]
+    # Through its name (common words only) or, since the whole Entity List, through an
+    # alias of one of its institutes: either way a suggestion that says why.
+    assert any(
+        w in hows["Northwestern Polytechnical University"] for w in ("common word", "partial")
+    )
     kiekert = bundled_index.lookup("Kiekert AG").best
     assert kiekert is not None and "adds usa" in kiekert.how
     costar = bundled_index.lookup("CoStar Group, Inc.").best

@@ -1,0 +1,84 @@
+"""What the registry holds of each list: the catalogue entry joined to what was loaded.
+
+``list_statuses`` answers ``mcf-bot sources`` and ``/mcf sources``: per list of the
+catalogue (``registry/catalog.yaml``), the edition loaded and its date, how many parties
+it names (and how many of them are listed today), and when its importer last ran.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, union_all
+from sqlalchemy.orm import Session
+
+from registry.catalog import ListInfo, catalog
+from registry.models import Designation, ImportRun, Source, designation_sources
+
+
+@dataclass(frozen=True)
+class ListStatus:
+    info: ListInfo
+    # The newest edition loaded, as its date ("2025-11-08"); None before any import.
+    edition: str | None
+    parties: int  # organisations with any period on the list
+    listed_now: int  # of which an open period
+    last_import: dt.datetime | None
+
+
+def list_statuses(session: Session) -> list[ListStatus]:
+    """Every list of the catalogue, in its order, with what is loaded of it."""
+    counts = {
+        list_id: (parties, listed)
+        for list_id, parties, listed in session.execute(
+            select(
+                Designation.list_id,
+                func.count(func.distinct(Designation.entity_id)),
+                func.count(func.distinct(Designation.entity_id)).filter(Designation.end.is_(None)),
+            ).group_by(Designation.list_id)
+        )
+    }
+    editions = _edition_dates(session)
+    runs = dict(
+        session.execute(
+            select(ImportRun.source, func.max(ImportRun.started_at)).group_by(ImportRun.source)
+        ).all()
+    )
+    run_editions = dict(
+        session.execute(
+            select(ImportRun.source, func.max(ImportRun.edition)).group_by(ImportRun.source)
+        ).all()
+    )
+    out = []
+    for info in catalog().values():
+        parties, listed = counts.get(info.id, (0, 0))
+        edition = editions.get(info.id) or (run_editions.get(info.importer) if parties else None)
+        out.append(
+            ListStatus(
+                info=info,
+                edition=edition,
+                parties=parties,
+                listed_now=listed,
+                last_import=runs.get(info.importer),
+            )
+        )
+    return out
+
+
+def _edition_dates(session: Session) -> dict[str, str]:
+    """Per list, the newest publication date among the documents its listings cite
+    (the list edition each was read from); lists whose sources carry no date are left
+    to their importer's edition."""
+    main = select(Designation.list_id, Designation.source_id.label("source_id"))
+    further = select(Designation.list_id, designation_sources.c.source_id).join(
+        designation_sources, designation_sources.c.designation_id == Designation.id
+    )
+    cited = union_all(main, further).subquery()
+    rows = session.execute(
+        select(cited.c.list_id, func.max(Source.published))
+        .join(Source, Source.id == cited.c.source_id)
+        .where(Source.published.is_not(None))
+        .group_by(cited.c.list_id)
+    ).all()
+    return {list_id: published for list_id, published in rows if published}

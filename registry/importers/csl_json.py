@@ -1,0 +1,133 @@
+"""Read the Entity List as trade.gov's Consolidated Screening List API serves it (JSON).
+
+The shape: ``{"entities": [{"name", "alternateNames", "addresses",
+"federalRegisterCitation", "effectiveDate", "licenseRequirement", "licenseReviewPolicy",
+"entityType", ...}], "count": N, "lastUpdate": "2025-11-08T..."}``, every row of the
+Entity List. ``country`` is always "Unknown" (the country is read from the addresses) and
+``listingReason`` is a placeholder: neither is used. ``alternateNames`` arrives cut at
+every ", " of trade.gov's own "A, Ltd.; B" string, so its pieces are joined back before
+the names are split at ";". The file is a whole edition when ``count`` says it holds
+every row; its date is ``lastUpdate``. Written by ``registry.importers.csl``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from registry.errors import BadImportError
+from registry.importers.csl import (
+    Edition,
+    Entry,
+    alt_names,
+    citations,
+    country,
+    listed_name,
+    names,
+    start_date,
+)
+from registry.importers.lists import read_text, tidy, unique
+from registry.models import EntityKind
+
+LIST_ID = "us-entity-list"
+REQUIRED = ("name", "addresses", "federalRegisterCitation", "effectiveDate")
+_KINDS = {"government": EntityKind.GOVERNMENT_BODY}
+
+
+def read_json(path: Path) -> Edition:
+    file = str(path)
+    text = read_text(path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadImportError(f"malformed JSON ({exc.msg})", file=file, line=exc.lineno) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("entities"), list):
+        raise BadImportError(
+            "not the Consolidated Screening List's JSON (no list of entities)",
+            file=file,
+            field="entities",
+        )
+    rows = data["entities"]
+    if not rows:
+        raise BadImportError("no entities", file=file, field="entities")
+    lines = _row_lines(text, len(rows))
+    entries = [_entry(row, i, lines[i], file=file) for i, row in enumerate(rows)]
+    date = _edition_date(data.get("lastUpdate"), file=file)
+    count = data.get("count")
+    return Edition(
+        file=file,
+        date=date,
+        full=date is not None and count == len(rows),
+        lists=(LIST_ID,),
+        entries=entries,
+        label=f"edition of {date}" if date else "undated extract",
+    )
+
+
+def _row_lines(text: str, n: int) -> list[int]:
+    """The line each row starts on, for error messages; the row's number when the file
+    puts several rows on one line."""
+    starts = [i + 1 for i, line in enumerate(text.splitlines()) if line.strip() == "{"]
+    return starts[1 : n + 1] if len(starts) > n else list(range(1, n + 1))
+
+
+def _entry(row: Any, index: int, line: int, *, file: str) -> Entry:
+    where = f"entities[{index}]"
+    if not isinstance(row, dict):
+        raise BadImportError(f"{where} is not an object", file=file, line=line)
+    for key in REQUIRED:
+        if key not in row:
+            raise BadImportError(f"{where} has no {key!r}", file=file, line=line, field=key)
+    raw = _text(row, "name", where, file, line)
+    name, others = names(raw)
+    if not name:
+        raise BadImportError(f"{where} has no name", file=file, line=line, field="name")
+    addresses = _strings(row, "addresses", where, file, line)
+    alternates = _strings(row, "alternateNames", where, file, line)
+    return Entry(
+        line=line,
+        list_id=LIST_ID,
+        name=name,
+        aliases=tuple(unique([*others, *alt_names(", ".join(alternates))])),
+        country=country(addresses),
+        citations=citations(_text(row, "federalRegisterCitation", where, file, line)),
+        start=start_date(
+            _text(row, "effectiveDate", where, file, line),
+            file=file,
+            line=line,
+            field="effectiveDate",
+        ),
+        licence_requirement=tidy(_text(row, "licenseRequirement", where, file, line)) or None,
+        licence_policy=tidy(_text(row, "licenseReviewPolicy", where, file, line)) or None,
+        kind=_KINDS.get(str(row.get("entityType", "")).casefold()),
+        listed=listed_name(raw),
+    )
+
+
+def _text(row: dict[str, Any], key: str, where: str, file: str, line: int) -> str:
+    value = row.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadImportError(f"{where}.{key} is not text", file=file, line=line, field=key)
+    return value
+
+
+def _strings(row: dict[str, Any], key: str, where: str, file: str, line: int) -> list[str]:
+    value = row.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BadImportError(
+            f"{where}.{key} is not a list of text", file=file, line=line, field=key
+        )
+    return value
+
+
+def _edition_date(value: Any, *, file: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)[:10]).isoformat()
+    except ValueError as exc:
+        raise BadImportError(f"not a date: {value!r}", file=file, field="lastUpdate") from exc
