@@ -47,6 +47,7 @@ import pickle
 import pstats
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -1127,6 +1128,116 @@ def report(results: list[dict[str, Any]]) -> None:
     )
 
 
+# -- cold start: a new process opening the saved index (issue 15) ------------------------
+
+COLD_RUNS = 3
+
+
+def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS in MB (``/usr/bin/time -f``'s %M) and stderr of ``cmd``."""
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "TIME %e %M", *cmd], env=env, capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd} failed: {proc.stderr[-2000:]}")
+    lines = proc.stderr.strip().splitlines()
+    _, wall, kb = lines[-1].split()
+    return float(wall), int(kb) / 1024, "\n".join(lines[:-1])
+
+
+def cold_registry(n: int, args: argparse.Namespace, path: Path) -> None:
+    """A SQLite registry of ``n`` synthetic organisations (with their aliases)."""
+    from sqlalchemy import insert
+
+    from registry.models import Alias, Change, Entity
+    from registry.service import Registry
+
+    data = generated(n, args)
+    registry = Registry.connect(f"sqlite:///{path}")
+    registry.init(empty=True)
+    with registry.engine.begin() as conn:
+        rows = [
+            {"id": i + 1, "key": f"synthetic-{i + 1}", "name": name, "native_name": native}
+            for i, (name, native) in enumerate(zip(data.names, data.natives, strict=True))
+        ]
+        for at in range(0, len(rows), 50_000):
+            conn.execute(insert(Entity), rows[at : at + 50_000])
+        aliases = [{"entity_id": e, "name": a, "weak": w} for e, a, w in data.aliases]
+        if aliases:
+            conn.execute(insert(Alias), aliases)
+        conn.execute(insert(Change), [{"kind": "entity_added", "entity_id": 1, "detail": {}}])
+    registry.engine.dispose()
+
+
+def serve_healthy(env: dict[str, str]) -> float:
+    """Seconds from starting ``mcf-bot serve`` to its first healthy ``/healthz``."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    env = dict(
+        env,
+        MCF_PORT=str(port),
+        SLACK_BOT_TOKEN="xoxb-bench",
+        SLACK_SIGNING_SECRET="bench",
+        SLACK_API_URL="http://127.0.0.1:9/api/",  # never called before a request
+    )
+    env.pop("SLACK_APP_TOKEN", None)
+    started = time.perf_counter()
+    cmd = [sys.executable, "-m", "bot.cli", "serve", "--no-alerts"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                    if r.status == 200:
+                        return time.perf_counter() - started
+            except OSError:
+                time.sleep(0.05)
+        raise SystemExit(f"serve exited with {proc.returncode}")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def cold_start(n: int, args: argparse.Namespace) -> int:
+    """``mcf-bot ask`` in new processes over ``n`` names: the first builds and saves the
+    index, the next ones open it. Compared with ``python -c "import sqlalchemy.orm"``.
+    Then how long ``mcf-bot serve`` takes to be healthy over the saved index."""
+    with tempfile.TemporaryDirectory(prefix="mcf-bench-cold-") as tmp:
+        db = Path(tmp) / "registry.sqlite3"
+        started = time.perf_counter()
+        if args.registry:
+            shutil.copy(args.registry, db)
+        else:
+            cold_registry(n, args, db)
+        log(f"registry of {n:,} names written in {time.perf_counter() - started:.0f} s")
+        env = dict(os.environ, MCF_DATABASE_URL=f"sqlite:///{db}")
+        ask = [sys.executable, "-m", "bot.cli", "ask", "Beijing Institute of Technology"]
+        first = _timed(ask, env)
+        log(f"first ask (builds and saves the index): {first[0]:.1f} s, {first[1]:.0f} MB")
+        log(f"  its stderr: {first[2]}")
+        size = (Path(f"{db}.index")).stat().st_size / 1e6
+        base = sorted(
+            _timed([sys.executable, "-c", "import sqlalchemy.orm"], env)[0]
+            for _ in range(COLD_RUNS)
+        )
+        again = sorted((_timed(ask, env) for _ in range(COLD_RUNS)), key=lambda r: r[0])
+        median_base, median = base[len(base) // 2], again[len(again) // 2]
+        peak = max(r[1] for r in again)
+        print(f"names {n:,}; saved index {size:.0f} MB; load average {os.getloadavg()[0]:.1f}")
+        print(f"python -c 'import sqlalchemy.orm': median {median_base:.2f} s of {COLD_RUNS}")
+        print(
+            f"second mcf-bot ask: median {median[0]:.2f} s of {COLD_RUNS} "
+            f"({median[0] / median_base:.1f}x the import), peak RSS {peak:.0f} MB"
+        )
+        print(f"first mcf-bot ask (build + save): {first[0]:.1f} s, peak RSS {first[1]:.0f} MB")
+        print(f"mcf-bot serve healthy {serve_healthy(env):.1f} s after start")
+        return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -1144,6 +1255,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--no-real", action="store_true", help="skip the bundled registry")
     parser.add_argument("--profile", action="store_true", help="print cProfile summaries")
+    parser.add_argument(
+        "--cold", type=int, metavar="N", help="only the cold start: mcf-bot ask over N names"
+    )
+    parser.add_argument(
+        "--registry", help="with --cold: a copy of this SQLite registry instead of a new one"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -1158,6 +1275,9 @@ def main() -> int:
     if args.worker:
         print(json.dumps(worker(args.worker, args)))
         return 0
+
+    if args.cold:
+        return cold_start(args.cold, args)
 
     specs = [] if args.no_real else ["real"]
     specs += [str(int(s.replace("_", ""))) for s in args.sizes.split(",") if s.strip()]

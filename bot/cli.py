@@ -26,6 +26,7 @@ from registry.db import unit_of_work
 from registry.errors import RegistryError
 from registry.extras import import_with_extra
 from registry.lookup import readings
+from registry.lookup.saved import live_index
 from registry.service import Registry
 
 
@@ -36,7 +37,11 @@ def _announce(message: str) -> None:
 def _services(settings: Settings) -> Services:
     registry = Registry.connect(settings.database_url)
     registry.ensure_ready(_announce)
-    return Services(registry, sync=settings.sync.options)
+    return Services(
+        registry,
+        index=live_index(registry.engine.url, settings.index_dir),
+        sync=settings.sync.options,
+    )
 
 
 @contextmanager

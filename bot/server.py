@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import sys
+import threading
 import warnings
 from collections.abc import AsyncIterator
 from concurrent.futures import Executor
@@ -25,10 +26,16 @@ from bot.edge import Refused, ReplayGuard, interactive, shallow, slack_signed, u
 from bot.pools import Pools
 from bot.settings import Settings, SlackSettings, TeamsSettings
 from handlers.context import Services
+from handlers.lookup import warm
 from registry.db import unit_of_work
+from registry.lookup.saved import live_index
 from registry.service import Registry
 
 log = logging.getLogger(__name__)
+
+# How often lookups check the change log. Between checks they read no SQL (a card comes
+# from the reply cache); an entry another process imports is found this much later.
+INDEX_REFRESH_S = 1.0
 
 # Set on a Teams request once the SDK's token check has let it through.
 _AUTHORIZED = web.RequestKey("mcf_authorized", bool)
@@ -169,11 +176,17 @@ def build_services(settings: Settings) -> Services:
     registry = Registry.connect(settings.database_url)
     registry.ensure_ready(lambda message: print(message, file=sys.stderr))
     services = Services(
-        registry, alert_admins=frozenset(settings.alert_admins), sync=settings.sync.options
+        registry,
+        index=live_index(registry.engine.url, settings.index_dir, INDEX_REFRESH_S),
+        alert_admins=frozenset(settings.alert_admins),
+        sync=settings.sync.options,
     )
     if settings.share_secrets:
         services.share_keys = settings.share_keys()
     _ping(services)
+    # Cards for the registry's organisations, built beside the first requests rather
+    # than by them (a card is several queries; a cached one none).
+    threading.Thread(target=warm, args=(services,), name="warm-cards", daemon=True).start()
     return services
 
 

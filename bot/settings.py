@@ -26,6 +26,7 @@
 | MCF_TEAMS_SERVICE_HOSTS | Microsoft's hosts | hosts a Teams ``serviceUrl`` may name |
 | MCF_ALERT_ADMINS | (anyone) | users or Slack user groups who may change alerts |
 | MCF_SHARE_SECRETS | the platform secrets | keys signing share buttons (first signs) |
+| MCF_INDEX_DIR | beside a SQLite registry | where the name index is saved (needed for PostgreSQL) |
 
 ``MCF_ALERT_ADMINS`` and ``MCF_SHARE_SECRETS`` take several values separated by commas or
 spaces. To rotate the share key, put the new one first and keep the old one after it until
@@ -143,6 +144,8 @@ class Settings:
     sync: SyncSettings = field(default_factory=SyncSettings)
     alert_admins: tuple[str, ...] = ()
     share_secrets: tuple[str, ...] = field(default=(), repr=False)
+    # Where the name index is saved for a server database (SQLite: beside the file).
+    index_dir: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -160,6 +163,7 @@ class Settings:
             teams=teams,
             sync=_sync(env),
             alert_admins=_values(env.get("MCF_ALERT_ADMINS")),
+            index_dir=Path(env["MCF_INDEX_DIR"]) if env.get("MCF_INDEX_DIR") else None,
             share_secrets=_values(env.get("MCF_SHARE_SECRETS"))
             or tuple(
                 s for s in (slack and slack.signing_secret, teams and teams.client_secret) if s

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
+from handlers.cache import ReplyCache
 from registry.lookup.live import LiveIndex
 from registry.lookup.mentions import LiveMentions
 from registry.service import Registry
@@ -32,6 +33,8 @@ class Services:
     mentions: LiveMentions = field(default_factory=LiveMentions)
     # Where each list is fetched from (``/mcf sources`` shows the URL in use).
     sync: SyncOptions = field(default_factory=SyncOptions)
+    # Cards (and other replies) built once per change-log position.
+    replies: ReplyCache = field(default_factory=ReplyCache)
     # Who may change a channel's alerts (user ids and user groups); empty: anyone.
     alert_admins: frozenset[str] = frozenset()
     # Keys that sign share buttons: the first signs, every one verifies (rotation). A

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers import commands
@@ -13,18 +14,35 @@ from handlers.errors import CommandError, to_reply
 from handlers.replies import CandidateView, EntityCard, HelpReply, LookupReply, Reply
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus, NameIndex
+from registry.models import Designation, Entity
 from registry.views import lists_loaded
+
+CardOf = Callable[[int], EntityCard]
+
+
+def cards_of(services: Services, session: Session, index: NameIndex) -> CardOf:
+    """Entity id -> its card, from the reply cache while the change log stays where
+    ``index`` has followed it to, else built in ``session``."""
+    position = index.last_change_id
+
+    def card_of(entity_id: int) -> EntityCard:
+        return services.replies.get(
+            "card", entity_id, position, lambda: build_card(session, entity_id)
+        )
+
+    return card_of
 
 
 def lookup(services: Services, query: str) -> LookupReply:
     with unit_of_work(services.registry.sessions) as session:
-        return answer(session, services.index.current(session), query)
+        index = services.index.current(session)
+        return answer(session, index, query, cards_of(services, session, index))
 
 
 def answer(
-    session: Session, index: NameIndex, query: str, cards: dict[int, EntityCard] | None = None
+    session: Session, index: NameIndex, query: str, card_of: CardOf | None = None
 ) -> LookupReply:
-    """One lookup inside the caller's session; ``cards`` caches cards across a batch."""
+    """One lookup inside the caller's session; ``card_of`` may cache cards."""
     result = index.lookup(query)
     best = result.best
     candidates = tuple(
@@ -46,11 +64,7 @@ def answer(
             how=best.how,
             candidates=candidates,
         )
-    card = cards.get(best.entity_id) if cards is not None else None
-    if card is None:
-        card = build_card(session, best.entity_id)
-        if cards is not None:
-            cards[best.entity_id] = card
+    card = card_of(best.entity_id) if card_of is not None else build_card(session, best.entity_id)
     return LookupReply(
         query,
         result.status,
@@ -64,9 +78,9 @@ def answer(
 
 def check(services: Services, names: Iterable[str]) -> Iterator[tuple[str, Reply]]:
     """A whole partner list in one session and one index snapshot, in order."""
-    cards: dict[int, EntityCard] = {}
     with unit_of_work(services.registry.sessions) as session:
         index = services.index.current(session)
+        cards = cards_of(services, session, index)
         for name in names:
             try:
                 command = commands.parse_name(name)
@@ -79,7 +93,7 @@ def check(services: Services, names: Iterable[str]) -> Iterator[tuple[str, Reply
 def show(services: Services, entity_id: int, *, full: bool = False) -> LookupReply:
     """One organisation's card by id (a button); ``full``: every tie, not the first few."""
     with unit_of_work(services.registry.sessions) as session:
-        card = build_card(session, entity_id)
+        card = cards_of(services, session, services.index.current(session))(entity_id)
     return LookupReply(
         card.name,
         MatchStatus.MATCH,
@@ -93,3 +107,23 @@ def show(services: Services, entity_id: int, *, full: bool = False) -> LookupRep
 
 def help_reply(hint: str | None = None) -> HelpReply:
     return HelpReply(commands.USAGE, hint)
+
+
+def warm(services: Services, limit: int | None = None) -> int:
+    """Build cards into the reply cache ahead of the first asks (``serve`` runs this at
+    start-up, beside the requests): up to the cache's bound, listed organisations first.
+    Returns how many were built."""
+    with unit_of_work(services.registry.sessions) as session:
+        index = services.index.current(session)
+        bound = services.replies.max_entries if limit is None else limit
+        listed = select(Designation.entity_id).where(Designation.end.is_(None))
+        ids = session.scalars(
+            select(Entity.id).order_by(Entity.id.in_(listed).desc(), Entity.id).limit(bound)
+        ).all()
+        card_of = cards_of(services, session, index)
+        built = 0
+        for entity_id in ids:
+            card_of(entity_id)
+            built += 1
+            session.expunge_all()  # keep the session's identity map small over thousands
+        return built

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
@@ -11,20 +13,46 @@ from registry.lookup.types import LookupResult
 
 
 class LiveIndex:
-    def __init__(self) -> None:
+    """The current index. ``refresh_interval`` (seconds) is how often lookups check the
+    change log: 0 checks on every call (one query each); a server under load sets it so
+    that most lookups read no SQL at all, and sees another process's import that much
+    later; while one thread refreshes, the others then answer from the index as it stands
+    instead of queueing behind it."""
+
+    def __init__(
+        self,
+        refresh_interval: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+        build: Callable[[Session], NameIndex] = NameIndex.build,
+    ) -> None:
         self._index: NameIndex | None = None
         self._lock = threading.Lock()
+        self._interval = refresh_interval
+        self._clock = clock
+        self._build = build
+        self._checked = -float("inf")
 
     def current(self, session: Session) -> NameIndex:
-        with self._lock:
+        index = self._index
+        if index is not None:
+            if self._interval and self._clock() - self._checked < self._interval:
+                return index
+            if not self._lock.acquire(blocking=not self._interval):
+                return index
+        else:
+            self._lock.acquire()
+        try:
             if self._index is None:
-                self._index = NameIndex.build(session)
+                self._index = self._build(session)
             else:
                 self._index.refresh(session)
                 if self._index.needs_compaction:
                     # Lookups already running keep the old index until they finish.
                     self._index = self._index.compacted()
+            self._checked = self._clock()
             return self._index
+        finally:
+            self._lock.release()
 
     def lookup(self, session: Session, query: str, limit: int = 5) -> LookupResult:
         return self.current(session).lookup(query, limit)

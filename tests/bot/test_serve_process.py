@@ -13,6 +13,9 @@ from collections.abc import Iterator
 import aiohttp
 import pytest
 
+from bot.server import INDEX_REFRESH_S
+from registry import store
+from registry.db import unit_of_work
 from registry.service import Registry
 from tests.fake_slack import FakeSlack, signed, slash_body
 
@@ -83,3 +86,34 @@ async def test_serve_answers_signed_requests_and_refuses_forged_ones(
         stale = signed(SECRET, body, timestamp=int(time.time()) - 6 * 60)
         async with http.post(f"{serve}/slack/events", data=body, headers=stale) as r:
             assert r.status == 401
+
+
+async def _ask(http: aiohttp.ClientSession, url: str, text: str, response_url: str) -> str:
+    body = slash_body(text, response_url)
+    async with http.post(f"{url}/slack/events", data=body, headers=signed(SECRET, body)) as r:
+        assert r.status == 200
+        return str((await r.json()).get("blocks"))
+
+
+async def test_an_entry_imported_by_another_process_is_found_without_a_restart(
+    serve: str, fake_slack: FakeSlack, bundled_registry: Registry
+) -> None:
+    await _wait_healthy(serve)
+    name = "Qorvexa Photonics Research Centre"
+    async with aiohttp.ClientSession() as http:
+        assert "Baidu, Inc." in await _ask(http, serve, "Baidu", fake_slack.response_url)
+        assert "Baidu, Inc." not in await _ask(http, serve, name, fake_slack.response_url)
+        # Another process (this one) writes to the registry the server has open.
+        with unit_of_work(bundled_registry.sessions) as session:
+            baidu = store.entity_by_key(session, "baidu")
+            assert baidu is not None
+            store.add_alias(session, baidu, name)
+        deadline = time.monotonic() + 10 * INDEX_REFRESH_S
+        while True:
+            blocks = await _ask(http, serve, name, fake_slack.response_url)
+            if "Baidu, Inc." in blocks:
+                break
+            assert time.monotonic() < deadline, "the new alias was not found"
+            await asyncio.sleep(0.2)
+        # The card shows the alias: a card cached before the import is not reused.
+        assert name in await _ask(http, serve, "Baidu", fake_slack.response_url)

@@ -1,0 +1,399 @@
+"""The name index saved beside the registry, so that a new process opens it instead of
+rebuilding it (about 40 s at a million names).
+
+One file holds the index's columns and lookup tables as arrays, after a JSON header with
+the format version and the change-log position the index reflects. The big tables (the
+postings, exact keys, typo variants) are memory-mapped, not read: a process pages in
+the parts its lookups touch, and several processes on one registry share those pages.
+Names, words and the entity -> main-name map stay in their arrays too, read one entry at
+a time (``StrColumn``, ``WordIds``, ``NameRecords``); what a refresh adds goes beside them.
+
+- Written atomically: into a temporary file in the same directory, then renamed over
+  the old one. A process that has the old file open keeps reading it unharmed; two
+  processes that save at once both write whole files, and the last rename wins.
+- Opened, then brought up to date from the change log since its position.
+- Rebuilt, with one line on stderr saying why, when it is missing, unreadable, of another
+  format version, or of another registry (the change it was saved at is not in this
+  registry's log: the database was rebuilt or replaced).
+
+Where: beside a SQLite registry (``registry.sqlite3.index``); for a server database, in
+a cache directory (``cache_dir``: the ``MCF_INDEX_DIR`` setting), one file per database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import sys
+import tempfile
+import zlib
+from array import array
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session
+
+from registry.lookup.index import NameIndex
+from registry.lookup.live import LiveIndex
+from registry.lookup.tables import IntArray, IntMultimap, str_key
+from registry.models import Change
+
+# Bump when the layout, the arrays or the way keys are hashed change.
+FORMAT_VERSION = 2
+MAGIC = b"MCFNAMES"
+_PREFIX = struct.Struct("<8sQI")  # magic, header length, header CRC-32
+# Arrays start on this boundary, so every memory-mapped view is aligned.
+ALIGN = 64
+# A process that had to follow more than this many changed entities from the change log
+# saves the index again, so the next one starts closer to the present.
+RESAVE_TOUCHED = 2_000
+# Readable by the other accounts that may serve the same registry (mkstemp makes 0600).
+SAVED_MODE = 0o644
+_TABLES = ("exact", "postings", "deletes", "han_near")
+
+Announce = Callable[[str], None]
+
+
+class UnusableIndex(Exception):
+    """The saved index cannot be used as it is; the message says why, for the log line."""
+
+
+class StrColumn:
+    """Strings kept as UTF-8 in one (mapped) buffer, decoded when read: a million names
+    decoded up front would cost half a second and ~80 MB. Later names go in a list."""
+
+    def __init__(self, blob: npt.NDArray[np.uint8], offsets: npt.NDArray[np.int64]) -> None:
+        self._blob, self._offsets = blob, offsets
+        self._base = len(offsets) - 1
+        self._extra: list[str] = []
+
+    def __len__(self) -> int:
+        return self._base + len(self._extra)
+
+    def __getitem__(self, i: int) -> str:
+        if i < 0:
+            i += len(self)
+        if i >= self._base:
+            return self._extra[i - self._base]
+        lo, hi = int(self._offsets[i]), int(self._offsets[i + 1])
+        return self._blob[lo:hi].tobytes().decode()
+
+    def __iter__(self) -> Iterator[str]:
+        return (self[i] for i in range(len(self)))
+
+    def append(self, text: str) -> None:
+        self._extra.append(text)
+
+
+class WordIds:
+    """Word -> id over the saved words, found by their key in a sorted array (and checked
+    against the word itself, since two words may share a key); new words in a dict."""
+
+    def __init__(self, words: StrColumn, keys: npt.NDArray[np.int64], ids: IntArray) -> None:
+        self._words, self._keys, self._ids = words, keys, ids
+        self._new: dict[str, int] = {}
+
+    def get(self, word: str) -> int | None:
+        found = self._new.get(word)
+        if found is not None:
+            return found
+        key = np.int64(str_key(word))
+        lo = int(np.searchsorted(self._keys, key, "left"))
+        hi = int(np.searchsorted(self._keys, key, "right"))
+        for at in range(lo, hi):
+            if self._words[int(self._ids[at])] == word:
+                return int(self._ids[at])
+        return None
+
+    def __contains__(self, word: str) -> bool:
+        return self.get(word) is not None
+
+    def __setitem__(self, word: str, tid: int) -> None:
+        self._new[word] = tid
+
+
+class NameRecords:
+    """Entity id -> record of its main name, over two sorted arrays, with changes since
+    in a dict (``None``: the entity's names were retired)."""
+
+    def __init__(self, entities: IntArray, records: IntArray) -> None:
+        self._entities, self._records = entities, records
+        self._changed: dict[int, int | None] = {}
+
+    def get(self, entity_id: int, default: int | None = None) -> int | None:
+        if entity_id in self._changed:
+            found = self._changed[entity_id]
+            return default if found is None else found
+        at = int(np.searchsorted(self._entities, entity_id))
+        if at < len(self._entities) and int(self._entities[at]) == entity_id:
+            return int(self._records[at])
+        return default
+
+    def __setitem__(self, entity_id: int, record: int) -> None:
+        self._changed[entity_id] = record
+
+    def pop(self, entity_id: int, default: int | None = None) -> int | None:
+        found = self.get(entity_id, default)
+        self._changed[entity_id] = None
+        return found
+
+    def items(self) -> Iterator[tuple[int, int]]:
+        for e, r in zip(self._entities.tolist(), self._records.tolist(), strict=True):
+            if e not in self._changed:
+                yield e, r
+        for e, maybe in self._changed.items():
+            if maybe is not None:
+                yield e, maybe
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def index_path(url: URL, cache_dir: Path | None = None) -> Path | None:
+    """Where the index of the registry at ``url`` is saved; None when it is not saved (an
+    in-memory SQLite database, or a server database with no cache directory)."""
+    if url.get_backend_name() == "sqlite" and cache_dir is None:
+        database = url.database
+        if not database or database == ":memory:":
+            return None
+        db = Path(database)
+        return db.with_name(db.name + ".index")
+    if cache_dir is None:
+        return None
+    # One file per database, named without its password.
+    where = url.render_as_string(hide_password=True)
+    return cache_dir / f"names-{hashlib.sha256(where.encode()).hexdigest()[:16]}.index"
+
+
+def _marker(session: Session, change_id: int) -> str | None:
+    """What identifies change ``change_id`` in this registry (its time), or None when the
+    registry has no such change."""
+    if change_id == 0:
+        return ""
+    at = session.execute(select(Change.at).where(Change.id == change_id)).scalar()
+    return at.isoformat() if at is not None else None
+
+
+# -- writing ----------------------------------------------------------------------------
+
+
+def _columns(index: NameIndex) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
+    """The index as a JSON-able header part and named arrays (it reads the index's own
+    columns: this module and ``NameIndex`` change together, with ``FORMAT_VERSION``)."""
+    index.freeze()
+    texts = [t.encode() for t in index._texts]
+    words = list(index._words)
+    word_keys = np.array([str_key(w) for w in words], np.int64)
+    word_order = np.argsort(word_keys, kind="stable").astype(np.int32)
+    name_rec = np.array(sorted(index._name_rec.items()), np.int64).reshape(-1, 2)
+    arrays: dict[str, npt.NDArray[Any]] = {
+        "texts": np.frombuffer(b"".join(texts), np.uint8),
+        "text_offsets": np.cumsum([0, *map(len, texts)], dtype=np.int64),
+        "words": np.frombuffer("".join(words).encode(), np.uint8),
+        "word_offsets": np.cumsum([0, *(len(w.encode()) for w in words)], dtype=np.int64),
+        "word_keys": word_keys[word_order],
+        "word_ids": word_order,
+        "entity": np.frombuffer(index._entity, np.int32),
+        "how": np.frombuffer(bytes(index._how), np.uint8),
+        "weak": np.frombuffer(bytes(index._weak), np.uint8),
+        "tok_start": np.frombuffer(index._tok_start, np.int64),
+        "tok_data": np.frombuffer(index._tok_data, np.int32),
+        "df": np.frombuffer(index._df, np.int32),
+        "generic": np.frombuffer(bytes(index._generic), np.uint8),
+        "name_rec_entities": np.ascontiguousarray(name_rec[:, 0], np.int32),
+        "name_rec_records": np.ascontiguousarray(name_rec[:, 1], np.int32),
+        "dead": np.asarray(index._dead_sorted, np.int32),
+    }
+    for name in _TABLES:
+        keys, vals = getattr(index, name).arrays()
+        arrays[f"{name}.keys"], arrays[f"{name}.vals"] = keys, vals
+    meta = {
+        "records": len(index._texts),
+        "words": len(index._words),
+        "hows": index._hows,
+        "small_keys": {name: getattr(index, name).small_keys for name in _TABLES},
+    }
+    return meta, arrays
+
+
+def save(index: NameIndex, path: Path, session: Session) -> None:
+    """Write ``index`` to ``path`` atomically (a temporary file, then a rename)."""
+    marker = _marker(session, index.last_change_id)
+    meta, arrays = _columns(index)
+    layout: dict[str, list[Any]] = {}
+    offset = 0
+    for name, arr in arrays.items():
+        layout[name] = [arr.dtype.str, list(arr.shape), offset]
+        offset += -(-arr.nbytes // ALIGN) * ALIGN
+    header = {
+        "version": FORMAT_VERSION,
+        "last_change_id": index.last_change_id,
+        "marker": marker,
+        "data_bytes": offset,
+        "arrays": layout,
+        **meta,
+    }
+    chunks = []
+    crc = 1  # Adler-32's start: about 3x faster than CRC-32 over 350 MB
+    for arr in arrays.values():
+        data = np.ascontiguousarray(arr).tobytes()
+        data += bytes(-len(data) % ALIGN)
+        crc = zlib.adler32(data, crc)
+        chunks.append(data)
+    header["data_crc"] = crc
+    head = json.dumps(header).encode()
+    start = -(-(_PREFIX.size + len(head)) // ALIGN) * ALIGN
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(_PREFIX.pack(MAGIC, len(head), zlib.crc32(head)))
+            out.write(head)
+            out.write(bytes(start - _PREFIX.size - len(head)))
+            for data in chunks:
+                out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, SAVED_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+def _read_header(path: Path) -> tuple[dict[str, Any], int]:
+    try:
+        with path.open("rb") as f:
+            prefix = f.read(_PREFIX.size)
+            if len(prefix) < _PREFIX.size:
+                raise UnusableIndex("is truncated")
+            magic, length, crc = _PREFIX.unpack(prefix)
+            if magic != MAGIC:
+                raise UnusableIndex("is not a saved name index")
+            head = f.read(length)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise UnusableIndex(f"cannot be read ({exc.strerror})") from exc
+    if len(head) != length or zlib.crc32(head) != crc:
+        raise UnusableIndex("is corrupt (its header does not check)")
+    header = json.loads(head)
+    if header.get("version") != FORMAT_VERSION:
+        raise UnusableIndex(
+            f"is of format version {header.get('version')}, this mcf-bot reads {FORMAT_VERSION}"
+        )
+    start = -(-(_PREFIX.size + length) // ALIGN) * ALIGN
+    if path.stat().st_size != start + header["data_bytes"]:
+        raise UnusableIndex("is corrupt (truncated or overwritten)")
+    return header, start
+
+
+def load(path: Path) -> tuple[NameIndex, str]:
+    """The index saved at ``path``, and the marker of the change it reflects.
+
+    Raises FileNotFoundError when there is none, UnusableIndex when it cannot be used."""
+    header, start = _read_header(path)
+    mapped = np.memmap(path, np.uint8, mode="r")
+    # Every byte is checked: a lookup trusts the record numbers in the tables.
+    if zlib.adler32(mapped[start:].data) != header["data_crc"]:
+        raise UnusableIndex("is corrupt (its data does not check)")
+
+    def arr(name: str) -> npt.NDArray[Any]:
+        dtype, shape, offset = header["arrays"][name]
+        dt = np.dtype(dtype)
+        count = int(np.prod(shape)) if shape else 1
+        at = start + offset
+        return mapped[at : at + count * dt.itemsize].view(dt).reshape(shape)
+
+    index = NameIndex()
+    # The index's own columns take these lazy stand-ins (same reads and appends).
+    words = StrColumn(arr("words"), arr("word_offsets"))
+    index._texts = StrColumn(arr("texts"), arr("text_offsets"))  # type: ignore[assignment]
+    index._words = words  # type: ignore[assignment]
+    index._vocab = WordIds(words, arr("word_keys"), arr("word_ids"))  # type: ignore[assignment]
+    if len(index._texts) != header["records"] or len(words) != header["words"]:
+        raise UnusableIndex("is corrupt (its names do not count up)")
+    index._entity = array("i", arr("entity").tobytes())
+    index._how = bytearray(arr("how").tobytes())
+    index._weak = bytearray(arr("weak").tobytes())
+    index._tok_start = array("q", arr("tok_start").tobytes())
+    index._tok_data = array("i", arr("tok_data").tobytes())
+    index._df = array("i", arr("df").tobytes())
+    index._generic = bytearray(arr("generic").tobytes())
+    index._hows = list(header["hows"])
+    index._how_codes = {h: i for i, h in enumerate(index._hows)}
+    index._name_rec = NameRecords(  # type: ignore[assignment]
+        arr("name_rec_entities"), arr("name_rec_records")
+    )
+    dead = np.array(arr("dead"))
+    index._dead_sorted = dead
+    index.dead = frozenset(dead.tolist())
+    n = len(index._texts)
+    if not (len(index._entity) == len(index._how) == len(index._weak) == n) or (
+        len(index._tok_start) != n + 1 or index._tok_start[-1] != len(index._tok_data)
+    ):
+        raise UnusableIndex("is corrupt (its columns disagree)")
+    for name in _TABLES:
+        small = header["small_keys"][name]
+        setattr(
+            index,
+            name,
+            IntMultimap.from_arrays(arr(f"{name}.keys"), arr(f"{name}.vals"), small_keys=small),
+        )
+    index.last_change_id = int(header["last_change_id"])
+    return index, str(header["marker"])
+
+
+def live_index(url: URL, cache_dir: Path | None = None, refresh_interval: float = 0.0) -> LiveIndex:
+    """The live index of the registry at ``url``, opened from its saved file when it has
+    one (built in memory, as before, when it is not saved)."""
+    path = index_path(url, cache_dir)
+    if path is None:
+        return LiveIndex(refresh_interval)
+    return LiveIndex(refresh_interval, build=SavedIndex(path).open)
+
+
+class SavedIndex:
+    """Opens the index saved at ``path`` (building and saving it when it cannot), for
+    ``LiveIndex(build=SavedIndex(path).open)``."""
+
+    def __init__(self, path: Path, announce: Announce = _stderr) -> None:
+        self.path = path
+        self._announce = announce
+
+    def open(self, session: Session) -> NameIndex:
+        try:
+            index, marker = load(self.path)
+        except FileNotFoundError:
+            reason = "is missing"
+        except (UnusableIndex, ValueError, KeyError, TypeError) as exc:
+            # ValueError/KeyError/TypeError: a header that parses but is not ours.
+            reason = str(exc) if isinstance(exc, UnusableIndex) else "is corrupt"
+        else:
+            if _marker(session, index.last_change_id) == marker:
+                if index.refresh(session) > RESAVE_TOUCHED:
+                    self._save(index, session)
+                return index
+            reason = "is of another registry (its change-log position is not this one's)"
+        self._announce(f"mcf-bot: the saved name index {self.path} {reason}: rebuilding it")
+        index = NameIndex.build(session)
+        self._save(index, session)
+        return index
+
+    def _save(self, index: NameIndex, session: Session) -> None:
+        try:
+            save(index, self.path, session)
+        except (OSError, UnusableIndex) as exc:
+            # The index works without being saved: the next process builds its own.
+            self._announce(f"mcf-bot: could not save the name index to {self.path}: {exc}")

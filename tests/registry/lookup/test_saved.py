@@ -1,0 +1,183 @@
+"""The saved name index: opened by a new process instead of rebuilt, brought up to date
+from the change log, rebuilt (with a line on stderr) when missing, corrupt, of another
+format version or of another registry."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from registry import store
+from registry.db import unit_of_work
+from registry.lookup import MatchStatus
+from registry.lookup.index import NameIndex
+from registry.lookup.saved import (
+    FORMAT_VERSION,
+    SavedIndex,
+    index_path,
+    live_index,
+    load,
+    save,
+)
+from registry.service import Registry
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _path(registry: Registry) -> Path:
+    path = index_path(registry.engine.url)
+    assert path is not None
+    return path
+
+
+def _open(registry: Registry, messages: list[str]) -> NameIndex:
+    with unit_of_work(registry.sessions) as session:
+        return SavedIndex(_path(registry), messages.append).open(session)
+
+
+def _same(a: NameIndex, b: NameIndex) -> None:
+    assert [r for r in a.records] == [r for r in b.records]
+    for query in ("Baidu", "Beihang Univ", "北京航空航天大学", "Harbin Institute of Technolgy"):
+        assert a.lookup(query) == b.lookup(query), query
+
+
+def test_a_saved_index_opens_as_the_one_it_was_built_from(bundled_registry: Registry) -> None:
+    messages: list[str] = []
+    built = _open(bundled_registry, messages)
+    assert len(messages) == 1 and "is missing: rebuilding it" in messages[0]
+    assert _path(bundled_registry).exists()
+    messages.clear()
+    opened = _open(bundled_registry, messages)
+    assert messages == []
+    _same(built, opened)
+    assert opened.last_change_id == built.last_change_id
+
+
+def test_it_follows_the_change_log_from_where_it_was_saved(bundled_registry: Registry) -> None:
+    messages: list[str] = []
+    _open(bundled_registry, messages)
+    with unit_of_work(bundled_registry.sessions) as session:
+        baidu = store.entity_by_key(session, "baidu")
+        assert baidu is not None
+        store.add_alias(session, baidu, "Zyxwv Search Holdings")
+    opened = _open(bundled_registry, messages := [])
+    assert messages == []
+    found = opened.lookup("Zyxwv Search Holdings")
+    assert found.status is MatchStatus.MATCH and found.best is not None
+    assert found.best.name == "Baidu, Inc."
+
+
+def _corrupt_body(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[-100:] = b"\xff" * 100  # the file's size and header still check
+    path.write_bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "reason"),
+    [
+        (lambda p: p.unlink(), "is missing"),
+        (lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]), "is corrupt"),
+        (lambda p: p.write_bytes(b"\x00" * 4096), "is not a saved name index"),
+        (lambda p: p.write_bytes(p.read_bytes()[:10]), "is truncated"),
+        (_corrupt_body, "is corrupt"),
+    ],
+    ids=["deleted", "cut-in-half", "zeroed", "truncated", "overwritten"],
+)
+def test_a_spoilt_index_is_rebuilt_with_a_line_saying_so(
+    bundled_registry: Registry, spoil: object, reason: str
+) -> None:
+    messages: list[str] = []
+    built = _open(bundled_registry, messages)
+    spoil(_path(bundled_registry))  # type: ignore[operator]
+    messages.clear()
+    rebuilt = _open(bundled_registry, messages)
+    assert len(messages) == 1 and reason in messages[0] and "rebuilding it" in messages[0]
+    _same(built, rebuilt)
+    messages.clear()
+    _open(bundled_registry, messages)  # and saved again, whole
+    assert messages == []
+
+
+def test_another_format_version_is_rebuilt(bundled_registry: Registry) -> None:
+    _open(bundled_registry, [])
+    path = _path(bundled_registry)
+    data = path.read_bytes()
+    old = json.dumps({"version": FORMAT_VERSION}).encode()[1:-1]
+    new = json.dumps({"version": FORMAT_VERSION + 1}).encode()[1:-1]
+    assert old in data
+    path.write_bytes(data.replace(old, new, 1))  # its header checksum no longer matches
+    messages: list[str] = []
+    _open(bundled_registry, messages)
+    assert len(messages) == 1 and "rebuilding it" in messages[0]
+
+
+def test_an_index_of_another_registry_is_not_used(
+    bundled_registry: Registry, empty_registry: Registry
+) -> None:
+    _open(bundled_registry, [])
+    saved = _path(bundled_registry)
+    with unit_of_work(empty_registry.sessions) as session:
+        store.entity_by_key(session, "x")  # an empty registry: no changes logged
+    os.replace(saved, _path(empty_registry))
+    # A registry built anew at the same path has other changes at the same position.
+    messages: list[str] = []
+    index = _open(empty_registry, messages)
+    assert len(messages) == 1 and "rebuilding it" in messages[0]
+    assert len(index.records) == 0
+
+
+def test_the_big_tables_are_memory_mapped(bundled_registry: Registry) -> None:
+    _open(bundled_registry, [])
+    index, _ = load(_path(bundled_registry))
+    keys, _vals = index.postings.arrays()
+    assert isinstance(keys.base, np.memmap) or isinstance(keys, np.memmap)
+
+
+def test_a_new_process_opens_the_index_without_rebuilding(bundled_registry: Registry) -> None:
+    env = dict(os.environ, MCF_DATABASE_URL=str(bundled_registry.engine.url))
+    ask = [sys.executable, "-m", "bot.cli", "ask", "Baidu"]
+    first = subprocess.run(ask, env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "rebuilding it" in first.stderr and "Baidu, Inc." in first.stdout
+    second = subprocess.run(ask, env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "rebuilding" not in second.stderr and "Baidu, Inc." in second.stdout
+    _path(bundled_registry).write_bytes(b"garbage")
+    third = subprocess.run(ask, env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert third.stderr.count("rebuilding it") == 1 and "Baidu, Inc." in third.stdout
+
+
+def test_a_server_database_saves_only_with_a_cache_directory(tmp_path: Path) -> None:
+    from sqlalchemy.engine import make_url
+
+    url = make_url("postgresql+psycopg://bot:secret@db.internal/mcf")
+    assert index_path(url) is None
+    path = index_path(url, tmp_path)
+    assert path is not None and path.parent == tmp_path and "secret" not in path.name
+    assert index_path(make_url("sqlite://")) is None
+    assert live_index(make_url("sqlite://")) is not None
+
+
+def test_an_opened_index_refreshes_compacts_and_saves_again(bundled_registry: Registry) -> None:
+    built = _open(bundled_registry, [])
+    with unit_of_work(bundled_registry.sessions) as session:
+        baidu = store.entity_by_key(session, "baidu")
+        assert baidu is not None
+        store.add_alias(session, baidu, "Zyxwv Search Holdings")
+    opened = _open(bundled_registry, [])
+    assert opened.dead  # Baidu's old names retired in place
+    compact = opened.compacted()
+    assert not compact.dead and len(compact.records) == len(built.records) + 1
+    for index in (opened, compact):
+        found = index.lookup("Zyxwv Search Holdings")
+        assert found.best is not None and found.best.name == "Baidu, Inc."
+        assert index.entity_name(found.best.entity_id) == "Baidu, Inc."
+    with unit_of_work(bundled_registry.sessions) as session:
+        save(compact, _path(bundled_registry), session)
+    again, _ = load(_path(bundled_registry))
+    _same(compact, again)
