@@ -531,8 +531,10 @@ def check_line(line: CheckLine, action: Action = Action.CARD) -> Line:
     """What was asked (bold), what it is, and the verdict with its reason."""
     mark, style = _CHECK_MARKS[line.verdict]
     runs = [Run(one_line(line.query), Style.STRONG)]
-    if line.name and line.name.casefold() != line.query.casefold():
-        runs.append(Run(f" → {one_line(line.name)}"))
+    if line.after_query:
+        # " → Baidu, Inc. (CN)", or only the country when the name is what was asked.
+        after = line.after_query
+        runs.append(Run(after[: len(after) - len(after.lstrip())] + one_line(after)))
     runs.append(Run(f": {line.reason(one_line(line.detail))}", style))
     if line.shows_how:
         runs.append(Run(f" ({line.how})", Style.SUBTLE))

@@ -69,7 +69,7 @@ def check_line(query: str, reply: Reply) -> str:
     line = line_for(query, reply)
     fields = [query, line.verdict.value]
     if line.name:
-        fields.append(line.name)
+        fields.append(line.label)  # "name (country), as the name that matched"
     if line.detail and line.verdict is not Verdict.NONE:
         fields.append(line.detail)
     # One field each, one line per name, whatever the data holds (tabs, breaks, escapes).

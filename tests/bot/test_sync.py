@@ -174,7 +174,7 @@ async def test_sync_loads_asks_conditionally_survives_failures_and_alerts(
         await fake.stop()
 
     code, out, _ = await _run(["sources"], capsys)
-    assert f"  Sync from: {publisher.url(PATH)}" in out
+    assert f"Synced from the publisher's file: {publisher.url(PATH)}" in out
     [line] = [line for line in out.splitlines() if line.startswith("  Sync: last synced")]
     assert "edition 2026-06-08" in line and "failing" not in line
 
