@@ -239,6 +239,18 @@ def _status(
     return f"relisted on {start}" if relisted else f"listed since {start}"
 
 
+# Further documents a card cites per listing, beside the one that states the start. A
+# party the Entity List amended many times (Huawei: 16 notices) would otherwise fill a
+# short card with citations; the list editions read come first, then the newest notices.
+MAX_CITATIONS = 3
+
+
+def _cited(citations: Sequence[Source]) -> list[Source]:
+    editions = [c for c in citations if c.published]
+    notices = [c for c in citations if not c.published]
+    return (editions + notices[::-1])[:MAX_CITATIONS]
+
+
 def _reason(d: Designation, reason_source: int | None, start_source: int) -> str | None:
     """The stated reason, cited where a later edition than the start's states it."""
     if not d.reason:
@@ -426,7 +438,7 @@ def entity_card(session: Session, entity_id: int) -> EntityCard | None:
                 licence_policy=d.licence_policy,
                 category=_category(d),
                 risk=_risk(d),
-                citations=tuple(numbering.number(c) for c in d.citations),
+                citations=tuple(numbering.number(c) for c in _cited(d.citations)),
                 end_note=d.end_note,
                 reason_source=reason_source,
                 end_reason=d.end_reason,

@@ -448,10 +448,12 @@ def card_layout(
 
 def _clip(layout: Layout, limit: int) -> Layout:
     """The last resort for a card that is still too long: sections lose their last
-    lines (sources are kept whole: a citation must resolve)."""
+    lines, the sources only after every other section."""
     over = len(layout.lines()) - limit
     sections = list(layout.sections)
-    for i in range(len(sections) - 2, 1, -1):
+    # Sources go last, and only when the rest cannot make room: the highest numbers are
+    # cited by the lines cut first, so the sources cut are mostly those no shown line cites.
+    for i in (*range(len(sections) - 2, 1, -1), len(sections) - 1):
         if over <= 0:
             break
         section = sections[i]
