@@ -9,12 +9,14 @@ The registry is synchronous SQLAlchemy; the async edge reaches it through thread
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import sys
 import threading
+import time
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
 
 from aiohttp import web
@@ -24,10 +26,14 @@ from bot.alerts.runtime import start_background_worker
 from bot.cli_sync import start_background_sync
 from bot.edge import Refused, ReplayGuard, interactive, shallow, slack_signed, utf8
 from bot.pools import Pools
+from bot.render.adaptive import message_parts as teams_message
+from bot.render.slack import message as slack_message
 from bot.settings import Settings, SlackSettings, TeamsSettings
 from handlers.context import Services
 from handlers.lookup import warm
+from handlers.replies import EntityCard, LookupReply, Reply
 from registry.db import unit_of_work
+from registry.lookup import MatchStatus
 from registry.lookup.saved import live_index
 from registry.service import Registry
 
@@ -149,8 +155,14 @@ def _mount_teams(
     app.router.add_post("/api/messages", teams_route)
 
 
-def create_app(settings: Settings, services: Services, executor: Executor) -> web.Application:
-    """The aiohttp application; ``run`` and the tests both build it here."""
+def create_app(
+    settings: Settings,
+    services: Services,
+    executor: Executor,
+    warmed: threading.Event | None = None,
+) -> web.Application:
+    """The aiohttp application; ``run`` and the tests both build it here. ``warmed``:
+    set once the cards built ahead of the first asks are in (``start_warming``)."""
     settings.require_platform()
     app = web.Application(client_max_size=1024 * 1024)
     slack = settings.slack
@@ -166,7 +178,10 @@ def create_app(settings: Settings, services: Services, executor: Executor) -> we
         except Exception as exc:
             log.exception("health check failed")
             return web.json_response({"status": "error", "error": type(exc).__name__}, status=503)
-        return web.json_response({"status": "ok", "names": names})
+        # "cards_ready": the cards built ahead of the first asks are all in (serve is
+        # healthy before that; a card not yet built is built when asked).
+        ready = warmed is None or warmed.is_set()
+        return web.json_response({"status": "ok", "names": names, "cards_ready": ready})
 
     app.router.add_get("/healthz", healthz)
     return app
@@ -184,10 +199,41 @@ def build_services(settings: Settings) -> Services:
     if settings.share_secrets:
         services.share_keys = settings.share_keys()
     _ping(services)
-    # Cards for the registry's organisations, built beside the first requests rather
-    # than by them (a card is several queries; a cached one none).
-    threading.Thread(target=warm, args=(services,), name="warm-cards", daemon=True).start()
     return services
+
+
+def start_warming(settings: Settings, services: Services) -> threading.Event:
+    """Cards for the registry's organisations, built and rendered for the platforms in
+    use beside the first requests rather than by them (a card is several queries and a
+    few thousand Block Kit objects; a cached one none). The event is set when done."""
+    done = threading.Event()
+    renders: list[Callable[[Reply], object]] = []
+    if settings.slack is not None:
+        renders.append(slack_message)
+    if settings.teams is not None:
+        renders.append(teams_message)
+
+    def render(card: EntityCard) -> None:
+        reply = Reply(LookupReply(card.name, MatchStatus.MATCH, card, how="exact name"))
+        for rendered in renders:
+            rendered(reply)
+
+    def run() -> None:
+        started = time.monotonic()
+        try:
+            built = warm(services, each=render)
+            log.info("%d cards built in %.1f s", built, time.monotonic() - started)
+        except Exception:  # a card that cannot be built is built (and fails) when asked
+            log.exception("building cards ahead of the first asks failed")
+        finally:
+            # The index, the cards and their renderings are some millions of objects that
+            # live as long as the process: left to the cyclic collector, each full pass
+            # over them stalls every request for a few hundred ms (the p99 under load).
+            gc.freeze()
+            done.set()
+
+    threading.Thread(target=run, name="warm-cards", daemon=True).start()
+    return done
 
 
 def _routes(settings: Settings) -> str:
@@ -202,6 +248,7 @@ def _routes(settings: Settings) -> str:
 def run(settings: Settings, *, alerts: bool = True) -> None:
     settings.require_platform()
     services = build_services(settings)
+    warmed = start_warming(settings, services)
     if alerts:
         start_background_worker(services.registry, settings)
     # Every replica may run the schedule: the pass lock lets one of them sync at a time.
@@ -218,7 +265,7 @@ def run(settings: Settings, *, alerts: bool = True) -> None:
         if settings.teams is None:
             asyncio.run(handler.start_async())
             return
-        app = create_app(settings, services, executor)
+        app = create_app(settings, services, executor, warmed)
 
         async def socket_mode(_app: web.Application) -> AsyncIterator[None]:
             await handler.connect_async()
@@ -227,6 +274,6 @@ def run(settings: Settings, *, alerts: bool = True) -> None:
 
         app.cleanup_ctx.append(socket_mode)
     else:
-        app = create_app(settings, services, executor)
+        app = create_app(settings, services, executor, warmed)
     print(f"mcf-bot listening on :{settings.port} ({_routes(settings)})", file=sys.stderr)
     web.run_app(app, port=settings.port, print=None)

@@ -109,10 +109,15 @@ def help_reply(hint: str | None = None) -> HelpReply:
     return HelpReply(commands.USAGE, hint)
 
 
-def warm(services: Services, limit: int | None = None) -> int:
+def warm(
+    services: Services,
+    limit: int | None = None,
+    each: Callable[[EntityCard], object] | None = None,
+) -> int:
     """Build cards into the reply cache ahead of the first asks (``serve`` runs this at
     start-up, beside the requests): up to the cache's bound, listed organisations first.
-    Returns how many were built."""
+    ``each`` is given every card built (``serve`` renders it for its platforms). Returns
+    how many were built."""
     with unit_of_work(services.registry.sessions) as session:
         index = services.index.current(session)
         bound = services.replies.max_entries if limit is None else limit
@@ -123,7 +128,9 @@ def warm(services: Services, limit: int | None = None) -> int:
         card_of = cards_of(services, session, index)
         built = 0
         for entity_id in ids:
-            card_of(entity_id)
+            card = card_of(entity_id)
+            if each is not None:
+                each(card)
             built += 1
             session.expunge_all()  # keep the session's identity map small over thousands
         return built

@@ -16,6 +16,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
+from bot.render.cache import RenderCache
 from bot.render.layout import (
     Action,
     Button,
@@ -282,6 +283,20 @@ def check_shown(reply: CheckListReply, shown: int) -> CheckListReply:
     """The first ``shown`` lines of a check list, the rest counted as left off."""
     left = len(reply.lines) - shown
     return replace(reply, lines=reply.lines[:shown], omitted=reply.omitted + left)
+
+
+# Matched cards, rendered once per card object (``bot.render.cache``).
+_RENDERED = RenderCache()
+
+
+def message_parts(reply: Reply, *, full: bool = False) -> tuple[Element, str]:
+    """A reply's Adaptive Card and its summary (notification text). Shared when it is a
+    card: do not change them."""
+
+    def build() -> tuple[Element, str]:
+        return reply_card(reply, full=full), summary(reply)
+
+    return _RENDERED.get(reply, ("teams", full), build)
 
 
 def summary(reply: Reply) -> str:

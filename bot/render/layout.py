@@ -403,7 +403,7 @@ def _card_sections(
     return tuple(sections)
 
 
-def _match_note(reply: LookupReply) -> str | None:
+def match_note(reply: LookupReply) -> str | None:
     if reply.how and reply.how not in ("exact name", "chosen"):
         return f"matched “{one_line(reply.matched_on)}”: {reply.how}"
     return None
@@ -421,7 +421,7 @@ def card_layout(
     ``max_ties``: a platform's own cap on a full card (a Teams message's size)."""
     card = reply.card
     assert card is not None
-    note = note or _match_note(reply)
+    note = note or match_note(reply)
     full = full or reply.full
     more = (
         None

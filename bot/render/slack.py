@@ -29,6 +29,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.render.cache import RenderCache
 from bot.render.layout import (
     Action,
     Button,
@@ -285,6 +286,22 @@ def response_type(reply: Reply) -> str:
 
 def as_dicts(blocks: list[Block]) -> list[dict[str, Any]]:
     return [b.to_dict() for b in blocks]
+
+
+# Matched cards, rendered once per card object (``bot.render.cache``).
+_RENDERED = RenderCache()
+
+
+def message(reply: Reply, *, public: bool = False, full: bool = False) -> dict[str, Any]:
+    """A reply as the ``text`` and ``blocks`` of a Slack message (the arguments of
+    ``ack``, ``respond`` and ``chat.postMessage``). Shared when it is a card: do not
+    change it."""
+
+    def build() -> dict[str, Any]:
+        lay = layout(reply, public=public, full=full)
+        return {"text": escape(lay.summary, 2900), "blocks": as_dicts(blocks_of(lay))}
+
+    return _RENDERED.get(reply, ("slack", public, full), build)
 
 
 def home_view(home: HomeReply) -> View:

@@ -13,7 +13,7 @@ from concurrent.futures import Executor
 from functools import partial
 from typing import Any
 
-from bot.render.slack import as_dicts, fallback_text, reply_blocks
+from bot.render.slack import message
 from handlers.context import Services
 from handlers.errors import BadInput
 from handlers.lookup import show
@@ -66,8 +66,7 @@ async def answer_privately(respond: Any, reply: Reply) -> None:
     await respond(
         response_type="ephemeral",
         replace_original=False,
-        text=fallback_text(reply),
-        blocks=as_dicts(reply_blocks(reply)),
+        **message(reply),
     )
 
 

@@ -20,7 +20,7 @@ from bot.render.slack import (
     as_dicts,
     card_blocks,
     fallback_text,
-    reply_blocks,
+    message,
     response_type,
 )
 from bot.slack.common import (
@@ -42,6 +42,13 @@ log = logging.getLogger(__name__)
 INLINE_BUDGET_S = 2.0
 
 
+def answer(services: Services, text: str, chat: ChatContext) -> tuple[str, dict[str, Any]]:
+    """The whole of a ``/mcf`` answer, in the pool: the reply, rendered (a card comes
+    from the render cache), and whether the channel sees it."""
+    reply = handle(services, text, chat)
+    return response_type(reply), message(reply)
+
+
 def register(app: AsyncApp, services: Services, executor: Executor) -> None:
     run = runner(executor)
 
@@ -61,28 +68,23 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
             groups=await admin_groups.of(client, user) if writes(text) else frozenset(),
         )
         call = runner(pool_for(executor, text))
-        task = asyncio.ensure_future(call(handle, services, text, chat))
+        task = asyncio.ensure_future(call(answer, services, text, chat))
         try:
-            reply: Reply = await asyncio.wait_for(asyncio.shield(task), INLINE_BUDGET_S)
+            kind, reply = await asyncio.wait_for(asyncio.shield(task), INLINE_BUDGET_S)
         except TimeoutError:
             await ack(response_type="ephemeral", text="Looking that up…")
-            reply = await task
-            public = response_type(reply) == "in_channel"
+            kind, reply = await task
+            public = kind == "in_channel"
             await respond(
-                response_type=response_type(reply),
+                response_type=kind,
                 # An answer for the channel (a change to its alerts) is a new message that
                 # everyone sees; the private placeholder goes.
                 replace_original=not public,
                 delete_original=public,
-                text=fallback_text(reply),
-                blocks=as_dicts(reply_blocks(reply)),
+                **reply,
             )
             return
-        await ack(
-            response_type=response_type(reply),
-            text=fallback_text(reply),
-            blocks=as_dicts(reply_blocks(reply)),
-        )
+        await ack(response_type=kind, **reply)
 
     @app.action(SHARE_ACTION)
     async def share(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
@@ -108,8 +110,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
         await respond(
             response_type="ephemeral",
             replace_original=True,
-            text=fallback_text(reply),
-            blocks=as_dicts(reply_blocks(reply)),
+            **message(reply),
         )
 
     @app.action(MORE_ACTION)
@@ -122,6 +123,5 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
         await respond(
             response_type="ephemeral",
             replace_original=bool((body.get("container") or {}).get("is_ephemeral")),
-            text=fallback_text(reply),
-            blocks=as_dicts(reply_blocks(reply)),
+            **message(reply),
         )

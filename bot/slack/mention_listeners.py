@@ -11,7 +11,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.pools import pool_for
-from bot.render.slack import as_dicts, fallback_text, reply_blocks
+from bot.render.slack import message
 from bot.slack.common import AdminGroups, is_retry, readable, runner
 from handlers.context import ChatContext, Services
 from handlers.dispatch import handle, writes
@@ -42,8 +42,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
         await client.chat_postMessage(
             channel=channel,
             thread_ts=event.get("thread_ts") or event.get("ts"),
-            text=fallback_text(reply),
-            blocks=as_dicts(reply_blocks(reply, public=True)),
+            **message(reply, public=True),
             unfurl_links=False,
             unfurl_media=False,
         )

@@ -19,8 +19,8 @@ from bot.render.adaptive import (
     SHOW_ACTION,
     attachment,
     clip,
+    message_parts,
     reply_card,
-    summary,
 )
 from bot.teams.conversation import chat_context, command_text, payload_text
 from handlers.context import Services
@@ -50,7 +50,7 @@ def card_message(card: dict[str, Any], text: str) -> Activity:
 
 
 def reply_message(reply: Reply) -> Activity:
-    return card_message(reply_card(reply), summary(reply))
+    return card_message(*message_parts(reply))
 
 
 def dialog(reply: Reply, title: str) -> dict[str, Any]:

@@ -41,6 +41,11 @@ MARGIN = 8.0
 CLOSE_CALL = 3.0
 SUGGEST_SCORE = 60.0
 MAX_QUERY_CHARS = 300
+# Answers remembered between two changes of the index (a few MB).
+MAX_ANSWERS = 10_000
+# Query words whose similar index words are remembered, and records whose word weight
+# is (some 10 MB at most, whatever the registry's size).
+MAX_SIMILAR_MEMO = 50_000
 # An exact acronym or other weak alias: below an exact name, above any fuzzy find.
 WEAK_EXACT_SCORE = 96.0
 # What a generic word ("University", "Technology") weighs against a word of the same
@@ -213,6 +218,13 @@ class NameIndex:
         self._dead_sorted: IntArray = EMPTY
         self.last_change_id = 0
         self._idf: dict[int, float] = {}
+        # Record -> the weight of all its words (from ``_idf``: forgotten with it).
+        self._rec_weight: dict[int, float] = {}
+        # Query word -> index words within its typo budget, remembered across lookups
+        # (the same words are typed again and again); forgotten when a word is added.
+        self._similar: dict[tuple[str, bool], list[tuple[int, float]]] = {}
+        # Queries answered since the index last changed (``lookup``).
+        self._answers: dict[tuple[str, int], LookupResult] = {}
 
     # -- reading ------------------------------------------------------------------
 
@@ -253,6 +265,7 @@ class NameIndex:
 
     def freeze(self) -> None:
         """Sort what was added into the lookup arrays (``build`` does it; lookups too)."""
+        self._answers = {}
         for table in (self.exact, self.postings, self.deletes, self.han_near):
             table.freeze()
 
@@ -272,7 +285,8 @@ class NameIndex:
         if touched:
             self._drop(touched)
             self._add_entities(session, touched)
-            self._idf = {}
+            # Replaced, not cleared: lookups running on other threads keep the old ones.
+            self._idf, self._rec_weight, self._answers = {}, {}, {}
         return len(touched)
 
     @property
@@ -333,6 +347,7 @@ class NameIndex:
             self.add_name(entity_id, name, "acronym" if weak else "alias", weak=weak)
 
     def add_name(self, entity_id: int, text: str, how: str, *, weak: bool = False) -> None:
+        self._answers = {}
         toks = normalize.tokens(text)
         if not toks and not text.strip():
             return
@@ -369,6 +384,7 @@ class NameIndex:
         tid = len(self._words)
         self._vocab[token] = tid
         self._words.append(token)
+        self._similar = {}  # replaced, not cleared: lookups on other threads hold the old
         self._df.append(0)
         self._generic.append(token in normalize.GENERIC)
         if _typo_budget(token) or _is_short_word(token):
@@ -409,7 +425,18 @@ class NameIndex:
         return weight * (GENERIC_WEIGHT if generic else 1.0)
 
     def _similar_tokens(self, token: str, context: bool) -> list[tuple[int, float]]:
-        """Index words within the typo budget of ``token``, with a similarity."""
+        """Index words within the typo budget of ``token``, with a similarity (shared
+        between lookups: not to be changed)."""
+        memo = self._similar
+        found = memo.get((token, context))
+        if found is None:
+            found = self._find_similar(token, context)
+            if len(memo) >= MAX_SIMILAR_MEMO:
+                memo.clear()
+            memo[token, context] = found
+        return found
+
+    def _find_similar(self, token: str, context: bool) -> list[tuple[int, float]]:
         out: list[tuple[int, float]] = []
         own = self._vocab.get(token)
         if own is not None:
@@ -441,8 +468,21 @@ class NameIndex:
         return out
 
     def lookup(self, query: str, limit: int = 5) -> LookupResult:
+        """The names that ``query`` may mean, best first. Answers are remembered until
+        the index changes (a chat asks about the same organisations again and again); the
+        result is shared: not to be changed."""
         if not self.frozen:
             self.freeze()  # an index filled by hand (tests, benchmarks)
+        answers = self._answers
+        found = answers.get((query, limit))
+        if found is None:
+            found = self._lookup(query, limit)
+            if len(answers) >= MAX_ANSWERS:
+                answers.clear()
+            answers[query, limit] = found
+        return found
+
+    def _lookup(self, query: str, limit: int) -> LookupResult:
         query = normalize.clean(query)[:MAX_QUERY_CHARS]
         q_tokens = normalize.tokens(query)
         if not q_tokens and not query:
@@ -705,7 +745,12 @@ class NameIndex:
         if not q_weight:
             return 0.0, ("", ""), 0
         cached = self._idf
-        r_weight = sum(cached.get(t) or self.idf(t) for t in r_set) or 1.0
+        r_weight = self._rec_weight.get(idx)
+        if r_weight is None:
+            r_weight = sum(cached.get(t) or self.idf(t) for t in r_set) or 1.0
+            if len(self._rec_weight) >= MAX_SIMILAR_MEMO:
+                self._rec_weight.clear()
+            self._rec_weight[idx] = r_weight
         r_hit = sum(cached.get(t) or self.idf(t) for t in used)
         q_cov, r_cov = q_hit / q_weight, r_hit / r_weight
         score = 100.0 * q_cov * (1.0 - NAME_COVERAGE_SHARE + NAME_COVERAGE_SHARE * r_cov)

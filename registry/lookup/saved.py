@@ -57,6 +57,8 @@ RESAVE_TOUCHED = 2_000
 # Readable by the other accounts that may serve the same registry (mkstemp makes 0600).
 SAVED_MODE = 0o644
 _TABLES = ("exact", "postings", "deletes", "han_near")
+# Saved words looked up by text are remembered, up to this many (some 10 MB).
+MAX_ASKED_WORDS = 100_000
 
 Announce = Callable[[str], None]
 
@@ -99,17 +101,29 @@ class WordIds:
     def __init__(self, words: StrColumn, keys: npt.NDArray[np.int64], ids: IntArray) -> None:
         self._words, self._keys, self._ids = words, keys, ids
         self._new: dict[str, int] = {}
+        # Words asked before (query words and their typo variants recur): id or None.
+        self._asked: dict[str, int | None] = {}
 
     def get(self, word: str) -> int | None:
         found = self._new.get(word)
         if found is not None:
             return found
+        if word in self._asked:
+            return self._asked[word]
+        found = self._saved(word)
+        if len(self._asked) >= MAX_ASKED_WORDS:
+            self._asked.clear()  # cheaper than an LRU, and rare: the memo refills quickly
+        self._asked[word] = found
+        return found
+
+    def _saved(self, word: str) -> int | None:
         key = np.int64(str_key(word))
-        lo = int(np.searchsorted(self._keys, key, "left"))
-        hi = int(np.searchsorted(self._keys, key, "right"))
-        for at in range(lo, hi):
+        keys = self._keys
+        at = int(keys.searchsorted(key, "left"))
+        while at < len(keys) and keys[at] == key:
             if self._words[int(self._ids[at])] == word:
                 return int(self._ids[at])
+            at += 1
         return None
 
     def __contains__(self, word: str) -> bool:
@@ -304,7 +318,10 @@ def load(path: Path) -> tuple[NameIndex, str]:
 
     Raises FileNotFoundError when there is none, UnusableIndex when it cannot be used."""
     header, start = _read_header(path)
-    mapped = np.memmap(path, np.uint8, mode="r")
+    # A plain ndarray over the mapping: reads through an np.memmap cost about four times
+    # those through an ndarray (every slice is another memmap object), and a lookup makes
+    # hundreds of them. The view keeps the mapping open as long as an array uses it.
+    mapped = np.memmap(path, np.uint8, mode="r").view(np.ndarray)
     # Every byte is checked: a lookup trusts the record numbers in the tables.
     if zlib.adler32(mapped[start:].data) != header["data_crc"]:
         raise UnusableIndex("is corrupt (its data does not check)")

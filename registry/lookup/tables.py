@@ -48,9 +48,13 @@ class IntMultimap:
         # The key as the array's own type: searchsorted would otherwise convert the
         # whole array (10M entries at a million names) to compare.
         typed = self._key_type(key)
-        lo = np.searchsorted(self._keys, typed, "left")
-        hi = np.searchsorted(self._keys, typed, "right")
-        found = self._vals[lo:hi]
+        keys = self._keys
+        lo = int(keys.searchsorted(typed, "left"))
+        # Most keys asked are absent (typo variants): one search tells.
+        if lo < len(keys) and keys[lo] == typed:
+            found = self._vals[lo : int(keys.searchsorted(typed, "right"))]
+        else:
+            found = EMPTY
         recent = self._recent.get(key)
         if recent:
             return np.concatenate((found, np.array(recent, np.int32)))

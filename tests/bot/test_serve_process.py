@@ -117,3 +117,18 @@ async def test_an_entry_imported_by_another_process_is_found_without_a_restart(
             await asyncio.sleep(0.2)
         # The card shows the alias: a card cached before the import is not reused.
         assert name in await _ask(http, serve, "Baidu", fake_slack.response_url)
+
+
+async def test_serve_says_when_its_cards_are_built(serve: str, fake_slack: FakeSlack) -> None:
+    await _wait_healthy(serve)
+    deadline = time.monotonic() + 120
+    ready = False
+    async with aiohttp.ClientSession() as http:
+        while not ready and time.monotonic() < deadline:
+            async with http.get(f"{serve}/healthz") as r:
+                assert r.status == 200  # healthy before, while and after building
+                ready = (await r.json())["cards_ready"]
+            await asyncio.sleep(0.2)
+        assert ready, "serve did not build its cards in 120 s"
+        # Cards built (and rendered) ahead answer as any other.
+        assert "Baidu, Inc." in await _ask(http, serve, "Baidu", fake_slack.response_url)

@@ -123,3 +123,26 @@ def test_a_word_the_name_lacks_makes_it_a_suggestion() -> None:
         found = index.lookup(same_body)
         assert found.status is MatchStatus.MATCH and found.best is not None, same_body
         assert found.best.entity_id == entity_id
+
+
+def test_remembered_answers_are_forgotten_when_a_name_is_added() -> None:
+    index = NameIndex()
+    index.add_name(1, "Zhongke Xinyuan Photonics", "name")
+    before = index.lookup("Qiantang Vortex Avionics")
+    assert before.status is MatchStatus.NONE
+    assert index.lookup("Qiantang Vortex Avionics") is before  # remembered
+    # A new name with new words: the remembered answer and the words' typo neighbours
+    # (asked before the name existed) must both be forgotten.
+    index.add_name(2, "Qiantang Vortex Avionics", "name")
+    after = index.lookup("Qiantang Vortex Avionics")
+    assert after.best is not None and after.best.entity_id == 2
+    slip = index.lookup("Qiantang Vortx Avionics")
+    assert slip.best is not None and slip.best.entity_id == 2
+
+
+def test_remembered_answers_are_per_limit() -> None:
+    index = NameIndex()
+    for i, city in enumerate(("Harbin", "Nanjing", "Xian", "Wuhan"), start=1):
+        index.add_name(i, f"{city} Institute of Marine Engineering", "name")
+    assert len(index.lookup("Institute of Marine Engineering", limit=1).candidates) <= 1
+    assert len(index.lookup("Institute of Marine Engineering", limit=4).candidates) > 1

@@ -1,0 +1,76 @@
+"""Cards rendered once: the Block Kit or Adaptive Card of one card object, per variant.
+
+``handlers.cache.ReplyCache`` hands out one ``EntityCard`` object per entity and
+change-log position, so the card object itself is the key: the same object always renders
+to the same message. An entry holds its card, so the object's ``id`` cannot be reused
+by another card while the entry lives; a new registry state brings new card objects,
+and older entries age out of the bound (least recently used first).
+
+Only a matched card is kept: "did you mean", "no finding" and check lists depend on the
+query and are cheap or rare. The values handed out are shared: callers must not
+change them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from bot.render.layout import match_note
+from handlers.cache import MAX_ENTRIES as CARD_ENTRIES
+from handlers.replies import EntityCard, LookupReply, Reply
+from registry.lookup import MatchStatus
+
+T = TypeVar("T")
+
+# As many as the cards kept (``serve`` renders every card it builds ahead of the first
+# asks). A rendered card is some 5-10 kB of dicts: 4,096 per platform is about 30 MB.
+MAX_ENTRIES = CARD_ENTRIES
+
+
+def rendered_card(reply: Reply) -> tuple[EntityCard, Hashable] | None:
+    """The card a reply shows and what else its rendering depends on, for a matched card;
+    None for every other reply."""
+    body = reply.body
+    if not isinstance(body, LookupReply) or body.status is not MatchStatus.MATCH:
+        return None
+    if body.card is None:
+        return None
+    return body.card, (body.full, match_note(body))
+
+
+class RenderCache:
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[int, Hashable], tuple[EntityCard, object]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, reply: Reply, variant: Hashable, build: Callable[[], T]) -> T:
+        """``build()``'s result for ``reply`` rendered as ``variant``, kept when the reply
+        is a matched card."""
+        shown = rendered_card(reply)
+        if shown is None:
+            return build()
+        card, depends = shown
+        key = (id(card), (depends, variant))
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None and found[0] is card:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return found[1]  # type: ignore[return-value]
+            self.misses += 1
+        value = build()
+        with self._lock:
+            self._entries[key] = (card, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return value
