@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 import re
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import overload
+from typing import TypeVar, overload
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -186,6 +186,22 @@ class _Records(Sequence[NameRecord]):
 
     def __iter__(self) -> Iterator[NameRecord]:
         return (self._index.record(i) for i in range(len(self)))
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+def remembered(memo: dict[K, V], key: K, bound: int, compute: Callable[..., V], *args: object) -> V:
+    """``memo[key]``, computed by ``compute(*args)`` the first time. A full memo is
+    emptied rather than trimmed: cheaper than an LRU, and it refills within minutes."""
+    found = memo.get(key)
+    if found is None:
+        found = compute(*args)
+        if len(memo) >= bound:
+            memo.clear()
+        memo[key] = found
+    return found
 
 
 class NameIndex:
@@ -427,14 +443,9 @@ class NameIndex:
     def _similar_tokens(self, token: str, context: bool) -> list[tuple[int, float]]:
         """Index words within the typo budget of ``token``, with a similarity (shared
         between lookups: not to be changed)."""
-        memo = self._similar
-        found = memo.get((token, context))
-        if found is None:
-            found = self._find_similar(token, context)
-            if len(memo) >= MAX_SIMILAR_MEMO:
-                memo.clear()
-            memo[token, context] = found
-        return found
+        return remembered(
+            self._similar, (token, context), MAX_SIMILAR_MEMO, self._find_similar, token, context
+        )
 
     def _find_similar(self, token: str, context: bool) -> list[tuple[int, float]]:
         out: list[tuple[int, float]] = []
@@ -473,14 +484,7 @@ class NameIndex:
         result is shared: not to be changed."""
         if not self.frozen:
             self.freeze()  # an index filled by hand (tests, benchmarks)
-        answers = self._answers
-        found = answers.get((query, limit))
-        if found is None:
-            found = self._lookup(query, limit)
-            if len(answers) >= MAX_ANSWERS:
-                answers.clear()
-            answers[query, limit] = found
-        return found
+        return remembered(self._answers, (query, limit), MAX_ANSWERS, self._lookup, query, limit)
 
     def _lookup(self, query: str, limit: int) -> LookupResult:
         query = normalize.clean(query)[:MAX_QUERY_CHARS]
