@@ -79,6 +79,18 @@ def entity_by_key(session: Session, key: str) -> Entity | None:
     return session.get(Entity, kept_id) if kept_id is not None else None
 
 
+def entity_ids(session: Session, keys: Iterable[str]) -> dict[str, int]:
+    """Key -> entity id for each key that names an entity, itself or through a merge."""
+    wanted = set(keys)
+    rows = session.execute(select(Entity.key, Entity.id).where(Entity.key.in_(wanted)))
+    found = {key: entity_id for key, entity_id in rows}
+    for key in wanted - found.keys():
+        kept = entity_by_key(session, key)
+        if kept is not None:
+            found[key] = kept.id
+    return found
+
+
 def add_alias(
     session: Session,
     entity: Entity,

@@ -19,12 +19,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from registry import store
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus, NameIndex
-from registry.models import Entity
 from registry.service import Registry
 
 GOLDEN = Path(__file__).with_name("golden.csv")
@@ -69,13 +67,8 @@ def test_golden_set_is_big_and_varied(golden: list[dict[str, str]]) -> None:
 def test_golden_thresholds(bundled_registry: Registry, golden: list[dict[str, str]]) -> None:
     with unit_of_work(bundled_registry.sessions) as session:
         index = NameIndex.build(session)
-        keys = dict(session.execute(select(Entity.key, Entity.id)).all())
         # A key that resolution merged away names the entity it was merged into.
-        for row in golden:
-            if row["expected_key"] and row["expected_key"] not in keys:
-                kept = store.entity_by_key(session, row["expected_key"])
-                if kept is not None:
-                    keys[row["expected_key"]] = kept.id
+        keys = store.entity_ids(session, (r["expected_key"] for r in golden if r["expected_key"]))
     positives = [r for r in golden if r["kind"] not in NEGATIVE_KINDS]
     negatives = [r for r in golden if r["kind"] in NEGATIVE_KINDS]
     misses = []
