@@ -59,8 +59,10 @@ from registry.models import (
 UNIQUE_SCHEMES = frozenset({"uscc", "ofac", "lei"})
 
 # Keys that importers make ("org-" for the public lists, "unitracker-" for ASPI's
-# tracker, "agency-" for the bodies it names); a curated key has none of these.
-GENERATED_KEY_PREFIXES = ("org-", "unitracker-", "agency-", "ftm-")
+# tracker, "agency-" for the bodies it names, "cset-" for the PLA procurement data's
+# buyers and suppliers); a curated key has none of these. A key missing here is taken
+# for a curated one and keeps its (importer's) name when merged.
+GENERATED_KEY_PREFIXES = ("org-", "unitracker-", "agency-", "ftm-", "cset-")
 # Sources that deduplicated their own records: two of their records with one name are
 # two organisations in the publisher's judgement (OpenSanctions ids), so only a shared
 # identifier links them.
@@ -155,6 +157,13 @@ INSTITUTION_WORDS = frozenset(
 )
 
 MIN_HAN_KEY = 3
+# The PLA's own bodies are named with it in full, in short and without it:
+# "中国人民解放军国防科技大学" and "国防科技大学" are both NUDT, "中国人民解放军93184部队"
+# and "93184部队" one unit. The full form reads as the short one, and the short one goes
+# when what is left can still name one body on its own: five characters ("解放军总医院"
+# and "解放军理工大学" keep it: "理工大学" is any university of technology).
+_PLA_FULL, _PLA_SHORT = "中国人民解放军", "解放军"
+MIN_HAN_UNPREFIXED = 5
 _HAN_OR_CODE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9A-Za-z]+")
 _BRACKET = re.compile(r"\s*[(\[（]([^()\[\]（）]*)[)\]）]\s*")
 _TRAILING = re.compile(r"\s*[(\[（]([^()\[\]（）]*)[)\]）]\s*$")
@@ -252,6 +261,11 @@ def _han_key(name: str) -> NameKey | None:
         if han.startswith(suffix) or han.endswith(suffix):
             han, form = han.removeprefix(suffix).removesuffix(suffix), family
             break
+    if han.startswith(_PLA_FULL):
+        han = _PLA_SHORT + han.removeprefix(_PLA_FULL)
+    rest = han.removeprefix(_PLA_SHORT)
+    if rest != han and len(rest) >= MIN_HAN_UNPREFIXED:
+        han = rest
     # Two characters are a short form ("华为", "北大"): an acronym, never a key.
     return NameKey(han, form) if len(han) >= MIN_HAN_KEY else None
 

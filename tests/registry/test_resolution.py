@@ -52,6 +52,11 @@ SAME = [
     ),
     ("Merit Automotive Electronics Systems S.L.U", "Merit Automotive Electronics Systems, S.L.U."),
     ("中国航天科技集团有限公司", "中國航天科技集團有限公司"),
+    # The PLA's bodies, with the PLA named in full, in short or not at all.
+    ("中国人民解放军国防科技大学", "国防科技大学"),
+    ("中国人民解放军军事科学院", "军事科学院"),
+    ("中国人民解放军93184部队", "93184部队"),
+    ("中国人民解放军总医院", "解放军总医院"),
 ]
 # (name, name): two organisations whose names are one bracket, form or place apart.
 DIFFERENT = [
@@ -81,6 +86,10 @@ DIFFERENT = [
     ("中航（上海）有限公司", "中航（北京）有限公司"),
     ("中国空间技术研究院第513研究所", "中国空间技术研究院第502研究所"),
     ("中国电子科技集团第58研究所", "中国电子科技集团第43研究所"),
+    # Too little is left without the PLA: "理工大学" and "总医院" name no one body.
+    ("解放军理工大学", "理工大学"),
+    ("中国人民解放军总医院", "总医院"),
+    ("中国人民解放军93184部队", "中国人民解放军93148部队"),
 ]
 
 
@@ -396,3 +405,39 @@ def test_casc_academies_are_research_academies_not_universities(bundled_registry
             if e.name.startswith("CASC ") and "Academy" in e.name
         ]
         assert academies and {e.kind for e in academies} == {"research_institute"}
+
+
+def test_a_pla_body_named_in_chinese_alone_is_its_listed_card(bundled_registry: Registry) -> None:
+    """CSET's procurement data names NUDT and the Academy of Military Science by their
+    Chinese names without the PLA: a Chinese query must reach the listed organisation,
+    under the name its lists give it, never an unlisted duplicate."""
+    with unit_of_work(bundled_registry.sessions) as session:
+        for chinese, english in (
+            ("国防科技大学", "National University of Defense Technology"),
+            ("军事科学院", "Academy of Military Science"),
+        ):
+            names = session.scalars(
+                select(Entity.name).where(
+                    (Entity.name == chinese) | (Entity.native_name.like(f"%{chinese}"))
+                )
+            ).all()
+            assert names == [english], (chinese, names)
+
+
+def test_no_listed_or_tracked_entity_was_merged_into_an_importers_duplicate(
+    bundled_registry: Registry,
+) -> None:
+    """A merge keeps the entity a list or tracker made (its name and key) over one that
+    the procurement data made, whichever came first."""
+    with unit_of_work(bundled_registry.sessions) as session:
+        rows = session.execute(
+            select(Merge.merged_key, Entity.key)
+            .join(Entity, Entity.id == Merge.kept_id)
+            .where(Merge.undone_at.is_(None))
+        ).all()
+    into_cset = [
+        (merged, kept)
+        for merged, kept in rows
+        if kept.startswith("cset-") and not merged.startswith("cset-")
+    ]
+    assert into_cset == []
