@@ -2,9 +2,8 @@
 
 ``handlers.cache.ReplyCache`` hands out one ``EntityCard`` object per entity and
 change-log position, so the card object itself is the key: the same object always renders
-to the same message. An entry holds its card, so the object's ``id`` cannot be reused
-by another card while the entry lives; a new registry state brings new card objects,
-and older entries age out of the bound (least recently used first).
+to the same message. A new registry state brings new card objects, and older entries
+age out of the bound (least recently used first).
 
 Only a matched card is kept: "did you mean", "no finding" and check lists depend on the
 query and are cheap or rare. The values handed out are shared: callers must not
@@ -13,13 +12,12 @@ change them.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from bot.render.layout import match_note
 from handlers.cache import MAX_ENTRIES as CARD_ENTRIES
+from handlers.cache import ReplyCache
 from handlers.replies import EntityCard, LookupReply, Reply
 from registry.lookup import MatchStatus
 
@@ -42,12 +40,12 @@ def rendered_card(reply: Reply) -> tuple[EntityCard, Hashable] | None:
 
 
 class RenderCache:
+    """Rendered cards in a ``ReplyCache`` (the same bound and least-recently-used order).
+    Each entry keeps its card alive, so no other card object can take its ``id`` while
+    the entry lasts: the id is a safe key."""
+
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self.max_entries = max_entries
-        self._entries: OrderedDict[tuple[int, Hashable], tuple[EntityCard, object]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
+        self._entries = ReplyCache(max_entries)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -59,18 +57,8 @@ class RenderCache:
         if shown is None:
             return build()
         card, depends = shown
-        key = (id(card), (depends, variant))
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None and found[0] is card:
-                self._entries.move_to_end(key)
-                self.hits += 1
-                return found[1]  # type: ignore[return-value]
-            self.misses += 1
-        value = build()
-        with self._lock:
-            self._entries[key] = (card, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+        # Position 0: a new registry state brings new card objects, hence new keys.
+        _card, value = self._entries.get(
+            "rendered", (id(card), depends, variant), 0, lambda: (card, build())
+        )
         return value

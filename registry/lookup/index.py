@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 import re
 from array import array
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeVar, overload
+from typing import overload
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.lookup import namesakes, normalize
-from registry.lookup.tables import EMPTY, IntArray, IntMultimap, contains, str_key
+from registry.lookup.tables import EMPTY, IntArray, IntMultimap, contains, remembered, str_key
 from registry.lookup.types import Candidate, LookupResult, MatchStatus
 from registry.models import Alias, Change, Entity
 
@@ -46,6 +46,7 @@ MAX_ANSWERS = 10_000
 # Query words whose similar index words are remembered, and records whose word weight
 # is (some 10 MB at most, whatever the registry's size).
 MAX_SIMILAR_MEMO = 50_000
+MAX_RECORD_WEIGHTS = 50_000
 # An exact acronym or other weak alias: below an exact name, above any fuzzy find.
 WEAK_EXACT_SCORE = 96.0
 # What a generic word ("University", "Technology") weighs against a word of the same
@@ -186,22 +187,6 @@ class _Records(Sequence[NameRecord]):
 
     def __iter__(self) -> Iterator[NameRecord]:
         return (self._index.record(i) for i in range(len(self)))
-
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-def remembered(memo: dict[K, V], key: K, bound: int, compute: Callable[..., V], *args: object) -> V:
-    """``memo[key]``, computed by ``compute(*args)`` the first time. A full memo is
-    emptied rather than trimmed: cheaper than an LRU, and it refills within minutes."""
-    found = memo.get(key)
-    if found is None:
-        found = compute(*args)
-        if len(memo) >= bound:
-            memo.clear()
-        memo[key] = found
-    return found
 
 
 class NameIndex:
@@ -695,6 +680,9 @@ class NameIndex:
                 )
         return out
 
+    def _weight_of(self, tokens: set[int]) -> float:
+        return sum(self._idf.get(t) or self.idf(t) for t in tokens) or 1.0
+
     def _score(
         self,
         groups: list[_Group],
@@ -749,12 +737,7 @@ class NameIndex:
         if not q_weight:
             return 0.0, ("", ""), 0
         cached = self._idf
-        r_weight = self._rec_weight.get(idx)
-        if r_weight is None:
-            r_weight = sum(cached.get(t) or self.idf(t) for t in r_set) or 1.0
-            if len(self._rec_weight) >= MAX_SIMILAR_MEMO:
-                self._rec_weight.clear()
-            self._rec_weight[idx] = r_weight
+        r_weight = remembered(self._rec_weight, idx, MAX_RECORD_WEIGHTS, self._weight_of, r_set)
         r_hit = sum(cached.get(t) or self.idf(t) for t in used)
         q_cov, r_cov = q_hit / q_weight, r_hit / r_weight
         score = 100.0 * q_cov * (1.0 - NAME_COVERAGE_SHARE + NAME_COVERAGE_SHARE * r_cov)

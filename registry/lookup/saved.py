@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from registry.lookup.index import NameIndex
 from registry.lookup.live import LiveIndex
-from registry.lookup.tables import IntArray, IntMultimap, str_key
+from registry.lookup.tables import IntArray, IntMultimap, remembered, str_key
 from registry.models import Change
 
 # Bump when the layout, the arrays or the way keys are hashed change.
@@ -108,13 +108,7 @@ class WordIds:
         found = self._new.get(word)
         if found is not None:
             return found
-        if word in self._asked:
-            return self._asked[word]
-        found = self._saved(word)
-        if len(self._asked) >= MAX_ASKED_WORDS:
-            self._asked.clear()  # cheaper than an LRU, and rare: the memo refills quickly
-        self._asked[word] = found
-        return found
+        return remembered(self._asked, word, MAX_ASKED_WORDS, self._saved, word)
 
     def _saved(self, word: str) -> int | None:
         key = np.int64(str_key(word))

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import zlib
 from array import array
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -123,3 +124,21 @@ def contains(sorted_values: IntArray, items: IntArray) -> npt.NDArray[np.bool_]:
     at = np.searchsorted(sorted_values, items)
     at[at == len(sorted_values)] = 0
     return sorted_values[at] == items
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+_ABSENT = object()
+
+
+def remembered(memo: dict[K, V], key: K, bound: int, compute: Callable[..., V], *args: Any) -> V:
+    """``memo[key]``, computed by ``compute(*args)`` the first time (None is remembered
+    too). A full memo is emptied rather than trimmed: cheaper than an LRU, and it refills
+    within minutes."""
+    found = memo.get(key, _ABSENT)
+    if found is _ABSENT:
+        found = compute(*args)
+        if len(memo) >= bound:
+            memo.clear()
+        memo[key] = found
+    return found  # type: ignore[return-value]
