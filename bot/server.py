@@ -101,10 +101,9 @@ def _mount_teams(
     from pydantic import ValidationError
 
     from bot.teams.app import create_teams_app
-    from bot.teams.conversation import service_url_allowed
+    from bot.teams.conversation import refuse_foreign_service_urls
 
     bot = create_teams_app(teams, services, executor)
-    loopback = teams.anonymous_allowed and not teams.client_id
 
     async def teams_messages(request: web.Request) -> web.StreamResponse:
         request[_AUTHORIZED] = True
@@ -117,11 +116,7 @@ def _mount_teams(
                 activity = json.loads(body)
             except (ValueError, RecursionError):
                 raise Refused(400, "body is not JSON") from None
-            service = activity.get("serviceUrl") if isinstance(activity, dict) else None
-            if service is not None and not service_url_allowed(
-                service, teams.service_hosts, loopback=loopback
-            ):
-                raise Refused(403, f"serviceUrl host not allowed: {str(service)[:100]!r}")
+            refuse_foreign_service_urls(activity, teams)
         except Refused as refused:
             return refused.response(request)
         try:

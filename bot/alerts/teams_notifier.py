@@ -28,7 +28,12 @@ from bot.alerts.notifier import PermanentDeliveryError, TransientDeliveryError
 from bot.render.adaptive import digest_messages
 from bot.settings import TeamsSettings
 from bot.teams.app import TeamsConnection, connect
-from bot.teams.conversation import PLATFORM, continuation, service_url_allowed
+from bot.teams.conversation import (
+    PLATFORM,
+    continuation,
+    loopback_allowed,
+    service_url_allowed,
+)
 from bot.teams.listeners import card_message
 from handlers.alerts import Digest
 from registry.alerts import PlannedMessage
@@ -81,7 +86,7 @@ class TeamsNotifier:
         reference = self.reference(channel_id)
         if not reference:
             raise PermanentDeliveryError("no conversation reference: subscribe there again")
-        loopback = self.teams.anonymous_allowed and not self.teams.client_id
+        loopback = loopback_allowed(self.teams)
         if not service_url_allowed(
             reference.get("serviceUrl"), self.teams.service_hosts, loopback=loopback
         ):
