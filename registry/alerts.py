@@ -35,7 +35,11 @@ from registry.models import (
 )
 from registry.resolve import name_key
 
-LIST_KINDS = (ChangeKind.DESIGNATION_ADDED.value, ChangeKind.DESIGNATION_ENDED.value)
+LIST_KINDS = (
+    ChangeKind.DESIGNATION_ADDED.value,
+    ChangeKind.DESIGNATION_REOPENED.value,
+    ChangeKind.DESIGNATION_ENDED.value,
+)
 NAME_KINDS = (ChangeKind.ENTITY_ADDED.value, ChangeKind.NAME_ADDED.value)
 
 

@@ -77,6 +77,8 @@ class ChangeKind(StrEnum):
     NAME_ADDED = "name_added"
     DESIGNATION_ADDED = "designation_added"
     DESIGNATION_ENDED = "designation_ended"
+    # A period an earlier edition closed, reopened by a later one: a relisting.
+    DESIGNATION_REOPENED = "designation_reopened"
     RELATIONSHIP_ADDED = "relationship_added"
     IDENTIFIER_ADDED = "identifier_added"
     # Entity resolution: two entities found to be one organisation, and its undoing.

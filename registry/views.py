@@ -580,7 +580,11 @@ def describe_change(session: Session, change: Change) -> ChangeDescribed:
     source: Source | None = None
     kind = change.kind
     list_id = list_name = action = None
-    if kind in (ChangeKind.DESIGNATION_ADDED, ChangeKind.DESIGNATION_ENDED):
+    if kind in (
+        ChangeKind.DESIGNATION_ADDED,
+        ChangeKind.DESIGNATION_REOPENED,
+        ChangeKind.DESIGNATION_ENDED,
+    ):
         designation = session.get(
             Designation, detail.get("designation_id"), options=[selectinload(Designation.source)]
         )
@@ -591,6 +595,11 @@ def describe_change(session: Session, change: Change) -> ChangeDescribed:
             action = "removed"
             end = detail.get("end") or "an unstated date"
             what, brief = f"removed from the {list_name} on {end}", f"removed on {end}"
+        elif kind == ChangeKind.DESIGNATION_REOPENED:
+            # The period keeps its first start: the edition that reopened it is the news.
+            action, start = "relisted", detail.get("start")
+            since = f" (listed since {start})" if start else ""
+            what, brief = f"relisted on the {list_name}{since}", f"relisted{since}"
         else:
             action = "relisted" if detail.get("relisted") else "added"
             start = detail.get("start")
