@@ -337,6 +337,41 @@ def claim_channel(
     )
 
 
+def renew_lease(session: Session, message_id: int, owner: str, until: dt.datetime) -> bool:
+    """Extend ``owner``'s lease on a pending message (and on the rest of its channel that
+    ``owner`` holds) to ``until``, in the caller's transaction. False when the message is
+    no longer ``owner``'s (another worker claimed it after the lease ran out) or was sent:
+    the caller must not send it. The update is the check, so two workers cannot both win."""
+    touched = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.lease_owner == owner,
+            OutboxMessage.state == "pending",
+        )
+        .values(lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    if touched.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    message = select(OutboxMessage.channel_id, OutboxMessage.platform).where(
+        OutboxMessage.id == message_id
+    )
+    channel, platform = session.execute(message).one()
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.channel_id == channel,
+            OutboxMessage.platform == platform,
+            OutboxMessage.lease_owner == owner,
+            OutboxMessage.state == "pending",
+        )
+        .values(lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
 def mark_attempt(session: Session, message_id: int) -> None:
     session.execute(
         update(OutboxMessage)

@@ -5,6 +5,7 @@ It records every call so tests can assert on what the bot actually sent.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import time
@@ -48,6 +49,8 @@ class FakeSlack:
     conversations_error: dict[str, str] = field(default_factory=dict)
     # usergroups.users.list: each user group's members.
     usergroups: dict[str, list[str]] = field(default_factory=dict)
+    # A slow Slack: chat.postMessage answers (and shows the message) this much later.
+    post_delay_s: float = 0.0
     runner: web.AppRunner | None = None
     port: int = 0
 
@@ -84,6 +87,8 @@ class FakeSlack:
             payload = dict(await request.post())
         self.calls.append((method, payload))
         if method == "chat.postMessage":
+            if self.post_delay_s:
+                await asyncio.sleep(self.post_delay_s)
             return self._post_message(payload)
         if method == "conversations.history":
             oldest = float(payload.get("oldest") or 0)
