@@ -380,11 +380,29 @@ def mark_attempt(session: Session, message_id: int) -> None:
     )
 
 
-def mark_sent(session: Session, message_id: int, remote_id: str | None) -> None:
+def mark_sent(
+    session: Session, message_id: int, remote_id: str | None, note: str | None = None
+) -> None:
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(state="sent", sent_at=utcnow(), remote_id=remote_id, lease_until=None)
+        .values(
+            state="sent",
+            sent_at=utcnow(),
+            remote_id=remote_id,
+            lease_until=None,
+            error=note[:200] if note else None,
+        )
+    )
+
+
+def mark_refused(session: Session, message_id: int, reason: str) -> None:
+    """The platform refused the message itself (too long, malformed): it is kept, with
+    the reason, and the channel's later messages go on without it."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(state="refused", error=reason[:200], lease_until=None)
     )
 
 

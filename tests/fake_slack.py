@@ -51,6 +51,11 @@ class FakeSlack:
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     # A slow Slack: chat.postMessage answers (and shows the message) this much later.
     post_delay_s: float = 0.0
+    # Refuse a message whose blocks (as JSON) are longer than this (0: any length), as
+    # Slack refuses with msg_blocks_too_long below its documented limits.
+    max_blocks_chars: int = 0
+    # conversations.history answers this error (e.g. "missing_scope") when set.
+    history_error: str = ""
     runner: web.AppRunner | None = None
     port: int = 0
 
@@ -91,6 +96,8 @@ class FakeSlack:
                 await asyncio.sleep(self.post_delay_s)
             return self._post_message(payload)
         if method == "conversations.history":
+            if self.history_error:
+                return web.json_response({"ok": False, "error": self.history_error})
             oldest = float(payload.get("oldest") or 0)
             found = [
                 m for m in self.channels.get(payload["channel"], []) if float(m["ts"]) >= oldest
@@ -135,6 +142,10 @@ class FakeSlack:
         channel = payload["channel"]
         if channel in self.broken:
             return web.json_response({"ok": False, "error": self.broken[channel]})
+        blocks = payload.get("blocks") or ""
+        size = len(blocks if isinstance(blocks, str) else json.dumps(blocks, ensure_ascii=False))
+        if self.max_blocks_chars and size > self.max_blocks_chars:
+            return web.json_response({"ok": False, "error": "msg_blocks_too_long"})
         if self.fail_rate and self._random.random() < self.fail_rate:
             self.injected += 1
             if self._random.random() < 0.5:

@@ -25,6 +25,12 @@ PERMANENT = {
     "token_revoked",
     "restricted_action",
 }
+# Errors about the message itself: sending it again fails the same way, and waiting for
+# it would hold up every later alert to the channel. It is recorded and skipped.
+PAYLOAD_ERRORS = {"msg_blocks_too_long", "invalid_blocks", "msg_too_long", "invalid_arguments"}
+# The bot may not read the channel's history (older installs without the scope, DMs):
+# a message's nonce cannot be looked for, so it is sent once without the check.
+HISTORY_ERRORS = {"missing_scope", "not_allowed", "not_allowed_token_type"}
 METADATA_EVENT = "mcf_alert"
 # After an uncertain failure, wait this long (times the attempt) before looking for the
 # message in the channel and sending it again.
@@ -56,6 +62,14 @@ class PermanentDeliveryError(Exception):
 
 class TransientDeliveryError(Exception):
     """Still failing after the retries; the message stays pending for the next pass."""
+
+
+class PayloadRefused(Exception):
+    """The platform refused this message (too long, malformed blocks): never retried."""
+
+
+class HistoryUnavailable(Exception):
+    """The channel's history cannot be read: whether a message arrived is unknowable."""
 
 
 class LeaseLost(Exception):
@@ -152,7 +166,11 @@ class SlackNotifier:
             if attempt and uncertain:
                 self.sleep(self.resend_pause_s * attempt)
                 # Did Slack keep the last try although it answered an error?
-                found = self.find_sent(channel_id, nonce, asked)
+                try:
+                    found = self.find_sent(channel_id, nonce, asked)
+                except HistoryUnavailable as exc:
+                    # No way to know: not again now; the next pass sends it once more.
+                    raise TransientDeliveryError(f"{error}; cannot check: {exc}") from exc
                 if found is not None:
                     return found
             if not hold():
@@ -212,6 +230,9 @@ class SlackNotifier:
                 if not cursor:
                     return None
         except SlackApiError as exc:
+            error = _error(exc)
+            if error in HISTORY_ERRORS:
+                raise HistoryUnavailable(error) from exc
             raise _classify(exc) from exc
         except Exception as exc:  # the SDK's retries are spent: try again next pass
             raise TransientDeliveryError(f"{type(exc).__name__}: {exc}") from exc
@@ -228,8 +249,14 @@ def _retry_after(exc: SlackApiError) -> float:
         return 1.0
 
 
+def _error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error", "")) if exc.response is not None else ""
+
+
 def _classify(exc: SlackApiError) -> Exception:
-    error = str(exc.response.get("error", "")) if exc.response is not None else ""
+    error = _error(exc)
     if error in PERMANENT:
         return PermanentDeliveryError(error)
+    if error in PAYLOAD_ERRORS:
+        return PayloadRefused(error)
     return TransientDeliveryError(error or str(exc))

@@ -19,8 +19,10 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from bot.alerts.notifier import (
+    HistoryUnavailable,
     LeaseLost,
     Notifier,
+    PayloadRefused,
     PermanentDeliveryError,
     TransientDeliveryError,
 )
@@ -50,6 +52,7 @@ class PassResult:
     paused: int = 0
     deferred: int = 0
     given_way: int = 0  # channels left to another worker that holds them now
+    refused: int = 0  # messages the platform refused as such (recorded, skipped)
 
 
 class AlertWorker:
@@ -165,8 +168,14 @@ class AlertWorker:
             try:
                 if not self._hold(message_id, notifier):
                     raise LeaseLost(f"another worker holds {channel} now")
+                unchecked = None
                 if attempts > 0:
-                    remote = notifier.find_sent(channel, nonce, created)
+                    try:
+                        remote = notifier.find_sent(channel, nonce, created)
+                    except HistoryUnavailable as exc:
+                        # The bot cannot read this channel: send once more, say so.
+                        remote, unchecked = None, f"sent without the history check ({exc})"
+                        log.warning("%s %s: %s", platform, channel, unchecked)
                     if remote is not None:
                         with unit_of_work(self.registry.sessions) as session:
                             alerts.mark_sent(session, message_id, remote)
@@ -181,8 +190,10 @@ class AlertWorker:
 
                 remote = notifier.send(channel, payload, nonce, hold=hold)
                 with unit_of_work(self.registry.sessions) as session:
-                    alerts.mark_sent(session, message_id, remote)
+                    alerts.mark_sent(session, message_id, remote, unchecked)
                 result.sent += 1
+            except PayloadRefused as exc:
+                self._refused(message_id, platform, channel, exc, result)
             except PermanentDeliveryError as exc:
                 with unit_of_work(self.registry.sessions) as session:
                     paused = alerts.pause_channel(session, platform, channel, str(exc))
@@ -206,6 +217,15 @@ class AlertWorker:
                 log.warning("delivery to %s %s deferred: %s", platform, channel, exc)
                 result.deferred += 1
                 return  # keep the channel's order: the rest waits for the next pass
+
+    def _refused(
+        self, message_id: int, platform: str, channel: str, exc: Exception, result: PassResult
+    ) -> None:
+        """A message the platform will never take: recorded, and the channel goes on."""
+        with unit_of_work(self.registry.sessions) as session:
+            alerts.mark_refused(session, message_id, str(exc))
+        log.warning("alert message %s to %s %s refused: %s", message_id, platform, channel, exc)
+        result.refused += 1
 
     def _pace(self, key: str) -> None:
         last = self._last_sent.get(key)
