@@ -24,7 +24,16 @@ from sqlalchemy import text
 
 from bot.alerts.runtime import start_background_worker
 from bot.cli_sync import start_background_sync
-from bot.edge import Refused, ReplayGuard, interactive, shallow, slack_signed, utf8
+from bot.edge import (
+    Refused,
+    ReplayGuard,
+    bolt_payload,
+    interactive,
+    shallow,
+    slack_signed,
+    utf8,
+    well_formed,
+)
 from bot.pools import Pools
 from bot.render.adaptive import message_parts as teams_message
 from bot.render.slack import message as slack_message
@@ -77,7 +86,9 @@ def _mount_slack(
             body = utf8(raw)
             shallow(body, request.content_type)
             replayed = not replays.first_time(f"{timestamp}:{signature}")
-            if replayed and interactive(body, request.content_type):
+            payload = bolt_payload(body, request.content_type)
+            well_formed(payload)
+            if replayed and interactive(payload):
                 raise Refused(409, "replayed interactive request (same signature and time)")
             bolt_request = AsyncBoltRequest(
                 body=body,
