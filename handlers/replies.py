@@ -142,6 +142,8 @@ class ListView:
     last_import: str | None
     # None: no publisher file is fetched for this list (``mcf-bot import`` only).
     sync: SyncView | None = None
+    # Of ``parties``, how many have a Chinese name that a source writes.
+    chinese_names: int = 0
 
     def line(self) -> str:
         """The list in one line of plain text (chat renderers escape it)."""

@@ -8,12 +8,14 @@ from handlers.context import Services
 from handlers.replies import ListView, SourcesReply, SyncView
 from registry.db import unit_of_work
 from registry.editions import list_statuses
+from registry.native_coverage import chinese_names_by_list
 from registry.sync.state import SourceSync, sync_view
 
 
 def sources(services: Services) -> SourcesReply:
     with unit_of_work(services.registry.sessions) as session:
         statuses = list_statuses(session)
+        chinese = chinese_names_by_list(session)
         synced = {
             list_id: v for v in sync_view(session, services.sync) for list_id in v.source.lists
         }
@@ -34,6 +36,7 @@ def sources(services: Services) -> SourcesReply:
                 listed_now=s.listed_now,
                 last_import=_when(s.last_import),
                 sync=_sync(synced[s.info.id]) if s.info.id in synced else None,
+                chinese_names=chinese.get(s.info.id, 0),
             )
             for s in statuses
         )
