@@ -181,10 +181,23 @@ class ListView:
     # None: no publisher file is fetched for this list (``mcf-bot import`` only).
     sync: SyncView | None = None
 
+    # The edition's age in words ("4 years old"), where its date is known.
+    age: str | None = None
+    # A rating of another list (shown with it, not counted as a list of its own).
+    rates: str | None = None
+
+    def copy_words(self) -> str:
+        """ "complete as of its edition (4 years old)": complete means complete as of
+        the edition held, never current."""
+        if self.completeness != "complete":
+            return "a sample only: absence from it proves nothing"
+        age = f" ({self.age})" if self.age else ""
+        return f"complete as of that edition{age}"
+
     def line(self) -> str:
         """The list in one line of plain text (chat renderers escape it)."""
         edition = edition_words(self.edition, self.parties)
-        copy = "complete copy" if self.completeness == "complete" else "a sample only"
+        copy = self.copy_words()
         return (
             f"{self.name} ({self.id}): {edition}, {copy}; {self.listed_now:,} listed now of "
             f"{self.parties:,}."
@@ -201,16 +214,26 @@ def edition_words(edition: str | None, parties: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SourcesReply:
-    """Every list the registry loads (``/mcf sources``)."""
+    """Every list the registry loads (``/mcf sources``). ``checked`` is what answers check
+    names against (``registry.views.lists_loaded``): both count lists the same way."""
 
     lists: tuple[ListView, ...]
+    checked: ListsLoaded | None = None
+
+    @property
+    def title(self) -> str:
+        n = self.checked.count if self.checked else len(self.lists)
+        text = f"Names are checked against {n} list{'s' if n != 1 else ''} and trackers"
+        ratings = [v.name for v in self.lists if v.rates]
+        if ratings:
+            text += f" ({'; '.join(ratings)} shown with the list rated)"
+        if self.checked and self.checked.not_held:
+            text += f"; not held: {', '.join(self.checked.not_held)}"
+        return text + ":"
 
     def as_notice(self) -> NoticeReply:
         """The same answer as a short list, for chat."""
-        return NoticeReply(
-            f"The registry loads {len(self.lists)} lists and trackers:",
-            tuple(view.line() for view in self.lists),
-        )
+        return NoticeReply(self.title, tuple(view.line() for view in self.lists))
 
 
 class Verdict(StrEnum):

@@ -274,6 +274,7 @@ class _Caps:
     means, ties, a tracker's means and identifiers, and lists several sources a line."""
 
     ties: int | None = TIES_SHOWN  # None: all
+    tie_summaries: int | None = 1  # the first ties' summaries (what the source says)
     summary: bool = True
     aliases: int | None = ALIASES_SHOWN
     fold: bool = True
@@ -287,13 +288,22 @@ class _Caps:
 _SHORTER = (
     _Caps(),
     _Caps(summary=False),
-    _Caps(summary=False, short_effects=True),
-    _Caps(ties=3, summary=False, short_effects=True),
-    _Caps(ties=1, summary=False, short_effects=True),
-    _Caps(ties=1, summary=False, short_effects=True, sources_per_line=2),
-    _Caps(ties=1, summary=False, short_effects=True, sources_per_line=3, tracker_effects=False),
+    _Caps(summary=False, tie_summaries=0),
+    _Caps(summary=False, tie_summaries=0, short_effects=True),
+    _Caps(ties=3, tie_summaries=0, summary=False, short_effects=True),
+    _Caps(ties=1, tie_summaries=0, summary=False, short_effects=True),
+    _Caps(ties=1, tie_summaries=0, summary=False, short_effects=True, sources_per_line=2),
     _Caps(
         ties=1,
+        tie_summaries=0,
+        summary=False,
+        short_effects=True,
+        sources_per_line=3,
+        tracker_effects=False,
+    ),
+    _Caps(
+        ties=1,
+        tie_summaries=0,
         summary=False,
         short_effects=True,
         sources_per_line=4,
@@ -301,7 +311,7 @@ _SHORTER = (
         identifiers=False,
     ),
 )
-_FULL = _Caps(ties=None, aliases=None, fold=False)
+_FULL = _Caps(ties=None, tie_summaries=None, aliases=None, fold=False)
 
 
 def _designation_lines(card: EntityCard, caps: _Caps, sources: _Sources) -> list[Line]:
@@ -336,7 +346,7 @@ def _designation_lines(card: EntityCard, caps: _Caps, sources: _Sources) -> list
             lines.append(Line((Run(f"Means: {one_line(effect)}", Style.SUBTLE),), indent=1))
         terms = entry_terms(d.licence_requirement, d.licence_policy)
         if terms and d.active:  # this entry's own legal meaning: whole, on every card
-            lines.append(Line((Run(terms, Style.SUBTLE),), indent=1))
+            lines.append(Line(tuple(Run(t, Style.SUBTLE) for t in terms), indent=1))
         if d.reason:
             # The stated reason: its first sentence on a short card, never cut inside it.
             reason = fold(d.reason, limit=len(d.reason) + 1) if caps.fold else one_line(d.reason)
@@ -352,18 +362,18 @@ def _designation_lines(card: EntityCard, caps: _Caps, sources: _Sources) -> list
     return lines
 
 
-def entry_terms(requirement: str | None, policy: str | None) -> str | None:
+def entry_terms(requirement: str | None, policy: str | None) -> tuple[str, ...]:
     """The entry's own terms (the Entity List's licence review policy and licence
-    requirement), whole, as the list states them: a legal rule is never cut before its
-    point. The strongest restriction the policy states is named first."""
-    parts = []
+    requirement), whole, as the list states them, one run each: a legal rule is never cut
+    before its point. The strongest restriction the policy states is named first."""
+    parts: list[str] = []
     if policy:
         strongest = strongest_restriction(policy)
         lead = f"{strongest[0].upper()}{strongest[1:]}; " if strongest else ""
-        parts.append(f"Review policy: {lead}as listed: {one_line(policy)}")
+        parts += [f"Review policy: {lead}as listed: ", one_line(policy)]
     if requirement:
-        parts.append(f"Licence required: {one_line(requirement)}")
-    return " · ".join(parts) if parts else None
+        parts += [" · " if parts else "", "Licence required: ", one_line(requirement)]
+    return tuple(p for p in parts if p)
 
 
 def tie_dates(start: str | None, end: str | None) -> str:
@@ -381,7 +391,7 @@ def tie_dates(start: str | None, end: str | None) -> str:
 def _tie_lines(card: EntityCard, caps: _Caps, sources: _Sources, more: Button | None) -> list[Line]:
     ties = card.relationships if caps.ties is None else card.relationships[: caps.ties]
     lines: list[Line] = []
-    for r in ties:
+    for i, r in enumerate(ties):
         listed = f" (listed: {', '.join(r.other_lists)})" if r.other_lists else ""
         if r.other_tracked:  # a tracker is no listing (``handlers.verdict``)
             listed += f" (tracked: {', '.join(r.other_tracked)})"
@@ -396,7 +406,7 @@ def _tie_lines(card: EntityCard, caps: _Caps, sources: _Sources, more: Button | 
                 mark=Mark.BULLET,
             )
         )
-        if caps.ties is None and r.summary:
+        if r.summary and (caps.tie_summaries is None or i < caps.tie_summaries):
             lines.append(Line((Run(one_line(r.summary), Style.SUBTLE),), indent=1))
     hidden = len(card.relationships) - len(ties)
     if hidden > 0:
@@ -699,9 +709,8 @@ def sources_layout(reply: SourcesReply) -> Layout:
     is loaded of it and under which licence."""
     sections = []
     for view in reply.lists:
-        copy = "complete" if view.completeness == "complete" else "a sample: absence proves nothing"
         loaded = (
-            f"Loaded: {edition_words(view.edition, view.parties)}; bundled copy {copy}; "
+            f"Loaded: {edition_words(view.edition, view.parties)}; {view.copy_words()}; "
             f"{view.listed_now:,} organisations listed now, {view.parties:,} ever; "
             f"last import {view.last_import or 'never'}"
         )
@@ -724,7 +733,7 @@ def sources_layout(reply: SourcesReply) -> Layout:
             sync = f"Sync: {view.sync.words()}; edition {view.sync.edition or '-'}"
             lines += (Line((Run(one_line(sync)),)),)
         sections.append(Section(f"{one_line(view.name)} ({view.id})", lines))
-    title = reply.as_notice().text
+    title = reply.title
     return Layout("notice", title, tuple(sections), summary=title)
 
 
