@@ -150,6 +150,10 @@ class RelationshipView:
     other_listed: bool = False  # the other organisation is on a list with legal effect today
     other_lists: tuple[str, ...] = ()  # short names of those lists
     other_tracked: tuple[str, ...] = ()  # research trackers naming it (no legal effect)
+    # For a body named only in Chinese: a Latin-script name a source gives it, else our
+    # pinyin transliteration (``other_pinyin``), which the card marks as ours.
+    other_english: str | None = None
+    other_pinyin: str | None = None
 
     @property
     def strength(self) -> tuple[bool, int, str]:
@@ -301,6 +305,28 @@ def strongest_restriction(policy: str | None) -> str | None:
         if policy and pattern.search(policy):
             return words
     return None
+
+
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def pinyin(name: str) -> str:
+    """Our transliteration of a Chinese name, syllable by syllable (never a translation,
+    never an official name: the card says so)."""
+    from pypinyin import Style, lazy_pinyin  # heavy: only for names with no Latin form
+
+    return " ".join(lazy_pinyin(name, style=Style.NORMAL, v_to_u=True))
+
+
+def latin_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """A Latin-script name a source gives each of ``ids`` (the first, by alias id)."""
+    out: dict[int, str] = {}
+    for entity_id, name in session.execute(
+        select(Alias.entity_id, Alias.name).where(Alias.entity_id.in_(ids)).order_by(Alias.id)
+    ):
+        if entity_id not in out and _LATIN.search(name):
+            out[entity_id] = name
+    return out
 
 
 _YEARS = re.compile(r", (FY\d{4}(?:–FY\d{4})?)$")
@@ -541,10 +567,14 @@ def entity_card(session: Session, entity_id: int) -> EntityCard | None:
         names = into.setdefault(other_id, [])
         if short not in names:
             names.append(short)
+    han_only = {(rel.object if rel.subject_id == entity.id else rel.subject) for rel in ties}
+    han_only = {o for o in han_only if not _LATIN.search(o.name)}
+    english = latin_names(session, {o.id for o in han_only}) if han_only else {}
     views = []
     for rel in ties:
         out = rel.subject_id == entity.id
         other = rel.object if out else rel.subject
+        named = other in han_only
         views.append(
             RelationshipView(
                 type=rel.type,
@@ -559,6 +589,8 @@ def entity_card(session: Session, entity_id: int) -> EntityCard | None:
                 other_listed=other.id in other_lists,
                 other_lists=tuple(other_lists.get(other.id, ())),
                 other_tracked=tuple(other_tracked.get(other.id, ())),
+                other_english=english.get(other.id) if named else None,
+                other_pinyin=pinyin(other.name) if named and other.id not in english else None,
             )
         )
     # Strongest first; sources are numbered in the order the card shows them.

@@ -42,7 +42,7 @@ from handlers.replies import (
 )
 from registry.lookup import MatchStatus
 from registry.text import clean_text
-from registry.views import strongest_restriction
+from registry.views import pinyin, strongest_restriction
 
 # A card fits a laptop screen or a phone without scrolling back for the verdict.
 MAX_CARD_LINES = 30
@@ -178,6 +178,7 @@ def one_line(text: str | None) -> str:
     return clean_text(text or "")
 
 
+_LATIN = re.compile(r"[A-Za-z]")
 _ABBREVIATIONS = frozenset({"co", "corp", "inc", "ltd", "no", "nos", "st", "jr", "dr", "mr"})
 _SENTENCE_END = re.compile(r"(?<=[\w)\]”\"’])\.\s+(?=[A-Z“\"(])")
 
@@ -396,6 +397,10 @@ def _tie_lines(card: EntityCard, caps: _Caps, sources: _Sources, more: Button | 
         if r.other_tracked:  # a tracker is no listing (``handlers.verdict``)
             listed += f" (tracked: {', '.join(r.other_tracked)})"
         when = tie_dates(r.start, r.end)
+        if r.other_english:
+            listed = f" ({one_line(r.other_english)}){listed}"
+        elif r.other_pinyin:
+            listed = f" (pinyin, our transliteration: {r.other_pinyin}){listed}"
         lines.append(
             Line(
                 (
@@ -430,6 +435,9 @@ def _card_sections(
         about += " · also " + "; ".join(one_line(a) for a in shown)
         if len(aliases) > len(shown):
             about += f" (+{len(aliases) - len(shown)})"
+    if not _LATIN.search(card.name) and not any(_LATIN.search(a) for a in card.aliases):
+        # No source gives it a Latin-script name: ours, marked as ours (never a translation).
+        about += f" · pinyin, our transliteration: {pinyin(card.name)}"
     # The match note right under the name, then the verdict: both within three lines.
     sections = []
     if note:
