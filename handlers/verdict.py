@@ -84,7 +84,7 @@ def tie_words(tie: RelationshipView) -> str:
 
 def edition_list(checked: ListsLoaded) -> str:
     """ "Entity List 2025-11-08, MEU List 2022-04-21, DoD 1286 FY2025, ..."."""
-    return ", ".join(f"{c.short_name} {c.edition or '(undated)'}" for c in checked.lists)
+    return ", ".join(f"{c.short_name} {c.edition or '(edition not dated)'}" for c in checked.lists)
 
 
 def checked_text(checked: ListsLoaded | None) -> str:
