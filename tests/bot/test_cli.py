@@ -219,8 +219,9 @@ def test_check_json_lines_carry_the_verdict(
     names.write_text("Harvard University\nHikvison\nChina Aerospace\n", encoding="utf-8")
     assert main(["check", str(names), "--json"]) == 0
     harvard, hikvision, unclear = (json.loads(x) for x in capsys.readouterr().out.splitlines())
-    assert harvard["verdict"]["level"] == "no_finding"
-    assert "lists loaded" in harvard["verdict"]["text"]
+    assert harvard["verdict"]["level"] == "no_match"
+    assert "not evidence that it is unlisted" in harvard["verdict"]["text"]
+    assert "Lists checked: Entity List 2025-11-08" in harvard["verdict"]["text"]
     assert "clear" not in harvard["verdict"]["text"].lower()
     assert hikvision["verdict"]["level"] == "listed"
     assert unclear["verdict"]["level"] == "did_you_mean"

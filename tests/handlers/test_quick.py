@@ -34,7 +34,8 @@ def _check(services: Services, text: str) -> CheckListReply:
 def test_the_issue_list_in_one_answer(services: Services) -> None:
     reply = _check(services, ISSUE_LIST)
     tsinghua, harvard, hikvision, bit = reply.lines
-    assert tsinghua.verdict is Verdict.LISTED and "ASPI" in tsinghua.detail
+    # Only in ASPI's tracker: tracked, with its rating, never "listed".
+    assert tsinghua.verdict is Verdict.TRACKED and "ASPI tracker rates it" in tsinghua.detail
     assert bit.verdict is Verdict.LISTED and bit.name == "Beijing Institute of Technology"
     assert harvard.verdict is Verdict.NONE and harvard.entity_id is None
     assert hikvision.verdict is Verdict.LISTED and "Hikvision" in (hikvision.name or "")
