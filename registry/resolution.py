@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from registry.changelog import log_bulk
 from registry.errors import BadImportError
-from registry.lookup.normalize import GENERIC, ascii_text, han_text, has_han
+from registry.lookup.normalize import ascii_text, han_text
 from registry.models import (
     Alias,
     Change,
@@ -53,6 +53,17 @@ from registry.models import (
     Subscription,
     utcnow,
 )
+from registry.names.generic import FOLDED_WORDS, GENERIC, INSTITUTION_WORDS
+from registry.names.legal_forms import (
+    FOREIGN_FORMS,
+    FORM_COUNTRIES,
+    FORM_FAMILY,
+    FORM_PRECEDENCE,
+    HAN_FORMS,
+)
+from registry.names.places import COUNTRY_CODES, PLACE_ABBREVIATIONS, PLACES
+from registry.names.prefixes import PLA_FULL, PLA_SHORT
+from registry.names.script import HAN_OR_CODE, has_han
 
 # Schemes whose code names exactly one organisation: the same code is one organisation,
 # two different codes of the scheme are two.
@@ -70,91 +81,8 @@ DEDUPLICATED_KEY_PREFIXES = ("ftm-",)
 
 # --- resolution keys -------------------------------------------------------------------
 
-# Legal forms by family. Forms of one family are spellings of one form ("Co." is
-# "Company", "Co., Ltd." is "Company Limited"); forms of two families (an "Inc." and an
-# "AG", a "Corporation" and a "Co., Ltd.") may be a parent and its subsidiary, so they
-# never merge on their own: they are listed as likely duplicates.
-_FORMS = {
-    "co": "ltd",
-    "company": "ltd",
-    "ltd": "ltd",
-    "limited": "ltd",
-    "corp": "corp",
-    "corporation": "corp",
-    "inc": "inc",
-    "incorporated": "inc",
-    "llc": "llc",
-    "plc": "plc",
-    "ag": "ag",
-    "gmbh": "gmbh",
-    "kg": "gmbh",
-    "sa": "sa",
-    "sas": "sa",
-    "sl": "sl",
-    "slu": "sl",
-    "bv": "bv",
-    "nv": "nv",
-    "spa": "spa",
-    "srl": "srl",
-    "sarl": "srl",
-    "pte": "pte",
-    "pty": "pty",
-    "kk": "kk",
-    "jsc": "jsc",
-    "ojsc": "jsc",
-    "pjsc": "jsc",
-    "ooo": "ooo",
-    "llp": "llp",
-    "lp": "llp",
-    "ab": "ab",
-    "oy": "oy",
-}
-# "Corporation Limited" is a corporation, "Pte. Ltd." a Singapore private company: when
-# a name ends in forms of several families, the first listed here names the form.
-_FORM_PRECEDENCE = ("corp", "ltd")
-_HAN_FORMS = (
-    ("株式会社", "kk"),
-    ("有限会社", "kk"),
-    ("股份有限公司", "ltd"),
-    ("有限责任公司", "ltd"),
-    ("有限公司", "ltd"),
-    ("公司", "ltd"),
-)
-# Places that name a branch or a listing rather than another organisation when they
-# stand in brackets ("AVIC ... (Shanghai)"), and that lead many Chinese company names
-# ("Beijing Megvii ..."). Provinces, province-level cities and the larger cities.
-_PLACE_NAMES = """
-anhui beijing chongqing fujian gansu guangdong guangxi guizhou hainan hebei heilongjiang
-henan hubei hunan jiangsu jiangxi jilin liaoning ningxia qinghai shaanxi shandong
-shanghai shanxi sichuan tianjin tibet xinjiang xizang yunnan zhejiang hong-kong macau
-macao inner-mongolia shenzhen guangzhou hangzhou nanjing wuhan chengdu xian shenyang
-harbin changsha zhengzhou jinan qingdao dalian suzhou wuxi ningbo xiamen fuzhou hefei
-nanchang kunming guiyang lanzhou taiyuan shijiazhuang changchun hohhot nanning urumqi
-zhuhai dongguan foshan changzhou mianyang baoding luoyang zhuzhou xiangtan yantai weihai
-tangshan huizhou zhongshan shaoxing wenzhou jiaxing nantong yangzhou xuzhou kunshan
-"""
-PLACES = frozenset(_PLACE_NAMES.split())
 # Stock-exchange tags that follow a listed company's name in brackets.
 _EXCHANGES = frozenset({"sh", "sz", "hk", "sse", "szse", "hkex", "a", "h", "a share", "h share"})
-# Abbreviations of places written as the first word of a name ("SZ DJI").
-_PLACE_ABBREVIATIONS = {"sz": "shenzhen", "bj": "beijing"}
-_FOLDED_WORDS = frozenset({"the", "of", "and"})
-# Words that say a name is a university, an institute or a laboratory, not a company:
-# such a name never merges with a company-form name on the name alone.
-INSTITUTION_WORDS = frozenset(
-    {
-        "university",
-        "college",
-        "institute",
-        "academy",
-        "school",
-        "laboratory",
-        "lab",
-        "center",
-        "centre",
-        "hospital",
-    }
-)
 
 MIN_HAN_KEY = 3
 # The PLA's own bodies are named with it in full, in short and without it:
@@ -162,9 +90,7 @@ MIN_HAN_KEY = 3
 # and "93184部队" one unit. The full form reads as the short one, and the short one goes
 # when what is left can still name one body on its own: five characters ("解放军总医院"
 # and "解放军理工大学" keep it: "理工大学" is any university of technology).
-_PLA_FULL, _PLA_SHORT = "中国人民解放军", "解放军"
 MIN_HAN_UNPREFIXED = 5
-_HAN_OR_CODE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9A-Za-z]+")
 _BRACKET = re.compile(r"\s*[(\[（]([^()\[\]（）]*)[)\]）]\s*")
 _TRAILING = re.compile(r"\s*[(\[（]([^()\[\]（）]*)[)\]）]\s*$")
 _INNER_DOT = re.compile(r"(?<=\w)[.'’](?=\w)")
@@ -213,7 +139,7 @@ def _trailing_bracket_kept(content: str, after_form: bool) -> list[str]:
     listed). Brackets inside a name are part of it: "China Unicom (Hong Kong) Limited" and
     "China Unicom (BVI) Co., Ltd." are two companies."""
     words = _words(content)
-    if words and all(w in _FORMS for w in words):
+    if words and all(w in FORM_FAMILY for w in words):
         return words
     joined = "-".join(words)
     if (joined in PLACES or " ".join(words) in _EXCHANGES) and not after_form:
@@ -230,19 +156,19 @@ def name_key(name: str) -> NameKey | None:
     trailing = _TRAILING.search(name)
     if trailing is not None and trailing.start() > 0:
         head = _words(name[: trailing.start()])
-        after_form = bool(head) and head[-1] in _FORMS
+        after_form = bool(head) and head[-1] in FORM_FAMILY
         words = head + _trailing_bracket_kept(trailing.group(1), after_form)
-    if words and words[0] in _PLACE_ABBREVIATIONS and len(words) > 2:
-        words[0] = _PLACE_ABBREVIATIONS[words[0]]
+    if words and words[0] in PLACE_ABBREVIATIONS and len(words) > 2:
+        words[0] = PLACE_ABBREVIATIONS[words[0]]
     forms: list[str] = []
-    while words and words[-1] in _FORMS and len(words) > 1:
-        forms.append(_FORMS[words.pop()])
-    words = [w for w in words if w not in _FOLDED_WORDS]
+    while words and words[-1] in FORM_FAMILY and len(words) > 1:
+        forms.append(FORM_FAMILY[words.pop()])
+    words = [w for w in words if w not in FOLDED_WORDS]
     if not words:
         return None
-    form = next((f for f in _FORM_PRECEDENCE if f in forms), None)
+    form = next((f for f in FORM_PRECEDENCE if f in forms), None)
     if form is None and forms:
-        form = sorted(set(forms) - set(_FORM_PRECEDENCE))[0]
+        form = sorted(set(forms) - set(FORM_PRECEDENCE))[0]
     place = words[0] if words[0] in PLACES else None
     if words[:2] in (["hong", "kong"], ["inner", "mongolia"]):
         place = f"{words[0]}-{words[1]}"
@@ -254,16 +180,16 @@ def _han_key(name: str) -> NameKey | None:
     text = _TRAILING.sub("", name)  # a trailing bracket: an acronym or where it is listed
     # Digits and Latin letters stay: "第513研究所" and "第502研究所" are two institutes.
     han = "".join(
-        han_text(run) if has_han(run) else run.casefold() for run in _HAN_OR_CODE.findall(text)
+        han_text(run) if has_han(run) else run.casefold() for run in HAN_OR_CODE.findall(text)
     )
     form = None
-    for suffix, family in _HAN_FORMS:
+    for suffix, family in HAN_FORMS:
         if han.startswith(suffix) or han.endswith(suffix):
             han, form = han.removeprefix(suffix).removesuffix(suffix), family
             break
-    if han.startswith(_PLA_FULL):
-        han = _PLA_SHORT + han.removeprefix(_PLA_FULL)
-    rest = han.removeprefix(_PLA_SHORT)
+    if han.startswith(PLA_FULL):
+        han = PLA_SHORT + han.removeprefix(PLA_FULL)
+    rest = han.removeprefix(PLA_SHORT)
     if rest != han and len(rest) >= MIN_HAN_UNPREFIXED:
         han = rest
     # Two characters are a short form ("华为", "北大"): an acronym, never a key.
@@ -284,57 +210,18 @@ def compatible(a: NameKey, b: NameKey) -> bool:
 
 # --- countries stated by a name ---------------------------------------------------------
 
-# Countries a name may state in a trailing bracket ("FACC AG (Austria)") or in words
-# ("Kiekert USA Inc."), as ISO 3166 codes.
-COUNTRY_WORDS = {
-    "usa": "US",
-    "us": "US",
-    "united states": "US",
-    "america": "US",
-    "north america": "US",
-    "canada": "CA",
-    "germany": "DE",
-    "austria": "AT",
-    "switzerland": "CH",
-    "france": "FR",
-    "spain": "ES",
-    "italy": "IT",
-    "netherlands": "NL",
-    "belgium": "BE",
-    "united kingdom": "GB",
-    "uk": "GB",
-    "sweden": "SE",
-    "finland": "FI",
-    "japan": "JP",
-    "korea": "KR",
-    "singapore": "SG",
-    "australia": "AU",
-    "india": "IN",
-    "russia": "RU",
-    "brazil": "BR",
-    "mexico": "MX",
-    "hong kong": "HK",
-    "macau": "MO",
-}
-# Legal forms that exist in one country only.
-FORM_COUNTRIES = {"sl": "ES", "kk": "JP", "pte": "SG", "pty": "AU", "ooo": "RU", "oy": "FI"}
-# Forms no company registered in mainland China uses: such a name is not a Chinese
-# company's, whatever country the list's other entries have. ("Inc." and "PLC" are not
-# among them: Chinese joint-stock companies translate 股份有限公司 so.)
-FOREIGN_FORMS = frozenset(_FORMS.values()) - {"ltd", "corp", "inc", "plc"}
-
 
 def stated_country(name: str, default: str | None) -> str | None:
     """The country a list entry's own name states, else ``default`` (the list's country)
     unless the name has a legal form foreign to it: then unknown (None), not a guess."""
     trailing = _TRAILING.search(name)
     if trailing is not None:
-        said = COUNTRY_WORDS.get(" ".join(_words(trailing.group(1))))
+        said = COUNTRY_CODES.get(" ".join(_words(trailing.group(1))))
         if said:
             return said
     words = _words(name)
     text = f" {' '.join(words)} "
-    for phrase, code in COUNTRY_WORDS.items():
+    for phrase, code in COUNTRY_CODES.items():
         if f" {phrase} " in text and phrase not in ("us", "uk") and code not in ("HK", "MO"):
             return code
     if "usa" in words or ("u.s." in name.casefold()):
@@ -469,6 +356,7 @@ class Named:
     country: str | None
     primary: list[NameKey] = field(default_factory=list)  # name and native name
     alternate: list[NameKey] = field(default_factory=list)  # strong aliases
+    alternate_names: dict[NameKey, str] = field(default_factory=dict)  # key -> as written
     acronyms: set[str] = field(default_factory=set)
     codes: set[tuple[str, str]] = field(default_factory=set)
 
@@ -482,7 +370,7 @@ class Pair:
 
     a: int
     b: int
-    rule: str  # identifier | name | alias | legal form | place | acronym
+    rule: str  # identifier | name | alias | unit | legal form | place | acronym
     evidence: str
     strong: bool  # merged without review, unless something keeps them apart
 
@@ -534,14 +422,26 @@ def _add_name(entity: Named, name: str, primary: bool, weak: bool) -> None:
         entity.acronyms.add(name.casefold())
     elif (k := name_key(name)) is not None:
         (entity.primary if primary else entity.alternate).append(k)
+        if not primary:
+            entity.alternate_names.setdefault(k, name)
+
+
+def _names_a_unit(holder: Named, key: NameKey) -> bool:
+    """True when ``holder`` has ``key`` as an alternate name that names one of its units
+    (a tracker gives CAEP's research centres among its names): another organisation's
+    own name, which says nothing about ``holder``'s identity."""
+    written = holder.alternate_names.get(key)
+    if written is None:
+        return False
+    return bool(unit_names(holder.name, [written], holder.acronyms))
 
 
 def _first_word(name: str) -> str:
     """The first word a key of ``name`` would start with, cheaply (no full key)."""
     for word in name.split()[:3]:
         folded = "".join(_WORD.findall(ascii_text(word).casefold()))
-        if folded and folded not in _FOLDED_WORDS:
-            return _PLACE_ABBREVIATIONS.get(folded, folded)
+        if folded and folded not in FOLDED_WORDS:
+            return PLACE_ABBREVIATIONS.get(folded, folded)
     return ""
 
 
@@ -588,7 +488,15 @@ def candidate_pairs(session: Session, entities: dict[int, Named]) -> list[Pair]:
                 continue
             if compatible(ka, kb) and (pa or pb):
                 rule = "name" if pa and pb else "alias"
-                add(a, b, rule, f"same name {ka.describe()}", True)
+                # One's own name that the other gives for a unit of its own is no
+                # evidence of identity: a pair for review, never a merge.
+                unit = (not pa and _names_a_unit(entities[a], ka)) or (
+                    not pb and _names_a_unit(entities[b], kb)
+                )
+                if unit:
+                    add(a, b, "unit", f"{ka.describe()} names a unit of one of them", False)
+                else:
+                    add(a, b, rule, f"same name {ka.describe()}", True)
             elif compatible(ka, kb):
                 add(a, b, "alias", f"same alternate name {ka.describe()}", False)
             else:

@@ -17,11 +17,36 @@ from sqlalchemy.orm import Session
 
 from registry.lookup.normalize import tokens
 from registry.models import Alias, Entity, Identifier
+from registry.names.abbreviations import singular
+from registry.names.aliases import empty_alias
+from registry.resolution import KEEP_APART, NameKey, load_decisions
+from registry.resolution import name_key as resolution_key
 
 NEAR_MISS = 92.0
 
 
-def name_key(name: str) -> str:
+def _kept_apart() -> dict[NameKey, set[NameKey]]:
+    """The reviewed ``keep apart`` decisions, both ways, by resolution key: a load-time
+    join honours them as resolution does (a join made here is never reviewed again)."""
+    out: dict[NameKey, set[NameKey]] = {}
+    for decision in load_decisions():
+        if decision.decision != KEEP_APART:
+            continue
+        first, second = (resolution_key(n) for n in decision.names)
+        if first is not None and second is not None and first != second:
+            out.setdefault(first, set()).add(second)
+            out.setdefault(second, set()).add(first)
+    return out
+
+
+def _singular_key(key: str) -> str:
+    return " ".join(singular(word) for word in key.split())
+
+
+def token_key(name: str) -> str:
+    """The key a load-time join and a name subscription compare: the name's index tokens
+    (legal forms anywhere, case, punctuation, abbreviations and spellings folded). Merges
+    after import compare the stricter ``registry.resolution.name_key``."""
     return " ".join(tokens(name))
 
 
@@ -41,6 +66,7 @@ class Resolver:
         self.session = session
         self.report_near_misses = report_near_misses
         self._by_key: dict[str, set[int]] = {}
+        self._by_variant: dict[str, set[int]] | None = None  # built on first use
         self._by_code: dict[tuple[str, str], int] = {}
         self._entities: dict[int, Entity] = {}
         for entity in session.scalars(select(Entity)):
@@ -49,6 +75,7 @@ class Resolver:
             self._index_name(alias.entity_id, alias.name)
         for ident in session.scalars(select(Identifier)):
             self._by_code[(ident.scheme, ident.value)] = ident.entity_id
+        self._apart = _kept_apart()
 
     def _remember(self, entity: Entity, names: Iterable[str | None]) -> None:
         self._entities[entity.id] = entity
@@ -57,9 +84,13 @@ class Resolver:
                 self._index_name(entity.id, name)
 
     def _index_name(self, entity_id: int, name: str) -> None:
-        key = name_key(name)
+        if empty_alias(name) is not None:
+            return  # "China", "Co., Ltd.": no organisation's name, no join
+        key = token_key(name)
         if key:
             self._by_key.setdefault(key, set()).add(entity_id)
+            if self._by_variant is not None:
+                self._by_variant.setdefault(_singular_key(key), set()).add(entity_id)
 
     def register(
         self,
@@ -79,25 +110,62 @@ class Resolver:
             found = self._by_code.get((scheme, value))
             if found is not None:
                 return Resolution(self._entities[found], f"{scheme.upper()} {value}")
-        wanted = [n for n in names if n]
+        wanted = [n for n in names if n and empty_alias(n) is None]
+        # A reviewed "keep apart" for any of the names keeps the organisation from that
+        # entity under all of them ("Hytera Communications" as well as "... Corporation").
+        apart = {
+            h
+            for name in wanted
+            for h in self._by_key.get(token_key(name), ())
+            if self._apart_from(name, h)
+        }
         for name in wanted:
-            hits = self._by_key.get(name_key(name), set())
+            hits = self._by_key.get(token_key(name), set()) - apart
             if len(hits) == 1:
                 (hit,) = hits
                 return Resolution(self._entities[hit], f"same name {name!r}")
         near = self._near_misses(wanted) if self.report_near_misses else []
         return Resolution(None, near_misses=near)
 
+    def _apart_from(self, name: str, entity_id: int) -> bool:
+        """True when a reviewed decision keeps the organisation ``name`` names apart from
+        the entity named by the decision's other name (the Hytera of the NDAA and the Hytera
+        of the EU annex)."""
+        key = resolution_key(name)
+        others = self._apart.get(key) if key is not None else None
+        if not others:
+            return False
+        # The entity whose own name the decision gives (another list may give that name
+        # among the first organisation's aliases: the decision is the reviewed answer).
+        return resolution_key(self._entities[entity_id].name) in others
+
+    def spelling_variant(self, name: str) -> Entity | None:
+        """The one entity with a name that ``name`` spells with a word in the singular or
+        the plural ("China Electronic Technology Group Corporation" for CETC), if any: a
+        parent read from a listed name is that organisation, not a new one."""
+        wanted = _singular_key(token_key(name))
+        if not wanted:
+            return None
+        if self._by_variant is None:
+            self._by_variant = {}
+            for key, ids in self._by_key.items():
+                self._by_variant.setdefault(_singular_key(key), set()).update(ids)
+        hits = self._by_variant.get(wanted, set())
+        if len(hits) != 1:
+            return None
+        (hit,) = hits
+        return self._entities[hit]
+
     def candidates(self, name: str) -> list[Entity]:
         """Every entity with this normalised name or strong alias (``find`` takes only one)."""
-        ids = sorted(self._by_key.get(name_key(name), set()))
+        ids = sorted(self._by_key.get(token_key(name), set()))
         return [self._entities[i] for i in ids]
 
     def _near_misses(self, names: list[str]) -> list[str]:
         """Similar but not the same: listed in the import summary, never merged."""
         out = []
         for name in names[:2]:
-            key = name_key(name)
+            key = token_key(name)
             if len(key) < 8:
                 continue
             # rapidfuzz scans every known key in C (a Python loop made whole-list

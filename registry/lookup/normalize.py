@@ -12,7 +12,6 @@ the legal forms are our own tables, pinned by ``tests/registry/lookup/test_norma
 
 from __future__ import annotations
 
-import re
 import string
 import unicodedata
 from functools import cache, lru_cache
@@ -22,94 +21,18 @@ import opencc
 from anyascii import anyascii
 
 from registry.lookup.legal_forms import LEGAL_FORMS
+from registry.names import script
+from registry.names.abbreviations import VARIANTS as _VARIANTS
+from registry.names.generic import GENERIC, SCIENCE_AND_TECHNOLOGY, STOPWORDS
+from registry.names.script import has_han
+
+__all__ = ["GENERIC", "SCIENCE_AND_TECHNOLOGY", "STOPWORDS", "has_han"]
 
 _T2S = opencc.OpenCC("t2s")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_NOT_HAN = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HAN, _NOT_HAN = script.HAN, script.NOT_HAN
 
-# Abbreviations people type in a hurry, and spelling variants, mapped to one form.
-_VARIANTS = {
-    "univ": "university",
-    "uni": "university",
-    "tech": "technology",
-    "technol": "technology",
-    "inst": "institute",
-    "acad": "academy",
-    "sci": "science",
-    "natl": "national",
-    "nat": "national",
-    "intl": "international",
-    "corp": "corporation",
-    "co": "company",
-    "grp": "group",
-    "dept": "department",
-    "res": "research",
-    "eng": "engineering",
-    "defence": "defense",
-    "centre": "center",
-    "aeronautical": "aeronautics",
-    "astronautical": "astronautics",
-    "aerospace": "aerospace",
-    "organisation": "organization",
-    "programme": "program",
-}
 
-# Words that appear in thousands of names: they may confirm a match, never decide one.
-GENERIC = frozenset(
-    [
-        "university",
-        "college",
-        "institute",
-        "academy",
-        "school",
-        "technology",
-        "technologies",
-        "science",
-        "sciences",
-        "research",
-        "group",
-        "company",
-        "corporation",
-        "limited",
-        "holding",
-        "holdings",
-        "industry",
-        "industries",
-        "industrial",
-        "international",
-        "national",
-        "china",
-        "chinese",
-        "people",
-        "peoples",
-        "republic",
-        "prc",
-        "co",
-        "ltd",
-        "inc",
-        "development",
-        "engineering",
-        "center",
-        "laboratory",
-        "lab",
-        "key",
-        "state",
-        "electronic",
-        "electronics",
-        "information",
-        "systems",
-        "system",
-        "equipment",
-        "scitech",
-    ]
-)
-SCIENCE_AND_TECHNOLOGY = "scitech"
-STOPWORDS = frozenset({"of", "the", "and", "for", "de", "in", "at", "on", "&"})
 _SLUG_CHARS = frozenset(string.ascii_lowercase + string.digits + " ")
-
-
-def has_han(text: str) -> bool:
-    return _HAN.search(text) is not None
 
 
 # -- name cleaning ----------------------------------------------------------------------
