@@ -370,7 +370,7 @@ class Pair:
 
     a: int
     b: int
-    rule: str  # identifier | name | alias | unit | legal form | place | acronym
+    rule: str  # identifier | name | alias | legal form | place | acronym
     evidence: str
     strong: bool  # merged without review, unless something keeps them apart
 
@@ -488,14 +488,12 @@ def candidate_pairs(session: Session, entities: dict[int, Named]) -> list[Pair]:
                 continue
             if compatible(ka, kb) and (pa or pb):
                 rule = "name" if pa and pb else "alias"
-                # One's own name that the other gives for a unit of its own is no
-                # evidence of identity: a pair for review, never a merge.
+                # One's own name that the other gives for a unit of its own says the
+                # two are a body and its unit: no pair at all.
                 unit = (not pa and _names_a_unit(entities[a], ka)) or (
                     not pb and _names_a_unit(entities[b], kb)
                 )
-                if unit:
-                    add(a, b, "unit", f"{ka.describe()} names a unit of one of them", False)
-                else:
+                if not unit:
                     add(a, b, rule, f"same name {ka.describe()}", True)
             elif compatible(ka, kb):
                 add(a, b, "alias", f"same alternate name {ka.describe()}", False)
