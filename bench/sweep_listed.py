@@ -22,8 +22,8 @@ from sqlalchemy import select
 from registry.db import unit_of_work
 from registry.importers.lists import without_legal_form
 from registry.lookup import MatchStatus, NameIndex
-from registry.lookup.normalize import normalize_name, strip_legal_forms
 from registry.models import Alias, Designation, Entity
+from registry.names.normalize import normalize_name, strip_legal_forms
 from registry.names.script import has_han
 from registry.service import Registry
 

@@ -11,7 +11,7 @@ from registry import alerts
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus
 from registry.models import Subscription
-from registry.resolve import token_key
+from registry.resolution import token_key
 
 # How long a change to a channel's alerts waits for another writer on SQLite (an import
 # holds the lock until it commits) before answering "try again in a minute": other chat

@@ -33,7 +33,7 @@ from registry.models import (
     Subscription,
     utcnow,
 )
-from registry.resolve import token_key
+from registry.resolution.joins import token_key
 
 LIST_KINDS = (ChangeKind.DESIGNATION_ADDED.value, ChangeKind.DESIGNATION_ENDED.value)
 NAME_KINDS = (ChangeKind.ENTITY_ADDED.value, ChangeKind.NAME_ADDED.value)

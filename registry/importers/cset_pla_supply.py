@@ -30,7 +30,7 @@ from registry.importers.result import ImportResult
 from registry.importers.unitracker import Names, kind_for
 from registry.models import Entity, EntityKind, RelationType, Source
 from registry.names.script import has_han
-from registry.resolve import Resolver
+from registry.resolution.joins import Resolver
 
 SOURCE_ID = "cset-pla-supply"
 END_USER = "end_user (最终用户)"

@@ -58,7 +58,7 @@ from registry.models import (
     Source,
 )
 from registry.names.script import LATIN_OR_HAN, has_han
-from registry.resolve import Resolver
+from registry.resolution.joins import Resolver
 from registry.text import clean_text
 
 log = logging.getLogger(__name__)

@@ -26,12 +26,12 @@ from sqlalchemy.orm import Session
 from registry import store
 from registry.errors import BadImportError
 from registry.importers.result import ImportResult
-from registry.lookup.normalize import slugify
 from registry.models import Entity, EntityKind, Source
 from registry.names.legal_forms import TRAILING_FORMS
+from registry.names.normalize import slugify
 from registry.names.places import MAINLAND_PLACE_WORDS
 from registry.resolution import name_key
-from registry.resolve import Resolver, token_key
+from registry.resolution.joins import Resolver, token_key
 
 T = TypeVar("T")
 

@@ -28,7 +28,7 @@ from registry.importers.result import ImportResult
 from registry.models import Entity, EntityKind, RelationType, Source
 from registry.names.script import has_han
 from registry.resolution import stated_country, unit_names
-from registry.resolve import Resolver
+from registry.resolution.joins import Resolver
 
 SOURCE_ID = "unitracker"
 LIST_ID = "aspi-unitracker"

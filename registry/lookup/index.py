@@ -25,10 +25,11 @@ from rapidfuzz.distance import OSA
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.lookup import namesakes, normalize
+from registry.lookup import namesakes
 from registry.lookup.tables import EMPTY, IntArray, IntMultimap, contains, remembered, str_key
 from registry.lookup.types import Candidate, LookupResult, MatchStatus
 from registry.models import Alias, Change, Entity
+from registry.names import normalize
 from registry.names.aliases import empty_alias
 from registry.names.generic import NATION_WORDS
 from registry.names.legal_forms import COMMON_FORMS

@@ -50,8 +50,8 @@ from functools import lru_cache
 
 import opencc
 
-from registry.lookup import normalize
 from registry.lookup.index import NameIndex, NameRecord
+from registry.names import normalize
 from registry.names.abbreviations import SPELLINGS
 from registry.names.legal_forms import HAN_COMPANY_SUFFIXES, TRAILING_FORMS
 from registry.names.prefixes import PLA_PREFIXES

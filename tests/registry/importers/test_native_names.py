@@ -20,7 +20,7 @@ from registry.db import unit_of_work
 from registry.importers import native_names, run_import
 from registry.lookup import MatchStatus, NameIndex
 from registry.models import Designation, Entity
-from registry.resolve import Resolver
+from registry.resolution.joins import Resolver
 from registry.service import Registry
 from tests.conftest import DATA
 from tests.registry.importers.helpers import assert_refused_unchanged

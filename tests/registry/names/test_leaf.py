@@ -11,7 +11,16 @@ from pathlib import Path
 import pytest
 
 REGISTRY = Path(__file__).resolve().parents[3] / "registry"
-MODULES = ("abbreviations", "aliases", "generic", "legal_forms", "places", "prefixes", "script")
+MODULES = (
+    "abbreviations",
+    "aliases",
+    "generic",
+    "legal_forms",
+    "normalize",
+    "places",
+    "prefixes",
+    "script",
+)
 HEAVY = ("numpy", "rapidfuzz", "sqlalchemy", "registry.models", "registry.lookup.index")
 
 
@@ -30,7 +39,7 @@ ONE_HOME = [
     (re.compile(r'[=(,]\s*"中国人民解放军"'), "names/prefixes.py"),
     (re.compile(r'"kgaa"'), "names/legal_forms.py"),
     (re.compile(r'"gmbh":'), "names/legal_forms.py"),
-    (re.compile(r"^def name_key\(", re.M), "resolution.py"),
+    (re.compile(r"^def name_key\(", re.M), "resolution/keys.py"),
     (re.compile(r"^COUNTRY_WORDS\b", re.M), None),
 ]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from registry.lookup.normalize import tokens
 from registry.names.abbreviations import EXPANSIONS, singular
 from registry.names.aliases import empty_alias
+from registry.names.normalize import tokens
 from registry.names.places import COUNTRY_CODES, PLACES
 
 WRITTEN_OUT = [
