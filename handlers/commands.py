@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from handlers.errors import BadInput
-from registry.lookup.normalize import clean, is_legal_form
+from registry.names.normalize import clean, is_legal_form
 
 MAX_QUERY_CHARS = 300
 # ``/mcf check``: a meeting's worth of names in one go; longer lists belong in a file.
