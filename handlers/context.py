@@ -37,6 +37,8 @@ class Services:
     replies: ReplyCache = field(default_factory=ReplyCache)
     # Who may change a channel's alerts (user ids and user groups); empty: anyone.
     alert_admins: frozenset[str] = frozenset()
+    # Who may read every screening record (``MCF_RECORD_ADMINS``); empty: the alert admins.
+    record_admins: frozenset[str] = frozenset()
     # Keys that sign share buttons: the first signs, every one verifies (rotation). A
     # random key when none is configured: buttons then last as long as the process.
     share_keys: tuple[bytes, ...] = field(default_factory=lambda: (secrets.token_bytes(32),))

@@ -8,6 +8,9 @@ the registry holds some lists only in part, and ties it has not recorded may exi
 
 from __future__ import annotations
 
+import dataclasses
+
+from handlers import as_of
 from handlers.replies import (
     DesignationView,
     EntityCard,
@@ -80,6 +83,13 @@ def of_card(card: EntityCard) -> Finding:
 
 
 def of_lookup(reply: LookupReply) -> Finding:
+    finding = _of_lookup(reply)
+    if reply.as_of is None:
+        return finding
+    return dataclasses.replace(finding, text=as_of.finding_text(finding.text, reply))
+
+
+def _of_lookup(reply: LookupReply) -> Finding:
     if reply.status is MatchStatus.MATCH and reply.card is not None:
         return of_card(reply.card)
     if reply.status is MatchStatus.AMBIGUOUS:
