@@ -28,8 +28,6 @@ from registry.editions import edition_dates
 from registry.errors import RegistryError
 from registry.models import RecordDecision, ScreeningRecord, utcnow
 
-# 15 CFR 762.6: export records are kept five years (OFAC asks ten: set the setting).
-DEFAULT_RETENTION_DAYS = 5 * 365 + 1
 # Export reads this many records per query, so a decade of records never sits in memory.
 EXPORT_CHUNK = 1000
 
