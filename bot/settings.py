@@ -51,14 +51,12 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from handlers.context import DEFAULT_CHECK_MAX_ROWS
 from registry.catalog import SYNC_URL_PREFIX, sync_sources
 from registry.sync.options import FetchOptions, SyncOptions
 
 # 15 CFR 762.6: export records are kept five years (OFAC asks ten: set the setting).
 DEFAULT_RETENTION_DAYS = 5 * 365 + 1
-# A partner file past this many rows is refused with the reason (split it): a screening
-# of 20,000 names takes minutes and keeps 20,000 records.
-DEFAULT_CHECK_MAX_ROWS = 20_000
 
 
 class SettingsError(Exception):

@@ -86,14 +86,11 @@ def test_an_xlsx_in_and_an_xlsx_out(
     book.save(source)
     out = tmp_path / "results.xlsx"
     assert main(["check", str(source), "-o", str(out)]) == 0
-    got = [[c for c in row] for row in load_workbook(out).worksheets[0].iter_rows(values_only=True)]
-    assert got[0][:3] == ("ID", "Partner name", "Country") or got[0][:3] == [
-        "ID",
-        "Partner name",
-        "Country",
-    ]
+    sheet_out = load_workbook(out).worksheets[0]
+    got = [list(row) for row in sheet_out.iter_rows(values_only=True)]
+    assert got[0][:4] == ["ID", "Partner name", "Country", "verdict"]
     assert [row[1] for row in got[1:]] == [r[0] for r in ROWS]
-    assert [row[3] for row in got[1:]][0] == "listed"
+    assert got[1][3] == "listed" and got[3][3] == "not found"
     assert len(got) == len(ROWS) + 1
 
 
