@@ -8,7 +8,7 @@ from pathlib import Path
 from registry.bundled import data_dir
 
 # Noto Sans CJK SC, subset (data/fonts/README.md): Latin and Chinese in one face.
-CJK_FONT = "NotoSansSC-subset.otf"
+CJK_FONT = "NotoSansSC-subset.ttf"
 CJK_FONT_LICENCE = "OFL.txt"
 
 

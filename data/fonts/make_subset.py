@@ -1,6 +1,8 @@
-"""Make NotoSansSC-subset.otf: Noto Sans CJK SC Regular cut to the characters the bot
+"""Make NotoSansSC-subset.ttf: Noto Sans CJK SC Regular cut to the characters the bot
 shows (Latin, punctuation, the 6,763 hanzi of GB2312 and every Han character in data/),
-so the repository ships ~4 MB instead of a 19 MB collection. Run from the repository root
+so the repository ships ~4 MB instead of a 19 MB collection. The CFF outlines are turned
+into TrueType ones: fpdf2 writes wrong widths for a CFF subset (text extracted from the
+PDF comes out letter-spaced), and pictures' libraries read TrueType everywhere. Run from the repository root
 with Debian's fonts-noto-cjk installed and fontTools (a dependency of fpdf2):
 
     python data/fonts/make_subset.py /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
@@ -13,11 +15,16 @@ import sys
 from pathlib import Path
 
 from fontTools import subset
-from fontTools.ttLib import TTCollection
+from fontTools.pens.cu2quPen import Cu2QuPen
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.ttLib import TTCollection, TTFont, newTable
+
+# cu2qu's tolerance, in font units (of 1,000 an em): invisible at any print size.
+MAX_CURVE_ERROR = 1.0
 
 HERE = Path(__file__).parent
 DATA = HERE.parent
-OUT = HERE / "NotoSansSC-subset.otf"
+OUT = HERE / "NotoSansSC-subset.ttf"
 SC_NAME = "Noto Sans CJK SC"
 
 
@@ -45,6 +52,33 @@ def data_han() -> set[str]:
     return found
 
 
+def to_truetype(font: TTFont) -> None:
+    """CFF outlines -> quadratic TrueType ones (glyf/loca), in place."""
+    glyphs, order = font.getGlyphSet(), font.getGlyphOrder()
+    glyf = newTable("glyf")
+    glyf.glyphOrder, glyf.glyphs = order, {}
+    for name in order:
+        pen = TTGlyphPen(glyphs)
+        glyphs[name].draw(Cu2QuPen(pen, MAX_CURVE_ERROR, reverse_direction=True))
+        glyf.glyphs[name] = pen.glyph()
+    font["glyf"], font["loca"] = glyf, newTable("loca")
+    for table in ("CFF ", "VORG"):
+        if table in font:
+            del font[table]
+    maxp = font["maxp"]
+    maxp.tableVersion = 0x00010000
+    for attr in (
+        "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+        "maxStackElements", "maxSizeOfInstructions", "maxComponentElements",
+    ):
+        setattr(maxp, attr, 0)
+    maxp.maxZones = 1
+    font["head"].glyphDataFormat = 0
+    post = font["post"]
+    post.formatType, post.extraNames, post.mapping = 2.0, [], {}
+    font.sfntVersion = "\x00\x01\x00\x00"
+
+
 def main(ttc: str) -> None:
     collection = TTCollection(ttc)
     font = next(f for f in collection.fonts if f["name"].getDebugName(1) == SC_NAME)
@@ -59,6 +93,7 @@ def main(ttc: str) -> None:
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=[ord(c) for c in chars])
     subsetter.subset(font)
+    to_truetype(font)
     font.save(OUT)
     print(f"{OUT}: {len(chars)} characters, {OUT.stat().st_size:,} bytes")
 
