@@ -138,7 +138,43 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    """One organisation screened and its evidence written as a PDF."""
+    from pathlib import Path
+
+    from bot import report_pdf
+    from bot.cli import _readings, _services
+    from bot.cli_check import asker
+    from bot.render import text as text_render
+    from handlers.dispatch import handle
+    from handlers.records import read
+    from handlers.replies import LookupReply
+
+    services = _services(settings)
+    text = " ".join(args.query) + (f" as of {args.as_of}" if args.as_of else "")
+    with _readings(services):
+        reply = handle(services, text, who=asker())
+    body = reply.body
+    if not isinstance(body, LookupReply) or body.card is None:
+        print(text_render.render(reply))
+        print("mcf-bot: a report is made for one organisation: name it exactly.", file=sys.stderr)
+        return 1
+    record = read(services, None, reply.records[0]) if reply.records else None
+    Path(args.output).write_bytes(report_pdf.render(reply, record))
+    kept = f" (record #{record.id})" if record else ""
+    print(f"Wrote {args.output}: {body.card.name}{kept}.", file=sys.stderr)
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    report = sub.add_parser(
+        "report", help="screen one organisation and write a PDF of the evidence"
+    )
+    report.add_argument("query", nargs="+", help="the organisation")
+    report.add_argument("-o", "--output", default="report.pdf", help="the PDF to write")
+    report.add_argument("--as-of", metavar="DATE", help="answer as of this date (YYYY-MM-DD)")
+    report.set_defaults(func=cmd_report)
+
     rec = sub.add_parser("records", help="screening records: show, decide, export, purge")
     rec_sub = rec.add_subparsers(dest="records_command", required=True)
 
