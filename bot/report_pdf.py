@@ -23,8 +23,12 @@ TITLE_PT, HEADING_PT, BODY_PT, SMALL_PT = 15, 11.5, 9.5, 7.5
 LINE_MM, SMALL_LINE_MM = 5.0, 3.8
 
 
+# The terminal's line marks the font has no glyph for, as marks it has.
+_MARKS = str.maketrans({"●": "•", "○": "–", "⚠": "!"})
+
+
 def _clean(text: str) -> str:
-    return clean_text(text, multiline=True)
+    return clean_text(text, multiline=True).translate(_MARKS)
 
 
 def _decision(d: DecisionView) -> str:
@@ -47,7 +51,9 @@ def render(reply: Reply, record: RecordView | None) -> bytes:
 
     def text(words: str, size: float = BODY_PT, height: float = LINE_MM, link: str = "") -> None:
         pdf.set_font(FONT, size=size)
-        pdf.multi_cell(0, height, _clean(words), new_x="LMARGIN", new_y="NEXT", link=link)
+        pdf.multi_cell(
+            0, height, _clean(words), new_x="LMARGIN", new_y="NEXT", link=link, align="L"
+        )
 
     def heading(words: str) -> None:
         pdf.ln(2)
