@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot import cli_alerts, cli_check, cli_records, cli_sync
+from bot import cli_alerts, cli_check, cli_records, cli_sync, cli_watchlist
 from bot.render import text as text_render
 from bot.render.json import reply_dict
 from bot.settings import Settings, SettingsError
@@ -264,6 +264,7 @@ def parser() -> argparse.ArgumentParser:
     cli_alerts.register(sub)
     cli_sync.register(sub)
     cli_records.register(sub)
+    cli_watchlist.register(sub)
     return p
 
 
