@@ -8,6 +8,7 @@ from handlers.context import Services
 from handlers.replies import ListView, SourcesReply, SyncView
 from registry.db import unit_of_work
 from registry.editions import list_statuses
+from registry.native_coverage import chinese_names_by_list
 from registry.sync.state import SourceSync, sync_view
 from registry.views import lists_loaded
 
@@ -36,6 +37,7 @@ def edition_age(edition: str | None, today: dt.date | None = None) -> str | None
 def sources(services: Services) -> SourcesReply:
     with unit_of_work(services.registry.sessions) as session:
         statuses = list_statuses(session)
+        chinese = chinese_names_by_list(session)
         checked = lists_loaded(session)
         synced = {
             list_id: v for v in sync_view(session, services.sync) for list_id in v.source.lists
@@ -57,6 +59,7 @@ def sources(services: Services) -> SourcesReply:
                 listed_now=s.listed_now,
                 last_import=_when(s.last_import),
                 sync=_sync(synced[s.info.id]) if s.info.id in synced else None,
+                chinese_names=chinese.get(s.info.id, 0),
                 age=edition_age(s.edition),
                 rates=s.info.rates,
             )

@@ -27,9 +27,10 @@ from registry.errors import BadImportError
 from registry.importers.lists import read_table, tidy
 from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
-from registry.importers.unitracker import Names, has_han, kind_for
+from registry.importers.unitracker import Names, kind_for
 from registry.models import Entity, EntityKind, RelationType, Source
-from registry.resolve import Resolver
+from registry.names.script import has_han
+from registry.resolution.joins import Resolver
 
 SOURCE_ID = "cset-pla-supply"
 END_USER = "end_user (最终用户)"

@@ -568,7 +568,9 @@ class Writer:
                 return self.by_name[_fold(candidate)]
         if is_weak(name):
             return None  # an acronym alone names no organisation we could create
-        entity = self.orgs.resolver.find([name]).entity
+        # A spelling variant of an organisation the registry holds is that organisation
+        # ("China Electronic Technology Group Corporation" is CETC), never a new one.
+        entity = self.orgs.resolver.find([name]).entity or self.orgs.resolver.spelling_variant(name)
         if entity is not None:
             self.orgs.add_names(entity, unique([acronym]), source)
         else:
