@@ -447,6 +447,12 @@ def test_ties_carry_the_dates_the_source_gives(shown: list[Shown]) -> None:
             if r.summary and r.summary.startswith("One contract award notice"):
                 assert r.start == r.end, (s.card.name, r)
         assert "onwards" not in s.texts["text", True]
+        for r in s.card.relationships:
+            if not re.search(r"[A-Za-z]", r.other_name):
+                # Named only in Chinese: a Latin name a source gives, else ours, marked.
+                named = r.other_english or f"pinyin, our transliteration: {r.other_pinyin}"
+                assert r.other_pinyin or r.other_english, (s.card.name, r.other_name)
+                assert named in s.texts["text", True], (s.card.name, r.other_name)
 
 
 def test_json_gives_no_computed_day_for_a_fiscal_year_list(shown: list[Shown]) -> None:
