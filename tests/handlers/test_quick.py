@@ -84,7 +84,9 @@ def test_chat_and_terminal_give_the_same_verdicts(
     path = tmp_path / "partners.txt"
     path.write_text("\n".join(names) + "\n", encoding="utf-8")
     assert main(["check", str(path)]) == 0
-    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    *lines, summary = capsys.readouterr().out.splitlines()  # then the screening's summary
+    rows = [line.split("\t") for line in lines]
+    assert summary.startswith(f"{len(names)} names: ")
     assert [r[0] for r in rows] == [n for n in names]
     assert [r[1] for r in rows] == [line.verdict.value for line in chat.lines]
     assert rows[2][2] == chat.lines[2].label  # "name (country), as matched name"
