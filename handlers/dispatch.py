@@ -93,3 +93,9 @@ def handle(services: Services, text: str | None, chat: ChatContext | None = None
         _log(exc, f"command {(text or '')[:200]!r}")
         return Reply(to_reply(exc))
     raise AssertionError("unreachable: parse returns a Command")
+
+
+def ask(services: Services, text: str) -> Reply:
+    """A terminal's ``mcf-bot ask``: the whole text is one organisation's name, never a
+    command (``ask Check Point Software``, ``ask help``); every outcome is a reply."""
+    return guarded(lambda: lookup(services, commands.parse_name(text).query), what="ask")

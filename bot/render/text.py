@@ -3,6 +3,9 @@ layout line, links as their URLs at the end of the line."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from bot.render.layout import (
     KINDS,
     Action,
@@ -19,17 +22,44 @@ from bot.render.layout import (
 from handlers.alerts import Digest
 from handlers.home import HomeReply
 from handlers.quick import line_for
-from handlers.replies import Reply, Verdict
+from handlers.replies import ErrorReply, Reply, Verdict
 from registry.text import clean_text
 
-__all__ = ["KINDS", "check_heading", "render", "to_text"]
+__all__ = ["KINDS", "check_heading", "error_line", "render", "terminal_commands", "to_text"]
 
 _MARKS = {Mark.ACTIVE: "● ", Mark.ENDED: "○ ", Mark.BULLET: "- ", Mark.WARNING: "⚠ "}
 
 
+def _subscribe(match: re.Match[str]) -> str:
+    verb = "remove" if match[1] else "add"
+    return f"mcf-bot subscriptions {verb}" + (f" --list {match[2]}" if match[2] else "")
+
+
+# Chat commands a reply may suggest, as the terminal spells them (its commands are
+# subcommands; ``mcf-bot ask`` takes the whole text as a name).
+_TERMINAL_COMMANDS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"/mcf (un)?subscribe\b(?: ([\w.-]+))?"), _subscribe),
+    (re.compile(r"/mcf subscriptions\b"), lambda _: "mcf-bot subscriptions list"),
+    (
+        re.compile(r"/mcf (un)?watch\b"),
+        lambda m: f"mcf-bot subscriptions {'remove' if m[1] else 'add'} --watch",
+    ),
+    (re.compile(r"/mcf (check|sources)\b"), lambda m: f"mcf-bot {m[1]}"),
+    (re.compile(r"/mcf help\b"), lambda _: "mcf-bot --help"),
+    (re.compile(r"/mcf\b"), lambda _: "mcf-bot ask"),
+)
+
+
+def terminal_commands(text: str) -> str:
+    """``/mcf subscribe us-1260h`` -> ``mcf-bot subscriptions add --list us-1260h``..."""
+    for pattern, spelled in _TERMINAL_COMMANDS:
+        text = pattern.sub(spelled, text)
+    return text
+
+
 def _run(run: Run) -> str:
     if run.style is Style.CODE:
-        return run.text.replace("/mcf", "mcf-bot ask")
+        return terminal_commands(run.text)
     if run.style is Style.CHANNEL:
         return f"#{run.text}"
     return run.text
@@ -61,6 +91,12 @@ def render(reply: Reply | Digest | HomeReply, *, full: bool = False) -> str:
     # Registry text is made inert at import and in the layout; a terminal gets it
     # checked once more.
     return clean_text(to_text(layout(reply, full=full, shareable=False)), multiline=True)
+
+
+def error_line(error: ErrorReply) -> str:
+    """An error as the terminal prints it: one line, the hint after the message."""
+    text = " ".join(x for x in (error.message, error.hint) if x)
+    return clean_text(terminal_commands(text).replace("`", ""))
 
 
 def check_line(query: str, reply: Reply) -> str:
