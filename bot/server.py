@@ -30,7 +30,13 @@ from bot.edge import Refused, ReplayGuard, interactive, shallow, slack_signed, u
 from bot.pools import Pools
 from bot.render.adaptive import message_parts as teams_message
 from bot.render.slack import message as slack_message
-from bot.settings import Settings, SettingsError, SlackSettings, TeamsSettings
+from bot.settings import (
+    Settings,
+    SettingsError,
+    SlackSettings,
+    TeamsSettings,
+    UnavailableError,
+)
 from handlers.context import Services
 from handlers.lookup import warm
 from handlers.replies import EntityCard, LookupReply, Reply
@@ -291,7 +297,7 @@ def require_free_port(port: int) -> None:
             raise PortInUseError(port, exc) from None
 
 
-class PortInUseError(SettingsError):
+class PortInUseError(UnavailableError):
     def __init__(self, port: int, exc: OSError) -> None:
         reason = "is already in use" if exc.errno == errno.EADDRINUSE else "cannot be opened"
         super().__init__(

@@ -76,7 +76,9 @@ def database_url(text: str) -> str:
     try:
         scheme = make_url(text).get_backend_name()
     except ArgumentError:
-        if "://" not in text and text.strip():
+        schemed = ":" in text.split("/", 1)[0]  # "postgresql:/host": a broken URL
+        looks_like_path = "/" in text or text.endswith((".sqlite3", ".sqlite", ".db"))
+        if not schemed and looks_like_path:
             path = Path(text).expanduser().absolute()
             raise SettingsError(
                 f"MCF_DATABASE_URL must be a URL, not a path: for a SQLite file set it to "

@@ -58,8 +58,6 @@ def terminal_commands(text: str) -> str:
 
 
 def _run(run: Run) -> str:
-    if run.style is Style.CODE:
-        return terminal_commands(run.text)
     if run.style is Style.CHANNEL:
         return f"#{run.text}"
     return run.text
@@ -90,7 +88,9 @@ def to_text(lay: Layout) -> str:
 def render(reply: Reply | Digest | HomeReply, *, full: bool = False) -> str:
     # Registry text is made inert at import and in the layout; a terminal gets it
     # checked once more.
-    return clean_text(to_text(layout(reply, full=full, shareable=False)), multiline=True)
+    # Chat usage a reply suggests ("Try `/mcf subscribe`") is spelled as the terminal's.
+    text = terminal_commands(to_text(layout(reply, full=full, shareable=False)))
+    return clean_text(text, multiline=True)
 
 
 def error_line(error: ErrorReply) -> str:
