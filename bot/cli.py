@@ -77,7 +77,8 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
         status = EXIT_USAGE if reply.body.fixable else EXIT_RUNTIME
         return status if args.json else _fail(text_render.error_line(reply.body), status)
     if not args.json:
-        print(text_render.render(reply, full=args.full))
+        terminal = text_render.Terminal.of(sys.stdout)
+        print(text_render.render(reply, full=args.full, terminal=terminal))
     return 0
 
 
@@ -88,7 +89,7 @@ def cmd_sources(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(reply_dict(reply), ensure_ascii=False, indent=2))
     else:
-        print(text_render.render(reply))
+        print(text_render.render(reply, terminal=text_render.Terminal.of(sys.stdout)))
     return 0
 
 

@@ -27,7 +27,10 @@ def test_ask_prints_the_card_with_its_source(
     out = capsys.readouterr().out
     assert "Baidu, Inc. (百度)" in out
     assert "has a joint lab with The 28th Research Institute" in out
-    assert "https://thediplomat.com/2021/07/" in out
+    # A short card shows where each source is; --full (and --json) the whole URL.
+    assert "thediplomat.com/2021/07/…" in out and "https://" not in out
+    assert main(["ask", "--full", "Baidu"]) == 0
+    assert "https://thediplomat.com/2021/07/at-the-nexus-of" in capsys.readouterr().out
 
 
 def test_ask_json_matches_through_a_typo(db_env: None, capsys: pytest.CaptureFixture[str]) -> None:

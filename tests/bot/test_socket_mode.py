@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -94,3 +95,23 @@ async def test_a_refused_app_token_is_one_line(
     last = err.decode().strip().splitlines()[-1]
     assert "Traceback" not in err.decode()
     assert last.startswith("mcf-bot: Slack refused SLACK_APP_TOKEN (invalid_auth)")
+
+
+def test_the_socket_mode_manifest_is_the_http_one_without_urls() -> None:
+    """Two manifests, one app: they may differ only where Socket Mode needs them to."""
+    import yaml
+
+    from tests.conftest import ROOT
+
+    def load(name: str) -> dict[str, Any]:
+        loaded: dict[str, Any] = yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))
+        return loaded
+
+    http, socket_mode = load("manifest.yml"), load("manifest.socket-mode.yml")
+    assert socket_mode["settings"].pop("socket_mode_enabled") is True
+    assert http["settings"].pop("socket_mode_enabled") is False
+    for command in http["features"]["slash_commands"]:
+        assert command.pop("url").endswith("/slack/events")
+    for setting in ("event_subscriptions", "interactivity"):
+        assert http["settings"][setting].pop("request_url").endswith("/slack/events")
+    assert socket_mode == http
