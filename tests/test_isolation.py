@@ -14,7 +14,6 @@ from tests.conftest import ROOT
 # would use (or fill) the user's folder if their settings leaked in.
 SUBSET = (
     "tests/registry/lookup/test_saved.py::test_a_new_process_opens_the_index_without_rebuilding",
-    "tests/bot/test_cli.py::test_first_run_announces_itself_on_stderr",
     "tests/bot/test_cli.py::test_missing_slack_settings_fail_fast",
 )
 
@@ -45,8 +44,8 @@ def test_a_run_with_the_users_settings_passes_and_leaves_their_folder_alone(
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=1500,  # a shared CI machine builds the bundled registry slowly
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    assert "3 passed" in run.stdout
+    assert "2 passed" in run.stdout
     assert _snapshot(users) == before
