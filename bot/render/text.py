@@ -189,7 +189,8 @@ def to_text(lay: Layout, *, full: bool = False, terminal: Terminal = Terminal())
     for section in lay.sections:
         indent = "  " if (section.heading or section.subtle) and lay.kind != "notice" else ""
         if section.heading:
-            heading = clean(section.heading) + ("" if lay.kind == "notice" else ":")
+            heading = clean(terminal_commands(section.heading))
+            heading += "" if lay.kind == "notice" else ":"
             out += _paint(_wrapped(heading, "", terminal.width), None, terminal)
             indent = "  "
         for line in shown_lines(section):
