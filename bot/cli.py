@@ -11,16 +11,14 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
 
-from bot import cli_alerts, cli_sync
-from bot.progress import stages, terminal_bar
+from bot import cli_alerts, cli_check, cli_records, cli_sync, cli_watchlist
+from bot.progress import stages
 from bot.render import text as text_render
 from bot.render.json import reply_dict
 from bot.settings import Settings, SettingsError, UnavailableError
 from handlers.context import Services
 from handlers.dispatch import ask
-from handlers.lookup import check
 from handlers.replies import ErrorReply, Reply
 from registry.db import unit_of_work
 from registry.errors import RegistryError
@@ -70,7 +68,7 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     names up (the terminal's commands are subcommands, not words in the text)."""
     services = _services(settings, open_index=True)
     with _readings(services):
-        reply = ask(services, " ".join(args.query))
+        reply = ask(services, " ".join(args.query), as_of=args.as_of, who=cli_check.asker())
     if args.json:
         print(json.dumps(reply_dict(reply), ensure_ascii=False, indent=2))
     if isinstance(reply.body, ErrorReply):
@@ -93,10 +91,6 @@ def cmd_sources(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _names(stream: TextIO) -> list[str]:
-    return [line.strip() for line in stream if line.strip() and not line.startswith("#")]
-
-
 def _unreadable(path: str, exc: OSError | UnicodeDecodeError) -> SettingsError:
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     return SettingsError(f"cannot read {path}: {reason}")
@@ -110,31 +104,6 @@ def _readable(path: str) -> Path:
     except OSError as exc:
         raise _unreadable(path, exc) from None
     return Path(path)
-
-
-def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
-    if args.file == "-":
-        if sys.stdin.isatty():  # nothing piped in: say how, rather than wait in silence
-            raise SettingsError(
-                "check needs names, one per line: `mcf-bot check partners.txt`, or pipe "
-                "them in (`mcf-bot check < partners.txt`)"
-            )
-        names = _names(sys.stdin)
-    else:
-        try:
-            with open(args.file, encoding="utf-8") as stream:
-                names = _names(stream)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise _unreadable(args.file, exc) from None
-    services = _services(settings, open_index=True)
-    with _readings(services), terminal_bar("Checking", len(names)) as advance:
-        for name, reply in check(services, names):
-            if args.json:
-                print(json.dumps(reply_dict(reply) | {"query": name}, ensure_ascii=False))
-            else:
-                print(text_render.check_line(name, reply))
-            advance(1)
-    return 0
 
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
@@ -282,6 +251,7 @@ def parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="look up one organisation")
     ask.add_argument("query", nargs="+", help="a name, acronym, Chinese name or pinyin")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--as-of", metavar="DATE", help="answer as of this date (YYYY-MM-DD)")
     ask.add_argument(
         "--full", action="store_true", help="every tie, name and reason (not the short card)"
     )
@@ -293,10 +263,7 @@ def parser() -> argparse.ArgumentParser:
     lists.add_argument("--json", action="store_true", help="print one JSON object")
     lists.set_defaults(func=cmd_sources)
 
-    check = sub.add_parser("check", help="check a list of names, one per line")
-    check.add_argument("file", nargs="?", default="-", help="file of names, or - for stdin")
-    check.add_argument("--json", action="store_true", help="print JSON Lines")
-    check.set_defaults(func=cmd_check)
+    cli_check.register(sub)
 
     db = sub.add_parser("db", help="create or migrate the registry database")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -339,6 +306,8 @@ def parser() -> argparse.ArgumentParser:
 
     cli_alerts.register(sub)
     cli_sync.register(sub)
+    cli_records.register(sub)
+    cli_watchlist.register(sub)
     return p
 
 

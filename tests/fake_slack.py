@@ -55,6 +55,10 @@ class FakeSlack:
     socket: web.WebSocketResponse | None = None
     socket_connected: asyncio.Event = field(default_factory=asyncio.Event)
     acks: dict[str, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
+    # Files users shared (served at ``file_url``), and files the bot uploaded through
+    # files.getUploadURLExternal + files.completeUploadExternal (files_upload_v2).
+    shared_files: dict[str, bytes] = field(default_factory=dict)
+    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
     runner: web.AppRunner | None = None
     port: int = 0
 
@@ -75,6 +79,8 @@ class FakeSlack:
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response", self._response)
         app.router.add_get("/socket-mode", self._socket_mode)
+        app.router.add_get("/files/{name}", self._file)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self.runner, self.port = await listen(app)
         return self
 
@@ -89,7 +95,8 @@ class FakeSlack:
         elif request.method == "GET":
             payload = dict(request.query)
         else:
-            payload = dict(await request.post())
+            # Some methods (files.getUploadURLExternal) send their arguments in the query.
+            payload = dict(request.query) | dict(await request.post())
         self.calls.append((method, payload))
         if method == "chat.postMessage":
             return self._post_message(payload)
@@ -116,6 +123,30 @@ class FakeSlack:
                 return web.json_response({"ok": False, "error": "invalid_auth"})
             url = f"ws://127.0.0.1:{self.port}/socket-mode"
             return web.json_response({"ok": True, "url": url})
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self.uploads) + 1:04d}"
+            self.uploads[file_id] = {
+                "filename": payload.get("filename"),
+                "length": int(payload.get("length") or 0),
+                "data": None,
+                "completed": None,
+            }
+            return web.json_response(
+                {
+                    "ok": True,
+                    "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+                    "file_id": file_id,
+                }
+            )
+        if method == "files.completeUploadExternal":
+            files = payload.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            for item in files:
+                upload = self.uploads.get(item.get("id"))
+                if upload is None or upload["data"] is None:
+                    return web.json_response({"ok": False, "error": "file_not_found"})
+                upload["completed"] = {**payload, "title": item.get("title")}
+            return web.json_response({"ok": True, "files": [{"id": f["id"]} for f in files]})
         if method == "auth.test":
             return web.json_response(
                 {"ok": True, "team_id": "T1", "user_id": "UBOT", "bot_id": "B1", "user": "mcf"}
@@ -164,6 +195,26 @@ class FakeSlack:
             self.injected += 1
             return web.Response(status=500, text="internal error")
         return web.json_response({"ok": True, "ts": ts, "channel": channel})
+
+    def file_url(self, name: str) -> str:
+        """The ``url_private_download`` of a file a user shared (``shared_files[name]``)."""
+        return f"http://127.0.0.1:{self.port}/files/{name}"
+
+    async def _file(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != "Bearer xoxb-test":
+            return web.Response(status=403, text="no token")
+        data = self.shared_files.get(request.match_info["name"])
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        upload = self.uploads.get(request.match_info["file_id"])
+        if upload is None:
+            return web.Response(status=404)
+        data = await request.read()  # files_upload_v2 posts the file's bytes as they are
+        upload["data"] = data
+        return web.Response(text="OK - " + str(len(data)))
 
     async def _response(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -101,6 +101,16 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     check = next(o for o in outputs if o.command.startswith("mcf-bot check"))
     names = [line.split("\t", 1)[0] for line in check.expected.splitlines()]
     (tmp_path / "partners.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
+    # The same names as a partner spreadsheet and CSV (the records examples).
+    (tmp_path / "partners.csv").write_text("name\n" + "\n".join(names) + "\n", encoding="utf-8")
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for name in ["name", *names]:
+        sheet.append([name])
+    book.save(tmp_path / "partners.xlsx")
     (tmp_path / "data").symlink_to(ROOT / "data")
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -167,7 +177,8 @@ def test_every_mcf_bot_command_in_the_readme_runs(
                     Settings.from_env().require_platform()
                 continue
             status, _ = run(command)
-            assert status == 0, command
+            # --fail-on: exit 1 when a row has such a verdict, as the README says.
+            assert status == (1 if "--fail-on" in command.argv else 0), command
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)

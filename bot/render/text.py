@@ -27,7 +27,7 @@ from bot.render.layout import (
 from handlers.alerts import Digest
 from handlers.home import HomeReply
 from handlers.quick import line_for
-from handlers.replies import ErrorReply, Reply, Verdict
+from handlers.replies import ErrorReply, Reply
 from registry.text import clean_text
 
 __all__ = ["KINDS", "check_heading", "error_line", "render", "terminal_commands", "to_text"]
@@ -136,6 +136,15 @@ _MARK_COLOURS = {
 }
 
 
+def line_text(line: Line, indent: str = "") -> str:
+    """One layout line as plain text with its whole links (the PDF report's lines)."""
+    mark = _MARKS.get(line.mark, "") if line.mark else ""
+    return indent + "    " * line.indent + mark + _line_text(line, full=True)
+
+
+_line = line_text  # the name bot/report_pdf.py imports
+
+
 def _emphasis(line: Line) -> str | None:
     if line.mark in _MARK_COLOURS:
         return _MARK_COLOURS[line.mark]
@@ -223,7 +232,7 @@ def check_line(query: str, reply: Reply) -> str:
     fields = [query, line.verdict.value]
     if line.name:
         fields.append(line.label)  # "name (country), as the name that matched"
-    if line.detail and line.verdict is not Verdict.NONE:
+    if line.detail:  # a "no match" says too that it is no evidence of anything
         fields.append(line.detail)
     # One field each, one line per name, whatever the data holds (tabs, breaks, escapes).
     return "\t".join(clean_text(field) for field in fields)
