@@ -99,7 +99,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     example's first column) and the source tree's data/ folder."""
     _, _, outputs = blocks(README.read_text(encoding="utf-8"))
     check = next(o for o in outputs if o.command.startswith("mcf-bot check"))
-    names = [line.split("\t", 1)[0] for line in check.expected.splitlines()]
+    names = [line.split("\t", 1)[0] for line in check.expected.splitlines() if "\t" in line]
     (tmp_path / "partners.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
     # The same names as a partner spreadsheet and CSV (the records examples).
     (tmp_path / "partners.csv").write_text("name\n" + "\n".join(names) + "\n", encoding="utf-8")
@@ -237,7 +237,7 @@ def write() -> None:
         os.environ["MCF_DATABASE_URL"] = f"sqlite:///{folder}/registry.sqlite3"
         _, _, outputs = blocks(text)
         check = next(o for o in outputs if o.command.startswith("mcf-bot check"))
-        names = [line.split("\t", 1)[0] for line in check.expected.splitlines()]
+        names = [line.split("\t", 1)[0] for line in check.expected.splitlines() if "\t" in line]
         Path(folder, "partners.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
         os.chdir(folder)
         for output in outputs:
