@@ -2,14 +2,15 @@
 shows (Latin, punctuation, the 6,763 hanzi of GB2312 and every Han character in data/),
 so the repository ships ~4 MB instead of a 19 MB collection. The CFF outlines are turned
 into TrueType ones: fpdf2 writes wrong widths for a CFF subset (text extracted from the
-PDF comes out letter-spaced), and pictures' libraries read TrueType everywhere. Run from the repository root
-with Debian's fonts-noto-cjk installed and fontTools (a dependency of fpdf2):
+PDF comes out letter-spaced), and pictures' libraries read TrueType everywhere. Run from
+the repository root with Debian's fonts-noto-cjk installed and fontTools (a dependency of fpdf2):
 
     python data/fonts/make_subset.py /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import sys
 from pathlib import Path
@@ -32,10 +33,8 @@ def gb2312() -> set[str]:
     chars = set()
     for hi in range(0xB0, 0xF8):
         for lo in range(0xA1, 0xFF):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 chars.add(bytes([hi, lo]).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
     return chars
 
 
@@ -68,8 +67,13 @@ def to_truetype(font: TTFont) -> None:
     maxp = font["maxp"]
     maxp.tableVersion = 0x00010000
     for attr in (
-        "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
-        "maxStackElements", "maxSizeOfInstructions", "maxComponentElements",
+        "maxTwilightPoints",
+        "maxStorage",
+        "maxFunctionDefs",
+        "maxInstructionDefs",
+        "maxStackElements",
+        "maxSizeOfInstructions",
+        "maxComponentElements",
     ):
         setattr(maxp, attr, 0)
     maxp.maxZones = 1
