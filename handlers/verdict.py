@@ -66,6 +66,8 @@ def of_card(card: EntityCard) -> Finding:
         text = f"Tied: {tie.sentence} {tie.other_name}"
         if tie.other_lists:
             text += f" (listed: {', '.join(tie.other_lists)})"
+        if card.owner_path is not None:  # the chain up to a listed owner says more
+            text = f"Tied: {card.owner_path.words()}"
         more = len(card.relationships) - 1
         if more:
             text += f", and {more} more tie{'s' if more != 1 else ''}"

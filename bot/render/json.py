@@ -52,8 +52,26 @@ def finding_dict(finding: Finding, card: EntityCard | None = None) -> dict[str, 
             "sentence": tie.sentence,
             "other": {"id": tie.other_id, "name": tie.other_name, "lists": list(tie.other_lists)},
             "sources": [urls[n] for n in tie.sources if n in urls],
+            "path": path_dict(card, urls),
         },
     }
+
+
+def path_dict(card: EntityCard | None, urls: dict[int, str]) -> list[dict[str, Any]] | None:
+    """The path to the nearest listed owner (``registry.owners``): its hops, each with its
+    sources' URLs; the last hop's ``to`` is the listed owner."""
+    path = card.owner_path if card else None
+    if path is None:
+        return None
+    return [
+        {
+            "from": {"id": h.from_id, "name": h.from_name},
+            "to": {"id": h.to_id, "name": h.to_name},
+            "type": h.type,
+            "sources": [urls[n] for n in h.sources if n in urls],
+        }
+        for h in path.hops
+    ]
 
 
 def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
@@ -94,6 +112,28 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
             }
             for d in card.designations
         ],
+        "owner_path": None
+        if card.owner_path is None
+        else {
+            "hops": path_dict(card, {s.number: s.url for s in card.sources}),
+            "listed": [
+                {"list": x.list_id, "name": x.short_name, "start": x.start}
+                for x in card.owner_path.listed
+            ],
+            "ownership": card.owner_path.ownership,
+            "rules": [
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "status": r.status,
+                    "status_date": r.status_date,
+                    "status_until": r.status_until,
+                    "status_source_url": r.status_source.url,
+                    "source_url": r.source.url,
+                }
+                for r in card.owner_path.rules
+            ],
+        },
         "relationships": [
             {
                 "type": r.type,

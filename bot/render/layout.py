@@ -17,6 +17,7 @@ identifiers and the sources of what is shown, numbered in the order they are cit
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -357,6 +358,41 @@ def _tie_lines(card: EntityCard, caps: _Caps, sources: _Sources, more: Button | 
     return lines
 
 
+def _path_lines(card: EntityCard, sources: _Sources) -> tuple[Line, ...]:
+    """Each hop with its sources, the listings it ends at, and the catalogue's ownership
+    rules for an ownership path (kept on every card: a legal rule is never cut)."""
+    path = card.owner_path
+    assert path is not None
+    lines = [
+        Line(
+            (
+                Run(f"{one_line(hop.from_name)} is {hop.words} "),
+                Run(one_line(hop.to_name), Style.STRONG),
+                Run(f" {sources.cite(hop.sources)}"),
+            ),
+            mark=Mark.BULLET,
+            indent=min(i, 1),
+        )
+        for i, hop in enumerate(path.hops)
+    ]
+    lines.append(Line((Run(f"{one_line(path.owner_name)}: {path.listing_words()}"),), indent=1))
+    today = dt.date.today().isoformat()
+    for rule in path.rules:
+        cited = sources.cite_link(rule.source.title, rule.source.url, rule.authority)
+        status = sources.cite_link(rule.status_source.title, rule.status_source.url, rule.authority)
+        text = (
+            f"{rule.name} {cited}: {rule.effect}. Status in our catalogue: {rule.status} "
+            f"since {rule.status_date} {status}"
+        )
+        if rule.status_note:
+            text += f"; {rule.status_note}"
+        if rule.stale(today):
+            text += f". That date ({rule.status_until}) has passed: check the rule's current status"
+        text += ". Our data does not state ownership shares."
+        lines.append(Line((Run(text, Style.EMPHASIS),), mark=Mark.WARNING))
+    return tuple(lines)
+
+
 def _card_sections(
     card: EntityCard, caps: _Caps, note: str | None, more: Button | None
 ) -> tuple[Section, ...]:
@@ -388,6 +424,8 @@ def _card_sections(
             empty="Not named on any list in the registry.",
         )
     )
+    if card.owner_path is not None:
+        sections.append(Section("Path to the nearest listed owner", _path_lines(card, sources)))
     n = len(card.relationships)
     heading = "Ties" if n <= len(card.relationships[: caps.ties or n]) else f"Ties ({n})"
     sections.append(
