@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from registry.catalog import OwnershipRule
 from registry.lookup import MatchStatus
 from registry.views import (
     DesignationView,
@@ -166,6 +167,8 @@ class SourcesReply:
     """Every list the registry loads (``/mcf sources``)."""
 
     lists: tuple[ListView, ...]
+    # The catalogue's ownership rules (``registry.catalog.rules``), with their status.
+    rules: tuple[OwnershipRule, ...] = ()
 
     def as_notice(self) -> NoticeReply:
         """The same answer as a short list, for chat."""

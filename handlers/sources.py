@@ -6,6 +6,7 @@ import datetime as dt
 
 from handlers.context import Services
 from handlers.replies import ListView, SourcesReply, SyncView
+from registry.catalog import rules
 from registry.db import unit_of_work
 from registry.editions import list_statuses
 from registry.sync.state import SourceSync, sync_view
@@ -36,7 +37,8 @@ def sources(services: Services) -> SourcesReply:
                 sync=_sync(synced[s.info.id]) if s.info.id in synced else None,
             )
             for s in statuses
-        )
+        ),
+        rules(),
     )
 
 

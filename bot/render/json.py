@@ -237,6 +237,22 @@ def reply_dict(reply: Reply) -> dict[str, Any]:
                 }
                 for v in body.lists
             ],
+            "rules": [
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "authority": r.authority,
+                    "applies_to": list(r.applies_to),
+                    "effect": r.effect,
+                    "source": {"title": r.source.title, "url": r.source.url},
+                    "status": r.status,
+                    "status_date": r.status_date,
+                    "status_until": r.status_until,
+                    "status_note": r.status_note,
+                    "status_source": {"title": r.status_source.title, "url": r.status_source.url},
+                }
+                for r in body.rules
+            ],
         }
     if isinstance(body, NoticeReply):
         return {"status": "ok", "message": body.text, "lines": list(body.lines)}

@@ -729,6 +729,31 @@ def sources_layout(reply: SourcesReply) -> Layout:
             sync = f"Sync: {view.sync.words()}; edition {view.sync.edition or '-'}"
             lines += (Line((Run(one_line(sync)),)),)
         sections.append(Section(f"{one_line(view.name)} ({view.id})", lines))
+    for rule in reply.rules:
+        status = f"Status: {rule.status} since {rule.status_date}"
+        if rule.status_note:
+            status += f"; {rule.status_note}"
+        rule_lines = (
+            Line(
+                (Run(one_line(rule.authority) + "; "), Run(rule.source.title, link=rule.source.url))
+            ),
+            Line(
+                (
+                    Run(
+                        f"What it does: {rule.effect}; applies to parties of "
+                        + ", ".join(rule.applies_to)
+                    ),
+                )
+            ),
+            Line(
+                (
+                    Run(f"{status} ("),
+                    Run(rule.status_source.title, link=rule.status_source.url),
+                    Run(")"),
+                )
+            ),
+        )
+        sections.append(Section(f"Ownership rule: {rule.name} ({rule.id})", rule_lines))
     title = reply.as_notice().text
     return Layout("notice", title, tuple(sections), summary=title)
 
