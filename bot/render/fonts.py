@@ -10,21 +10,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from registry.bundled import data_dir
-
 FAMILY = "Noto Sans CJK SC mcf subset"
-FONT_DIR = data_dir() / "fonts"
-FONT_FILE = FONT_DIR / "NotoSansCJKsc-mcf-subset.ttf"
-LICENCE_FILE = FONT_DIR / "OFL.txt"
+FILE_NAME = "NotoSansCJKsc-mcf-subset.ttf"
+LICENCE_NAME = "OFL.txt"
+
+
+def font_dir() -> Path:
+    """``data/fonts`` of a source checkout, or its copy inside an installed wheel."""
+    from registry.bundled import data_dir  # only when a font is wanted
+
+    return data_dir() / "fonts"
 
 
 def cjk_font() -> Path:
     """The shipped font's path (a TrueType file)."""
-    if not FONT_FILE.is_file():
-        raise FileNotFoundError(f"{FONT_FILE} is missing: run scripts/build-cjk-font")
-    return FONT_FILE
+    path = font_dir() / FILE_NAME
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run scripts/build-cjk-font")
+    return path
 
 
-def covered(text: str, cmap: set[int]) -> list[str]:
-    """The characters of ``text`` that have no glyph in ``cmap`` (spaces and controls aside)."""
+def missing_glyphs(text: str, cmap: set[int]) -> list[str]:
+    """The characters of ``text`` with no glyph in ``cmap`` (spaces and controls aside)."""
     return sorted({c for c in text if c.isprintable() and not c.isspace() and ord(c) not in cmap})
