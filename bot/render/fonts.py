@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from registry.data_dir import data_dir
+
 FAMILY = "Noto Sans CJK SC mcf subset"
 FILE_NAME = "NotoSansCJKsc-mcf-subset.ttf"
 LICENCE_NAME = "OFL.txt"
@@ -17,8 +19,6 @@ LICENCE_NAME = "OFL.txt"
 
 def font_dir() -> Path:
     """``data/fonts`` of a source checkout, or its copy inside an installed wheel."""
-    from registry.bundled import data_dir  # only when a font is wanted
-
     return data_dir() / "fonts"
 
 
