@@ -9,10 +9,12 @@ from typing import Any
 from handlers import commands, quick, subscriptions
 from handlers.context import ChatContext, Services
 from handlers.errors import BadInput, CommandError, to_reply
+from handlers.graph import graph
 from handlers.lookup import help_reply, lookup, show
 from handlers.replies import (
     CheckListReply,
     ErrorReply,
+    GraphReply,
     HelpReply,
     LookupReply,
     NoticeReply,
@@ -22,7 +24,9 @@ from handlers.replies import (
 from handlers.sources import sources
 from registry.errors import RegistryBusyError
 
-ReplyBody = LookupReply | HelpReply | ErrorReply | NoticeReply | CheckListReply | SourcesReply
+ReplyBody = (
+    LookupReply | HelpReply | ErrorReply | NoticeReply | CheckListReply | SourcesReply | GraphReply
+)
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +93,8 @@ def handle(services: Services, text: str | None, chat: ChatContext | None = None
                 return Reply(subscriptions.list_subscriptions(services, _needs_channel(chat)))
             case commands.Sources():
                 return Reply(sources(services))
+            case commands.Graph(query=query):
+                return Reply(graph(services, query))
     except Exception as exc:
         _log(exc, f"command {(text or '')[:200]!r}")
         return Reply(to_reply(exc))

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from registry.catalog import OwnershipRule
 from registry.lookup import MatchStatus
+from registry.network import Network
 from registry.views import (
     DesignationView,
     EntityCard,
@@ -268,8 +269,27 @@ class CheckListReply:
 
 
 @dataclass(frozen=True, slots=True)
+class GraphReply:
+    """A picture of one organisation's network: what to draw (``bot.render.graph``)."""
+
+    network: Network
+
+    @property
+    def name(self) -> str:
+        return self.network.centre.name
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """Union wrapper so front ends can dispatch on ``body``'s type."""
 
-    body: LookupReply | HelpReply | ErrorReply | NoticeReply | CheckListReply | SourcesReply
+    body: (
+        LookupReply
+        | HelpReply
+        | ErrorReply
+        | NoticeReply
+        | CheckListReply
+        | SourcesReply
+        | GraphReply
+    )
     notes: tuple[str, ...] = field(default_factory=tuple)

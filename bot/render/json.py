@@ -13,6 +13,7 @@ from handlers.replies import (
     EntityCard,
     ErrorReply,
     Finding,
+    GraphReply,
     HelpReply,
     LookupReply,
     NoticeReply,
@@ -256,6 +257,27 @@ def reply_dict(reply: Reply) -> dict[str, Any]:
         }
     if isinstance(body, NoticeReply):
         return {"status": "ok", "message": body.text, "lines": list(body.lines)}
+    if isinstance(body, GraphReply):
+        net = body.network
+        return {
+            "status": "graph",
+            "centre": net.centre_id,
+            "nodes": [
+                {
+                    "id": n.id,
+                    "name": n.name,
+                    "native_name": n.native_name,
+                    "layer": n.layer,
+                    "lists": list(n.lists),
+                }
+                for n in net.nodes
+            ],
+            "edges": [{"from": e.subject_id, "to": e.object_id, "type": e.type} for e in net.edges],
+            "omitted": net.omitted,
+            "data_date": net.data_date,
+            "newest_edition": net.newest_edition,
+            "alt_text": net.alt_text(),
+        }
     raise TypeError(type(body))
 
 

@@ -32,6 +32,7 @@ from handlers.replies import (
     EntityCard,
     ErrorReply,
     Finding,
+    GraphReply,
     HelpReply,
     Level,
     LookupReply,
@@ -99,6 +100,7 @@ class Action(StrEnum):
     CARD = "card"  # open a card beside the message (entity id)
     MORE = "more"  # the same card with every tie (entity id)
     SHARE_LIST = "share_list"  # post this check list to the channel (value: share key)
+    GRAPH = "graph"  # a picture of this organisation's network (entity id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -467,6 +469,8 @@ def card_layout(
         else Button(f"Show all {len(card.relationships)} ties", Action.MORE, str(card.id))
     )
     actions = [Button("Share in channel", Action.SHARE, str(card.id))] if shareable else []
+    if card.relationships:  # a picture of one box says nothing
+        actions.append(Button("Show network", Action.GRAPH, str(card.id)))
     title = card.name + (f" ({card.native_name})" if card.native_name else "")
     finding = verdicts.of_card(card)
     whole = replace(_FULL, ties=max_ties)
@@ -758,6 +762,30 @@ def sources_layout(reply: SourcesReply) -> Layout:
     return Layout("notice", title, tuple(sections), summary=title)
 
 
+def graph_layout(reply: GraphReply) -> Layout:
+    """A network picture's words: its caption and every organisation it shows (the
+    picture's alt text, and the answer where no picture can be shown)."""
+    net = reply.network
+    lines = []
+    for node in net.nodes:
+        runs = [Run(one_line(node.name), Style.STRONG)]
+        if node.native_name:
+            runs.append(Run(f" ({one_line(node.native_name)})"))
+        if node.lists:
+            runs.append(Run(f": listed on {', '.join(node.lists)}", Style.ATTENTION))
+        lines.append(Line(tuple(runs), mark=Mark.BULLET))
+    title = f"Network of {one_line(reply.name)}"
+    return Layout(
+        "graph",
+        title,
+        (
+            Section(None, (Line((Run(one_line(net.caption()), Style.SUBTLE),)),), subtle=True),
+            Section(f"{_plural(len(net.nodes), 'organisation')} shown", tuple(lines)),
+        ),
+        summary=one_line(net.alt_text()),
+    )
+
+
 def layout(
     reply: Reply | Digest | HomeReply,
     *,
@@ -788,6 +816,8 @@ def layout(
         return notice_layout(body)
     if isinstance(body, SourcesReply):
         return sources_layout(body)
+    if isinstance(body, GraphReply):
+        return graph_layout(body)
     raise TypeError(f"no layout for {type(body).__name__}")
 
 

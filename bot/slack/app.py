@@ -14,6 +14,7 @@ from bot.slack import (
     home_listeners,
     lookup_listeners,
     mention_listeners,
+    pictures,
     quick_listeners,
     shortcut_listeners,
 )
@@ -45,6 +46,7 @@ def create_slack_app(slack: SlackSettings, services: Services, executor: Executo
         shortcut_listeners,
         mention_listeners,
         home_listeners,
+        pictures,
     ):
         feature.register(app, services, executor)
 
