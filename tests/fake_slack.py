@@ -48,6 +48,11 @@ class FakeSlack:
     conversations_error: dict[str, str] = field(default_factory=dict)
     # usergroups.users.list: each user group's members.
     usergroups: dict[str, list[str]] = field(default_factory=dict)
+    # files_upload_v2: upload slots handed out (file id -> getUploadURLExternal's
+    # arguments), the bytes posted to each, and the files completed into channels.
+    upload_slots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    uploaded: dict[str, bytes] = field(default_factory=dict)
+    files: list[dict[str, Any]] = field(default_factory=list)
     runner: web.AppRunner | None = None
     port: int = 0
 
@@ -67,6 +72,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response", self._response)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self.runner, self.port = await listen(app)
         return self
 
@@ -103,6 +109,10 @@ class FakeSlack:
             if group not in self.usergroups:
                 return web.json_response({"ok": False, "error": "no_such_subteam"})
             return web.json_response({"ok": True, "users": self.usergroups[group]})
+        if method == "files.getUploadURLExternal":
+            return self._upload_url(payload)
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(payload)
         if method == "auth.test":
             return web.json_response(
                 {"ok": True, "team_id": "T1", "user_id": "UBOT", "bot_id": "B1", "user": "mcf"}
@@ -151,6 +161,56 @@ class FakeSlack:
             self.injected += 1
             return web.Response(status=500, text="internal error")
         return web.json_response({"ok": True, "ts": ts, "channel": channel})
+
+    def _upload_url(self, payload: dict[str, Any]) -> web.Response:
+        """Step 1 of files_upload_v2: a slot to post the bytes to."""
+        if not payload.get("filename") or not str(payload.get("length", "")).isdigit():
+            return web.json_response({"ok": False, "error": "invalid_arguments"})
+        file_id = f"F{len(self.upload_slots) + 1:06d}"
+        self.upload_slots[file_id] = dict(payload)
+        url = f"http://127.0.0.1:{self.port}/upload/{file_id}"
+        return web.json_response({"ok": True, "upload_url": url, "file_id": file_id})
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Step 2: the bytes, posted to the slot (as raw body or a multipart form)."""
+        file_id = request.match_info["file_id"]
+        if file_id not in self.upload_slots:
+            return web.Response(status=404, text="no such upload")
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            field_ = next(iter(form.values()))
+            data = field_.file.read() if hasattr(field_, "file") else str(field_).encode()
+        else:
+            data = await request.read()
+        self.uploaded[file_id] = data
+        return web.Response(text=f"OK - {len(data)}")
+
+    def _complete_upload(self, payload: dict[str, Any]) -> web.Response:
+        """Step 3: the uploaded files shared into a channel, as Slack shows them."""
+        files = payload.get("files")
+        files = json.loads(files) if isinstance(files, str) else files or []
+        done = []
+        for f in files:
+            if f["id"] not in self.uploaded:
+                return web.json_response({"ok": False, "error": "file_not_found"})
+            slot = self.upload_slots[f["id"]]
+            if len(self.uploaded[f["id"]]) != int(slot["length"]):
+                return web.json_response({"ok": False, "error": "file_upload_size_mismatch"})
+            record = {
+                "id": f["id"],
+                "title": f.get("title"),
+                "filename": slot["filename"],
+                "alt_txt": slot.get("alt_txt"),
+                "channel": payload.get("channel_id"),
+                "initial_comment": payload.get("initial_comment"),
+                "data": self.uploaded[f["id"]],
+            }
+            channel = payload.get("channel_id")
+            if channel in self.broken:
+                return web.json_response({"ok": False, "error": self.broken[channel]})
+            self.files.append(record)
+            done.append({"id": f["id"], "title": f.get("title")})
+        return web.json_response({"ok": True, "files": done})
 
     async def _response(self, request: web.Request) -> web.Response:
         body = await request.json()
