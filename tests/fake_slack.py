@@ -87,7 +87,8 @@ class FakeSlack:
         elif request.method == "GET":
             payload = dict(request.query)
         else:
-            payload = dict(await request.post())
+            # Some methods (files.getUploadURLExternal) carry their arguments in the query.
+            payload = dict(request.query) | dict(await request.post())
         self.calls.append((method, payload))
         if method == "chat.postMessage":
             return self._post_message(payload)
