@@ -25,6 +25,7 @@ from registry.text import clean_text
 # One box: ~26 Latin characters a line at 8 pt; boxes a row, before the row wraps.
 BOX_CHARS = 26
 PER_ROW = 5
+NATIVE_CHARS = 16  # a Chinese character is about two Latin ones wide
 # Inches: a box's slot, a row's height, room for the title, the legend and the caption.
 SLOT_W = 2.6
 ROW_H = 1.25
@@ -75,9 +76,10 @@ def size_pixels(network: Network) -> tuple[int, int]:
 
 
 def _label(node: Node) -> str:
-    lines = textwrap.wrap(clean_text(node.name), BOX_CHARS, max_lines=2, placeholder="…")
+    lines = textwrap.wrap(clean_text(node.name), BOX_CHARS, max_lines=3, placeholder="…")
     if node.native_name:
-        lines.append(textwrap.shorten(clean_text(node.native_name), 16, placeholder="…"))
+        native = clean_text(node.native_name)  # no spaces to wrap at: cut by characters
+        lines.append(native if len(native) <= NATIVE_CHARS else native[: NATIVE_CHARS - 1] + "…")
     if node.lists:
         lines.append("listed: " + ", ".join(node.lists))
     return "\n".join(lines)
