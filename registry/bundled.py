@@ -10,9 +10,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from registry.data_dir import data_dir
 from registry.importers import run_import
 from registry.importers.result import ImportResult
+from registry.paths import data_dir
+
+__all__ = ["BUNDLE", "data_dir", "load_bundle"]
 
 BUNDLE: list[tuple[str, list[str]]] = [
     ("curated", ["curated/diplomat-2021.yaml"]),

@@ -48,11 +48,10 @@ class FakeSlack:
     conversations_error: dict[str, str] = field(default_factory=dict)
     # usergroups.users.list: each user group's members.
     usergroups: dict[str, list[str]] = field(default_factory=dict)
-    # files_upload_v2: upload slots handed out (file id -> getUploadURLExternal's
-    # arguments), the bytes posted to each, and the files completed into channels.
-    upload_slots: dict[str, dict[str, Any]] = field(default_factory=dict)
-    uploaded: dict[str, bytes] = field(default_factory=dict)
-    files: list[dict[str, Any]] = field(default_factory=list)
+    # Files users shared (served at ``file_url``), and files the bot uploaded through
+    # files.getUploadURLExternal + files.completeUploadExternal (files_upload_v2).
+    shared_files: dict[str, bytes] = field(default_factory=dict)
+    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
     runner: web.AppRunner | None = None
     port: int = 0
 
@@ -72,6 +71,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response", self._response)
+        app.router.add_get("/files/{name}", self._file)
         app.router.add_post("/upload/{file_id}", self._upload)
         self.runner, self.port = await listen(app)
         return self
@@ -87,7 +87,7 @@ class FakeSlack:
         elif request.method == "GET":
             payload = dict(request.query)
         else:
-            # Some methods (files.getUploadURLExternal) carry their arguments in the query.
+            # Some methods (files.getUploadURLExternal) send their arguments in the query.
             payload = dict(request.query) | dict(await request.post())
         self.calls.append((method, payload))
         if method == "chat.postMessage":
@@ -111,9 +111,32 @@ class FakeSlack:
                 return web.json_response({"ok": False, "error": "no_such_subteam"})
             return web.json_response({"ok": True, "users": self.usergroups[group]})
         if method == "files.getUploadURLExternal":
-            return self._upload_url(payload)
+            file_id = f"F{len(self.uploads) + 1:04d}"
+            self.uploads[file_id] = {
+                "filename": payload.get("filename"),
+                "length": int(payload.get("length") or 0),
+                "alt_txt": payload.get("alt_txt"),
+                "data": None,
+                "completed": None,
+            }
+            return web.json_response(
+                {
+                    "ok": True,
+                    "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+                    "file_id": file_id,
+                }
+            )
         if method == "files.completeUploadExternal":
-            return self._complete_upload(payload)
+            files = payload.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            if payload.get("channel_id") in self.broken:  # the app is not in the channel
+                return web.json_response({"ok": False, "error": self.broken[payload["channel_id"]]})
+            for item in files:
+                upload = self.uploads.get(item.get("id"))
+                if upload is None or upload["data"] is None:
+                    return web.json_response({"ok": False, "error": "file_not_found"})
+                upload["completed"] = {**payload, "title": item.get("title")}
+            return web.json_response({"ok": True, "files": [{"id": f["id"]} for f in files]})
         if method == "auth.test":
             return web.json_response(
                 {"ok": True, "team_id": "T1", "user_id": "UBOT", "bot_id": "B1", "user": "mcf"}
@@ -163,55 +186,25 @@ class FakeSlack:
             return web.Response(status=500, text="internal error")
         return web.json_response({"ok": True, "ts": ts, "channel": channel})
 
-    def _upload_url(self, payload: dict[str, Any]) -> web.Response:
-        """Step 1 of files_upload_v2: a slot to post the bytes to."""
-        if not payload.get("filename") or not str(payload.get("length", "")).isdigit():
-            return web.json_response({"ok": False, "error": "invalid_arguments"})
-        file_id = f"F{len(self.upload_slots) + 1:06d}"
-        self.upload_slots[file_id] = dict(payload)
-        url = f"http://127.0.0.1:{self.port}/upload/{file_id}"
-        return web.json_response({"ok": True, "upload_url": url, "file_id": file_id})
+    def file_url(self, name: str) -> str:
+        """The ``url_private_download`` of a file a user shared (``shared_files[name]``)."""
+        return f"http://127.0.0.1:{self.port}/files/{name}"
+
+    async def _file(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != "Bearer xoxb-test":
+            return web.Response(status=403, text="no token")
+        data = self.shared_files.get(request.match_info["name"])
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data)
 
     async def _upload(self, request: web.Request) -> web.Response:
-        """Step 2: the bytes, posted to the slot (as raw body or a multipart form)."""
-        file_id = request.match_info["file_id"]
-        if file_id not in self.upload_slots:
-            return web.Response(status=404, text="no such upload")
-        if request.content_type.startswith("multipart/"):
-            form = await request.post()
-            field_ = next(iter(form.values()))
-            data = field_.file.read() if hasattr(field_, "file") else str(field_).encode()
-        else:
-            data = await request.read()
-        self.uploaded[file_id] = data
-        return web.Response(text=f"OK - {len(data)}")
-
-    def _complete_upload(self, payload: dict[str, Any]) -> web.Response:
-        """Step 3: the uploaded files shared into a channel, as Slack shows them."""
-        files = payload.get("files")
-        files = json.loads(files) if isinstance(files, str) else files or []
-        done = []
-        for f in files:
-            if f["id"] not in self.uploaded:
-                return web.json_response({"ok": False, "error": "file_not_found"})
-            slot = self.upload_slots[f["id"]]
-            if len(self.uploaded[f["id"]]) != int(slot["length"]):
-                return web.json_response({"ok": False, "error": "file_upload_size_mismatch"})
-            record = {
-                "id": f["id"],
-                "title": f.get("title"),
-                "filename": slot["filename"],
-                "alt_txt": slot.get("alt_txt"),
-                "channel": payload.get("channel_id"),
-                "initial_comment": payload.get("initial_comment"),
-                "data": self.uploaded[f["id"]],
-            }
-            channel = payload.get("channel_id")
-            if channel in self.broken:
-                return web.json_response({"ok": False, "error": self.broken[channel]})
-            self.files.append(record)
-            done.append({"id": f["id"], "title": f.get("title")})
-        return web.json_response({"ok": True, "files": done})
+        upload = self.uploads.get(request.match_info["file_id"])
+        if upload is None:
+            return web.Response(status=404)
+        data = await request.read()  # files_upload_v2 posts the file's bytes as they are
+        upload["data"] = data
+        return web.Response(text="OK - " + str(len(data)))
 
     async def _response(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -7,7 +7,7 @@ below. Each box gives the English name, the Chinese name and, for a listed organ
 it. A legend, and a caption with the data date and how many ties were left out.
 
 matplotlib is imported here only, and this module only when a picture is asked for:
-``mcf-bot ask`` never loads it. The shipped CJK font (``bot.render.fonts``) draws every
+``mcf-bot ask`` never loads it. The shipped CJK font (``bot.fonts``) draws every
 label; SVG output carries glyphs as paths, so it needs no font where it is opened.
 """
 
@@ -18,7 +18,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
-from bot.render.fonts import cjk_font
+from bot.fonts import cjk_font
 from registry.network import Network, Node
 from registry.text import clean_text
 

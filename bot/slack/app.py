@@ -16,6 +16,7 @@ from bot.slack import (
     mention_listeners,
     pictures,
     quick_listeners,
+    record_listeners,
     shortcut_listeners,
 )
 from bot.slack.common import answer_privately
@@ -47,6 +48,7 @@ def create_slack_app(slack: SlackSettings, services: Services, executor: Executo
         mention_listeners,
         home_listeners,
         pictures,
+        record_listeners,
     ):
         feature.register(app, services, executor)
 

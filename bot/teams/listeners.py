@@ -25,13 +25,16 @@ from bot.render.adaptive import (
     reply_card,
 )
 from bot.teams.conversation import chat_context, command_text, payload_text
-from handlers.context import Services
+from bot.teams.records import decision_of, with_decision_form
+from handlers.context import ChatContext, Services
 from handlers.dispatch import guarded, handle
 from handlers.errors import CommandError, to_reply
 from handlers.graph import graph_of
 from handlers.lookup import help_reply, show
 from handlers.quick import scan_message
-from handlers.replies import ErrorReply, GraphReply, LookupReply, Reply
+from handlers.records import decide
+from handlers.replies import ErrorReply, GraphReply, LookupReply, NoticeReply, Reply
+from registry.records import Requester
 
 # The message action's command id (package.py writes it into the manifest's
 # composeExtensions). Teams sends it in composeExtension/submitAction invokes.
@@ -53,7 +56,8 @@ def card_message(card: dict[str, Any], text: str) -> Activity:
 
 
 def reply_message(reply: Reply) -> Activity:
-    return card_message(*message_parts(reply))
+    card, text = message_parts(reply)
+    return card_message(with_decision_form(card, reply), text)
 
 
 def dialog(reply: Reply, title: str) -> dict[str, Any]:
@@ -101,6 +105,17 @@ def picture_message(reply: Reply) -> Activity:
     return message
 
 
+def _decide(
+    services: Services, chat: ChatContext, record_id: int, decision: str, note: str | None
+) -> NoticeReply:
+    who = Requester("teams", chat.user_id or "", chat.team_id, chat.channel_id)
+    view = decide(services, who, record_id, decision, note)
+    last = view.decisions[-1]
+    return NoticeReply(
+        f"Decision recorded on record #{view.id}: {last.decision.replace('_', ' ')}."
+    )
+
+
 def register(app: AgentApplication[TurnState], services: Services, executor: Executor) -> None:
     async def run(fn: Any, *args: Any, pool: Executor = executor, **kwargs: Any) -> Any:
         call = partial(fn, *args, **kwargs)
@@ -125,7 +140,10 @@ def register(app: AgentApplication[TurnState], services: Services, executor: Exe
     async def on_message(context: TurnContext, _state: TurnState) -> None:
         activity = context.activity
         entity_id = _chosen(activity.value)
-        if entity_id is not None and _graph(activity.value):
+        decision = decision_of(activity.value)
+        if decision is not None:
+            reply = await run(guarded, _decide, services, chat_context(activity), *decision)
+        elif entity_id is not None and _graph(activity.value):
             reply = await run(guarded, graph_of, services, entity_id, what="network picture")
         elif entity_id is not None:
             reply = await open_entry(entity_id, _full(activity.value))

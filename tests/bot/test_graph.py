@@ -10,12 +10,13 @@ import subprocess
 import sys
 import warnings
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
 from fontTools.ttLib import TTFont
 from sqlalchemy import select
 
-from bot.render.fonts import cjk_font, font_dir, missing_glyphs
+from bot.fonts import cjk_font, font_dir
 from bot.render.graph import render, size_pixels
 from bot.render.slack import GRAPH_ACTION
 from handlers.context import Services
@@ -28,6 +29,11 @@ from registry.service import Registry
 from tests.fake_slack import SECRET, FakeSlack, action_body, post, signed, slash_body
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def missing_glyphs(text: str, cmap: set[int]) -> list[str]:
+    """The characters of ``text`` with no glyph in ``cmap`` (spaces and controls aside)."""
+    return sorted({c for c in text if c.isprintable() and not c.isspace() and ord(c) not in cmap})
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -98,11 +104,26 @@ def test_ask_does_not_import_the_drawing_library() -> None:
     assert out.stdout.strip() == "False"
 
 
+def completed(fake_slack: FakeSlack) -> list[dict[str, Any]]:
+    """The files uploaded and shared into a channel, as Slack shows them."""
+    return [
+        {
+            "data": u["data"],
+            "filename": u["filename"],
+            "alt_txt": u["alt_txt"],
+            "channel": u["completed"].get("channel_id"),
+            "initial_comment": u["completed"].get("initial_comment"),
+        }
+        for u in fake_slack.uploads.values()
+        if u["completed"] is not None
+    ]
+
+
 async def _uploaded(fake_slack: FakeSlack, count: int = 1) -> None:
     import asyncio
 
     for _ in range(600):  # drawing takes a few seconds on a busy machine
-        if len(fake_slack.files) >= count:
+        if len(completed(fake_slack)) >= count:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"no upload: {[c[0] for c in fake_slack.calls]}")
@@ -120,7 +141,7 @@ async def test_slash_graph_uploads_the_png_through_files_upload_v2(
     assert methods.index("files.getUploadURLExternal") < methods.index(
         "files.completeUploadExternal"
     )
-    (posted,) = fake_slack.files
+    (posted,) = completed(fake_slack)
     assert posted["channel"] == "C1"
     width, height = png_size(posted["data"])
     assert width > 800 and height > 600
@@ -147,7 +168,7 @@ async def test_the_show_network_button_uploads_the_picture(
     status, _ = await post(f"{server}/slack/events", press, signed(SECRET, press))
     assert status == 200
     await _uploaded(fake_slack)
-    (posted,) = fake_slack.files
+    (posted,) = completed(fake_slack)
     assert "Baidu, Inc." in posted["alt_txt"] and "28th Research Institute" in posted["alt_txt"]
 
 
@@ -164,4 +185,4 @@ async def test_an_upload_refused_by_slack_is_told_privately(
             break
         await asyncio.sleep(0.05)
     assert any("not_in_channel" in str(r) for r in fake_slack.responses)
-    assert fake_slack.files == []
+    assert completed(fake_slack) == []

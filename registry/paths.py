@@ -1,6 +1,5 @@
-"""Where the bundled data lives: ``registry/_bundled`` in an installed wheel, ``data/`` in
-a source checkout. A leaf module (no imports of the registry), so that a font or a file
-beside the data is found without loading the importers."""
+"""Where the shipped data lives: a leaf (no imports from the registry), so the bundle and
+the reviewed decisions both find it without importing each other."""
 
 from __future__ import annotations
 
