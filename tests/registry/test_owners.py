@@ -89,7 +89,7 @@ def test_two_hops_below_a_listed_group_with_each_hops_source(empty_registry: Reg
     ]
     # The card shows each hop with its cited source, and the listing it ends at.
     assert "Org 1 is a subsidiary of Org 2 [" in text
-    assert "https://example.org/hop1" in text
+    assert "example.org/hop1" in text  # the terminal shows links short
     assert "Org 2: on the Entity List since 2020-12-18" in text
 
 
@@ -149,7 +149,7 @@ def test_changing_the_catalogue_entry_changes_the_line(
     ids = _chain(empty_registry, ["subsidiary_of"], "us-entity-list")
     before, _ = _card_text(empty_registry, ids[0])
     assert "suspended for one year since 2025-11-10" in before
-    assert "https://www.govinfo.gov/app/details/FR-2025-11-12" in before
+    assert "govinfo.gov/app/details/FR-2025-11-12" in before
     entry = next(r for r in edited_catalogue["rules"] if r["id"] == "bis-affiliates-rule")
     entry.update(
         status="in force again",
@@ -161,7 +161,7 @@ def test_changing_the_catalogue_entry_changes_the_line(
     catalog.rules.cache_clear()
     after, data = _card_text(empty_registry, ids[0])
     assert "Status in our catalogue: in force again since 2026-11-10" in after
-    assert "https://example.org/later-rule" in after
+    assert "example.org/later-rule" in after
     assert "suspended" not in after
     (rule,) = data["match"]["owner_path"]["rules"]
     assert (rule["status"], rule["status_date"]) == ("in force again", "2026-11-10")
