@@ -29,6 +29,9 @@
 | MCF_ALERT_CHANNEL_BUDGET | 120 | seconds one channel may take per alert pass; the rest waits |
 | MCF_SHARE_SECRETS | the platform secrets | keys signing share buttons (first signs) |
 | MCF_INDEX_DIR | beside a SQLite registry | where the name index is saved (needed for PostgreSQL) |
+| MCF_RECORD_ADMINS | the alert admins | users who may read every screening record |
+| MCF_RECORD_RETENTION_DAYS | 1827 (5 years) | ``records purge`` deletes records older than this |
+| MCF_CHECK_MAX_ROWS | 20000 | rows of a partner file screened at once (more: refused) |
 
 ``MCF_ALERT_ADMINS`` and ``MCF_SHARE_SECRETS`` take several values separated by commas or
 spaces. To rotate the share key, put the new one first and keep the old one after it until
@@ -50,12 +53,54 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from handlers.context import DEFAULT_CHECK_MAX_ROWS
 from registry.catalog import SYNC_URL_PREFIX, sync_sources
 from registry.sync.options import FetchOptions, SyncOptions
 
+# 15 CFR 762.6: export records are kept five years (OFAC asks ten: set the setting).
+DEFAULT_RETENTION_DAYS = 5 * 365 + 1
+
 
 class SettingsError(Exception):
-    """A required setting is missing or malformed; the message names it."""
+    """A required setting or argument is missing or malformed; the message names it and
+    says what to change (``mcf-bot`` prints it on one line and exits 2)."""
+
+
+class UnavailableError(Exception):
+    """What the settings point at cannot be used right now: a port in use, a database
+    that does not answer. The message names the setting (``mcf-bot`` exits 1)."""
+
+
+# The database engines mcf-bot runs on (``MCF_DATABASE_URL``'s scheme).
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")
+
+
+def database_url(text: str) -> str:
+    """``MCF_DATABASE_URL`` checked before anything connects: a plain path or a typo
+    otherwise surfaces as SQLAlchemy's traceback."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    example = "sqlite:////var/lib/mcf/registry.sqlite3 or postgresql://user:password@host/mcf"
+    try:
+        scheme = make_url(text).get_backend_name()
+    except ArgumentError:
+        schemed = ":" in text.split("/", 1)[0]  # "postgresql:/host": a broken URL
+        looks_like_path = "/" in text or text.endswith((".sqlite3", ".sqlite", ".db"))
+        if not schemed and looks_like_path:
+            path = Path(text).expanduser().absolute()
+            raise SettingsError(
+                f"MCF_DATABASE_URL must be a URL, not a path: for a SQLite file set it to "
+                f"sqlite:///{path}"
+            ) from None
+        raise SettingsError(
+            f"MCF_DATABASE_URL is not a database URL ({text[:80]!r}): e.g. {example}"
+        ) from None
+    if scheme not in DATABASE_SCHEMES:
+        raise SettingsError(
+            f"MCF_DATABASE_URL names an unsupported database {scheme!r}: use {example}"
+        )
+    return text
 
 
 def default_database_url() -> str:
@@ -152,6 +197,9 @@ class Settings:
     sync: SyncSettings = field(default_factory=SyncSettings)
     alert_admins: tuple[str, ...] = ()
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    record_admins: tuple[str, ...] = ()
+    record_retention_days: int = DEFAULT_RETENTION_DAYS
+    check_max_rows: int = DEFAULT_CHECK_MAX_ROWS
     share_secrets: tuple[str, ...] = field(default=(), repr=False)
     # Where the name index is saved for a server database (SQLite: beside the file).
     index_dir: Path | None = None
@@ -166,13 +214,20 @@ class Settings:
             raise SettingsError(f"MCF_PORT must be a port number, not {port_text!r}") from None
         slack, teams = _slack(env), _teams(env)
         return cls(
-            database_url=env.get("MCF_DATABASE_URL") or default_database_url(),
+            database_url=database_url(env.get("MCF_DATABASE_URL") or default_database_url()),
             port=port,
             slack=slack,
             teams=teams,
             sync=_sync(env),
             alert_admins=_values(env.get("MCF_ALERT_ADMINS")),
             alerts=_alerts(env),
+            record_admins=_values(env.get("MCF_RECORD_ADMINS")),
+            record_retention_days=int(
+                _number(env, "MCF_RECORD_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, integer=True)
+            ),
+            check_max_rows=int(
+                _number(env, "MCF_CHECK_MAX_ROWS", DEFAULT_CHECK_MAX_ROWS, integer=True)
+            ),
             index_dir=Path(env["MCF_INDEX_DIR"]) if env.get("MCF_INDEX_DIR") else None,
             share_secrets=_values(env.get("MCF_SHARE_SECRETS"))
             or tuple(

@@ -11,12 +11,17 @@ from registry import alerts
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus
 from registry.models import Subscription
-from registry.resolve import name_key
+from registry.resolution import token_key
 
 # How long a change to a channel's alerts waits for another writer on SQLite (an import
 # holds the lock until it commits) before answering "try again in a minute": other chat
 # writes take milliseconds, and Slack wants an answer within 3 s.
 CHAT_LOCK_WAIT_S = 0.5
+
+
+def _here(chat: ChatContext) -> str:
+    """The channel's name to start a sentence: "This channel", "Slack channel C0123"."""
+    return chat.where[:1].upper() + chat.where[1:]
 
 
 def _may_change(services: Services, chat: ChatContext) -> None:
@@ -26,7 +31,7 @@ def _may_change(services: Services, chat: ChatContext) -> None:
     if not admins or chat.user_id in admins or chat.groups & admins:
         return
     raise BadInput(
-        "Only the alert admins can change this channel's alerts.",
+        f"Only the alert admins can change {chat.where}'s alerts.",
         "Ask one of them, or see what the channel gets with `/mcf subscriptions`.",
     )
 
@@ -69,7 +74,7 @@ def subscribe(services: Services, chat: ChatContext, list_id: str | None) -> Not
             conversation=chat.conversation,
         )
         what = describe(session, sub)
-    prefix = "This channel will now be told about" if created else "Already subscribed to"
+    prefix = f"{_here(chat)} will now be told about" if created else "Already subscribed to"
     return NoticeReply(f"{prefix} {what}, from now on.", public=created)
 
 
@@ -106,27 +111,27 @@ def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
             platform=chat.platform,
             channel_id=chat.channel_id,
             team_id=chat.team_id,
-            topic=f"name:{name_key(name)}",
+            topic=f"name:{token_key(name)}",
             kind="watch",
             watch_name=name,
             created_by=chat.user_id,
             conversation=chat.conversation,
         )
     return NoticeReply(
-        f"“{name}” is not listed today; this channel will be told if it appears.", public=True
+        f"“{name}” is not listed today; {chat.where} will be told if it appears.", public=True
     )
 
 
 def unwatch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
     _may_change(services, chat)
     with unit_of_work(services.registry.sessions, lock_wait_s=CHAT_LOCK_WAIT_S) as session:
-        topics = [f"name:{name_key(name)}"]
+        topics = [f"name:{token_key(name)}"]
         result = services.index.lookup(session, name)
         if result.status is MatchStatus.MATCH and result.best is not None:
             topics.append(f"entity:{result.best.entity_id}")
         removed = alerts.unsubscribe(session, chat.platform, chat.channel_id, topics)
     if not removed:
-        return NoticeReply(f"This channel was not watching “{name}”.")
+        raise BadInput(f"{_here(chat)} was not watching “{name}”.")
     return NoticeReply(f"Stopped watching “{name}”.", public=True)
 
 
@@ -140,7 +145,7 @@ def unsubscribe(services: Services, chat: ChatContext, list_id: str | None) -> N
             session, chat.platform, chat.channel_id, [s.topic for s in subs]
         )
     if not removed:
-        return NoticeReply("This channel had no such subscription.")
+        raise BadInput(f"{_here(chat)} had no such subscription.")
     return NoticeReply(f"Removed {removed} subscription{'s' if removed != 1 else ''}.", public=True)
 
 
@@ -149,5 +154,5 @@ def list_subscriptions(services: Services, chat: ChatContext) -> NoticeReply:
         subs = alerts.channel_subscriptions(session, chat.platform, chat.channel_id)
         lines = tuple(describe(session, s) for s in subs)
     if not lines:
-        return NoticeReply("This channel has no alerts. Try `/mcf subscribe`.")
-    return NoticeReply("This channel gets:", lines)
+        return NoticeReply(f"{_here(chat)} has no alerts. Try `/mcf subscribe`.")
+    return NoticeReply(f"{_here(chat)} gets:", lines)

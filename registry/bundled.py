@@ -6,12 +6,16 @@ Chinese names and hand-checked ties.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from registry.importers import run_import
 from registry.importers.result import ImportResult
+from registry.paths import data_dir
+
+__all__ = ["BUNDLE", "data_dir", "load_bundle"]
 
 BUNDLE: list[tuple[str, list[str]]] = [
     ("curated", ["curated/diplomat-2021.yaml"]),
@@ -46,17 +50,15 @@ BUNDLE: list[tuple[str, list[str]]] = [
 ]
 
 
-def data_dir() -> Path:
-    """``registry/_bundled`` in an installed wheel, ``data/`` in a source checkout."""
-    packaged = Path(__file__).parent / "_bundled"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parent.parent / "data"
-
-
-def load_bundle(session: Session, root: Path | None = None) -> list[ImportResult]:
+def load_bundle(
+    session: Session, root: Path | None = None, step: Callable[[str], None] | None = None
+) -> list[ImportResult]:
+    """Import the bundled files; ``step`` hears of each source as it starts (the first
+    run takes tens of seconds, and a person watching should see it move)."""
     root = root or data_dir()
     results: list[ImportResult] = []
-    for source, files in BUNDLE:
+    for number, (source, files) in enumerate(BUNDLE, 1):
+        if step is not None:
+            step(f"loading {source} ({number}/{len(BUNDLE)})")
         results += run_import(session, source, [root / f for f in files])
     return results

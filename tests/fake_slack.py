@@ -56,6 +56,16 @@ class FakeSlack:
     max_blocks_chars: int = 0
     # conversations.history answers this error (e.g. "missing_scope") when set.
     history_error: str = ""
+    # Socket Mode: the WebSocket the app opened (``apps.connections.open`` hands out its
+    # URL) and the acknowledgements it sent back, by envelope id.
+    refuse_app_token: bool = False  # apps.connections.open answers invalid_auth
+    socket: web.WebSocketResponse | None = None
+    socket_connected: asyncio.Event = field(default_factory=asyncio.Event)
+    acks: dict[str, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
+    # Files users shared (served at ``file_url``), and files the bot uploaded through
+    # files.getUploadURLExternal + files.completeUploadExternal (files_upload_v2).
+    shared_files: dict[str, bytes] = field(default_factory=dict)
+    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
     runner: web.AppRunner | None = None
     port: int = 0
 
@@ -75,6 +85,9 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response", self._response)
+        app.router.add_get("/socket-mode", self._socket_mode)
+        app.router.add_get("/files/{name}", self._file)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self.runner, self.port = await listen(app)
         return self
 
@@ -89,7 +102,8 @@ class FakeSlack:
         elif request.method == "GET":
             payload = dict(request.query)
         else:
-            payload = dict(await request.post())
+            # Some methods (files.getUploadURLExternal) send their arguments in the query.
+            payload = dict(request.query) | dict(await request.post())
         self.calls.append((method, payload))
         if method == "chat.postMessage":
             if self.post_delay_s:
@@ -115,6 +129,38 @@ class FakeSlack:
             if group not in self.usergroups:
                 return web.json_response({"ok": False, "error": "no_such_subteam"})
             return web.json_response({"ok": True, "users": self.usergroups[group]})
+        if method == "apps.connections.open":
+            if self.refuse_app_token:
+                return web.json_response({"ok": False, "error": "invalid_auth"})
+            url = f"ws://127.0.0.1:{self.port}/socket-mode"
+            return web.json_response({"ok": True, "url": url})
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self.uploads) + 1:04d}"
+            self.uploads[file_id] = {
+                "filename": payload.get("filename"),
+                "length": int(payload.get("length") or 0),
+                "alt_txt": payload.get("alt_txt"),
+                "data": None,
+                "completed": None,
+            }
+            return web.json_response(
+                {
+                    "ok": True,
+                    "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+                    "file_id": file_id,
+                }
+            )
+        if method == "files.completeUploadExternal":
+            files = payload.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            if payload.get("channel_id") in self.broken:  # the app is not in the channel
+                return web.json_response({"ok": False, "error": self.broken[payload["channel_id"]]})
+            for item in files:
+                upload = self.uploads.get(item.get("id"))
+                if upload is None or upload["data"] is None:
+                    return web.json_response({"ok": False, "error": "file_not_found"})
+                upload["completed"] = {**payload, "title": item.get("title")}
+            return web.json_response({"ok": True, "files": [{"id": f["id"]} for f in files]})
         if method == "auth.test":
             return web.json_response(
                 {"ok": True, "team_id": "T1", "user_id": "UBOT", "bot_id": "B1", "user": "mcf"}
@@ -168,12 +214,65 @@ class FakeSlack:
             return web.Response(status=500, text="internal error")
         return web.json_response({"ok": True, "ts": ts, "channel": channel})
 
+    def file_url(self, name: str) -> str:
+        """The ``url_private_download`` of a file a user shared (``shared_files[name]``)."""
+        return f"http://127.0.0.1:{self.port}/files/{name}"
+
+    async def _file(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != "Bearer xoxb-test":
+            return web.Response(status=403, text="no token")
+        data = self.shared_files.get(request.match_info["name"])
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        upload = self.uploads.get(request.match_info["file_id"])
+        if upload is None:
+            return web.Response(status=404)
+        data = await request.read()  # files_upload_v2 posts the file's bytes as they are
+        upload["data"] = data
+        return web.Response(text="OK - " + str(len(data)))
+
     async def _response(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.responses.append(body)
         if "key" in request.query:  # a response_url made by ``response_url_for``
             self.responses_by_key.setdefault(request.query["key"], []).append(body)
         return web.json_response({"ok": True})
+
+    async def _socket_mode(self, request: web.Request) -> web.WebSocketResponse:
+        """Slack's Socket Mode WebSocket: says hello, then carries envelopes one way and
+        their acknowledgements (``{"envelope_id": ..., "payload": ...}``) the other."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.socket = ws
+        await ws.send_json({"type": "hello", "num_connections": 1, "debug_info": {}})
+        self.socket_connected.set()
+        async for message in ws:
+            if message.type is not aiohttp.WSMsgType.TEXT:
+                continue
+            ack = json.loads(message.data)
+            waiting = self.acks.get(ack.get("envelope_id", ""))
+            if waiting is not None and not waiting.done():
+                waiting.set_result(ack)
+        return ws
+
+    async def send_envelope(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Send one Socket Mode envelope (``slash_commands``, ``events_api``,
+        ``interactive``) to the connected app and wait for its acknowledgement."""
+        assert self.socket is not None, "no app has connected over Socket Mode"
+        envelope_id = f"env-{len(self.acks) + 1}"
+        self.acks[envelope_id] = asyncio.get_running_loop().create_future()
+        await self.socket.send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+            }
+        )
+        return await self.acks[envelope_id]
 
     def response_url_for(self, key: str) -> str:
         """A response_url of its own, so concurrent requests' follow-ups can be told apart."""

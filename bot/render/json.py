@@ -10,9 +10,11 @@ from handlers.replies import (
     CandidateView,
     CheckLine,
     CheckListReply,
+    DesignationView,
     EntityCard,
     ErrorReply,
     Finding,
+    GraphReply,
     HelpReply,
     LookupReply,
     NoticeReply,
@@ -20,40 +22,85 @@ from handlers.replies import (
     SourcesReply,
     SyncView,
 )
+from registry.views import strongest_restriction
+
+
+def _listing(d: DesignationView) -> dict[str, Any]:
+    return {
+        "list": d.list_id,
+        "name": d.label,
+        "list_name": d.list_name,
+        # A fiscal-year list states years, not days: no computed date is given.
+        "start": None if d.years else d.start,
+        "end": None if d.years else d.end,
+        "fiscal_years": d.years,
+        "edition": d.edition,
+        "effect": d.effect,
+        "legal": d.legal,
+        "end_reason": d.end_reason,
+        "category": d.category,
+        "risk": d.risk,
+        "source_url": d.source_url,
+    }
 
 
 def finding_dict(finding: Finding, card: EntityCard | None = None) -> dict[str, Any]:
-    """The verdict: ``level`` (listed | tied | formerly_listed | no_finding |
-    did_you_mean | error), the sentence every front end shows, the listings it rests on
-    and, for ``tied``, the strongest tie."""
+    """The verdict: ``level`` (listed | formerly_listed | tied | tracked | not_listed |
+    no_match | did_you_mean | error), the sentence every front end shows, ``detail`` (the
+    sentence a ``check`` line shows), the listings it rests on (current, ended, trackers),
+    the tie to a listed body, and for ``not_listed`` / ``no_match`` the lists checked with
+    their editions and the lists not held."""
     urls = {s.number: s.url for s in card.sources} if card else {}
     tie = finding.tie
+    checked = finding.checked
     return {
         "level": finding.level.value,
         "text": finding.text,
-        "lists": [
-            {
-                "list": d.list_id,
-                "name": d.label,
-                "list_name": d.list_name,
-                "start": d.start,
-                "end": d.end,
-                "edition": d.edition,
-                "effect": d.effect,
-                "source_url": d.source_url,
-            }
-            for d in finding.lists
-        ],
+        "detail": finding.detail,
+        "lists": [_listing(d) for d in finding.lists],
+        "former": [_listing(d) for d in finding.former],
+        "tracked": [_listing(d) for d in finding.tracked],
         "tie": None
         if tie is None
         else {
-            "type": tie.type,
-            "direction": tie.direction,
+            "type": tie.relationship.type,
+            "direction": tie.relationship.direction,
             "sentence": tie.sentence,
             "other": {"id": tie.other_id, "name": tie.other_name, "lists": list(tie.other_lists)},
-            "sources": [urls[n] for n in tie.sources if n in urls],
+            "start": tie.relationship.start,
+            "end": tie.relationship.end,
+            "sources": [urls[n] for n in tie.relationship.sources if n in urls],
+            "path": path_dict(card, urls),
         },
+        "checked": None
+        if checked is None
+        else {
+            "lists": [
+                {"list": c.id, "name": c.short_name, "edition": c.edition, "legal": c.legal}
+                for c in checked.lists
+            ],
+            "not_held": list(checked.not_held),
+        },
+        "nearest": list(finding.nearest),
+        "why": finding.why,
     }
+
+
+def path_dict(card: EntityCard | None, urls: dict[int, str]) -> list[dict[str, Any]] | None:
+    """The path to the nearest listed owner (``registry.owners``): its hops, each with its
+    sources' URLs; the last hop's ``to`` is the listed owner."""
+    path = card.owner_path if card else None
+    if path is None:
+        return None
+    return [
+        {
+            "from": {"id": h.from_id, "name": h.from_name},
+            "to": {"id": h.to_id, "name": h.to_name},
+            "type": h.type,
+            "sources": [urls[n] for n in h.sources if n in urls],
+        }
+        for h in path.hops
+    ]
 
 
 def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
@@ -73,27 +120,42 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
         "verdict": finding_dict(verdict.of_card(card), card),
         "designations": [
             {
-                "list": d.list_id,
-                "list_name": d.list_name,
-                "start": d.start,
-                "end": d.end,
+                **_listing(d),
                 "status": d.status,
                 "reason": d.reason,
-                "source_url": d.source_url,
+                "reason_source_url": by_number[d.reason_source].url if d.reason_source else None,
+                "end_source_url": by_number[d.end_source].url if d.end_source else None,
+                "restriction": strongest_restriction(d.licence_policy),
                 "short_name": d.label,
-                "effect": d.effect,
-                "edition": d.edition,
-                "legal": d.legal,
                 "next_step": d.next_step,
                 "next_step_url": d.next_step_url,
                 "licence_requirement": d.licence_requirement,
                 "licence_policy": d.licence_policy,
-                "end_reason": d.end_reason,
-                "category": d.category,
-                "risk": d.risk,
             }
             for d in card.designations
         ],
+        "owner_path": None
+        if card.owner_path is None
+        else {
+            "hops": path_dict(card, {s.number: s.url for s in card.sources}),
+            "listed": [
+                {"list": x.list_id, "name": x.short_name, "start": x.start}
+                for x in card.owner_path.listed
+            ],
+            "ownership": card.owner_path.ownership,
+            "rules": [
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "status": r.status,
+                    "status_date": r.status_date,
+                    "status_until": r.status_until,
+                    "status_source_url": r.status_source.url,
+                    "source_url": r.source.url,
+                }
+                for r in card.owner_path.rules
+            ],
+        },
         "relationships": [
             {
                 "type": r.type,
@@ -198,9 +260,46 @@ def reply_dict(reply: Reply) -> dict[str, Any]:
                 }
                 for v in body.lists
             ],
+            "rules": [
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "authority": r.authority,
+                    "applies_to": list(r.applies_to),
+                    "effect": r.effect,
+                    "source": {"title": r.source.title, "url": r.source.url},
+                    "status": r.status,
+                    "status_date": r.status_date,
+                    "status_until": r.status_until,
+                    "status_note": r.status_note,
+                    "status_source": {"title": r.status_source.title, "url": r.status_source.url},
+                }
+                for r in body.rules
+            ],
         }
     if isinstance(body, NoticeReply):
         return {"status": "ok", "message": body.text, "lines": list(body.lines)}
+    if isinstance(body, GraphReply):
+        net = body.network
+        return {
+            "status": "graph",
+            "centre": net.centre_id,
+            "nodes": [
+                {
+                    "id": n.id,
+                    "name": n.name,
+                    "native_name": n.native_name,
+                    "layer": n.layer,
+                    "lists": list(n.lists),
+                }
+                for n in net.nodes
+            ],
+            "edges": [{"from": e.subject_id, "to": e.object_id, "type": e.type} for e in net.edges],
+            "omitted": net.omitted,
+            "data_date": net.data_date,
+            "newest_edition": net.newest_edition,
+            "alt_text": net.alt_text(),
+        }
     raise TypeError(type(body))
 
 

@@ -55,6 +55,8 @@ CARD_ACTION = "mcf_card"
 SHARE_LIST_ACTION = "mcf_share_list"
 # The same card with every tie (value: the entity id).
 MORE_ACTION = "mcf_more"
+# A picture of the organisation's network, uploaded to the conversation (value: entity id).
+GRAPH_ACTION = "mcf_graph"
 MAX_BLOCKS = 50  # per message
 MAX_HOME_BLOCKS = 100
 MAX_MENU_OPTIONS = 100
@@ -84,6 +86,7 @@ _ACTION_IDS = {
     Action.CARD: CARD_ACTION,
     Action.MORE: MORE_ACTION,
     Action.SHARE_LIST: SHARE_LIST_ACTION,
+    Action.GRAPH: GRAPH_ACTION,
 }
 _INDEXED = (Action.PICK, Action.CARD)
 # Slack has no colours in text: the verdicts' colours are their line markers.
@@ -126,7 +129,9 @@ def _run(run: Run) -> str:
         return run.text  # our own words, with `code` spans
     if run.style is Style.CHANNEL:
         return f"<#{run.text}>" if _CHANNEL_ID.match(run.text) else "a channel"
-    text = escape(run.text)
+    # A run may be a legal rule shown whole (an Entity List entry's terms): only the
+    # section's own limit applies.
+    text = escape(run.text, SECTION_LIMIT)
     marker = _EMPHASIS.get(run.style)
     core = text.strip()
     if not marker or not core:

@@ -14,7 +14,9 @@ from bot.slack import (
     home_listeners,
     lookup_listeners,
     mention_listeners,
+    pictures,
     quick_listeners,
+    record_listeners,
     shortcut_listeners,
 )
 from bot.slack.common import answer_privately
@@ -45,6 +47,8 @@ def create_slack_app(slack: SlackSettings, services: Services, executor: Executo
         shortcut_listeners,
         mention_listeners,
         home_listeners,
+        pictures,
+        record_listeners,
     ):
         feature.register(app, services, executor)
 

@@ -19,16 +19,22 @@ from bot.render.adaptive import (
     SHOW_ACTION,
     attachment,
     clip,
+    data_uri,
     message_parts,
+    picture_name,
     reply_card,
 )
 from bot.teams.conversation import chat_context, command_text, payload_text
-from handlers.context import Services
+from bot.teams.records import decision_of, with_decision_form
+from handlers.context import ChatContext, Services
 from handlers.dispatch import guarded, handle
 from handlers.errors import CommandError, to_reply
+from handlers.graph import graph_of
 from handlers.lookup import help_reply, show
 from handlers.quick import scan_message
-from handlers.replies import ErrorReply, LookupReply, Reply
+from handlers.records import decide
+from handlers.replies import ErrorReply, GraphReply, LookupReply, NoticeReply, Reply
+from registry.records import Requester
 
 # The message action's command id (package.py writes it into the manifest's
 # composeExtensions). Teams sends it in composeExtension/submitAction invokes.
@@ -50,7 +56,8 @@ def card_message(card: dict[str, Any], text: str) -> Activity:
 
 
 def reply_message(reply: Reply) -> Activity:
-    return card_message(*message_parts(reply))
+    card, text = message_parts(reply)
+    return card_message(with_decision_form(card, reply), text)
 
 
 def dialog(reply: Reply, title: str) -> dict[str, Any]:
@@ -74,6 +81,39 @@ def _chosen(value: Any) -> int | None:
 def _full(value: Any) -> bool:
     """The "N more ties" button asks for the whole card."""
     return isinstance(value, dict) and value.get("full") is True
+
+
+def _graph(value: Any) -> bool:
+    """The "Show network" button asks for a picture."""
+    return isinstance(value, dict) and value.get("graph") is True
+
+
+def picture_message(reply: Reply) -> Activity:
+    """A network picture (drawn here, in the pool) as an inline image, beside the card
+    that lists its organisations: its alt text names them all."""
+    from bot.render.graph import render  # matplotlib: only when a picture is asked for
+
+    body = reply.body
+    assert isinstance(body, GraphReply)
+    message = reply_message(reply)
+    image = Attachment(
+        content_type="image/png",
+        content_url=data_uri(render(body.network), "image/png"),
+        name=picture_name(body),
+    )
+    message.attachments = [image, *(message.attachments or [])]
+    return message
+
+
+def _decide(
+    services: Services, chat: ChatContext, record_id: int, decision: str, note: str | None
+) -> NoticeReply:
+    who = Requester("teams", chat.user_id or "", chat.team_id, chat.channel_id)
+    view = decide(services, who, record_id, decision, note)
+    last = view.decisions[-1]
+    return NoticeReply(
+        f"Decision recorded on record #{view.id}: {last.decision.replace('_', ' ')}."
+    )
 
 
 def register(app: AgentApplication[TurnState], services: Services, executor: Executor) -> None:
@@ -100,7 +140,12 @@ def register(app: AgentApplication[TurnState], services: Services, executor: Exe
     async def on_message(context: TurnContext, _state: TurnState) -> None:
         activity = context.activity
         entity_id = _chosen(activity.value)
-        if entity_id is not None:
+        decision = decision_of(activity.value)
+        if decision is not None:
+            reply = await run(guarded, _decide, services, chat_context(activity), *decision)
+        elif entity_id is not None and _graph(activity.value):
+            reply = await run(guarded, graph_of, services, entity_id, what="network picture")
+        elif entity_id is not None:
             reply = await open_entry(entity_id, _full(activity.value))
         elif activity.value is not None and not activity.text:
             reply = Reply(ErrorReply("That button is not one of mine.", "Try `@mcf help`."))
@@ -108,6 +153,9 @@ def register(app: AgentApplication[TurnState], services: Services, executor: Exe
             text = command_text(activity.text)
             chat = chat_context(activity)
             reply = await run(handle, services, text, chat, pool=pool_for(executor, text))
+        if isinstance(reply.body, GraphReply):
+            await context.send_activity(await run(picture_message, reply))
+            return
         await context.send_activity(reply_message(reply))
 
     @app.invoke(EXTENSION_INVOKES)
