@@ -1,7 +1,7 @@
 """outbox: why a message was refused, or sent without the history check
 
-Revision ID: 0007_outbox_error_i27
-Revises: 0006
+Revision ID: 0008_outbox_error_i27
+Revises: 0007_records_i22
 Create Date: 2026-12-05 10:30:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_outbox_error_i27"
-down_revision: str | None = "0006"
+revision: str = "0008_outbox_error_i27"
+down_revision: str | None = "0007_records_i22"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
