@@ -37,8 +37,6 @@ FAIL_WORDS = {
     "did_you_mean": Verdict.AMBIGUOUS,
     "ambiguous": Verdict.AMBIGUOUS,
     "no_match": Verdict.NONE,
-    "tracked": Verdict.TRACKED,
-    "not_listed": Verdict.KNOWN,
 }
 # Always said, even at 0: the counts a reader looks for first.
 ALWAYS = (Verdict.LISTED, Verdict.FORMER, Verdict.TIED, Verdict.AMBIGUOUS, Verdict.NONE)
