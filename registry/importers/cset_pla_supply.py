@@ -125,10 +125,12 @@ def summary(notices: list[Notice]) -> str:
         for n in ordered[:MAX_NOTICES_SHOWN]
     ]
     more = len(ordered) - MAX_NOTICES_SHOWN
-    text = f"{len(ordered)} contract award notice(s) in CSET's 2020 PLA procurement data ("
+    n = len(ordered)
+    count = "One contract award notice" if n == 1 else f"{n} contract award notices"
+    text = f"{count} in CSET's 2020 PLA procurement data ("
     text += "; ".join(parts) + (f"; {more} more" if more > 0 else "") + ")."
     if any(n.withheld for n in ordered):
-        text += " The end user is not named; this is the unit that published the notice."
+        text += " End user withheld: the notice names only the unit that published it."
     return text
 
 
@@ -148,7 +150,10 @@ def load(session: Session, path: Path, progress: Progress = silent) -> ImportRes
         end_user = entities.get(end_user_name, source)
         if supplier is end_user:
             continue
+        # Award notices are one-off events: the tie is dated by its first and last
+        # notice (one date for one notice), never left open as if it went on.
         first = min(n.day for n in tie_notices).isoformat()
+        last = max(n.day for n in tie_notices).isoformat()
         result.relationships += store.add_relationship(
             session,
             supplier,
@@ -157,6 +162,7 @@ def load(session: Session, path: Path, progress: Progress = silent) -> ImportRes
             sources=[source],
             summary=summary(tie_notices),
             start=first,
+            end=last,
         )
     session.flush()
     return result
