@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -93,9 +94,11 @@ def line_for(query: str, reply: Reply) -> CheckLine:
 # -- the two ways in --------------------------------------------------------------------
 
 
-def check_list(services: Services, names: Sequence[str]) -> CheckListReply:
+def check_list(
+    services: Services, names: Sequence[str], as_of: dt.date | None = None
+) -> CheckListReply:
     """``/mcf check A; B; C``: the same answers as ``mcf-bot check``, in order."""
-    lines = tuple(line_for(name, reply) for name, reply in check(services, names))
+    lines = tuple(line_for(name, reply) for name, reply in check(services, names, as_of))
     key = _pack(services, {"c": [n[:_SHARE_NAME_CHARS] for n in names]})
     return CheckListReply(lines, share_key=key)
 

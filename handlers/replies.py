@@ -105,6 +105,10 @@ class LookupReply:
     candidates: tuple[CandidateView, ...] = ()
     checked: ListsLoaded | None = None  # what a "no finding" was checked against
     full: bool = False  # every tie, alias and reason (``--full``, the "more" button)
+    # Answered as of a past date (``--as-of``): the card holds what was in force then;
+    # ``later`` says what changed after it ("DoD 1260H from 2025-01-07").
+    as_of: str | None = None
+    later: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,3 +357,4 @@ class Reply:
 
     body: LookupReply | HelpReply | ErrorReply | NoticeReply | CheckListReply | SourcesReply
     notes: tuple[str, ...] = field(default_factory=tuple)
+    records: tuple[int, ...] = ()  # the screening records this answer left

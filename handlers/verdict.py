@@ -19,6 +19,9 @@ Slack, Teams, JSON and ``check`` all show the ``Finding`` made here:
 
 from __future__ import annotations
 
+import dataclasses
+
+from handlers import as_of
 from handlers.replies import (
     DesignationView,
     EntityCard,
@@ -179,6 +182,13 @@ def no_match(query: str, nearest: list[str], checked: ListsLoaded | None) -> Fin
 
 
 def of_lookup(reply: LookupReply) -> Finding:
+    finding = _of_lookup(reply)
+    if reply.as_of is None:
+        return finding
+    return dataclasses.replace(finding, text=as_of.finding_text(finding.text, reply))
+
+
+def _of_lookup(reply: LookupReply) -> Finding:
     if reply.status is MatchStatus.MATCH and reply.card is not None:
         return of_card(reply.card)
     names = [c.name for c in reply.candidates]
