@@ -1,11 +1,12 @@
 """Print the golden set's figures on the bundled registry (a script; the thresholds are
 asserted by tests/registry/lookup/test_golden.py):
 
-    python bench/golden.py [-v]
+    python bench/golden.py [-v] [--db registry.sqlite3]
 
 Top-1 on positives (the right organisation first, match or "did you mean"), confident
 right answers, and confident (wrong) matches on negatives, per file and in all; ``-v``
-lists the misses and the false matches.
+lists the misses and the false matches; ``--db`` reads a registry file instead of building
+the bundled one.
 """
 
 from __future__ import annotations
@@ -26,15 +27,18 @@ NEGATIVE_KINDS = ("negative", "namesake")
 
 
 def main() -> int:
-    verbose = "-v" in sys.argv[1:]
+    args = sys.argv[1:]
+    verbose = "-v" in args
+    db = args[args.index("--db") + 1] if "--db" in args else None
     files = {}
     for path in FILES:
         with path.open(encoding="utf-8") as f:
             files[path.name] = list(csv.DictReader(f))
     expected = {r["expected_key"] for rows in files.values() for r in rows if r["expected_key"]}
     with tempfile.TemporaryDirectory() as tmp:
-        registry = Registry.connect(f"sqlite:///{tmp}/golden.sqlite3")
-        registry.init()
+        registry = Registry.connect(f"sqlite:///{db or f'{tmp}/golden.sqlite3'}")
+        if db is None:
+            registry.init()
         with unit_of_work(registry.sessions) as session:
             index = NameIndex.build(session)
             # As the golden test does: a key merged away names the entity it went into.

@@ -371,10 +371,21 @@ class _Loader:
         return own.entity
 
     def entity(
-        self, names: Names, *, key: str, kind: str, source: Source, entry: bool = False
+        self,
+        names: Names,
+        *,
+        key: str,
+        kind: str,
+        source: Source,
+        entry: bool = False,
+        owner: Entity | None = None,
     ) -> Entity:
-        """Find or create the entity; ``entry``: a tracker entry, never merged with another."""
+        """Find or create the entity; ``entry``: a tracker entry, never merged with another;
+        ``owner``: the body a unit belongs to, which the unit never is (the tracker gives
+        CAEP's research centres among CAEP's names: they are its units, not CAEP)."""
         entity = self._find(names, key=key)
+        if owner is not None and entity is owner:
+            entity = None
         if entry and entity is not None and self.claimed.setdefault(entity.id, key) != key:
             self.result.near_misses.append(
                 f"{names.name!r} ~ {entity.name!r} (kept apart: two tracker entries)"
@@ -503,6 +514,7 @@ def _load_ties(loader: _Loader, inst: Institution, entity: Entity, source: Sourc
             key=f"unitracker-unit-{slug(names.name)}",
             kind=unit_kind(names, entity),
             source=source,
+            owner=entity,
         )
         note = "The tracker marks this tie as probable." if names.probable else None
         loader.tie(unit, entity, RelationType.SUBSIDIARY_OF, source, summary=note)
@@ -512,12 +524,17 @@ def _load_ties(loader: _Loader, inst: Institution, entity: Entity, source: Sourc
             key=f"unitracker-unit-{slug(names.name)}",
             kind=unit_kind(names, entity),
             source=source,
+            owner=entity,
         )
         summary = f"Given by the tracker among the names of {inst.names.name}: one of its units."
         loader.tie(unit, entity, RelationType.SUBSIDIARY_OF, source, summary=summary)
     for names in _units(inst.labs):
         lab = loader.entity(
-            names, key=f"unitracker-unit-{slug(names.name)}", kind=kind_for(names), source=source
+            names,
+            key=f"unitracker-unit-{slug(names.name)}",
+            kind=kind_for(names),
+            source=source,
+            owner=entity,
         )
         summary = f"Listed as a major defence laboratory of {inst.names.name}."
         loader.tie(lab, entity, RelationType.SUBSIDIARY_OF, source, summary=summary)

@@ -32,7 +32,7 @@ from registry.models import Alias, Change, Entity
 from registry.names import normalize
 from registry.names.aliases import empty_alias
 from registry.names.generic import NATION_WORDS
-from registry.names.legal_forms import COMMON_FORMS
+from registry.names.legal_forms import COMMON_FORMS, TRAILING_NEUTRAL_FORMS
 
 MATCH_SCORE = 85.0
 MARGIN = 8.0
@@ -85,6 +85,8 @@ CAP_SLOPE = 0.05
 # A word is rare when its weight is at least this share of an unseen word's (at 1M names:
 # in fewer than ~450 of them; at 2,000, fewer than ~30).
 RARE_SHARE = 0.6
+# A listed name keeps at least this many words when its trailing legal form goes.
+MIN_BARE_WORDS = 2
 # "China" first is part of a brand ("China Airlines", Taipei); "... of China" says whose.
 CHINA_WORDS = frozenset({"china", "chinese", "prc"})
 # A real word read as another holds a match back only when it carries at least this share
@@ -366,6 +368,15 @@ class NameIndex:
         self._tok_data.extend(ids)
         self._tok_start.append(len(self._tok_data))
         keys = {" ".join(toks), normalize.compact(text)}
+        if how == "name":
+            # The listed name without the "Corporation" or "Company" that ends it is that
+            # organisation's name too ("China Aerospace Science and Technology"): an exact
+            # key, so it answers as a match unless another name has the same words.
+            bare = list(toks)
+            while len(bare) > MIN_BARE_WORDS and bare[-1] in TRAILING_NEUTRAL_FORMS:
+                bare.pop()
+            if len(bare) < len(toks):
+                keys.add(" ".join(bare))
         if normalize.has_han(text):
             keys.add(normalize.pinyin(text))
             han = normalize.han_text(text)

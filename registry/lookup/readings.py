@@ -4,7 +4,7 @@ registry between runs.
 Building the name index reads every name: Chinese names in pinyin (pypinyin's import,
 its phrase dictionary, is the largest single cost of a terminal lookup) and Latin names
 through our own tables and anyascii. What a name reads as depends only on the name, the code of
-``registry.lookup.normalize`` and the versions of the libraries it calls, so a file of
+``registry.names.normalize`` and the versions of the libraries it calls, so a file of
 readings, written after a run that read new names, lets the next ``mcf-bot ask`` skip that
 work. A missing, stale or unreadable file only means the names are read again.
 """

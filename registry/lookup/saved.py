@@ -45,8 +45,10 @@ from registry.lookup.live import LiveIndex
 from registry.lookup.tables import IntArray, IntMultimap, remembered, str_key
 from registry.models import Change
 
-# Bump when the layout, the arrays or the way keys are hashed change.
-FORMAT_VERSION = 2
+# Bump when the layout, the arrays, the way keys are hashed or the keys themselves change
+# (3: abbreviations fold both ways; a listed name is also keyed without its trailing
+# "Corporation"/"Company").
+FORMAT_VERSION = 3
 MAGIC = b"MCFNAMES"
 _PREFIX = struct.Struct("<8sQI")  # magic, header length, header CRC-32
 # Arrays start on this boundary, so every memory-mapped view is aligned.

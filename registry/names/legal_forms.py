@@ -109,6 +109,9 @@ NEUTRAL_FORMS = frozenset(
 )
 # The forms a typed query most often misspells ("Limted", "Corporaton").
 COMMON_FORMS = ("limited", "company", "corporation", "incorporated", "holdings", "holding")
+# Forms of no one family that end a listed name, as index tokens read them ("Co." is
+# "company", "Corp." "corporation"): the name without them is the organisation's name too.
+TRAILING_NEUTRAL_FORMS = frozenset({"company", "corporation", "incorporated"})
 # Words that end a company's name in running text ("Baidu, Inc.").
 TRAILING_FORMS = frozenset(FORM_FAMILY) | frozenset({"gmbh", "incorporated"})
 

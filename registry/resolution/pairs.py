@@ -148,6 +148,18 @@ def _first_word(name: str) -> str:
 def candidate_pairs(session: Session, entities: dict[int, Named]) -> list[Pair]:
     """Every pair that a key links, strongest evidence first, one entry per pair."""
     found: dict[frozenset[int], Pair] = {}
+    ties = session.execute(
+        select(Relationship.subject_id, Relationship.object_id).where(
+            Relationship.type == "subsidiary_of"
+        )
+    ).all()
+    units = {frozenset(row) for row in ties}
+    # The own names of each body's units: the body giving one among its names (in Chinese
+    # too, where the words say nothing) names the unit, not itself.
+    unit_keys: dict[int, set[NameKey]] = defaultdict(set)
+    for unit, owner in ties:
+        if unit in entities and owner in entities:
+            unit_keys[owner].update(entities[unit].primary)
 
     def add(a: int, b: int, rule: str, evidence: str, strong: bool) -> None:
         if a == b:
@@ -184,14 +196,18 @@ def candidate_pairs(session: Session, entities: dict[int, Named]) -> list[Pair]:
                 by_unplaced[k.base].append((e.id, k))
     for base, held in by_base.items():
         for (a, ka, pa), (b, kb, pb) in _pairs(held):
-            if a == b:
-                continue
+            if a == b or (not (pa and pb) and frozenset((a, b)) in units):
+                continue  # a body and its unit, tied by a source, sharing a name
             if compatible(ka, kb) and (pa or pb):
                 rule = "name" if pa and pb else "alias"
                 # One's own name that the other gives for a unit of its own says the
-                # two are a body and its unit: no pair at all.
-                unit = (not pa and _names_a_unit(entities[a], ka)) or (
-                    not pb and _names_a_unit(entities[b], kb)
+                # two are a body and its unit: no pair at all. So does a source's tie
+                # of one to the other (a Chinese unit name says nothing by its words).
+                unit = (
+                    (not pa and _names_a_unit(entities[a], ka))
+                    or (not pb and _names_a_unit(entities[b], kb))
+                    or (not pa and ka in unit_keys.get(a, ()))
+                    or (not pb and kb in unit_keys.get(b, ()))
                 )
                 if not unit:
                     add(a, b, rule, f"same name {ka.describe()}", True)

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, selectinload
 from registry.db import unit_of_work
 from registry.importers import native_names, run_import
 from registry.lookup import MatchStatus, NameIndex
-from registry.lookup.normalize import pinyin
 from registry.models import Designation, Entity
+from registry.names.normalize import pinyin
 from registry.names.places import MAINLAND_PLACE_WORDS as CHINESE_PLACES
 from registry.resolution import KEEP_APART, load_decisions
 from registry.resolution.joins import Resolver
