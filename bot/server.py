@@ -23,7 +23,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.alerts.runtime import start_background_worker
-from bot.cli_sync import start_background_sync
+from bot.cli_sync import start_background_sync, start_stale_log
 from bot.edge import Refused, ReplayGuard, interactive, shallow, slack_signed, utf8
 from bot.pools import Pools
 from bot.render.adaptive import message_parts as teams_message
@@ -253,6 +253,7 @@ def run(settings: Settings, *, alerts: bool = True) -> None:
         start_background_worker(services.registry, settings)
     # Every replica may run the schedule: the pass lock lets one of them sync at a time.
     start_background_sync(services.registry, settings)
+    start_stale_log(services.registry)
     executor = Pools()
     slack = settings.slack
     if slack is not None and slack.app_token:

@@ -22,6 +22,8 @@
 | MCF_SYNC_RETRIES | 3 | further attempts on 5xx, dropped connections and timeouts |
 | MCF_SYNC_BACKOFF | 2 | seconds before the first retry, doubling each time |
 | MCF_SYNC_MAX_BYTES | 268435456 | largest download accepted |
+| MCF_GUARD_MAX_ENDED | 0.2 | hold an edition ending more than this share of a list's listings |
+| MCF_GUARD_MIN_ROWS | 0.5 | hold an edition with fewer rows than this share of the last one |
 | HTTPS_PROXY, NO_PROXY | unset | proxy for downloads (``HTTP_PROXY`` for http:// URLs) |
 | MCF_TEAMS_SERVICE_HOSTS | Microsoft's hosts | hosts a Teams ``serviceUrl`` may name |
 | MCF_ALERT_ADMINS | (anyone) | users or Slack user groups who may change alerts |
@@ -49,6 +51,7 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 from registry.catalog import SYNC_URL_PREFIX, sync_sources
+from registry.guard import GuardOptions
 from registry.sync.options import FetchOptions, SyncOptions
 
 
@@ -296,9 +299,7 @@ def _sync(env: Mapping[str, str]) -> SyncSettings:
             raise SettingsError(f"{name} names no sync file; known: {', '.join(sorted(files))}")
         url = env[name].strip()
         if url:
-            if not url.startswith(("https://", "http://")):
-                raise SettingsError(f"{name} must be an http(s) URL, not {url!r}")
-            urls[files[name].id] = url
+            urls[files[name].id] = _sync_url(name, url)
     return SyncSettings(
         interval_s=_number(env, "MCF_SYNC_INTERVAL", DEFAULT_SYNC_INTERVAL_S),
         options=SyncOptions(
@@ -313,5 +314,31 @@ def _sync(env: Mapping[str, str]) -> SyncSettings:
                 ca_bundle=ca_bundle,
             ),
             urls=urls,
+            guard=GuardOptions(
+                max_ended_share=_share(env, "MCF_GUARD_MAX_ENDED", GuardOptions.max_ended_share),
+                min_rows_share=_share(env, "MCF_GUARD_MIN_ROWS", GuardOptions.min_rows_share),
+            ),
         ),
     )
+
+
+def _sync_url(name: str, url: str) -> str:
+    """An http(s) URL, a ``file://`` URL or a plain path (an air-gapped copy, which must
+    exist now: a typo should fail at start-up, not at the first pass)."""
+    if url.startswith(("https://", "http://")):
+        return url
+    from registry.sync.local import local_path
+
+    path = local_path(url)
+    if path is None:
+        raise SettingsError(f"{name} must be an http(s) URL, a file:// URL or a path, not {url!r}")
+    if not path.is_file():
+        raise SettingsError(f"{name}: no such file {str(path)!r}")
+    return path.resolve().as_uri()
+
+
+def _share(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _number(env, name, default)
+    if value > 1:
+        raise SettingsError(f"{name} is a share between 0 and 1 (0.2 is 20%), not {value:g}")
+    return value

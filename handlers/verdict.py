@@ -18,6 +18,7 @@ from handlers.replies import (
     LookupReply,
     Reply,
 )
+from registry.currency import SYNC_HINT
 from registry.lookup import MatchStatus
 
 
@@ -50,6 +51,8 @@ def checked_text(checked: ListsLoaded | None) -> str:
     if checked.samples:
         held = " and ".join(checked.samples)
         text += f"; the {held} {'are' if len(checked.samples) > 1 else 'is'} held in part only"
+    if checked.stale:  # registry.currency: copies older than their publisher's rhythm
+        text += f"; {'; '.join(checked.stale)}: {SYNC_HINT}"
     return text
 
 

@@ -48,6 +48,10 @@ class ListInfo:
     importer: str
     # A legal list, or a research tracker with no legal effect.
     legal: bool
+    # How often the publisher usually changes the list (days) and in words; None for a
+    # statute or a tracker that is not re-issued. A copy older than this is stale.
+    rhythm_days: int | None = None
+    rhythm: str | None = None
 
 
 def _link(raw: Any, where: str) -> Link:
@@ -83,6 +87,8 @@ def catalog() -> dict[str, ListInfo]:
             publisher_url=raw.get("publisher_url"),
             importer=raw["importer"],
             legal=bool(raw.get("legal", True)),
+            rhythm_days=int(raw["rhythm_days"]) if raw.get("rhythm_days") else None,
+            rhythm=raw.get("rhythm"),
         )
         if entries[list_id].completeness not in ("complete", "sample"):
             raise RegistryError(f"catalog.yaml: {list_id}.completeness must be complete or sample")

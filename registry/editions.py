@@ -25,6 +25,8 @@ class ListStatus:
     parties: int  # organisations with any period on the list
     listed_now: int  # of which an open period
     last_import: dt.datetime | None
+    # Persons (vessels, aircraft) with a China tie that the last import left out.
+    out_of_scope: int = 0
 
 
 def list_statuses(session: Session) -> list[ListStatus]:
@@ -50,6 +52,7 @@ def list_statuses(session: Session) -> list[ListStatus]:
             select(ImportRun.source, func.max(ImportRun.edition)).group_by(ImportRun.source)
         ).all()
     )
+    scope = _out_of_scope(session)
     out = []
     for info in catalog().values():
         parties, listed = counts.get(info.id, (0, 0))
@@ -61,8 +64,18 @@ def list_statuses(session: Session) -> list[ListStatus]:
                 parties=parties,
                 listed_now=listed,
                 last_import=runs.get(info.importer),
+                out_of_scope=scope.get(info.id, 0),
             )
         )
+    return out
+
+
+def _out_of_scope(session: Session) -> dict[str, int]:
+    """Per list, the persons its importer's latest run left out (``ImportResult``)."""
+    out: dict[str, int] = {}
+    for summary in session.scalars(select(ImportRun.summary).order_by(ImportRun.id)):
+        for list_id, n in ((summary or {}).get("out_of_scope") or {}).items():
+            out[list_id] = int(n)
     return out
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from registry.catalog import ListInfo, describe
+from registry.currency import grouped_words, stale_lists
 from registry.editions import edition_dates
 from registry.models import (
     Alias,
@@ -113,6 +114,8 @@ class DesignationView:
     # requirement and review policy), and a tracker's category and risk rating.
     licence_requirement: str | None = None
     licence_policy: str | None = None
+    # The sanctions programmes the entry names (SDN: "NPWMD; IFSR").
+    programmes: str | None = None
     category: str | None = None
     risk: str | None = None
     # Further sources of the listing (a rating folded into it, later notices), numbered.
@@ -167,6 +170,9 @@ class ListsLoaded:
     names: tuple[str, ...]  # short names, in catalogue order
     editions: tuple[str, ...]  # the dated editions among them, oldest first
     samples: tuple[str, ...] = ()  # lists held only in part (absence there proves little)
+    # Copies older than their publisher's rhythm ("MEU List copy of 2022-04-21"), oldest
+    # rhythm first in catalogue order (``registry.currency``).
+    stale: tuple[str, ...] = ()
 
     @property
     def count(self) -> int:
@@ -369,6 +375,7 @@ def lists_loaded(session: Session) -> ListsLoaded:
             for i, info in infos.items()
             if info is not None and info.completeness == "sample"
         ),
+        stale=grouped_words(stale_lists(session, editions)),
     )
     session.info["mcf_lists_loaded"] = loaded
     return loaded
@@ -436,6 +443,7 @@ def entity_card(session: Session, entity_id: int) -> EntityCard | None:
                 next_step_url=info.next_step.url if info and info.next_step else None,
                 licence_requirement=d.licence_requirement,
                 licence_policy=d.licence_policy,
+                programmes=d.programmes,
                 category=_category(d),
                 risk=_risk(d),
                 citations=tuple(numbering.number(c) for c in _cited(d.citations)),

@@ -88,6 +88,7 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
                 "next_step_url": d.next_step_url,
                 "licence_requirement": d.licence_requirement,
                 "licence_policy": d.licence_policy,
+                "programmes": d.programmes,
                 "end_reason": d.end_reason,
                 "category": d.category,
                 "risk": d.risk,
@@ -194,6 +195,10 @@ def reply_dict(reply: Reply) -> dict[str, Any]:
                     "listed_now": v.listed_now,
                     "last_import": v.last_import,
                     "sync": _sync_dict(v.sync),
+                    "rhythm": v.rhythm,
+                    "stale": v.stale,
+                    "held": v.held,
+                    "persons_not_loaded": v.out_of_scope,
                 }
                 for v in body.lists
             ],
