@@ -52,11 +52,16 @@ def list_statuses(session: Session) -> list[ListStatus]:
             select(ImportRun.source, func.max(ImportRun.edition)).group_by(ImportRun.source)
         ).all()
     )
-    scope = _out_of_scope(session)
+    scope, read_in = _from_runs(session)
     out = []
     for info in catalog().values():
         parties, listed = counts.get(info.id, (0, 0))
-        edition = editions.get(info.id) or (run_editions.get(info.importer) if parties else None)
+        edition = (
+            editions.get(info.id)
+            or (run_editions.get(info.importer) if parties else None)
+            # An edition read whole that names none of our organisations (ITAR debarred).
+            or read_in.get(info.id)
+        )
         out.append(
             ListStatus(
                 info=info,
@@ -70,13 +75,21 @@ def list_statuses(session: Session) -> list[ListStatus]:
     return out
 
 
-def _out_of_scope(session: Session) -> dict[str, int]:
-    """Per list, the persons its importer's latest run left out (``ImportResult``)."""
+def _from_runs(session: Session) -> tuple[dict[str, int], dict[str, str]]:
+    """Per list, from the latest import run that read it: the persons it left out
+    (``ImportResult.out_of_scope``), and its edition (``registry.guard.Shape`` rows)."""
     out: dict[str, int] = {}
-    for summary in session.scalars(select(ImportRun.summary).order_by(ImportRun.id)):
-        for list_id, n in ((summary or {}).get("out_of_scope") or {}).items():
+    read_in: dict[str, str] = {}
+    for edition, summary in session.execute(
+        select(ImportRun.edition, ImportRun.summary).order_by(ImportRun.id)
+    ):
+        summary = summary or {}
+        for list_id, n in (summary.get("out_of_scope") or {}).items():
             out[list_id] = int(n)
-    return out
+        for list_id in ((summary.get("shape") or {}).get("rows") or {}):
+            if edition:
+                read_in[list_id] = str(edition)
+    return out, read_in
 
 
 def edition_dates(session: Session) -> dict[str, str]:
