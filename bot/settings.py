@@ -27,6 +27,7 @@
 | HTTPS_PROXY, NO_PROXY | unset | proxy for downloads (``HTTP_PROXY`` for http:// URLs) |
 | MCF_TEAMS_SERVICE_HOSTS | Microsoft's hosts | hosts a Teams ``serviceUrl`` may name |
 | MCF_ALERT_ADMINS | (anyone) | users or Slack user groups who may change alerts |
+| MCF_ADMIN_CHANNEL | unset | ``slack:C0123``: told once of each edition the import guard holds |
 | MCF_SHARE_SECRETS | the platform secrets | keys signing share buttons (first signs) |
 | MCF_INDEX_DIR | beside a SQLite registry | where the name index is saved (needed for PostgreSQL) |
 
@@ -146,6 +147,8 @@ class Settings:
     teams: TeamsSettings | None = None
     sync: SyncSettings = field(default_factory=SyncSettings)
     alert_admins: tuple[str, ...] = ()
+    # (platform, channel) told once of each held edition (``MCF_ADMIN_CHANNEL``).
+    admin_channel: tuple[str, str] | None = None
     share_secrets: tuple[str, ...] = field(default=(), repr=False)
     # Where the name index is saved for a server database (SQLite: beside the file).
     index_dir: Path | None = None
@@ -166,6 +169,7 @@ class Settings:
             teams=teams,
             sync=_sync(env),
             alert_admins=_values(env.get("MCF_ALERT_ADMINS")),
+            admin_channel=_admin_channel(env.get("MCF_ADMIN_CHANNEL", "").strip()),
             index_dir=Path(env["MCF_INDEX_DIR"]) if env.get("MCF_INDEX_DIR") else None,
             share_secrets=_values(env.get("MCF_SHARE_SECRETS"))
             or tuple(
@@ -335,6 +339,19 @@ def _sync_url(name: str, url: str) -> str:
     if not path.is_file():
         raise SettingsError(f"{name}: no such file {str(path)!r}")
     return path.resolve().as_uri()
+
+
+def _admin_channel(value: str) -> tuple[str, str] | None:
+    """``slack:C0123`` (or a bare Slack channel id)."""
+    if not value:
+        return None
+    platform, _, channel = value.rpartition(":")
+    platform = platform or "slack"
+    if platform != "slack" or not channel:
+        raise SettingsError(
+            f"MCF_ADMIN_CHANNEL must be a Slack channel, slack:C0123, not {value!r}"
+        )
+    return platform, channel
 
 
 def _share(env: Mapping[str, str], name: str, default: float) -> float:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.catalog import catalog
@@ -231,6 +231,35 @@ def settle(session: Session, source: str, resolution: str) -> None:
     ):
         hold.resolved_at = utcnow()
         hold.resolution = resolution
+
+
+def claim_unannounced(session: Session) -> list[HeldEdition]:
+    """Open holds not yet told to the admins' channel, marked told in the caller's
+    transaction (a conditional update: two workers never both claim one)."""
+    claimed = []
+    for hold in session.scalars(
+        select(HeldEdition).where(
+            HeldEdition.announced_at.is_(None), HeldEdition.resolved_at.is_(None)
+        )
+    ).all():
+        done = session.execute(
+            update(HeldEdition)
+            .where(HeldEdition.id == hold.id, HeldEdition.announced_at.is_(None))
+            .values(announced_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(done, "rowcount", 0) == 1:
+            claimed.append(hold)
+    return claimed
+
+
+def announcement(hold: HeldEdition) -> str:
+    """What the admins' channel is told, once, about a held edition (our own words)."""
+    return (
+        f"mcf-bot held an edition of {hold.source} ({hold.edition or 'undated'}): "
+        f"{hold.reason}. Nothing was imported and no alert went out. Check the publisher's "
+        f"file, then run `mcf-bot sync --once --accept {hold.source}` to import it."
+    )
 
 
 def open_holds(session: Session) -> list[HeldEdition]:

@@ -34,7 +34,9 @@ def start_background_worker(
 ) -> threading.Event:
     """The worker `mcf-bot serve` runs beside the web server (stop it with the event)."""
     stop = threading.Event()
-    worker = AlertWorker(registry, notifiers(settings, registry))
+    worker = AlertWorker(
+        registry, notifiers(settings, registry), admin_channel=settings.admin_channel
+    )
     thread = threading.Thread(
         target=worker.run_forever, args=(interval_s, stop), name="alerts", daemon=True
     )

@@ -188,3 +188,32 @@ async def test_a_download_cut_between_rows_without_content_length_is_held_by_syn
     )
     assert again.status == "changed", again
     assert _counts(registry)[0] == before[0] + 1
+
+
+async def test_a_held_edition_is_announced_once_to_the_admins_channel(
+    empty_registry: Registry, tmp_path: Path
+) -> None:
+    from bot.alerts.notifier import SlackNotifier
+    from bot.alerts.worker import AlertWorker
+    from registry.guard import record_hold
+    from tests.fake_slack import FakeSlack
+
+    _import(empty_registry, "us-1260h", edition_1260h_file(tmp_path, "2024-01-31"), GUARD)
+    with pytest.raises(EditionHeld) as held:
+        _import(empty_registry, "us-1260h", edition_1260h_file(tmp_path, "2022-10-05"), GUARD)
+    record_hold(empty_registry.sessions, held.value)
+    fake = await FakeSlack().start()
+    try:
+        notifier = SlackNotifier("xoxb-test", fake.api_url, resend_pause_s=0.0)
+        worker = AlertWorker(
+            empty_registry, {"slack": notifier}, pace_s=0.0, admin_channel=("slack", "CADMIN")
+        )
+        await asyncio.to_thread(worker.run_once)
+        await asyncio.to_thread(worker.run_once)
+        posted = fake.channels.get("CADMIN", [])
+        assert len(posted) == 1
+        assert "held an edition of us-1260h (2022-10-05)" in posted[0]["text"]
+        assert "--accept us-1260h" in posted[0]["text"]
+        assert set(fake.channels) == {"CADMIN"}  # no alert anywhere else
+    finally:
+        await fake.stop()
