@@ -66,3 +66,15 @@ def test_an_unreachable_publisher_fails_in_one_line_per_source(
     assert all("connection failed" in f and "after 1 attempt" in f for f in failures)
     assert "Traceback" not in err
     assert len(err.splitlines()) == 4  # "fetching" and "failed", per source
+
+
+def test_a_large_download_reports_its_progress_every_few_megabytes() -> None:
+    from registry.sync.run import PROGRESS_STEP_BYTES, _progress
+
+    lines: list[str] = []
+    advance = _progress(lines.append, "csl", "consolidated.csv")
+    total = 17_000_000
+    for done in range(0, total + 1, 64 * 1024):
+        advance(done, total)
+    assert len(lines) == total // PROGRESS_STEP_BYTES
+    assert lines[0] == "csl: consolidated.csv 4 of 17 MB"
