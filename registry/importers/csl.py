@@ -422,8 +422,9 @@ def read(path: Path) -> Edition:
 
 
 def parse(path: Path) -> list[Entry]:
-    """The China and Hong Kong entries of ``path`` (either format)."""
-    return [e for e in read(path).entries if e.country]
+    """The entries of ``path`` the registry loads (either format): organisations in China
+    or Hong Kong, or under a Chinese programme."""
+    return [e for e in read(path).entries if e.in_scope]
 
 
 def group(entries: list[Entry]) -> list[list[Entry]]:
