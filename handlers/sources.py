@@ -49,8 +49,8 @@ def sources(services: Services) -> SourcesReply:
                 sync=_sync(synced[s.info.id]) if s.info.id in synced else None,
                 rhythm=s.info.rhythm,
                 stale=(
-                    f"copy of {stale[s.info.id].edition} is older than its publisher's rhythm "
-                    f"({s.info.rhythm}): {SYNC_HINT}"
+                    f"copy of {stale[s.info.id].edition} is older than its publisher's "
+                    f"rhythm: {SYNC_HINT}"
                     if s.info.id in stale
                     else None
                 ),

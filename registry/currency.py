@@ -118,14 +118,20 @@ def stale_sentence(stale: list[Stale]) -> str | None:
 
 def bundled_note(session: Session, editions: dict[str, str]) -> str | None:
     """For a registry that has never synced: how old its (bundled) data is and how to
-    sync, in one line; None once any source has synced."""
+    sync, in one line; None once any source has synced. Lists that are re-issued count
+    (a statute's date says nothing about how current the copy is)."""
     if ever_synced(session):
         return None
-    dated = sorted(e[:10] for e in editions.values() if e)
+    lists = catalog()
+    dated = sorted(
+        (e[:10], lists[i].short_name)
+        for i, e in editions.items()
+        if e and i in lists and lists[i].rhythm_days is not None
+    )
     if not dated:
         return None
-    span = dated[0] if dated[0] == dated[-1] else f"{dated[0]} to {dated[-1]}"
+    (oldest, name), newest = dated[0], dated[-1][0]
     return (
-        f"Note: this registry holds the bundled lists (editions {span}) and has never "
-        "synced; run `mcf-bot sync --once` to fetch the publishers' current files."
+        f"Note: this registry holds the bundled lists, editions of {oldest} ({name}) to "
+        f"{newest}, and has never synced: run `mcf-bot sync --once` for current editions."
     )

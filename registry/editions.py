@@ -86,7 +86,7 @@ def _from_runs(session: Session) -> tuple[dict[str, int], dict[str, str]]:
         summary = summary or {}
         for list_id, n in (summary.get("out_of_scope") or {}).items():
             out[list_id] = int(n)
-        for list_id in ((summary.get("shape") or {}).get("rows") or {}):
+        for list_id in (summary.get("shape") or {}).get("rows") or {}:
             if edition:
                 read_in[list_id] = str(edition)
     return out, read_in

@@ -104,9 +104,7 @@ async def fetch(
             log.info("sync: %s failed (%s); retrying in %.1f s", url, last, delay)
             await asyncio.sleep(delay)
         try:
-            return await _fetch_once(
-                http, url, dest, options, validators or Validators(), progress
-            )
+            return await _fetch_once(http, url, dest, options, validators or Validators(), progress)
         except _Transient as exc:
             last = str(exc)
         except (TimeoutError, aiohttp.ServerTimeoutError):
