@@ -10,6 +10,8 @@ import gzip
 import io
 from pathlib import Path
 
+import pytest
+
 from handlers.context import Services
 from handlers.dispatch import handle
 from handlers.sources import sources
@@ -77,3 +79,25 @@ def test_stale_copies_are_named_until_a_sync_from_a_mirror(
         still = {s.list_id for s in stale_lists(session, list_editions(session))}
         assert bundled_note(session, list_editions(session)) is None
     assert not still & {"us-meu", "us-ns-cmic", "us-sdn", "us-entity-list"}
+
+
+def test_the_first_ask_on_a_never_synced_registry_says_how_old_the_data_is(
+    bundled_registry: Registry,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from bot.cli import main
+    from bot.cli_sync import log_stale_lists
+
+    monkeypatch.setenv("MCF_DATABASE_URL", str(bundled_registry.engine.url))
+    assert main(["ask", UNKNOWN]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("Note:")]
+    assert len(notes) == 1 and "never synced" in notes[0]
+    assert "editions of 2021-12-16 (NS-CMIC)" in notes[0]
+    assert main(["ask", UNKNOWN]) == 0
+    assert "Note:" not in capsys.readouterr().err  # once
+    # `serve` logs the stale lists (daily).
+    line = log_stale_lists(bundled_registry)
+    assert line is not None and "MEU List" in line and "2022-04-21" in line
+    assert any("older than their publishers' rhythm" in r.message for r in caplog.records)

@@ -6,6 +6,7 @@ seeded sample of SDN and UVL organisations, asked by listed name, answers with i
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 from sqlalchemy import select
@@ -25,6 +26,7 @@ def _bench():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("csl_sample", ROOT / "bench" / "csl_sample.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
