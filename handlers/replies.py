@@ -150,6 +150,8 @@ class ListView:
     held: str | None = None
     # Persons (vessels, aircraft) the list names with a China tie, not loaded.
     out_of_scope: int = 0
+    # Of ``parties``, how many have a Chinese name that a source writes.
+    chinese_names: int = 0
 
     def line(self) -> str:
         """The list in one line of plain text (chat renderers escape it)."""

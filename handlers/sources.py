@@ -10,12 +10,14 @@ from registry.currency import SYNC_HINT, stale_lists
 from registry.db import unit_of_work
 from registry.editions import list_statuses
 from registry.guard import open_holds
+from registry.native_coverage import chinese_names_by_list
 from registry.sync.state import SourceSync, sync_view
 
 
 def sources(services: Services) -> SourcesReply:
     with unit_of_work(services.registry.sessions) as session:
         statuses = list_statuses(session)
+        chinese = chinese_names_by_list(session)
         synced = {
             list_id: v for v in sync_view(session, services.sync) for list_id in v.source.lists
         }
@@ -56,6 +58,7 @@ def sources(services: Services) -> SourcesReply:
                 ),
                 held=holds.get(s.info.importer),
                 out_of_scope=s.out_of_scope,
+                chinese_names=chinese.get(s.info.id, 0),
             )
             for s in statuses
         )

@@ -193,6 +193,7 @@ def reply_dict(reply: Reply) -> dict[str, Any]:
                     "edition": v.edition,
                     "parties": v.parties,
                     "listed_now": v.listed_now,
+                    "chinese_names": v.chinese_names,
                     "last_import": v.last_import,
                     "sync": _sync_dict(v.sync),
                     "rhythm": v.rhythm,

@@ -675,6 +675,10 @@ def sources_layout(reply: SourcesReply) -> Layout:
             f"{view.listed_now:,} organisations listed now, {view.parties:,} ever; "
             f"last import {view.last_import or 'never'}"
         )
+        chinese = (
+            f"Chinese names: {view.chinese_names:,} of {view.parties:,} organisations have one "
+            "that a source writes"
+        )
         lines: tuple[Line, ...] = (
             Line(
                 (
@@ -684,6 +688,7 @@ def sources_layout(reply: SourcesReply) -> Layout:
             ),
             Line((Run("What a listing means: " + one_line(view.effect)),)),
             Line((Run(loaded),)),
+            Line((Run(chinese),)),
             Line((Run("Data licence: " + one_line(view.licence)),)),
         )
         if view.out_of_scope:

@@ -9,7 +9,10 @@ error, and so is a "Chinese" name without a Han character.
 A row adds names; it never creates an organisation. It joins the one entity that the
 resolver finds for its listed name (same normalised name or strong alias, as every
 importer joins). A row that finds none (a list that is not loaded) or several is
-reported and skipped: a name on the wrong card is worse than no name. Every name becomes
+reported and skipped: a name on the wrong card is worse than no name. So is a row whose
+entity joins two organisations that a reviewed decision keeps apart
+(``data/resolution/decisions.yaml``): the row cannot say which of the two it names. Every
+name becomes
 an alias with ``lang = "zh"`` and its source; an entity without a native name takes the
 row's full simplified name.
 """
@@ -29,6 +32,7 @@ from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.lookup.normalize import has_han
 from registry.models import Entity
+from registry.resolution import KEEP_APART, load_decisions
 
 SOURCE_ID = "native-names"
 COLUMNS = (
@@ -142,10 +146,11 @@ def load(session: Session, path: Path, progress: Progress = silent) -> ImportRes
     rows = parse(path)
     result = ImportResult(source=SOURCE_ID, files=[str(path)])
     orgs = Organisations(session, result, list_ids=[])
+    apart = _kept_apart(orgs)
     touched: set[int] = set()
     with progress("Chinese names", len(rows)) as advance:
         for row in rows:
-            entity = _entity(orgs, row, result)
+            entity = _entity(orgs, row, result, apart)
             if entity is not None:
                 added = _add_names(session, orgs, entity, row)
                 if added:
@@ -158,11 +163,33 @@ def load(session: Session, path: Path, progress: Progress = silent) -> ImportRes
     return result
 
 
-def _entity(orgs: Organisations, row: Row, result: ImportResult) -> Entity | None:
+def _kept_apart(orgs: Organisations) -> dict[int, tuple[str, str]]:
+    """Entities that hold both names of a reviewed "keep apart" decision (one record for
+    two organisations, until resolution splits them), with the two names."""
+    out: dict[int, tuple[str, str]] = {}
+    for decision in load_decisions():
+        if decision.decision != KEEP_APART:
+            continue
+        first, second = ({e.id for e in orgs.resolver.candidates(name)} for name in decision.names)
+        for entity_id in first & second:
+            out[entity_id] = decision.names
+    return out
+
+
+def _entity(
+    orgs: Organisations, row: Row, result: ImportResult, apart: dict[int, tuple[str, str]]
+) -> Entity | None:
     found = orgs.resolver.candidates(row.listed_name)
+    where = f"line {row.line}: {row.listed_name!r}"
+    if len(found) == 1 and found[0].id in apart:
+        first, second = apart[found[0].id]
+        result.near_misses.append(
+            f"{where} names {found[0].name!r}, which holds both {first!r} and {second!r} that "
+            "a reviewed decision keeps apart; skipped"
+        )
+        return None
     if len(found) == 1:
         return found[0]
-    where = f"line {row.line}: {row.listed_name!r}"
     if not found:
         result.near_misses.append(f"{where} names no organisation in the registry; skipped")
     else:

@@ -7,9 +7,7 @@ must find their company through the real lookup.
 
 from __future__ import annotations
 
-import csv
-import json
-import os
+import re
 from pathlib import Path
 
 import pytest
@@ -18,24 +16,37 @@ from sqlalchemy.orm import Session, selectinload
 
 from registry.db import unit_of_work
 from registry.importers import native_names, run_import
+from registry.importers.lists import CHINESE_PLACES
 from registry.lookup import MatchStatus, NameIndex
+from registry.lookup.normalize import pinyin
 from registry.models import Designation, Entity
+from registry.resolution import KEEP_APART, load_decisions
 from registry.resolve import Resolver
 from registry.service import Registry
 from tests.conftest import DATA
 from tests.registry.importers.helpers import assert_refused_unchanged
 
 CSV = DATA / "native_names" / "native_names.csv"
-# Rows for parties of lists the registry does not bundle yet (the whole Entity List, the
-# NDAA lists: issue 11); moved into native_names.csv once those lists are bundled.
-PENDING = DATA / "native_names" / "pending_lists.csv"
-# Where the list files were read to take the listed names (not in the repository:
-# ../shared beside the checkout, which CI provides).
-_ROOT = Path(__file__).resolve().parents[3]
-LIST_FILES = next(
-    (p / "data" for p in (_ROOT.parent / "shared", _ROOT.parent.parent / "shared") if p.is_dir()),
-    _ROOT.parent / "shared" / "data",
+# Rows that waited in pending_lists.csv until the NDAA and FCC lists were bundled: each
+# names a party of those lists.
+ONCE_PENDING = (
+    "ZTE Corporation",
+    "Hytera Communications Corporation",
+    "Gotion High tech Company, Limited",
+    "Hithium Energy Storage Technology company, Limited",
 )
+STATUTE_LISTS = ("us-ndaa-", "us-fcc-")
+# Spellings of a place in a listed name that its pinyin writes otherwise.
+_PINYIN_OF_PLACE = {"shaanxi": "shanxi", "harbin": "haerbin"}
+# The longest place name in characters (黑龙江, 哈尔滨).
+MAX_PLACE_SYLLABLES = 3
+
+
+def _reading(place: str) -> str:
+    return _PINYIN_OF_PLACE.get(place.lower(), place.lower())
+
+
+_PLACE_READINGS = {_reading(place) for place in CHINESE_PLACES}
 HEADER = ",".join(native_names.COLUMNS)
 HUAWEI = '"Huawei Technologies Co., Ltd."'  # quoted: the name has a comma
 GOOD_SOURCE = "https://example.org/a,A page,A publisher,2024-01-31"
@@ -88,9 +99,12 @@ def test_every_name_of_a_row_is_on_its_organisation_with_the_source(
 ) -> None:
     with unit_of_work(bundled_registry.sessions) as session:
         resolver = Resolver(session, report_near_misses=False)
+        apart = _kept_apart(session, resolver)
         missing = []
         for row in rows:
             (entity,) = resolver.candidates(row.listed_name)
+            if entity.id in apart:
+                continue  # refused, as the tests below check
             sourced = {
                 (a.name, a.source.url) for a in entity.aliases if a.source and a.lang == "zh"
             }
@@ -241,30 +255,109 @@ def test_designations_are_untouched(bundled_registry: Registry) -> None:
         assert session.scalars(select(Designation.id)).all() == before
 
 
-def test_the_pending_file_is_well_formed_and_sourced() -> None:
-    pending = native_names.parse(PENDING)
-    assert pending
-    assert all(row.source_url.startswith(("http://", "https://")) for row in pending)
-    bundled = {row.listed_name for row in native_names.parse(CSV)}
-    assert not bundled & {row.listed_name for row in pending}, "a row is in both files"
+def _kept_apart(session: Session, resolver: Resolver) -> dict[int, tuple[str, str]]:
+    """Entities holding both names of a reviewed "keep apart" decision."""
+    out = {}
+    for decision in load_decisions():
+        if decision.decision == KEEP_APART:
+            first, second = ({e.id for e in resolver.candidates(n)} for n in decision.names)
+            out.update({i: decision.names for i in first & second})
+    return out
 
 
-def test_each_pending_row_is_named_as_its_list_writes_it() -> None:
-    entity_list = LIST_FILES / "bis" / "entity-list-2025-11-08.json"
-    if not entity_list.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must provide the list files at {LIST_FILES}")
-        pytest.skip(f"the list files are not here ({LIST_FILES})")
-    listed: set[str] = set()
-    for party in json.loads(entity_list.read_text(encoding="utf-8"))["entities"]:
-        listed.add(party["name"])
-        listed.update(party.get("alternateNames") or [])
-    for path in sorted((LIST_FILES / "opensanctions").glob("us_ndaa_*.csv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            listed.update(record["name"] for record in csv.DictReader(handle))
-    missing = [
-        f"line {row.line}: {row.listed_name!r}"
-        for row in native_names.parse(PENDING)
-        if row.listed_name not in listed
-    ]
-    assert not missing, "not a name on the Entity List or NDAA lists: " + "; ".join(missing)
+def _names(entity: Entity) -> set[str]:
+    return {a.name for a in entity.aliases} | {entity.name}
+
+
+def test_the_rows_once_pending_are_loaded_onto_their_statute_parties(
+    bundled_registry: Registry, rows: list[native_names.Row]
+) -> None:
+    pending = [row for row in rows if row.listed_name in ONCE_PENDING]
+    assert {row.listed_name for row in pending} == set(ONCE_PENDING)
+    with unit_of_work(bundled_registry.sessions) as session:
+        resolver = Resolver(session, report_near_misses=False)
+        apart = _kept_apart(session, resolver)
+        loaded, wrong = 0, []
+        for row in pending:
+            (entity,) = resolver.candidates(row.listed_name)
+            on_it = set(row.names()) <= _names(entity)
+            if entity.id in apart:
+                # One record for two organisations a decision keeps apart (until
+                # resolution splits them): the row must wait rather than guess.
+                if on_it:
+                    wrong.append(f"{row.listed_name!r} loaded onto {entity.name!r}")
+                continue
+            listed = {d.list_id for d in entity.designations}
+            if not on_it or not any(x.startswith(STATUTE_LISTS) for x in listed):
+                wrong.append(f"{row.listed_name!r} -> {entity.name!r} {sorted(listed)}")
+            loaded += 1
+    assert not wrong, "\n".join(wrong)
+    assert loaded >= len(ONCE_PENDING) - 1
+
+
+def test_no_sourced_chinese_name_sits_on_a_record_of_two_organisations_kept_apart(
+    bundled_registry: Registry, rows: list[native_names.Row]
+) -> None:
+    from_rows = {name for row in rows for name in row.names()}
+    with unit_of_work(bundled_registry.sessions) as session:
+        apart = _kept_apart(session, Resolver(session, report_near_misses=False))
+        wrong = [
+            f"{e.name!r} holds {a.name!r} but joins {apart[e.id]}"
+            for e in _entities(session)
+            if e.id in apart
+            for a in e.aliases
+            if a.lang == "zh" and a.name in from_rows
+        ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_row_for_a_record_of_two_organisations_kept_apart_is_skipped(
+    bundled_registry: Registry, tmp_path: Path
+) -> None:
+    with unit_of_work(bundled_registry.sessions) as session:
+        resolver = Resolver(session, report_near_misses=False)
+        apart = _kept_apart(session, resolver)
+        if not apart:
+            pytest.skip("resolution keeps every reviewed pair apart: nothing to refuse")
+        entity = session.get(Entity, next(iter(apart)))
+        assert entity is not None
+        path = _write(tmp_path, HEADER, f'"{entity.name}",无此公司,,,{GOOD_SOURCE}')
+        (result,) = run_import(session, "native-names", [path])
+        assert any("keeps apart" in n for n in result.near_misses)
+        assert "无此公司" not in _names(entity)
+
+
+def _leading_place(name: str) -> str | None:
+    """The Chinese place a Chinese name begins with (武汉… -> "wuhan"), read syllable by
+    syllable so that 四创 ("si chuang") is not 四川 ("sichuan")."""
+    syllables = [pinyin(ch) for ch in name[:MAX_PLACE_SYLLABLES]]
+    for n in range(MAX_PLACE_SYLLABLES, 1, -1):
+        if "".join(syllables[:n]) in _PLACE_READINGS:
+            return "".join(syllables[:n])
+    return None
+
+
+def test_no_chinese_name_begins_with_another_place_than_its_listed_name_says(
+    rows: list[native_names.Row],
+) -> None:
+    """A listed name that says "Wuhan ..." never gets a Chinese full name that begins with
+    北京: a name put on a namesake in another city. (A Chinese name may leave the place
+    out, as 中航沈飞 or 四创电子 do, and a listed name may name no place.)"""
+    wrong = []
+    for row in rows:
+        said = {
+            _reading(place)
+            for place in CHINESE_PLACES
+            if re.search(rf"\b{place}\b", row.listed_name, re.IGNORECASE)
+        }
+        for name in (row.native_name, row.traditional):
+            begins = _leading_place(name) if name else None
+            if said and begins and begins not in said:
+                wrong.append(f"line {row.line}: {row.listed_name!r} -> {name} ({begins})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_place_check_reads_places_as_places() -> None:
+    assert _leading_place("武汉大学") == "wuhan"
+    assert _leading_place("哈尔滨工业大学") == "haerbin"
+    assert _leading_place("四创电子股份有限公司") is None
