@@ -52,6 +52,17 @@ class ListInfo:
     # statute or a tracker that is not re-issued. A copy older than this is stale.
     rhythm_days: int | None = None
     rhythm: str | None = None
+    # ``effect`` in a few words, for a short card with several listings (None: use effect).
+    effect_short: str | None = None
+    # A rating of another list's entries (ASPI's risk rating): shown with that list, never
+    # counted as a list of its own.
+    rates: str | None = None
+    # "fiscal_year": each edition is a fiscal year's list; cards name the years.
+    dated_by: str | None = None
+
+    @property
+    def brief_effect(self) -> str:
+        return self.effect_short or self.effect
 
 
 def _link(raw: Any, where: str) -> Link:
@@ -89,6 +100,9 @@ def catalog() -> dict[str, ListInfo]:
             legal=bool(raw.get("legal", True)),
             rhythm_days=int(raw["rhythm_days"]) if raw.get("rhythm_days") else None,
             rhythm=raw.get("rhythm"),
+            effect_short=raw.get("effect_short"),
+            rates=raw.get("rates"),
+            dated_by=raw.get("dated_by"),
         )
         if entries[list_id].completeness not in ("complete", "sample"):
             raise RegistryError(f"catalog.yaml: {list_id}.completeness must be complete or sample")
@@ -169,6 +183,22 @@ def sync_sources() -> dict[str, SyncSource]:
             files=files,
         )
     return out
+
+
+@dataclass(frozen=True)
+class NotHeld:
+    """A well-known list the registry does not hold (``catalog.yaml``, ``not_held``)."""
+
+    id: str
+    short_name: str
+
+
+@cache
+def not_held() -> tuple[NotHeld, ...]:
+    return tuple(
+        NotHeld(id=str(raw["id"]), short_name=str(raw["short_name"]))
+        for raw in _raw().get("not_held") or ()
+    )
 
 
 def describe(list_id: str) -> ListInfo | None:

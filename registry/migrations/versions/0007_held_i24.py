@@ -1,7 +1,7 @@
 """held editions (the import guard) and SDN programme codes on designations
 
 Revision ID: 0007_held_i24
-Revises: 0006
+Revises: 0007_records_i22
 Create Date: 2026-12-05 09:40:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_held_i24"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007_records_i22"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
