@@ -181,6 +181,8 @@ def no_match(query: str, nearest: list[str], checked: ListsLoaded | None) -> Fin
         text += f" Lists checked: {edition_list(checked)}."
         if checked.not_held:
             text += f" Not held: {', '.join(checked.not_held)}."
+        if checked.stale:  # registry.currency: copies older than their publisher's rhythm
+            text += f" Stale: {'; '.join(checked.stale)}: {SYNC_HINT}."
     return Finding(Level.NO_MATCH, text, checked=checked, nearest=shown, detail=detail)
 
 

@@ -51,7 +51,7 @@ def test_stale_copies_are_named_until_a_sync_from_a_mirror(
     bundled_registry: Registry, tmp_path: Path
 ) -> None:
     text = _no_finding(bundled_registry)
-    assert text.startswith("No finding")
+    assert text.startswith("No match")
     assert "MEU List" in text and "2022-04-21" in text
     assert "NS-CMIC copy of 2021-12-16" in text
     assert "run `mcf-bot sync`" in text
