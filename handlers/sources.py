@@ -6,6 +6,7 @@ import datetime as dt
 
 from handlers.context import Services
 from handlers.replies import ListView, SourcesReply, SyncView
+from registry.catalog import rules
 from registry.currency import SYNC_HINT, stale_lists
 from registry.db import unit_of_work
 from registry.editions import list_statuses
@@ -88,6 +89,7 @@ def sources(services: Services) -> SourcesReply:
             for s in statuses
         ),
         checked,
+        rules(),
     )
 
 

@@ -35,6 +35,7 @@ from registry.models import (
     Source,
     relationship_sources,
 )
+from registry.owners import OwnerPath, nearest_listed_owner
 
 # Sentences read "<this entity> <sentence> <other>", generated from the tie's type.
 OUTGOING = {
@@ -228,6 +229,8 @@ class EntityCard:
     sources: tuple[SourceRef, ...]
     identifiers: tuple[IdentifierView, ...] = ()
     checked: ListsLoaded | None = None
+    # The shortest chain of ownership/control ties to a listed organisation (``registry.owners``).
+    owner_path: OwnerPath | None = None
 
     @property
     def listed_on(self) -> list[DesignationView]:
@@ -620,6 +623,7 @@ def entity_card(session: Session, entity_id: int) -> EntityCard | None:
         )
         for i in sorted(entity.identifiers, key=lambda i: (i.scheme != "uscc", i.scheme, i.value))
     )
+    owner_path = nearest_listed_owner(session, entity.id, numbering.number)
     return EntityCard(
         id=entity.id,
         key=entity.key,
@@ -636,6 +640,7 @@ def entity_card(session: Session, entity_id: int) -> EntityCard | None:
         sources=tuple(numbering.refs.values()),
         identifiers=identifiers,
         checked=lists_loaded(session),
+        owner_path=owner_path,
     )
 
 

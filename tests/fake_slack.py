@@ -128,6 +128,7 @@ class FakeSlack:
             self.uploads[file_id] = {
                 "filename": payload.get("filename"),
                 "length": int(payload.get("length") or 0),
+                "alt_txt": payload.get("alt_txt"),
                 "data": None,
                 "completed": None,
             }
@@ -141,6 +142,8 @@ class FakeSlack:
         if method == "files.completeUploadExternal":
             files = payload.get("files")
             files = json.loads(files) if isinstance(files, str) else files or []
+            if payload.get("channel_id") in self.broken:  # the app is not in the channel
+                return web.json_response({"ok": False, "error": self.broken[payload["channel_id"]]})
             for item in files:
                 upload = self.uploads.get(item.get("id"))
                 if upload is None or upload["data"] is None:

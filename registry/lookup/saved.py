@@ -405,7 +405,7 @@ class SavedIndex:
         if reason:
             self._announce(f"mcf-bot: the saved name index {self.path} {reason}: rebuilding it")
         else:
-            self._announce(f"Building the name index (first use only; saved in {self.path})...")
+            self._announce(f"Building the name index (saved in {self.path} for later runs)...")
         index = NameIndex.build(session)
         self._save(index, session)
         return index
