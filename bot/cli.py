@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.metadata
 import json
 import logging
@@ -26,6 +27,9 @@ from registry.extras import import_with_extra
 from registry.lookup import readings
 from registry.lookup.saved import live_index
 from registry.service import Registry
+
+# Exit status of an import the guard held (nothing was written).
+EXIT_HELD = 3
 
 
 def _announce(message: str) -> None:
@@ -77,7 +81,29 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     if not args.json:
         terminal = text_render.Terminal.of(sys.stdout)
         print(text_render.render(reply, full=args.full, terminal=terminal))
+    _first_ask_note(services)
     return 0
+
+
+def _first_ask_note(services: Services) -> None:
+    """The first ``ask`` on an embedded registry that has never synced says, once, how
+    old the bundled data is and how to sync (stderr: answers on stdout stay clean)."""
+    from registry.currency import bundled_note
+    from registry.views import list_editions
+
+    target = services.registry.engine.url.database
+    if not services.registry.is_sqlite or not target or target == ":memory:":
+        return
+    marker = Path(f"{target}.bundled-note")
+    if marker.exists():
+        return
+    with unit_of_work(services.registry.sessions) as session:
+        note = bundled_note(session, list_editions(session))
+    if note is not None:
+        _announce(note)
+    # A read-only directory: the note shows again next time, nothing worse.
+    with contextlib.suppress(OSError):
+        marker.touch()
 
 
 def cmd_sources(settings: Settings, args: argparse.Namespace) -> int:
@@ -199,6 +225,7 @@ def _cmd_resolution(registry: Registry, args: argparse.Namespace) -> int:
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.progress import import_bar
+    from registry.guard import EditionHeld, record_hold
     from registry.importers import IMPORTERS, importer_for, run_import
 
     if args.source not in IMPORTERS:
@@ -208,8 +235,20 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     files = [_readable(f) for f in args.files]
     registry = Registry.connect(settings.database_url)
     registry.ensure_ready(_announce)
-    with unit_of_work(registry.sessions) as session:
-        results = run_import(session, args.source, files, import_bar)
+    guard = None if args.accept else settings.sync.options.guard
+    try:
+        with unit_of_work(registry.sessions) as session:
+            results = run_import(
+                session, args.source, files, import_bar, guard=guard
+            )
+    except EditionHeld as held:
+        record_hold(registry.sessions, held)
+        print(
+            f"mcf-bot: {held.source}: held, nothing imported: {held.reason}. "
+            f"Check the file, then run `mcf-bot import --accept {held.source} FILE`",
+            file=sys.stderr,
+        )
+        return EXIT_HELD
     for result in results:
         counts = ", ".join(f"{k} {v}" for k, v in result.summary().items())
         print(f"{Path(result.files[0]).name}: {counts}")
@@ -317,6 +356,11 @@ def parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="load a source file into the registry")
     imp.add_argument("source", help="which importer (e.g. us-1260h, ofac-cons, csl, ...)")
     imp.add_argument("files", nargs="+", help="files to load, in order")
+    imp.add_argument(
+        "--accept",
+        action="store_true",
+        help="import an edition the guard held (many listings ended, rows missing, older)",
+    )
     imp.set_defaults(func=cmd_import)
 
     export = sub.add_parser("export", help="write the registry for other tools")

@@ -26,7 +26,9 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
 
     registry = Registry.connect(settings.database_url)
     registry.ensure_ready(lambda m: print(m, file=sys.stderr))
-    sources = resolve_sources(args.source or [])
+    accept = [s.id for s in resolve_sources(args.accept)] if args.accept else []
+    # `sync --accept csl` alone syncs that source only.
+    sources = resolve_sources(args.source or accept)
     if not args.once:
         if settings.sync.interval_s <= 0:
             raise SettingsError("MCF_SYNC_INTERVAL is 0: use `mcf-bot sync --once` (cron)")
@@ -40,15 +42,23 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
         run_forever(registry, settings, threading.Event(), sources_ids=args.source or [])
         return 0
     failed = False
-    for outcome in sync(registry, sources, settings.sync.options):
+    for outcome in sync(
+        registry, sources, settings.sync.options, accept=accept, report=_progress_line
+    ):
         edition = f" (edition {outcome.edition})" if outcome.edition else ""
-        line = f"{outcome.source}: {outcome.status}: {outcome.message}{edition}"
-        if outcome.status == "failed":
+        # One line per source, whatever happened: the reason, never a traceback.
+        line = " ".join(f"{outcome.source}: {outcome.status}: {outcome.message}{edition}".split())
+        if outcome.status in ("failed", "held"):
             failed = True
             print(line, file=sys.stderr)
         else:
             print(line)
     return EXIT_FAILED if failed else 0
+
+
+def _progress_line(line: str) -> None:
+    """What a pass is doing, as it does it (stderr: stdout keeps one line per source)."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def _every(seconds: float) -> str:
@@ -103,6 +113,39 @@ def start_background_sync(registry: Registry, settings: Settings) -> threading.E
     return stop
 
 
+# ``serve`` says which lists are stale once a day (and at start-up).
+STALE_LOG_INTERVAL_S = 24 * 3600
+
+
+def log_stale_lists(registry: Registry) -> str | None:
+    """Log (warning) the lists whose copy is older than their publisher's rhythm; the line."""
+    from registry.currency import stale_lists, stale_sentence
+    from registry.views import list_editions
+
+    with unit_of_work(registry.sessions) as session:
+        line = stale_sentence(stale_lists(session, list_editions(session)))
+    if line is not None:
+        log.warning("lists %s", line)
+    return line
+
+
+def start_stale_log(registry: Registry, stop: threading.Event | None = None) -> threading.Event:
+    """The daily staleness line ``serve`` logs, on a thread of its own."""
+    stop = stop or threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                log_stale_lists(registry)
+            except Exception:
+                # A database hiccup must not end the daily line for good; next day again.
+                log.exception("could not check which lists are stale")
+            stop.wait(STALE_LOG_INTERVAL_S)
+
+    threading.Thread(target=loop, name="stale-lists", daemon=True).start()
+    return stop
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("sync", help="fetch the lists from their publishers; import what changed")
     p.add_argument("--once", action="store_true", help="one pass, then exit (cron, CronJob)")
@@ -111,5 +154,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="append",
         metavar="ID",
         help="only this source or list (repeatable): csl, ofac-cons, us-1260h, us-meu, ...",
+    )
+    p.add_argument(
+        "--accept",
+        action="append",
+        metavar="ID",
+        help="import this source's next edition even if the guard would hold it (repeatable)",
     )
     p.set_defaults(func=cmd_sync)

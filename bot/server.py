@@ -25,7 +25,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.alerts.runtime import start_background_worker
-from bot.cli_sync import start_background_sync
+from bot.cli_sync import start_background_sync, start_stale_log
 from bot.edge import (
     Refused,
     ReplayGuard,
@@ -323,6 +323,7 @@ def run(settings: Settings, *, alerts: bool = True) -> None:
         start_background_worker(services.registry, settings)
     # Every replica may run the schedule: the pass lock lets one of them sync at a time.
     start_background_sync(services.registry, settings)
+    start_stale_log(services.registry)
     executor = Pools()
     # One server in every mode: Socket Mode still answers /healthz (compose's healthcheck).
     app = create_app(settings, services, executor, warmed)

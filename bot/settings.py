@@ -22,11 +22,14 @@
 | MCF_SYNC_RETRIES | 3 | further attempts on 5xx, dropped connections and timeouts |
 | MCF_SYNC_BACKOFF | 2 | seconds before the first retry, doubling each time |
 | MCF_SYNC_MAX_BYTES | 268435456 | largest download accepted |
+| MCF_GUARD_MAX_ENDED | 0.2 | hold an edition ending more than this share of a list's listings |
+| MCF_GUARD_MIN_ROWS | 0.5 | hold an edition with fewer rows than this share of the last one |
 | HTTPS_PROXY, NO_PROXY | unset | proxy for downloads (``HTTP_PROXY`` for http:// URLs) |
 | MCF_TEAMS_SERVICE_HOSTS | Microsoft's hosts | hosts a Teams ``serviceUrl`` may name |
 | MCF_ALERT_ADMINS | (anyone) | users or Slack user groups who may change alerts |
 | MCF_ALERT_LEASE | 180 | seconds a worker holds a channel's messages (renewed before each send) |
 | MCF_ALERT_CHANNEL_BUDGET | 120 | seconds one channel may take per alert pass; the rest waits |
+| MCF_ADMIN_CHANNEL | unset | ``slack:C0123``: told once of each edition the import guard holds |
 | MCF_SHARE_SECRETS | the platform secrets | keys signing share buttons (first signs) |
 | MCF_INDEX_DIR | beside a SQLite registry | where the name index is saved (needed for PostgreSQL) |
 | MCF_RECORD_ADMINS | the alert admins | users who may read every screening record |
@@ -55,6 +58,7 @@ from platformdirs import user_data_dir
 
 from handlers.context import DEFAULT_CHECK_MAX_ROWS
 from registry.catalog import SYNC_URL_PREFIX, sync_sources
+from registry.guard import GuardOptions
 from registry.sync.options import FetchOptions, SyncOptions
 
 # 15 CFR 762.6: export records are kept five years (OFAC asks ten: set the setting).
@@ -197,6 +201,8 @@ class Settings:
     sync: SyncSettings = field(default_factory=SyncSettings)
     alert_admins: tuple[str, ...] = ()
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    # (platform, channel) told once of each held edition (``MCF_ADMIN_CHANNEL``).
+    admin_channel: tuple[str, str] | None = None
     record_admins: tuple[str, ...] = ()
     record_retention_days: int = DEFAULT_RETENTION_DAYS
     check_max_rows: int = DEFAULT_CHECK_MAX_ROWS
@@ -221,6 +227,7 @@ class Settings:
             sync=_sync(env),
             alert_admins=_values(env.get("MCF_ALERT_ADMINS")),
             alerts=_alerts(env),
+            admin_channel=_admin_channel(env.get("MCF_ADMIN_CHANNEL", "").strip()),
             record_admins=_values(env.get("MCF_RECORD_ADMINS")),
             record_retention_days=int(
                 _number(env, "MCF_RECORD_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, integer=True)
@@ -369,9 +376,7 @@ def _sync(env: Mapping[str, str]) -> SyncSettings:
             raise SettingsError(f"{name} names no sync file; known: {', '.join(sorted(files))}")
         url = env[name].strip()
         if url:
-            if not url.startswith(("https://", "http://")):
-                raise SettingsError(f"{name} must be an http(s) URL, not {url!r}")
-            urls[files[name].id] = url
+            urls[files[name].id] = _sync_url(name, url)
     return SyncSettings(
         interval_s=_number(env, "MCF_SYNC_INTERVAL", DEFAULT_SYNC_INTERVAL_S),
         options=SyncOptions(
@@ -386,5 +391,44 @@ def _sync(env: Mapping[str, str]) -> SyncSettings:
                 ca_bundle=ca_bundle,
             ),
             urls=urls,
+            guard=GuardOptions(
+                max_ended_share=_share(env, "MCF_GUARD_MAX_ENDED", GuardOptions.max_ended_share),
+                min_rows_share=_share(env, "MCF_GUARD_MIN_ROWS", GuardOptions.min_rows_share),
+            ),
         ),
     )
+
+
+def _sync_url(name: str, url: str) -> str:
+    """An http(s) URL, a ``file://`` URL or a plain path (an air-gapped copy, which must
+    exist now: a typo should fail at start-up, not at the first pass)."""
+    if url.startswith(("https://", "http://")):
+        return url
+    from registry.sync.local import local_path
+
+    path = local_path(url)
+    if path is None:
+        raise SettingsError(f"{name} must be an http(s) URL, a file:// URL or a path, not {url!r}")
+    if not path.is_file():
+        raise SettingsError(f"{name}: no such file {str(path)!r}")
+    return path.resolve().as_uri()
+
+
+def _admin_channel(value: str) -> tuple[str, str] | None:
+    """``slack:C0123`` (or a bare Slack channel id)."""
+    if not value:
+        return None
+    platform, _, channel = value.rpartition(":")
+    platform = platform or "slack"
+    if platform != "slack" or not channel:
+        raise SettingsError(
+            f"MCF_ADMIN_CHANNEL must be a Slack channel, slack:C0123, not {value!r}"
+        )
+    return platform, channel
+
+
+def _share(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _number(env, name, default)
+    if value > 1:
+        raise SettingsError(f"{name} is a share between 0 and 1 (0.2 is 20%), not {value:g}")
+    return value

@@ -193,6 +193,14 @@ class ListView:
     last_import: str | None
     # None: no publisher file is fetched for this list (``mcf-bot import`` only).
     sync: SyncView | None = None
+    # The publisher's usual rhythm, in words (None: not re-issued).
+    rhythm: str | None = None
+    # "copy of 2022-04-21 is older than its publisher's rhythm (...): run `mcf-bot sync`".
+    stale: str | None = None
+    # An edition the import guard held: "edition of 2026-12-01 held 2026-12-05: <why>".
+    held: str | None = None
+    # Persons (vessels, aircraft) the list names with a China tie, not loaded.
+    out_of_scope: int = 0
     # Of ``parties``, how many have a Chinese name that a source writes.
     chinese_names: int = 0
 
@@ -216,9 +224,17 @@ class ListView:
         return (
             f"{self.name} ({self.id}): {edition}, {copy}; {self.listed_now:,} listed now of "
             f"{self.parties:,}."
+            + (f" {self.scope_words()}." if self.out_of_scope else "")
+            + (f" Stale: {self.stale}." if self.stale else "")
+            + (f" Held: {self.held}." if self.held else "")
             + (f" Sync: {self.sync.words(brief=True)}." if self.sync else "")
             + f" {self.effect}"
         )
+
+    def scope_words(self) -> str:
+        n = self.out_of_scope
+        persons = f"{n:,} person{'s' if n != 1 else ''}"
+        return f"{persons} with a China tie not loaded (organisations only)"
 
 
 def edition_words(edition: str | None, parties: int) -> str:

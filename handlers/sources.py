@@ -7,8 +7,10 @@ import datetime as dt
 from handlers.context import Services
 from handlers.replies import ListView, SourcesReply, SyncView
 from registry.catalog import rules
+from registry.currency import SYNC_HINT, stale_lists
 from registry.db import unit_of_work
 from registry.editions import list_statuses
+from registry.guard import open_holds
 from registry.native_coverage import chinese_names_by_list
 from registry.sync.state import SourceSync, sync_view
 from registry.views import lists_loaded
@@ -43,6 +45,17 @@ def sources(services: Services) -> SourcesReply:
         synced = {
             list_id: v for v in sync_view(session, services.sync) for list_id in v.source.lists
         }
+        editions = {s.info.id: s.edition for s in statuses if s.edition}
+        stale = {s.list_id: s for s in stale_lists(session, editions)}
+        holds: dict[str, str] = {}
+        for hold in open_holds(session):
+            holds.setdefault(
+                hold.source,
+                f"edition of {hold.edition or '(undated)'} held "
+                f"{hold.held_at.isoformat(timespec='minutes')}, nothing imported: {hold.reason}; "
+                f"import it with `mcf-bot sync --once --accept {hold.source}` or "
+                f"`mcf-bot import --accept {hold.source} FILE`",
+            )
     return SourcesReply(
         tuple(
             ListView(
@@ -60,6 +73,15 @@ def sources(services: Services) -> SourcesReply:
                 listed_now=s.listed_now,
                 last_import=_when(s.last_import),
                 sync=_sync(synced[s.info.id]) if s.info.id in synced else None,
+                rhythm=s.info.rhythm,
+                stale=(
+                    f"copy of {stale[s.info.id].edition} is older than its publisher's "
+                    f"rhythm: {SYNC_HINT}"
+                    if s.info.id in stale
+                    else None
+                ),
+                held=holds.get(s.info.importer),
+                out_of_scope=s.out_of_scope,
                 chinese_names=chinese.get(s.info.id, 0),
                 age=edition_age(s.edition),
                 rates=s.info.rates,

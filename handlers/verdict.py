@@ -34,6 +34,7 @@ from handlers.replies import (
     Reply,
     Tie,
 )
+from registry.currency import SYNC_HINT
 from registry.lookup import MatchStatus
 
 # Names a "did you mean" or "no match" answer offers.
@@ -102,6 +103,8 @@ def checked_text(checked: ListsLoaded | None) -> str:
         text += f"; the {held} {'are' if len(checked.samples) > 1 else 'is'} held in part only"
     if checked.not_held:
         text += f"; not held: {', '.join(checked.not_held)}"
+    if checked.stale:  # registry.currency: copies older than their publisher's rhythm
+        text += f"; {'; '.join(checked.stale)}: {SYNC_HINT}"
     return text
 
 
@@ -185,6 +188,8 @@ def no_match(query: str, nearest: list[str], checked: ListsLoaded | None) -> Fin
         text += f" Lists checked: {edition_list(checked)}."
         if checked.not_held:
             text += f" Not held: {', '.join(checked.not_held)}."
+        if checked.stale:  # registry.currency: copies older than their publisher's rhythm
+            text += f" Stale: {'; '.join(checked.stale)}: {SYNC_HINT}."
     return Finding(Level.NO_MATCH, text, checked=checked, nearest=shown, detail=detail)
 
 

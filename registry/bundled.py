@@ -31,6 +31,7 @@ BUNDLE: list[tuple[str, list[str]]] = [
         "csl",
         ["lists/csl/consolidated-2022-04.csv.gz", "lists/csl/entity-list-2025-11-08.json.gz"],
     ),
+    ("us-mieu", ["lists/bis/us_bis_mieu.csv"]),
     # Statute and DoD lists join the entities above by name.
     ("us-1286", ["statutes/us_dod_1286.csv"]),
     (

@@ -49,6 +49,10 @@ class ListInfo:
     importer: str
     # A legal list, or a research tracker with no legal effect.
     legal: bool
+    # How often the publisher usually changes the list (days) and in words; None for a
+    # statute or a tracker that is not re-issued. A copy older than this is stale.
+    rhythm_days: int | None = None
+    rhythm: str | None = None
     # ``effect`` in a few words, for a short card with several listings (None: use effect).
     effect_short: str | None = None
     # A rating of another list's entries (ASPI's risk rating): shown with that list, never
@@ -95,6 +99,8 @@ def catalog() -> dict[str, ListInfo]:
             publisher_url=raw.get("publisher_url"),
             importer=raw["importer"],
             legal=bool(raw.get("legal", True)),
+            rhythm_days=int(raw["rhythm_days"]) if raw.get("rhythm_days") else None,
+            rhythm=raw.get("rhythm"),
             effect_short=raw.get("effect_short"),
             rates=raw.get("rates"),
             dated_by=raw.get("dated_by"),

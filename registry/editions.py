@@ -25,6 +25,8 @@ class ListStatus:
     parties: int  # organisations with any period on the list
     listed_now: int  # of which an open period
     last_import: dt.datetime | None
+    # Persons (vessels, aircraft) with a China tie that the last import left out.
+    out_of_scope: int = 0
 
 
 def list_statuses(session: Session) -> list[ListStatus]:
@@ -50,10 +52,16 @@ def list_statuses(session: Session) -> list[ListStatus]:
             select(ImportRun.source, func.max(ImportRun.edition)).group_by(ImportRun.source)
         ).all()
     )
+    scope, read_in = _from_runs(session)
     out = []
     for info in catalog().values():
         parties, listed = counts.get(info.id, (0, 0))
-        edition = editions.get(info.id) or (run_editions.get(info.importer) if parties else None)
+        edition = (
+            editions.get(info.id)
+            or (run_editions.get(info.importer) if parties else None)
+            # An edition read whole that names none of our organisations (ITAR debarred).
+            or read_in.get(info.id)
+        )
         out.append(
             ListStatus(
                 info=info,
@@ -61,9 +69,27 @@ def list_statuses(session: Session) -> list[ListStatus]:
                 parties=parties,
                 listed_now=listed,
                 last_import=runs.get(info.importer),
+                out_of_scope=scope.get(info.id, 0),
             )
         )
     return out
+
+
+def _from_runs(session: Session) -> tuple[dict[str, int], dict[str, str]]:
+    """Per list, from the latest import run that read it: the persons it left out
+    (``ImportResult.out_of_scope``), and its edition (``registry.guard.Shape`` rows)."""
+    out: dict[str, int] = {}
+    read_in: dict[str, str] = {}
+    for edition, summary in session.execute(
+        select(ImportRun.edition, ImportRun.summary).order_by(ImportRun.id)
+    ):
+        summary = summary or {}
+        for list_id, n in (summary.get("out_of_scope") or {}).items():
+            out[list_id] = int(n)
+        for list_id in (summary.get("shape") or {}).get("rows") or {}:
+            if edition:
+                read_in[list_id] = str(edition)
+    return out, read_in
 
 
 def edition_dates(session: Session) -> dict[str, str]:

@@ -188,6 +188,9 @@ class Designation(Base):
     # licence requirement and licence review policy): the legal meaning of this listing.
     licence_requirement: Mapped[str | None] = mapped_column(Text)
     licence_policy: Mapped[str | None] = mapped_column(Text)
+    # The sanctions programmes the entry names (OFAC's SDN codes, "SDGT; IRAN-EO13846"),
+    # as the list states them: which legal authority the listing rests on.
+    programmes: Mapped[str | None] = mapped_column(Text)
     # Why the period ended when the list gives no end date ("not in the edition of
     # 2025-11-08"), cited to that edition; None for an end date the list states.
     end_note: Mapped[str | None] = mapped_column(String(200))
@@ -295,6 +298,29 @@ class ImportRun(Base):
     edition: Mapped[str | None] = mapped_column(String(40))
     started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class HeldEdition(Base):
+    """A publisher's edition the import guard (``registry.guard``) kept out of the
+    registry: it would have ended too many listings, was much shorter than the last one,
+    older than the one loaded, or lacked columns. Nothing of it was written; an operator
+    imports it with ``--accept`` once they have looked at it."""
+
+    __tablename__ = "held_editions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(40), index=True)  # the importer id
+    files: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # sha256 of the files' bytes: the same edition held again is not announced again.
+    digest: Mapped[str] = mapped_column(String(64))
+    edition: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    held_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # When the admins' channel was told (once per held edition).
+    announced_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Set when an operator accepted it (or a later edition of the source was imported).
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    resolution: Mapped[str | None] = mapped_column(String(40))
 
 
 class SyncState(Base):

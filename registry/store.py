@@ -291,6 +291,8 @@ class Listing:
     citations: Sequence[Source] = ()
     licence_requirement: str | None = None
     licence_policy: str | None = None
+    # The sanctions programmes the entry names (SDN codes), restated like the terms.
+    programmes: str | None = None
     # The edition's date: an older edition loaded after a newer one neither reopens a
     # period the newer one closed nor restates the entry's terms (``restate``).
     as_of: dt.date | None = None
@@ -334,6 +336,7 @@ def sync_listing(
     if listing.restate or changes:
         current.licence_requirement = clean_optional(listing.licence_requirement)
         current.licence_policy = clean_optional(listing.licence_policy)
+        current.programmes = clean_optional(listing.programmes)
     for source in listing.citations:
         if source is not current.source and source not in current.citations:
             current.citations.append(source)

@@ -21,6 +21,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from registry.catalog import ListInfo, catalog, describe, not_held
+from registry.currency import grouped_words, stale_lists
 from registry.editions import edition_dates, list_statuses
 from registry.models import (
     Alias,
@@ -114,6 +115,8 @@ class DesignationView:
     # requirement and review policy), and a tracker's category and risk rating.
     licence_requirement: str | None = None
     licence_policy: str | None = None
+    # The sanctions programmes the entry names (SDN: "NPWMD; IFSR").
+    programmes: str | None = None
     category: str | None = None
     risk: str | None = None
     # Further sources of the listing (a rating folded into it, later notices), numbered.
@@ -188,6 +191,9 @@ class ListsLoaded:
 
     lists: tuple[CheckedList, ...]  # in catalogue order
     not_held: tuple[str, ...] = ()  # short names of well-known lists not loaded
+    # Copies older than their publisher's rhythm ("MEU List copy of 2022-04-21"), grouped
+    # by edition (``registry.currency``).
+    stale: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -447,7 +453,8 @@ def lists_loaded(session: Session) -> ListsLoaded:
             legal=s.info.legal,
         )
         for s in statuses
-        if s.parties and not s.info.rates
+        # A list read whole with no party of ours (ITAR debarred) was checked too.
+        if (s.parties or s.edition) and not s.info.rates
     ]
     known = {c.id for c in checked}
     extra = session.execute(
@@ -461,12 +468,15 @@ def lists_loaded(session: Session) -> ListsLoaded:
         CheckedList(id=i, short_name=_short(None, name), edition=editions.get(i))
         for i, name in extra
     ]
-    empty = [s.info.short_name for s in statuses if not s.parties and not s.info.rates]
+    empty = [
+        s.info.short_name for s in statuses if not s.parties and not s.edition and not s.info.rates
+    ]
     loaded = ListsLoaded(
         lists=tuple(checked),
         not_held=tuple(
             dict.fromkeys([*empty, *(n.short_name for n in not_held() if n.id not in known)])
         ),
+        stale=grouped_words(stale_lists(session, editions)),
     )
     session.info["mcf_lists_loaded"] = loaded
     return loaded
@@ -529,6 +539,7 @@ def entity_card(session: Session, entity_id: int) -> EntityCard | None:
                 next_step_url=info.next_step.url if info and info.next_step else None,
                 licence_requirement=d.licence_requirement,
                 licence_policy=d.licence_policy,
+                programmes=d.programmes,
                 category=_category(d),
                 risk=_risk(d),
                 citations=tuple(numbering.number(c) for c in _cited(d.citations)),

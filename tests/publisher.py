@@ -17,7 +17,7 @@ from aiohttp import web
 
 from tests.local_http import listen
 
-Mode = Literal["ok", "500", "cut", "html", "slow", "no-validators"]
+Mode = Literal["ok", "500", "cut", "html", "slow", "no-validators", "chunked"]
 
 
 @dataclass
@@ -83,5 +83,14 @@ class Publisher:
             await response.write(body[: len(body) // 2])
             assert request.transport is not None
             request.transport.close()  # the connection drops mid-body
+            return response
+        if self.mode == "chunked":
+            response = web.StreamResponse(headers=headers)
+            response.content_type = "text/csv"
+            response.enable_chunked_encoding()
+            await response.prepare(request)
+            for i in range(0, len(body), 64 * 1024):
+                await response.write(body[i : i + 64 * 1024])
+            await response.write_eof()
             return response
         return web.Response(body=body, headers=headers, content_type="text/csv")

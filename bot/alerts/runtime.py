@@ -37,6 +37,7 @@ def worker_for(settings: Settings, registry: Registry) -> AlertWorker:
         notifiers(settings, registry),
         lease=dt.timedelta(seconds=settings.alerts.lease_s),
         channel_budget_s=settings.alerts.channel_budget_s,
+        admin_channel=settings.admin_channel,
     )
 
 

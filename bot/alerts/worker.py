@@ -44,6 +44,11 @@ CHANNEL_PACE_S = 1.0  # Slack: about one message per second per channel
 CHANNEL_BUDGET_S = 120.0
 
 
+def _plain_section(text: str) -> dict[str, Any]:
+    """A Block Kit section of plain text: nothing in it is read as markup or a mention."""
+    return {"type": "section", "text": {"type": "plain_text", "text": text[:3000]}}
+
+
 @dataclass
 class PassResult:
     planned: int = 0
@@ -66,8 +71,11 @@ class AlertWorker:
         lease: dt.timedelta = LEASE,
         channel_budget_s: float = CHANNEL_BUDGET_S,
         sleep: Callable[[float], None] = time.sleep,
+        admin_channel: tuple[str, str] | None = None,
     ) -> None:
         self.registry = registry
+        # (platform, channel id) told once about each edition the import guard held.
+        self.admin_channel = admin_channel
         self.notifiers = notifiers
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self.pace_s = pace_s
@@ -246,7 +254,29 @@ class AlertWorker:
             planned = 0
         result = self.deliver()
         result.planned = planned
+        self.announce_holds()
         return result
+
+    def announce_holds(self) -> int:
+        """Tell the admins' channel, once each, about editions the import guard held."""
+        if self.admin_channel is None:
+            return 0
+        from registry.guard import announcement, claim_unannounced
+
+        platform, channel = self.admin_channel
+        notifier = self.notifiers.get(platform)
+        if notifier is None:
+            return 0
+        with unit_of_work(self.registry.sessions) as session:
+            texts = [(h.id, announcement(h)) for h in claim_unannounced(session)]
+        for hold_id, text in texts:
+            payload = {"text": text, "blocks": [_plain_section(text)]}
+            try:
+                notifier.send(channel, payload, f"held-edition-{hold_id}")
+            except (PermanentDeliveryError, TransientDeliveryError) as exc:
+                # Claimed, so never repeated: the hold is in the log and in `sources`.
+                log.warning("could not tell the admins' channel about a held edition: %s", exc)
+        return len(texts)
 
     def run_forever(self, interval_s: float = 10.0, stop: threading.Event | None = None) -> None:
         stop = stop or threading.Event()

@@ -131,6 +131,7 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
                 "next_step_url": d.next_step_url,
                 "licence_requirement": d.licence_requirement,
                 "licence_policy": d.licence_policy,
+                "programmes": d.programmes,
             }
             for d in card.designations
         ],
@@ -257,6 +258,10 @@ def reply_dict(reply: Reply) -> dict[str, Any]:
                     "chinese_names": v.chinese_names,
                     "last_import": v.last_import,
                     "sync": _sync_dict(v.sync),
+                    "rhythm": v.rhythm,
+                    "stale": v.stale,
+                    "held": v.held,
+                    "persons_not_loaded": v.out_of_scope,
                 }
                 for v in body.lists
             ],

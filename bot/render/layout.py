@@ -351,6 +351,9 @@ def _designation_lines(card: EntityCard, caps: _Caps, sources: _Sources) -> list
         terms = entry_terms(d.licence_requirement, d.licence_policy)
         if terms and d.active:  # this entry's own legal meaning: whole, on every card
             lines.append(Line(tuple(Run(t, Style.SUBTLE) for t in terms), indent=1))
+        if d.programmes and d.active:  # which sanctions programme (SDN codes)
+            text = f"Sanctions programme: {one_line(d.programmes)}"
+            lines.append(Line((Run(text, Style.SUBTLE),), indent=1))
         if d.reason:
             # The stated reason: its first sentence on a short card, never cut inside it.
             reason = fold(d.reason, limit=len(d.reason) + 1) if caps.fold else one_line(d.reason)
@@ -780,6 +783,14 @@ def sources_layout(reply: SourcesReply) -> Layout:
             Line((Run(chinese),)),
             Line((Run("Data licence: " + one_line(view.licence)),)),
         )
+        if view.out_of_scope:
+            lines += (Line((Run(one_line(view.scope_words())),)),)
+        if view.rhythm:
+            lines += (Line((Run("Publisher's rhythm: " + one_line(view.rhythm)),)),)
+        if view.stale:
+            lines += (Line((Run("Stale: " + one_line(view.stale), Style.WARNING),)),)
+        if view.held:
+            lines += (Line((Run("Held: " + one_line(view.held), Style.WARNING),)),)
         if view.sync is not None:
             lines += tuple(
                 Line((Run("Synced from the publisher's file:", link=url),))

@@ -9,9 +9,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry import guard as import_guard
+from registry.catalog import catalog
 from registry.changelog import ChangeContext, change_context
 from registry.errors import BadImportError
 from registry.extras import import_with_extra
+from registry.guard import GuardOptions
 from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Change, ImportRun
@@ -27,6 +30,7 @@ IMPORTERS: dict[str, str] = {
     "us-1260h": "registry.importers.us_1260h",
     "ofac-cons": "registry.importers.ofac_cons",
     "csl": "registry.importers.csl",
+    "us-mieu": "registry.importers.us_mieu",
     "unitracker": "registry.importers.unitracker",
     "us-1286": "registry.importers.us_1286",
     "us-ndaa": "registry.importers.us_ndaa",
@@ -64,10 +68,15 @@ def run_import(
     files: Sequence[Path],
     progress: Progress = silent,
     decisions: list[Decision] | None = None,
+    guard: GuardOptions | None = None,
 ) -> list[ImportResult]:
     """Load ``files`` with the ``source`` importer inside the caller's transaction, then
     resolve the registry (``registry.resolution``) with the reviewed ``decisions``
-    (default: the bundled ``data/resolution/decisions.yaml``)."""
+    (default: the bundled ``data/resolution/decisions.yaml``).
+
+    With ``guard``, an edition that looks wrong raises ``registry.guard.EditionHeld``
+    after its import: the caller's transaction must roll back (``unit_of_work`` does).
+    Without it (the bundle, ``--accept``), open holds of ``source`` count as accepted."""
     importer = importer_for(source)
     if decisions is None:
         decisions = load_decisions()
@@ -78,6 +87,7 @@ def run_import(
         run = ImportRun(source=source, files=[str(path)])
         session.add(run)
         session.flush()
+        opened = import_guard.open_listings(session) if guard is not None else {}
         before = session.scalar(select(func.count()).select_from(Change)) or 0
         with change_context(session, ChangeContext(run.id, path.name)):
             result = importer(session, path, progress)
@@ -89,6 +99,51 @@ def run_import(
         result.near_misses += [n for n in outcome.kept_apart if n not in result.near_misses]
         result.changes = (session.scalar(select(func.count()).select_from(Change)) or 0) - before
         run.edition = result.edition
-        run.summary = result.summary()
+        shape = _shape(source, path, result)
+        run.summary = {**result.summary(), "shape": shape.as_json()}
+        if result.out_of_scope:
+            run.summary["out_of_scope"] = dict(result.out_of_scope)
+        if guard is not None:
+            reasons = import_guard.check(
+                session,
+                source=source,
+                run_id=run.id,
+                edition=result.edition,
+                shape=shape,
+                opened=opened,
+                options=guard,
+            )
+            if reasons:
+                raise import_guard.EditionHeld(
+                    source, [str(p) for p in files], result.edition, reasons
+                )
         results.append(result)
+    import_guard.settle(session, source, "accepted" if guard is None else "superseded")
     return results
+
+
+def _shape(source: str, path: Path, result: ImportResult) -> import_guard.Shape:
+    """What the edition held: the importer's own count, else (a source that feeds one
+    list) the file's records."""
+    rows = dict(result.rows)
+    if not rows:
+        lists = [info.id for info in catalog().values() if info.importer == source]
+        records = _records(path) if len(lists) == 1 else None
+        if records is not None:
+            rows = {lists[0]: records}
+    return import_guard.Shape(result.format, list(result.columns), rows)
+
+
+def _records(path: Path) -> int | None:
+    """Data rows of a CSV (without its header line) or entries of a JSON list."""
+    from registry.importers.lists import read_records, read_text
+
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return None
+    head = read_text(path).lstrip()[:1]
+    if head in ("{", "["):
+        return None
+    try:
+        return max(len(read_records(path)) - 1, 0)
+    except BadImportError:
+        return None

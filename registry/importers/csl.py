@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rapidfuzz import fuzz
@@ -68,11 +68,31 @@ COLUMNS = (
     "source_list_url",
     "alt_names",
 )
-# (prefix of the CSL "source" column, list_id, list_name)
+# (prefix of the CSL "source" column, list_id, list_name): every list the CSL
+# consolidates that names organisations. The Palestinian Legislative Council list names
+# persons only and is not loaded; NS-CMIC comes from OFAC's own file (``ofac-cons``), its
+# CSL rows give only the "Linked To:" ties below.
 LISTS = (
     ("Entity List", "us-entity-list", "US Commerce Entity List"),
     ("Military End User", "us-meu", "US Commerce Military End-User List"),
+    ("Specially Designated Nationals", "us-sdn", "US Treasury OFAC SDN List"),
+    ("Unverified List", "us-uvl", "US Commerce Unverified List"),
+    ("Denied Persons List", "us-dpl", "US Commerce Denied Persons List"),
+    ("Nonproliferation Sanctions", "us-isn", "US State Department Nonproliferation Sanctions"),
+    ("ITAR Debarred", "us-itar-debarred", "US State Department ITAR Debarred List"),
+    ("Capta List", "us-capta", "US Treasury OFAC CAPTA List"),
+    ("Sectoral Sanctions Identifications", "us-ssi", "US Treasury OFAC SSI List"),
+    ("Non-SDN Menu-Based Sanctions", "us-ns-mbs", "US Treasury OFAC NS-MBS List"),
+    ("Foreign Sanctions Evaders", "us-fse", "US Treasury OFAC FSE List"),
 )
+# The lists this importer loaded before it read the whole CSL: their parties are kept as
+# they always were (persons on them included), so earlier registries keep their rows.
+ORIGINAL_LISTS = frozenset({"us-entity-list", "us-meu"})
+# OFAC programmes about China itself: a party listed under one is in scope wherever its
+# address is (Hong Kong autonomy sanctions, Chinese military companies).
+CHINESE_PROGRAMMES = frozenset({"HK-EO13936", "CMIC-EO13959"})
+# The CSL's ``type`` for what is not an organisation (persons are out of scope for now).
+_NOT_ORGANISATIONS = frozenset({"individual", "vessel", "aircraft"})
 LIST_NAMES = {list_id: name for _, list_id, name in LISTS}
 NS_CMIC_SOURCE = "Non-SDN Chinese Military-Industrial Complex"
 PUBLISHER = "US Department of Commerce, Bureau of Industry and Security"
@@ -125,6 +145,19 @@ class Entry:
     # The name as listed, with any parent it states ("CETC 13th Research Institute.
     # Subordinate Institution - ..."); ``name`` may be shorter.
     listed: str = ""
+    # The sanctions programmes the entry names (SDN: "NPWMD; IFSR").
+    programmes: str | None = None
+    # A person, vessel or aircraft: counted, not loaded (organisations only, for now).
+    person: bool = False
+
+    @property
+    def in_scope(self) -> bool:
+        if self.person and self.list_id not in ORIGINAL_LISTS:
+            return False
+        if self.country:
+            return True
+        codes = {p.strip() for p in (self.programmes or "").split(";")}
+        return bool(codes & CHINESE_PROGRAMMES)
 
     @property
     def list_name(self) -> str:
@@ -154,6 +187,24 @@ class Edition:
     links: list[Link] = field(default_factory=list)
     # How a source title names the edition ("edition of 2025-11-08").
     label: str = ""
+    # The file's columns (CSV header, JSON keys) and its shape, for the import guard.
+    columns: list[str] = field(default_factory=list)
+    format: str = "csv"
+
+    def rows(self) -> dict[str, int]:
+        """Rows per list (any country, persons too)."""
+        out: dict[str, int] = {}
+        for entry in self.entries:
+            out[entry.list_id] = out.get(entry.list_id, 0) + 1
+        return out
+
+    def out_of_scope(self) -> dict[str, int]:
+        """Persons (vessels, aircraft) with a China or Hong Kong tie, per list: not loaded."""
+        out: dict[str, int] = {}
+        for e in self.entries:
+            if e.person and not e.in_scope and replace(e, person=False).in_scope:
+                out[e.list_id] = out.get(e.list_id, 0) + 1
+        return out
 
 
 # --- reading ------------------------------------------------------------------------
@@ -272,7 +323,7 @@ def linked_to(remarks: str) -> list[str]:
 
 def read_csv(path: Path) -> Edition:
     file = str(path)
-    _, table = read_table(path, COLUMNS)
+    header, table = read_table(path, COLUMNS)
     if not table:
         raise BadImportError("no rows after the header", file=file, line=1)
     entries: list[Entry] = []
@@ -299,6 +350,7 @@ def read_csv(path: Path) -> Edition:
         entries=entries,
         links=links,
         label=f"edition with entries up to {edition}" if edition else "undated extract",
+        columns=header,
     )
 
 
@@ -332,7 +384,36 @@ def _csv_entry(
         licence_requirement=licence_terms(values.get("license_requirement", "")),
         licence_policy=licence_terms(values.get("license_policy", "")),
         listed=listed_name(values["name"]),
+        programmes=tidy(values.get("programs", "")) or None,
+        person=is_person(values.get("type", ""), values["name"], list_id),
     )
+
+
+# Words that make a name an organisation's ("SHUTTLE LONG CO, LTD.", "SinoHTS" is one
+# word and is taken for an organisation too).
+_ORGANISATION_WORDS = re.compile(
+    r"\b(?:co|corp|corporation|company|ltd|limited|inc|llc|gmbh|group|industr\w*|"
+    r"technolog\w*|tech|trading|trade|electronic\w*|systems?|international|logistics|"
+    r"university|institute|academy|cent(?:er|re)|laborator\w*|bank|bureau|ministry|"
+    r"enterprises?|factory|works|import|export|science\w*|holdings?|services?|shipping|"
+    r"aviation|engineering|equipment|development|organi[sz]ation|department|office)\b",
+    re.IGNORECASE,
+)
+# Lists whose untyped rows name organisations only (the Unverified List names parties
+# whose bona fides BIS could not check: never a person).
+_ORGANISATIONS_ONLY = frozenset({"us-uvl", "us-entity-list", "us-meu"})
+
+
+def is_person(kind: str, name: str, list_id: str) -> bool:
+    """A person (or vessel, aircraft) by the CSL's ``type``; where the list gives no type
+    (Denied Persons, ITAR debarred, Nonproliferation), by the name's shape: two to four
+    words, or "Surname, Given", with no organisation word."""
+    if kind.strip():
+        return kind.strip().casefold() in _NOT_ORGANISATIONS
+    if list_id in _ORGANISATIONS_ONLY or _ORGANISATION_WORDS.search(name):
+        return False
+    words = re.sub(r"[,.]", " ", name).split()
+    return 2 <= len(words) <= 5 and all(w.replace("-", "").isalpha() for w in words)
 
 
 def _links(line: int, values: dict[str, str]) -> list[Link]:
@@ -353,8 +434,9 @@ def read(path: Path) -> Edition:
 
 
 def parse(path: Path) -> list[Entry]:
-    """The China and Hong Kong entries of ``path`` (either format)."""
-    return [e for e in read(path).entries if e.country]
+    """The entries of ``path`` the registry loads (either format): organisations in China
+    or Hong Kong, or under a Chinese programme."""
+    return [e for e in read(path).entries if e.in_scope]
 
 
 def group(entries: list[Entry]) -> list[list[Entry]]:
@@ -370,7 +452,15 @@ def group(entries: list[Entry]) -> list[list[Entry]]:
 
 def load(session: Session, path: Path, progress: Progress = silent) -> ImportResult:
     edition = read(path)  # everything is checked before anything is written
-    result = ImportResult(source=SOURCE_ID, files=[str(path)], edition=edition.date)
+    result = ImportResult(
+        source=SOURCE_ID,
+        files=[str(path)],
+        edition=edition.date,
+        rows=edition.rows(),
+        columns=list(edition.columns),
+        format=edition.format,
+        out_of_scope=edition.out_of_scope(),
+    )
     Writer(session, edition, result, progress).write()
     session.flush()
     return result
@@ -423,10 +513,10 @@ class Writer:
         )
 
     def write(self) -> None:
-        scoped = group([e for e in self.edition.entries if e.country])
+        scoped = group([e for e in self.edition.entries if e.in_scope])
         closing = self._closing()
         absent = {list_id: self._absent(list_id) for list_id in closing}
-        with self.progress("Entity List and MEU parties", len(scoped)) as advance:
+        with self.progress("Consolidated Screening List parties", len(scoped)) as advance:
             written = []
             for party in scoped:
                 written.append((party, self._party(party, absent.get(party[0].list_id, {}))))
@@ -481,6 +571,7 @@ class Writer:
             citations=sources[1:],
             licence_requirement=first.licence_requirement,
             licence_policy=first.licence_policy,
+            programmes=first.programmes,
             as_of=dt.date.fromisoformat(self.edition.date) if self.edition.date else None,
             restate=not self.superseded,
         )

@@ -18,6 +18,13 @@ class ImportResult:
     near_misses: list[str] = field(default_factory=list)
     changes: int = 0
     edition: str | None = None
+    # What the edition held, for the import guard (``registry.guard.Shape``): rows per
+    # list (any country) and the file's columns, where the importer reads them.
+    rows: dict[str, int] = field(default_factory=dict)
+    columns: list[str] = field(default_factory=list)
+    format: str | None = None
+    # Parties of the lists that the registry leaves out (persons), by list id.
+    out_of_scope: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> dict[str, int]:
         return {

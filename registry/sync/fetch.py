@@ -13,13 +13,14 @@ import hashlib
 import json
 import logging
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 
 from registry.errors import BadImportError, RegistryError
+from registry.sync.local import copy_local, local_path
 from registry.sync.options import FetchOptions
 
 log = logging.getLogger(__name__)
@@ -89,8 +90,13 @@ async def fetch(
     dest: Path,
     options: FetchOptions,
     validators: Validators | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> Fetched:
-    """GET ``url`` into ``dest``, asking conditionally when ``validators`` are given."""
+    """GET ``url`` into ``dest``, asking conditionally when ``validators`` are given; a
+    ``file://`` URL or a plain path is copied (``registry.sync.local``)."""
+    local = local_path(url)
+    if local is not None:
+        return _copy(url, local, dest, options)
     last = "no attempt"
     for attempt in range(options.retries + 1):
         if attempt:
@@ -98,7 +104,7 @@ async def fetch(
             log.info("sync: %s failed (%s); retrying in %.1f s", url, last, delay)
             await asyncio.sleep(delay)
         try:
-            return await _fetch_once(http, url, dest, options, validators or Validators())
+            return await _fetch_once(http, url, dest, options, validators or Validators(), progress)
         except _Transient as exc:
             last = str(exc)
         except (TimeoutError, aiohttp.ServerTimeoutError):
@@ -119,6 +125,16 @@ async def fetch(
     raise SyncError(f"{url}: {last} (after {tries} attempt{'s' if tries > 1 else ''})")
 
 
+def _copy(url: str, source: Path, dest: Path, options: FetchOptions) -> Fetched:
+    try:
+        sha256, size = copy_local(source, dest, options.max_bytes)
+    except FileNotFoundError:
+        raise SyncError(f"{url}: no such file") from None
+    except (OSError, ValueError) as exc:
+        raise SyncError(f"{url}: {exc}") from exc
+    return Fetched(url, True, dest, Validators(), sha256, size)
+
+
 def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
@@ -129,6 +145,7 @@ async def _fetch_once(
     dest: Path,
     options: FetchOptions,
     validators: Validators,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> Fetched:
     async with http.get(url, headers=validators.headers(), allow_redirects=True) as resp:
         if resp.status == 304:
@@ -153,6 +170,8 @@ async def _fetch_once(
                     raise SyncError(f"{url}: the body is over the cap of {options.max_bytes} bytes")
                 digest.update(chunk)
                 out.write(chunk)
+                if progress is not None:
+                    progress(size, expected)
         if expected is not None and size != expected:
             raise _Transient(f"the body was cut short: {size} of {expected} bytes")
         return Fetched(url, True, dest, _validators(resp.headers), digest.hexdigest(), size)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from registry.catalog import SyncFile
+from registry.guard import GuardOptions
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class SyncOptions:
     fetch: FetchOptions = field(default_factory=FetchOptions)
     # File id -> URL, from MCF_SYNC_URL_<ID>: mirrors, air-gapped copies, tests.
     urls: Mapping[str, str] = field(default_factory=dict)
+    # What makes an edition look wrong enough to hold (``registry.guard``).
+    guard: GuardOptions = field(default_factory=GuardOptions)
 
     def url(self, file: SyncFile) -> str:
         return self.urls.get(file.id) or file.url

@@ -8,7 +8,10 @@ One pass, per source of ``catalog.yaml``'s ``sources`` (one importer run each):
 3. if every body hashes as the one last imported, nothing changed (publishers that send
    no validators); otherwise check each body is a whole file of its format;
 4. import through the source's importer in ONE transaction that also records the new
-   hashes, re-checked under a row lock, so two syncers never import one edition twice.
+   hashes, re-checked under a row lock, so two syncers never import one edition twice;
+   the import guard (``registry.guard``) holds an edition that looks wrong: the
+   transaction rolls back and the hold is recorded ("held"), unless the operator accepts
+   the source (``mcf-bot sync --accept SOURCE``).
 
 Any failure leaves the registry as it was: the import transaction rolls back, and a
 second, separate transaction records the error and counts the failures in a row.
@@ -24,7 +27,7 @@ import fcntl
 import logging
 import tempfile
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +39,7 @@ from sqlalchemy.orm import Session
 from registry.catalog import SyncFile, SyncSource, catalog, sync_sources
 from registry.db import unit_of_work
 from registry.errors import BadImportError, RegistryError
+from registry.guard import EditionHeld, record_hold
 from registry.models import SyncState, utcnow
 from registry.service import Registry
 from registry.sync.fetch import Fetched, SyncError, Validators, check_format, client, fetch
@@ -47,7 +51,13 @@ log = logging.getLogger(__name__)
 # The advisory lock's key: any constant no other application uses on the same database.
 _PG_LOCK_KEY = zlib.crc32(b"mcf-bot sync")
 
-Status = Literal["changed", "unchanged", "failed", "skipped"]
+Status = Literal["changed", "unchanged", "failed", "skipped", "held"]
+# Where a pass tells a person what it is doing, one line at a time (the CLI prints them).
+Report = Callable[[str], None]
+
+
+def _quiet(_line: str) -> None:
+    pass
 
 
 @dataclass(frozen=True)
@@ -77,26 +87,42 @@ def resolve_sources(names: Sequence[str]) -> list[SyncSource]:
 
 
 def sync(
-    registry: Registry, sources: Sequence[SyncSource], options: SyncOptions
+    registry: Registry,
+    sources: Sequence[SyncSource],
+    options: SyncOptions,
+    *,
+    accept: Collection[str] = (),
+    report: Report = _quiet,
 ) -> list[SyncOutcome]:
-    """One pass over ``sources``; every source gets an outcome, failures included."""
+    """One pass over ``sources``; every source gets an outcome, failures included.
+    ``accept``: source ids whose next edition is imported without the guard."""
     with pass_lock(registry) as held:
         if not held:
             return [
                 SyncOutcome(s.id, "skipped", "another sync is running; it will see this too")
                 for s in sources
             ]
-        return [_sync_one(registry, source, options) for source in sources]
+        return [
+            _sync_one(registry, source, options, accept=source.id in accept, report=report)
+            for source in sources
+        ]
 
 
-def _sync_one(registry: Registry, source: SyncSource, options: SyncOptions) -> SyncOutcome:
+def _sync_one(
+    registry: Registry,
+    source: SyncSource,
+    options: SyncOptions,
+    *,
+    accept: bool = False,
+    report: Report = _quiet,
+) -> SyncOutcome:
     started = utcnow()
     with unit_of_work(registry.sessions) as session:
         known = dict(_state(session, source.id).files)
     tmp = ""
     try:
         with tempfile.TemporaryDirectory(prefix=f"mcf-sync-{source.id}-") as tmp:
-            fetched = asyncio.run(_download(source, options, known, Path(tmp)))
+            fetched = asyncio.run(_download(source, options, known, Path(tmp), report))
             if not any(f.modified for _, f in fetched):
                 files = {file.id: _file_state(f, known.get(file.id)) for file, f in fetched}
                 return _record_ok(registry, source, started, files, "not modified (304)")
@@ -105,7 +131,11 @@ def _sync_one(registry: Registry, source: SyncSource, options: SyncOptions) -> S
                 return _record_ok(registry, source, started, files, "same content as last import")
             for file, f in fetched:
                 check_format(f.path, file.format, f.url)
-            return _import(registry, source, fetched, started)
+            report(f"{source.id}: importing")
+            try:
+                return _import(registry, source, fetched, started, accept=accept, options=options)
+            except EditionHeld as held:
+                return _record_hold(registry, source, started, held)
     except (SyncError, BadImportError) as exc:
         return _record_failure(
             registry, source, started, _with_urls(str(exc), tmp, source, options)
@@ -131,6 +161,7 @@ async def _download(
     options: SyncOptions,
     known: Mapping[str, dict[str, str]],
     tmp: Path,
+    report: Report = _quiet,
 ) -> list[tuple[SyncFile, Fetched]]:
     """Every file of ``source``: all 304s when none has changed, else all downloaded whole."""
     async with client(options.fetch) as http:
@@ -144,8 +175,19 @@ async def _download(
                 if seen.get("url") == url
                 else None
             )
+            report(f"{source.id}: fetching {url}")
             fetched.append(
-                (file, await fetch(http, url, tmp / file.name, options.fetch, validators))
+                (
+                    file,
+                    await fetch(
+                        http,
+                        url,
+                        tmp / file.name,
+                        options.fetch,
+                        validators,
+                        progress=_progress(report, source.id, file.name),
+                    ),
+                )
             )
         if not any(f.modified for _, f in fetched):
             return fetched
@@ -156,11 +198,48 @@ async def _download(
         ]
 
 
+def _progress(report: Report, source_id: str, name: str) -> Callable[[int, int | None], None]:
+    """Reports a large download every PROGRESS_STEP_BYTES: "csl: consolidated.csv 8 of 17 MB"."""
+    shown = [0]
+
+    def advance(done: int, total: int | None) -> None:
+        if done - shown[0] < PROGRESS_STEP_BYTES:
+            return
+        shown[0] = done
+        of = f" of {total / 1e6:.0f}" if total else ""
+        report(f"{source_id}: {name} {done / 1e6:.0f}{of} MB")
+
+    return advance
+
+
+# A line of progress per this many bytes downloaded (trade.gov's CSV is ~17 MB, its
+# JSON ~60 MB): a person sees a long download move; a small file prints nothing.
+PROGRESS_STEP_BYTES = 4 * 1024 * 1024
+
+
+def _record_hold(
+    registry: Registry, source: SyncSource, started: dt.datetime, held: EditionHeld
+) -> SyncOutcome:
+    """The guard held the edition: nothing was imported (the transaction rolled back)."""
+    record_hold(registry.sessions, held)
+    with unit_of_work(registry.sessions) as session:
+        state = _state(session, source.id, for_update=True)
+        state.last_attempt_at = started
+    message = (
+        f"held, nothing imported: {held.reason}; check the publisher's file, then run "
+        f"`mcf-bot sync --once --accept {source.id}`"
+    )
+    return SyncOutcome(source.id, "held", message, edition=held.edition)
+
+
 def _import(
     registry: Registry,
     source: SyncSource,
     fetched: list[tuple[SyncFile, Fetched]],
     started: dt.datetime,
+    *,
+    accept: bool = False,
+    options: SyncOptions | None = None,
 ) -> SyncOutcome:
     from registry.importers import run_import
 
@@ -173,7 +252,8 @@ def _import(
             state.files = files
             _succeeded(state, started)
             return SyncOutcome(source.id, "unchanged", "imported meanwhile by another sync")
-        results = run_import(session, source.importer, named)
+        guard = None if accept or options is None else options.guard
+        results = run_import(session, source.importer, named, guard=guard)
         changes = sum(r.changes for r in results)
         state.files = files
         state.edition = results[-1].edition or state.edition

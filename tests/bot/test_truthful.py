@@ -323,7 +323,7 @@ def _assert_no_match(reply: Reply) -> None:
         assert words in finding.text
     assert "none of the" not in finding.text
     assert "MEU List 2022-04-21" in finding.text and "NS-CMIC 2021-12-16" in finding.text
-    assert "OFAC SDN List" in finding.text  # a well-known list not held
+    assert "DHS UFLPA Entity List" in finding.text  # a well-known list not held
     for renderer in ("text", "block-kit", "adaptive-card"):
         shown = {
             "text": lambda: text_render.render(reply),
@@ -375,7 +375,7 @@ def test_found_and_on_no_list_is_not_listed_naming_the_lists_and_editions(
     for s in unlisted:
         finding = verdict.of_card(s.card)
         assert "MEU List 2022-04-21" in finding.text and "NS-CMIC 2021-12-16" in finding.text
-        assert "not held: OFAC SDN List" in finding.text
+        assert "not held: DHS UFLPA Entity List" in finding.text
         assert finding.checked is not None and finding.checked.count == len(
             [i for i in catalog().values() if not i.rates]
         )

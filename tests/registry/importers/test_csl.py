@@ -35,7 +35,10 @@ def test_both_header_variants_keep_chinese_entity_list_and_meu_rows() -> None:
             "CN",
         ),
     }
-    older = {(e.name, e.country) for e in parse(OLDER)}
+    # The other lists of the CSL are read too (persons aside: "RIM, Ryong Nam" on the SDN
+    # List is not loaded).
+    assert {e.list_id for e in parse(OLDER)} == {"us-entity-list", "us-uvl", "us-capta"}
+    older = {(e.name, e.country) for e in parse(OLDER) if e.list_id == "us-entity-list"}
     assert older == {
         ("32 Group China Ltd.", "HK"),
         ("54th Research Institute of China", "CN"),
@@ -65,8 +68,9 @@ def test_import_writes_designations_with_their_federal_register_citations(
 ) -> None:
     with unit_of_work(empty_registry.sessions) as session:
         results = run_import(session, "csl", [OLDER, CURRENT])
-        # The CETC 13th Research Institute's name states its parent: CETC is the third.
-        assert [r.created for r in results] == [5, 3]
+        # Five Entity List parties, three UVL and one CAPTA; the CETC 13th Research
+        # Institute's name states its parent: CETC is the third of the second file.
+        assert [r.created for r in results] == [9, 3]
         assert results[1].relationships == 1
         meu = session.scalars(select(Designation).where(Designation.list_id == "us-meu")).one()
         assert meu.list_name == "US Commerce Military End-User List"
@@ -86,7 +90,7 @@ def test_import_writes_designations_with_their_federal_register_citations(
     with unit_of_work(empty_registry.sessions) as session:
         again = run_import(session, "csl", [OLDER, CURRENT])
         assert [r.changes for r in again] == [0, 0]
-        assert session.scalar(select(func.count()).select_from(Entity)) == 8
+        assert session.scalar(select(func.count()).select_from(Entity)) == 12
 
 
 def _write(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:
