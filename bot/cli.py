@@ -8,8 +8,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -25,7 +24,6 @@ from handlers.replies import Reply
 from registry.db import unit_of_work
 from registry.errors import RegistryError
 from registry.extras import import_with_extra
-from registry.lookup import readings
 from registry.lookup.saved import live_index
 from registry.service import Registry
 
@@ -44,23 +42,9 @@ def _services(settings: Settings) -> Services:
     )
 
 
-@contextmanager
-def _readings(services: Services) -> Iterator[None]:
-    """An embedded registry keeps its names' pinyin readings beside it between runs."""
-    target = services.registry.engine.url.database
-    if not services.registry.is_sqlite or not target or target == ":memory:":
-        yield
-        return
-    path = Path(f"{target}.readings.json")
-    known = readings.load(path)
-    yield
-    readings.save(path, known)
-
-
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     services = _services(settings)
-    with _readings(services):
-        reply = handle(services, " ".join(args.query))
+    reply = handle(services, " ".join(args.query))
     if args.json:
         print(json.dumps(reply_dict(reply), ensure_ascii=False, indent=2))
     else:
@@ -93,7 +77,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
                 names = _names(stream)
         except (OSError, UnicodeDecodeError) as exc:
             raise SettingsError(f"cannot read {args.file}: {exc}") from exc
-    with _readings(services), terminal_bar("Checking", len(names)) as advance:
+    with terminal_bar("Checking", len(names)) as advance:
         for name, reply in check(services, names):
             if args.json:
                 print(json.dumps(reply_dict(reply) | {"query": name}, ensure_ascii=False))

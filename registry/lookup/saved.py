@@ -40,6 +40,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
+from registry.lookup import readings
 from registry.lookup.index import NameIndex
 from registry.lookup.live import LiveIndex
 from registry.lookup.tables import IntArray, IntMultimap, remembered, str_key
@@ -383,6 +384,12 @@ class SavedIndex:
         self.path = path
         self._announce = announce
 
+    @property
+    def readings_path(self) -> Path:
+        """The names read by the last build (``registry.sqlite3.readings.json`` beside
+        ``registry.sqlite3.index``), read only when the index is rebuilt."""
+        return self.path.with_name(self.path.name.removesuffix(".index") + ".readings.json")
+
     def open(self, session: Session) -> NameIndex:
         try:
             index, marker = load(self.path)
@@ -398,7 +405,8 @@ class SavedIndex:
                 return index
             reason = "is of another registry (its change-log position is not this one's)"
         self._announce(f"mcf-bot: the saved name index {self.path} {reason}: rebuilding it")
-        index = NameIndex.build(session)
+        with readings.kept(self.readings_path):
+            index = NameIndex.build(session)
         self._save(index, session)
         return index
 
