@@ -62,9 +62,9 @@ from typing import Any
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from registry.lookup import normalize
 from registry.lookup.index import NameIndex
 from registry.lookup.types import MatchStatus
+from registry.names import normalize
 
 # -- targets from the issue (at 1M names, warm) -----------------------------------------
 

@@ -5,6 +5,7 @@ import of SQLAlchemy's ORM on the same machine (a script, not a test).
     python bench/startup.py --names 1000000     # plus 1M synthetic organisations
     python bench/startup.py --runs 30 --query Hikvision
     python bench/startup.py --names 200000 --baseline ../main   # another checkout too
+    python bench/startup.py --registry big.sqlite3   # a copy of an existing registry
 
 Builds the registry in a temporary SQLite file first: the bundled data, plus ``--names``
 synthetic organisations (``bench/lookup.py``'s generator, with its Chinese names and
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -86,13 +88,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--query", default="Baidu")
     parser.add_argument("--names", type=int, default=0, help="synthetic organisations added")
+    parser.add_argument(
+        "--registry", type=Path, help="a copy of this SQLite registry (and its saved files)"
+    )
     parser.add_argument("--baseline", type=Path, help="another checkout, timed on the same data")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="mcf-bench-startup-") as tmp:
         db = Path(tmp) / "registry.sqlite3"
         started = time.perf_counter()
-        _registry(db, args.names)
+        if args.registry:
+            for saved in args.registry.parent.glob(f"{args.registry.name}*"):
+                shutil.copy(saved, Path(tmp) / saved.name.replace(args.registry.name, db.name))
+        else:
+            _registry(db, args.names)
         print(f"registry written in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         env = os.environ | {"MCF_DATABASE_URL": f"sqlite:///{db}"}
         # As installed: Python caches compiled modules (pip writes them for the

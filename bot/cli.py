@@ -10,16 +10,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
 
-from bot import cli_alerts, cli_sync
-from bot.progress import terminal_bar
+from bot import cli_alerts, cli_check, cli_records, cli_sync, cli_watchlist
 from bot.render import text as text_render
 from bot.render.json import reply_dict
 from bot.settings import Settings, SettingsError
 from handlers.context import Services
 from handlers.dispatch import handle
-from handlers.lookup import check
 from handlers.replies import Reply
 from registry.db import unit_of_work
 from registry.errors import RegistryError
@@ -44,7 +41,8 @@ def _services(settings: Settings) -> Services:
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     services = _services(settings)
-    reply = handle(services, " ".join(args.query))
+    text = " ".join(args.query) + (f" as of {args.as_of}" if args.as_of else "")
+    reply = handle(services, text, who=cli_check.asker())
     if args.json:
         print(json.dumps(reply_dict(reply), ensure_ascii=False, indent=2))
     else:
@@ -60,30 +58,6 @@ def cmd_sources(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(reply_dict(reply), ensure_ascii=False, indent=2))
     else:
         print(text_render.render(reply))
-    return 0
-
-
-def _names(stream: TextIO) -> list[str]:
-    return [line.strip() for line in stream if line.strip() and not line.startswith("#")]
-
-
-def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
-    services = _services(settings)
-    if args.file == "-":
-        names = _names(sys.stdin)
-    else:
-        try:
-            with open(args.file, encoding="utf-8") as stream:
-                names = _names(stream)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SettingsError(f"cannot read {args.file}: {exc}") from exc
-    with terminal_bar("Checking", len(names)) as advance:
-        for name, reply in check(services, names):
-            if args.json:
-                print(json.dumps(reply_dict(reply) | {"query": name}, ensure_ascii=False))
-            else:
-                print(text_render.check_line(name, reply))
-            advance(1)
     return 0
 
 
@@ -218,6 +192,7 @@ def parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="look up one organisation")
     ask.add_argument("query", nargs="+", help="a name, acronym, Chinese name or pinyin")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--as-of", metavar="DATE", help="answer as of this date (YYYY-MM-DD)")
     ask.add_argument(
         "--full", action="store_true", help="every tie, name and reason (not the short card)"
     )
@@ -229,10 +204,7 @@ def parser() -> argparse.ArgumentParser:
     lists.add_argument("--json", action="store_true", help="print one JSON object")
     lists.set_defaults(func=cmd_sources)
 
-    check = sub.add_parser("check", help="check a list of names, one per line")
-    check.add_argument("file", nargs="?", default="-", help="file of names, or - for stdin")
-    check.add_argument("--json", action="store_true", help="print JSON Lines")
-    check.set_defaults(func=cmd_check)
+    cli_check.register(sub)
 
     db = sub.add_parser("db", help="create or migrate the registry database")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -275,6 +247,8 @@ def parser() -> argparse.ArgumentParser:
 
     cli_alerts.register(sub)
     cli_sync.register(sub)
+    cli_records.register(sub)
+    cli_watchlist.register(sub)
     return p
 
 

@@ -194,6 +194,8 @@ def build_services(settings: Settings) -> Services:
         registry,
         index=live_index(registry.engine.url, settings.index_dir, INDEX_REFRESH_S),
         alert_admins=frozenset(settings.alert_admins),
+        record_admins=frozenset(settings.record_admins),
+        check_max_rows=settings.check_max_rows,
         sync=settings.sync.options,
     )
     if settings.share_secrets:

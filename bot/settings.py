@@ -27,6 +27,9 @@
 | MCF_ALERT_ADMINS | (anyone) | users or Slack user groups who may change alerts |
 | MCF_SHARE_SECRETS | the platform secrets | keys signing share buttons (first signs) |
 | MCF_INDEX_DIR | beside a SQLite registry | where the name index is saved (needed for PostgreSQL) |
+| MCF_RECORD_ADMINS | the alert admins | users who may read every screening record |
+| MCF_RECORD_RETENTION_DAYS | 1827 (5 years) | ``records purge`` deletes records older than this |
+| MCF_CHECK_MAX_ROWS | 20000 | rows of a partner file screened at once (more: refused) |
 
 ``MCF_ALERT_ADMINS`` and ``MCF_SHARE_SECRETS`` take several values separated by commas or
 spaces. To rotate the share key, put the new one first and keep the old one after it until
@@ -48,8 +51,12 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from handlers.context import DEFAULT_CHECK_MAX_ROWS
 from registry.catalog import SYNC_URL_PREFIX, sync_sources
 from registry.sync.options import FetchOptions, SyncOptions
+
+# 15 CFR 762.6: export records are kept five years (OFAC asks ten: set the setting).
+DEFAULT_RETENTION_DAYS = 5 * 365 + 1
 
 
 class SettingsError(Exception):
@@ -143,6 +150,9 @@ class Settings:
     teams: TeamsSettings | None = None
     sync: SyncSettings = field(default_factory=SyncSettings)
     alert_admins: tuple[str, ...] = ()
+    record_admins: tuple[str, ...] = ()
+    record_retention_days: int = DEFAULT_RETENTION_DAYS
+    check_max_rows: int = DEFAULT_CHECK_MAX_ROWS
     share_secrets: tuple[str, ...] = field(default=(), repr=False)
     # Where the name index is saved for a server database (SQLite: beside the file).
     index_dir: Path | None = None
@@ -163,6 +173,13 @@ class Settings:
             teams=teams,
             sync=_sync(env),
             alert_admins=_values(env.get("MCF_ALERT_ADMINS")),
+            record_admins=_values(env.get("MCF_RECORD_ADMINS")),
+            record_retention_days=int(
+                _number(env, "MCF_RECORD_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, integer=True)
+            ),
+            check_max_rows=int(
+                _number(env, "MCF_CHECK_MAX_ROWS", DEFAULT_CHECK_MAX_ROWS, integer=True)
+            ),
             index_dir=Path(env["MCF_INDEX_DIR"]) if env.get("MCF_INDEX_DIR") else None,
             share_secrets=_values(env.get("MCF_SHARE_SECRETS"))
             or tuple(

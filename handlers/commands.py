@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
+from handlers.as_of import split_as_of
 from handlers.errors import BadInput
-from registry.lookup.normalize import clean, is_legal_form
+from registry.names.normalize import clean, is_legal_form
 
 MAX_QUERY_CHARS = 300
 # ``/mcf check``: a meeting's worth of names in one go; longer lists belong in a file.
 MAX_CHECK_NAMES = 50
 MAX_CHECK_CHARS = 8000
+MAX_RECORD_DIGITS = 12  # record ids are row ids
 
 USAGE = (
     "`/mcf <organisation>`: who it is, which public lists name it, its military-civil "
@@ -26,6 +29,8 @@ USAGE = (
     "`/mcf subscriptions`: what this channel gets; `/mcf unsubscribe`: stop everything.",
     "`/mcf sources`: the lists the registry holds, each with its edition, whether the copy "
     "is complete, and what a listing means.",
+    "`/mcf NAME as of 2023-03-01`: the answer from the listings in force on that day.",
+    "`/mcf record 42`: one of your screening records (every answer is kept as evidence).",
     "`/mcf help`: this message.",
     "Examples: `/mcf Baidu`, `/mcf 北京航空航天大学`, `/mcf Hikvision`",
 )
@@ -34,6 +39,7 @@ USAGE = (
 @dataclass(frozen=True, slots=True)
 class Lookup:
     query: str
+    as_of: dt.date | None = None  # "Acme as of 2023-03-01": the answer on that day
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +47,14 @@ class Check:
     """Many names at once; each is answered as ``mcf-bot check`` answers it."""
 
     names: tuple[str, ...]
+    as_of: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One screening record, for its maker or an admin (``/mcf record 42``)."""
+
+    record_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +110,7 @@ Command = (
     | Unwatch
     | ListSubscriptions
     | Sources
+    | Record
 )
 
 _CHECK = re.compile(r"\s*check(?:\s+|$)", re.IGNORECASE)
@@ -125,6 +140,7 @@ def _name(piece: str) -> str:
 
 
 def parse_check(rest: str) -> Command:
+    rest, as_of = split_as_of(rest)
     if len(rest) > MAX_CHECK_CHARS:
         raise BadInput(
             f"That list is {len(rest):,} characters; `/mcf check` takes at most "
@@ -139,7 +155,7 @@ def parse_check(rest: str) -> Command:
             f"That is {len(names)} names; `/mcf check` takes up to {MAX_CHECK_NAMES} at a time.",
             "Split the list, or run `mcf-bot check FILE` in a terminal for any number.",
         )
-    return Check(tuple(names))
+    return Check(tuple(names), as_of)
 
 
 def _too_long(text: str) -> BadInput:
@@ -175,7 +191,12 @@ def parse(text: str | None) -> Command:
     words = text.split(maxsplit=1)
     verb, rest = words[0].lower(), (words[1] if len(words) == 2 else "")
     if verb in {"lookup", "ask", "find"} and rest:
-        return Lookup(rest)
+        return Lookup(*split_as_of(rest))
+    if verb == "record" and rest:
+        number = rest.strip().lstrip("#")
+        if not number.isdigit() or len(number) > MAX_RECORD_DIGITS:
+            raise BadInput(f"{rest[:40]!r} is not a record number.", "e.g. `/mcf record 42`.")
+        return Record(int(number))
     if verb == "subscribe":
         return Subscribe(rest.strip() or None)
     if verb == "unsubscribe":
@@ -188,4 +209,4 @@ def parse(text: str | None) -> Command:
         if not rest:
             return Help(hint=f"`{verb}` needs an organisation, e.g. `/mcf {verb} Baidu`.")
         return Watch(rest) if verb == "watch" else Unwatch(rest)
-    return Lookup(text)
+    return Lookup(*split_as_of(text))

@@ -25,6 +25,11 @@ class ChatContext:
     groups: frozenset[str] = frozenset()
 
 
+# A partner file past this many rows is refused with the reason (split it): a screening
+# of 20,000 names takes minutes and keeps 20,000 records.
+DEFAULT_CHECK_MAX_ROWS = 20_000
+
+
 @dataclass
 class Services:
     registry: Registry
@@ -37,6 +42,10 @@ class Services:
     replies: ReplyCache = field(default_factory=ReplyCache)
     # Who may change a channel's alerts (user ids and user groups); empty: anyone.
     alert_admins: frozenset[str] = frozenset()
+    # Who may read every screening record (``MCF_RECORD_ADMINS``); empty: the alert admins.
+    record_admins: frozenset[str] = frozenset()
+    # Rows of a partner file screened at once (``MCF_CHECK_MAX_ROWS``).
+    check_max_rows: int = DEFAULT_CHECK_MAX_ROWS
     # Keys that sign share buttons: the first signs, every one verifies (rotation). A
     # random key when none is configured: buttons then last as long as the process.
     share_keys: tuple[bytes, ...] = field(default_factory=lambda: (secrets.token_bytes(32),))

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from handlers import commands, quick, subscriptions
+from handlers import commands, quick, records, subscriptions
 from handlers.context import ChatContext, Services
 from handlers.errors import BadInput, CommandError, to_reply
 from handlers.lookup import help_reply, lookup, show
@@ -21,6 +21,7 @@ from handlers.replies import (
 )
 from handlers.sources import sources
 from registry.errors import RegistryBusyError
+from registry.records import Requester
 
 ReplyBody = LookupReply | HelpReply | ErrorReply | NoticeReply | CheckListReply | SourcesReply
 
@@ -66,17 +67,30 @@ def guarded(fn: Callable[..., Reply | ReplyBody], *args: Any, what: str = "") ->
     return result if isinstance(result, Reply) else Reply(result)
 
 
-def handle(services: Services, text: str | None, chat: ChatContext | None = None) -> Reply:
+def handle(
+    services: Services,
+    text: str | None,
+    chat: ChatContext | None = None,
+    *,
+    who: Requester | None = None,
+) -> Reply:
+    """Answer ``text``. A lookup or check asked by someone (``chat``'s user, or ``who``
+    in the terminal) leaves a screening record (``handlers.records``)."""
+    asker = records.requester(chat, who)
     try:
         match commands.parse(text):
             case commands.Help(hint=hint):
                 return Reply(help_reply(hint))
             case commands.Show(entity_id=entity_id):
-                return Reply(show(services, entity_id))
-            case commands.Lookup(query=query):
-                return Reply(lookup(services, query))
-            case commands.Check(names=names):
-                return Reply(quick.check_list(services, names))
+                return records.recorded(services, asker, "pick", Reply(show(services, entity_id)))
+            case commands.Lookup(query=query, as_of=as_of):
+                reply = Reply(lookup(services, query, as_of))
+                return records.recorded(services, asker, "lookup", reply, as_of)
+            case commands.Check(names=names, as_of=as_of):
+                reply = Reply(quick.check_list(services, names, as_of))
+                return records.recorded(services, asker, "check", reply, as_of)
+            case commands.Record(record_id=record_id):
+                return Reply(records.notice(records.read(services, asker, record_id)))
             case commands.Subscribe(list_id=list_id):
                 return Reply(subscriptions.subscribe(services, _needs_channel(chat), list_id))
             case commands.Unsubscribe(list_id=list_id):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers import commands
+from handlers.as_of import reply_as_of
 from handlers.cards import build_card
 from handlers.context import Services
 from handlers.errors import CommandError, to_reply
@@ -33,10 +35,11 @@ def cards_of(services: Services, session: Session, index: NameIndex) -> CardOf:
     return card_of
 
 
-def lookup(services: Services, query: str) -> LookupReply:
+def lookup(services: Services, query: str, as_of: dt.date | None = None) -> LookupReply:
     with unit_of_work(services.registry.sessions) as session:
         index = services.index.current(session)
-        return answer(session, index, query, cards_of(services, session, index))
+        reply = answer(session, index, query, cards_of(services, session, index))
+    return reply if as_of is None else reply_as_of(reply, as_of)
 
 
 def answer(
@@ -76,7 +79,9 @@ def answer(
     )
 
 
-def check(services: Services, names: Iterable[str]) -> Iterator[tuple[str, Reply]]:
+def check(
+    services: Services, names: Iterable[str], as_of: dt.date | None = None
+) -> Iterator[tuple[str, Reply]]:
     """A whole partner list in one session and one index snapshot, in order."""
     with unit_of_work(services.registry.sessions) as session:
         index = services.index.current(session)
@@ -87,7 +92,8 @@ def check(services: Services, names: Iterable[str]) -> Iterator[tuple[str, Reply
             except CommandError as exc:
                 yield name, Reply(to_reply(exc))
                 continue
-            yield name, Reply(answer(session, index, command.query, cards))
+            reply = answer(session, index, command.query, cards)
+            yield name, Reply(reply if as_of is None else reply_as_of(reply, as_of))
 
 
 def show(services: Services, entity_id: int, *, full: bool = False) -> LookupReply:

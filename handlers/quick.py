@@ -1,16 +1,16 @@
 """Quick checks: a list of names (``/mcf check``, ``mcf-bot check``) or every organisation
 named in a message, answered one compact line each.
 
-A line's verdict, strongest first: listed (which lists, since when), tied (the strongest
-tie, and to whom), formerly listed, in the registry with nothing recorded, did you mean,
-not found. The chat list and the terminal's ``mcf-bot check`` share ``line_for``, so both
-say the same of the same name.
+A line's verdict is the card's (``handlers.verdict``): listed, formerly listed, tied,
+tracked, not listed, did you mean, no match. The chat list and the terminal's
+``mcf-bot check`` share ``line_for``, so both say the same of the same name.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -29,12 +29,10 @@ from handlers.replies import (
     CandidateView,
     CheckLine,
     CheckListReply,
-    DesignationView,
     EntityCard,
     ErrorReply,
     HelpReply,
     NoticeReply,
-    RelationshipView,
     Reply,
     SourcesReply,
     Verdict,
@@ -50,55 +48,23 @@ MAX_SHARE_KEY = 2000
 _SHARE_NAME_CHARS = 120
 
 
-def strongest_tie(card: EntityCard) -> RelationshipView | None:
-    """The card orders ties strongest first (``registry.views.TIE_RANK``)."""
-    return card.relationships[0] if card.relationships else None
-
-
-def _since(d: DesignationView) -> str:
-    if d.start and d.status.startswith("from "):
-        return f"{d.list_name} {d.status}"
-    return f"{d.list_name} since {d.start}" if d.start else f"{d.list_name} (date not stated)"
-
-
-def _tie_sentence(tie: RelationshipView) -> str:
-    listed = " (listed)" if tie.other_listed else ""
-    return f"{tie.sentence} {tie.other_name}{listed}"
-
-
 def card_line(
     query: str, card: EntityCard, how: str | None = None, matched_on: str | None = None
 ) -> CheckLine:
-    """The verdict on one organisation, from its card."""
-
+    """The verdict on one organisation, from its card: the level and the words of
+    ``handlers.verdict`` (a check line says what the card's verdict says)."""
     finding = verdict.of_card(card)
-
-    def line(kind: Verdict, detail: str) -> CheckLine:
-        return CheckLine(
-            query,
-            kind,
-            detail,
-            entity_id=card.id,
-            name=card.name,
-            how=how,
-            country=card.country,
-            matched_on=matched_on,
-            finding=finding,
-        )
-
-    if card.listed_on:
-        return line(Verdict.LISTED, "; ".join(_since(d) for d in card.listed_on))
-    tie = strongest_tie(card)
-    if tie is not None:
-        more = len(card.relationships) - 1
-        return line(Verdict.TIED, _tie_sentence(tie) + (f" (+{more} more)" if more else ""))
-    if card.designations:
-        ended = "; ".join(
-            f"{d.list_name}: {d.end_note}" if d.end_note else f"{d.list_name} until {d.end}"
-            for d in card.designations
-        )
-        return line(Verdict.FORMER, ended)
-    return line(Verdict.KNOWN, "no list or tie recorded")
+    return CheckLine(
+        query,
+        Verdict.of(finding.level),
+        finding.detail,
+        entity_id=card.id,
+        name=card.name,
+        how=how,
+        country=card.country,
+        matched_on=matched_on,
+        finding=finding,
+    )
 
 
 def line_for(query: str, reply: Reply) -> CheckLine:
@@ -111,18 +77,16 @@ def line_for(query: str, reply: Reply) -> CheckLine:
         return CheckLine(query, Verdict.ERROR, "not an organisation name", finding=finding)
     if body.status is MatchStatus.AMBIGUOUS and body.candidates:
         # Names only: no candidate's verdict, country or card stands in for an answer.
-        names = [c.name for c in body.candidates[:3]]
-        detail = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
         return CheckLine(
             query,
             Verdict.AMBIGUOUS,
-            detail,
+            finding.detail,
             candidates=body.candidates,
             how=body.how,
             finding=finding,
         )
     if body.status is not MatchStatus.MATCH or body.card is None:
-        return CheckLine(query, Verdict.NONE, "not in the registry", finding=finding)
+        return CheckLine(query, Verdict.NONE, finding.detail, finding=finding)
     how = body.how if body.how and body.how != "exact name" else None
     return card_line(query, body.card, how, body.matched_on)
 
@@ -130,9 +94,11 @@ def line_for(query: str, reply: Reply) -> CheckLine:
 # -- the two ways in --------------------------------------------------------------------
 
 
-def check_list(services: Services, names: Sequence[str]) -> CheckListReply:
+def check_list(
+    services: Services, names: Sequence[str], as_of: dt.date | None = None
+) -> CheckListReply:
     """``/mcf check A; B; C``: the same answers as ``mcf-bot check``, in order."""
-    lines = tuple(line_for(name, reply) for name, reply in check(services, names))
+    lines = tuple(line_for(name, reply) for name, reply in check(services, names, as_of))
     key = _pack(services, {"c": [n[:_SHARE_NAME_CHARS] for n in names]})
     return CheckListReply(lines, share_key=key)
 
@@ -162,25 +128,20 @@ def _mention_lines(
             try:
                 card = build_card(session, ids[0])
             except NotFound:
-                lines.append(
-                    CheckLine(
-                        text, Verdict.NONE, "no longer in the registry", finding=verdict.gone()
-                    )
-                )
+                gone = verdict.gone()
+                lines.append(CheckLine(text, Verdict.NONE, gone.detail, finding=gone))
                 continue
             lines.append(card_line(text, card, how if how != "name" else None))
             continue
         candidates = tuple(
             CandidateView(i, index.entity_name(i), 100.0, text, f"same {how}") for i in ids
         )
-        names = [c.name for c in candidates[:3]]
-        detail = ", ".join(names[:-1]) + f" or {names[-1]}"
-        finding = verdict.ambiguous(text, names)
+        finding = verdict.ambiguous(text, [c.name for c in candidates])
         lines.append(
             CheckLine(
                 text,
                 Verdict.AMBIGUOUS,
-                detail,
+                finding.detail,
                 candidates=candidates,
                 how=how,
                 finding=finding,

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from registry.lookup import MatchStatus
 from registry.views import (
+    CheckedList,
     DesignationView,
     EntityCard,
     IdentifierView,
@@ -16,6 +17,7 @@ from registry.views import (
 )
 
 __all__ = [
+    "CheckedList",
     "DesignationView",
     "EntityCard",
     "IdentifierView",
@@ -35,25 +37,61 @@ class CandidateView:
 
 
 class Level(StrEnum):
-    """The verdict on one organisation, strongest first (``handlers.verdict``)."""
+    """The verdict on one organisation, strongest first (decided in ``handlers.verdict``).
+    Each level means one thing, in every front end, in JSON and in ``check``."""
 
-    LISTED = "listed"  # on a list today
-    TIED = "tied"  # a recorded tie; the strongest is named (ties to listed bodies first)
-    FORMER = "formerly_listed"  # on a list once, on none today, and no tie
-    NO_FINDING = "no_finding"  # nothing found on the lists loaded: never "clear"
+    LISTED = "listed"  # on at least one list with legal effect today
+    FORMER = "formerly_listed"  # was on such a list, is on none today (a tie may apply too)
+    TIED = "tied"  # on no such list, with a tie to a body that is
+    TRACKED = "tracked"  # only in a research tracker (no legal effect)
+    NOT_LISTED = "not_listed"  # in the registry, on none of the lists loaded, no such tie
+    NO_MATCH = "no_match"  # no organisation in the registry matches the text: no verdict
     AMBIGUOUS = "did_you_mean"  # the name is unclear: no verdict on a guess
     ERROR = "error"
 
 
 @dataclass(frozen=True, slots=True)
+class Tie:
+    """The tie a verdict rests on: this organisation to a body on a list with legal
+    effect, as the source states it (one hop today; a path to the nearest listed owner
+    can be added beside ``relationship``)."""
+
+    relationship: RelationshipView
+
+    @property
+    def other_id(self) -> int:
+        return self.relationship.other_id
+
+    @property
+    def other_name(self) -> str:
+        return self.relationship.other_name
+
+    @property
+    def other_lists(self) -> tuple[str, ...]:
+        return self.relationship.other_lists
+
+    @property
+    def sentence(self) -> str:
+        return self.relationship.sentence
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """The verdict in one sentence, with what it rests on: the same ``text`` in the
-    terminal, Slack, Teams and JSON."""
+    terminal, Slack, Teams and JSON, and ``detail`` (the text after its label) on a
+    ``check`` line."""
 
     level: Level
     text: str
-    lists: tuple[DesignationView, ...] = ()  # the listings it rests on
-    tie: RelationshipView | None = None  # for ``tied``: the strongest tie
+    lists: tuple[DesignationView, ...] = ()  # ``listed``: the listings it rests on
+    tie: Tie | None = None  # the strongest tie to a listed body, where there is one
+    former: tuple[DesignationView, ...] = ()  # ended listings, with their end dates
+    tracked: tuple[DesignationView, ...] = ()  # research trackers naming it
+    checked: ListsLoaded | None = None  # what ``not_listed`` / ``no_match`` checked
+    nearest: tuple[str, ...] = ()  # ``no_match`` / ``did_you_mean``: the closest names
+    detail: str = ""  # ``text`` without its label ("Listed: ")
+    # Why an organisation on no list is in the registry (the article naming it).
+    why: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +105,10 @@ class LookupReply:
     candidates: tuple[CandidateView, ...] = ()
     checked: ListsLoaded | None = None  # what a "no finding" was checked against
     full: bool = False  # every tie, alias and reason (``--full``, the "more" button)
+    # Answered as of a past date (``--as-of``): the card holds what was in force then;
+    # ``later`` says what changed after it ("DoD 1260H from 2025-01-07").
+    as_of: str | None = None
+    later: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,10 +187,23 @@ class ListView:
     # Of ``parties``, how many have a Chinese name that a source writes.
     chinese_names: int = 0
 
+    # The edition's age in words ("4 years old"), where its date is known.
+    age: str | None = None
+    # A rating of another list (shown with it, not counted as a list of its own).
+    rates: str | None = None
+
+    def copy_words(self) -> str:
+        """ "complete as of its edition (4 years old)": complete means complete as of
+        the edition held, never current."""
+        if self.completeness != "complete":
+            return "a sample only: absence from it proves nothing"
+        age = f" ({self.age})" if self.age else ""
+        return f"complete as of that edition{age}"
+
     def line(self) -> str:
         """The list in one line of plain text (chat renderers escape it)."""
         edition = edition_words(self.edition, self.parties)
-        copy = "complete copy" if self.completeness == "complete" else "a sample only"
+        copy = self.copy_words()
         return (
             f"{self.name} ({self.id}): {edition}, {copy}; {self.listed_now:,} listed now of "
             f"{self.parties:,}."
@@ -165,28 +220,55 @@ def edition_words(edition: str | None, parties: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SourcesReply:
-    """Every list the registry loads (``/mcf sources``)."""
+    """Every list the registry loads (``/mcf sources``). ``checked`` is what answers check
+    names against (``registry.views.lists_loaded``): both count lists the same way."""
 
     lists: tuple[ListView, ...]
+    checked: ListsLoaded | None = None
+
+    @property
+    def title(self) -> str:
+        n = self.checked.count if self.checked else len(self.lists)
+        text = f"Names are checked against {n} list{'s' if n != 1 else ''} and trackers"
+        ratings = [v.name for v in self.lists if v.rates]
+        if ratings:
+            text += f" ({'; '.join(ratings)} shown with the list rated)"
+        if self.checked and self.checked.not_held:
+            text += f"; not held: {', '.join(self.checked.not_held)}"
+        return text + ":"
 
     def as_notice(self) -> NoticeReply:
         """The same answer as a short list, for chat."""
-        return NoticeReply(
-            f"The registry loads {len(self.lists)} lists and trackers:",
-            tuple(view.line() for view in self.lists),
-        )
+        return NoticeReply(self.title, tuple(view.line() for view in self.lists))
 
 
 class Verdict(StrEnum):
-    """One name's answer in a quick check, strongest first."""
+    """One name's answer in a quick check: the verdict levels (``Level``) in words."""
 
     LISTED = "listed"
-    TIED = "tied"
     FORMER = "formerly listed"
-    KNOWN = "in the registry"
+    TIED = "tied"
+    TRACKED = "tracked"
+    KNOWN = "not listed"  # in the registry, on no list loaded
     AMBIGUOUS = "did you mean"
-    NONE = "not found"
+    NONE = "no match"
     ERROR = "error"
+
+    @classmethod
+    def of(cls, level: Level) -> Verdict:
+        return _LEVEL_VERDICTS[level]
+
+
+_LEVEL_VERDICTS = {
+    Level.LISTED: Verdict.LISTED,
+    Level.FORMER: Verdict.FORMER,
+    Level.TIED: Verdict.TIED,
+    Level.TRACKED: Verdict.TRACKED,
+    Level.NOT_LISTED: Verdict.KNOWN,
+    Level.NO_MATCH: Verdict.NONE,
+    Level.AMBIGUOUS: Verdict.AMBIGUOUS,
+    Level.ERROR: Verdict.ERROR,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +330,9 @@ _VERDICT_WORDS = {
     Verdict.LISTED: ("listed on ", ""),
     Verdict.TIED: ("tied: ", ""),
     Verdict.FORMER: ("formerly listed: ", ""),
+    Verdict.TRACKED: ("tracked, not listed: ", ""),
+    Verdict.KNOWN: ("not listed: ", ""),
+    Verdict.NONE: ("no match: ", ""),
     Verdict.AMBIGUOUS: ("did you mean ", "?"),
 }
 
@@ -272,3 +357,4 @@ class Reply:
 
     body: LookupReply | HelpReply | ErrorReply | NoticeReply | CheckListReply | SourcesReply
     notes: tuple[str, ...] = field(default_factory=tuple)
+    records: tuple[int, ...] = ()  # the screening records this answer left

@@ -10,12 +10,35 @@ from registry.db import unit_of_work
 from registry.editions import list_statuses
 from registry.native_coverage import chinese_names_by_list
 from registry.sync.state import SourceSync, sync_view
+from registry.views import lists_loaded
+
+# An edition's age is said in days under this many days, else in months, then years.
+DAYS_SAID = 60
+MONTHS_SAID = 24
+
+
+def edition_age(edition: str | None, today: dt.date | None = None) -> str | None:
+    """ "4 years old", "3 months old", "12 days old" for a dated edition; None otherwise."""
+    try:
+        day = dt.date.fromisoformat(edition or "")
+    except ValueError:
+        return None
+    days = ((today or dt.date.today()) - day).days
+    if days < 0:
+        return None
+    if days < DAYS_SAID:
+        return f"{days} day{'s' if days != 1 else ''} old"
+    months = days * 12 // 365
+    if months < MONTHS_SAID:
+        return f"{months} months old"
+    return f"{days // 365} years old"
 
 
 def sources(services: Services) -> SourcesReply:
     with unit_of_work(services.registry.sessions) as session:
         statuses = list_statuses(session)
         chinese = chinese_names_by_list(session)
+        checked = lists_loaded(session)
         synced = {
             list_id: v for v in sync_view(session, services.sync) for list_id in v.source.lists
         }
@@ -37,9 +60,12 @@ def sources(services: Services) -> SourcesReply:
                 last_import=_when(s.last_import),
                 sync=_sync(synced[s.info.id]) if s.info.id in synced else None,
                 chinese_names=chinese.get(s.info.id, 0),
+                age=edition_age(s.edition),
+                rates=s.info.rates,
             )
             for s in statuses
-        )
+        ),
+        checked,
     )
 
 

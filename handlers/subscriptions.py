@@ -11,7 +11,7 @@ from registry import alerts
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus
 from registry.models import Subscription
-from registry.resolve import name_key
+from registry.resolution import token_key
 
 # How long a change to a channel's alerts waits for another writer on SQLite (an import
 # holds the lock until it commits) before answering "try again in a minute": other chat
@@ -106,7 +106,7 @@ def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
             platform=chat.platform,
             channel_id=chat.channel_id,
             team_id=chat.team_id,
-            topic=f"name:{name_key(name)}",
+            topic=f"name:{token_key(name)}",
             kind="watch",
             watch_name=name,
             created_by=chat.user_id,
@@ -120,7 +120,7 @@ def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
 def unwatch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
     _may_change(services, chat)
     with unit_of_work(services.registry.sessions, lock_wait_s=CHAT_LOCK_WAIT_S) as session:
-        topics = [f"name:{name_key(name)}"]
+        topics = [f"name:{token_key(name)}"]
         result = services.index.lookup(session, name)
         if result.status is MatchStatus.MATCH and result.best is not None:
             topics.append(f"entity:{result.best.entity_id}")

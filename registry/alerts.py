@@ -33,7 +33,7 @@ from registry.models import (
     Subscription,
     utcnow,
 )
-from registry.resolve import name_key
+from registry.resolution.joins import token_key
 
 LIST_KINDS = (ChangeKind.DESIGNATION_ADDED.value, ChangeKind.DESIGNATION_ENDED.value)
 NAME_KINDS = (ChangeKind.ENTITY_ADDED.value, ChangeKind.NAME_ADDED.value)
@@ -202,7 +202,7 @@ def _names_of(session: Session, entity_id: int) -> set[str]:
         return set()
     names = {entity.name, entity.native_name or ""}
     names.update(session.scalars(select(Alias.name).where(Alias.entity_id == entity_id)))
-    return {name_key(n) for n in names if n}
+    return {token_key(n) for n in names if n}
 
 
 def pending_changes(session: Session, sub: Subscription) -> list[Change]:
@@ -220,7 +220,7 @@ def pending_changes(session: Session, sub: Subscription) -> list[Change]:
         return [c for c in session.scalars(query) if c.detail.get("list_id") == sub.list_id]
     if sub.kind == "watch" and sub.entity_id is None and sub.watch_name:
         # Watched as a name: the first organisation that appears under it adopts the watch.
-        key = name_key(sub.watch_name)
+        key = token_key(sub.watch_name)
         for change in session.scalars(query.where(Change.kind.in_(NAME_KINDS))):
             if change.entity_id is not None and key in _names_of(session, change.entity_id):
                 sub.entity_id = change.entity_id

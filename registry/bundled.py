@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session
 
 from registry.importers import run_import
 from registry.importers.result import ImportResult
+from registry.paths import data_dir
+
+__all__ = ["BUNDLE", "data_dir", "load_bundle"]
 
 BUNDLE: list[tuple[str, list[str]]] = [
     ("curated", ["curated/diplomat-2021.yaml"]),
@@ -44,14 +47,6 @@ BUNDLE: list[tuple[str, list[str]]] = [
     ("cset-pla-supply", ["cset/harnessed_lightning_pla_procurement_2020.csv"]),
     ("cset-bgi", ["cset/bgi_entity_list.csv"]),
 ]
-
-
-def data_dir() -> Path:
-    """``registry/_bundled`` in an installed wheel, ``data/`` in a source checkout."""
-    packaged = Path(__file__).parent / "_bundled"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parent.parent / "data"
 
 
 def load_bundle(session: Session, root: Path | None = None) -> list[ImportResult]:

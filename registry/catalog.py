@@ -48,6 +48,17 @@ class ListInfo:
     importer: str
     # A legal list, or a research tracker with no legal effect.
     legal: bool
+    # ``effect`` in a few words, for a short card with several listings (None: use effect).
+    effect_short: str | None = None
+    # A rating of another list's entries (ASPI's risk rating): shown with that list, never
+    # counted as a list of its own.
+    rates: str | None = None
+    # "fiscal_year": each edition is a fiscal year's list; cards name the years.
+    dated_by: str | None = None
+
+    @property
+    def brief_effect(self) -> str:
+        return self.effect_short or self.effect
 
 
 def _link(raw: Any, where: str) -> Link:
@@ -83,6 +94,9 @@ def catalog() -> dict[str, ListInfo]:
             publisher_url=raw.get("publisher_url"),
             importer=raw["importer"],
             legal=bool(raw.get("legal", True)),
+            effect_short=raw.get("effect_short"),
+            rates=raw.get("rates"),
+            dated_by=raw.get("dated_by"),
         )
         if entries[list_id].completeness not in ("complete", "sample"):
             raise RegistryError(f"catalog.yaml: {list_id}.completeness must be complete or sample")
@@ -163,6 +177,22 @@ def sync_sources() -> dict[str, SyncSource]:
             files=files,
         )
     return out
+
+
+@dataclass(frozen=True)
+class NotHeld:
+    """A well-known list the registry does not hold (``catalog.yaml``, ``not_held``)."""
+
+    id: str
+    short_name: str
+
+
+@cache
+def not_held() -> tuple[NotHeld, ...]:
+    return tuple(
+        NotHeld(id=str(raw["id"]), short_name=str(raw["short_name"]))
+        for raw in _raw().get("not_held") or ()
+    )
 
 
 def describe(list_id: str) -> ListInfo | None:

@@ -402,3 +402,45 @@ class Delivery(Base):
     message_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"))
 
     __table_args__ = (UniqueConstraint("subscription_id", "change_id", name="uq_deliveries_once"),)
+
+
+class ScreeningRecord(Base):
+    """One screening answered (a lookup, a row of a check or a file, a share): evidence
+    for an audit of who asked what, when, and what the answer was against which list
+    editions. Written once, never changed (``registry.records``); only the retention
+    purge deletes rows."""
+
+    __tablename__ = "screening_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    platform: Mapped[str] = mapped_column(String(20))  # slack | teams | cli
+    user_id: Mapped[str] = mapped_column(String(200), index=True)
+    team_id: Mapped[str | None] = mapped_column(String(200))
+    channel_id: Mapped[str | None] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))  # lookup | check | share | pick | file
+    batch: Mapped[str | None] = mapped_column(String(40))  # the rows of one check or file
+    query: Mapped[str] = mapped_column(Text)
+    as_of: Mapped[dt.date | None] = mapped_column(Date)
+    verdict: Mapped[str] = mapped_column(String(40))  # the answer's level, as it carries it
+    entity_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    editions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # list id -> date
+    answer: Mapped[dict[str, Any]] = mapped_column(JSON)
+    answer_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class RecordDecision(Base):
+    """What a person decided on a screening record (cleared, escalate, do not proceed):
+    a row of its own, so the record itself stays as it was written."""
+
+    __tablename__ = "record_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("screening_records.id", ondelete="CASCADE"), index=True
+    )
+    decision: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    platform: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

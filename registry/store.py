@@ -24,6 +24,7 @@ from registry.models import (
     Relationship,
     Source,
 )
+from registry.names.aliases import empty_alias
 from registry.text import clean_optional, clean_text
 
 
@@ -103,6 +104,8 @@ def add_alias(
     name = clean_text(name)
     if not name or name == entity.name or name == entity.native_name:
         return False
+    if empty_alias(name, acronym=weak) is not None:
+        return False  # "China" of "ETS Solutions (China)": no organisation's name
     for alias in entity.aliases:
         if alias.name == name:
             return False

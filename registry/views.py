@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from registry.catalog import ListInfo, describe
-from registry.editions import edition_dates
+from registry.catalog import ListInfo, catalog, describe, not_held
+from registry.editions import edition_dates, list_statuses
 from registry.models import (
     Alias,
     Change,
@@ -122,6 +122,10 @@ class DesignationView:
     reason_source: int | None = None  # the edition that states the reason
     end_reason: str | None = None  # why removed, as the list says ("No apparent U.S. nexus")
     end_source: int | None = None  # the edition that states the end
+    effect_short: str | None = None  # ``effect`` in a few words (the catalogue's)
+    # A list of fiscal years (DoD 1286): the years as the list states them, "FY2022–FY2025";
+    # ``start`` and ``end`` are then the years' bounds, which no publisher stated.
+    years: str | None = None
 
     @property
     def active(self) -> bool:
@@ -143,8 +147,13 @@ class RelationshipView:
     start: str | None
     end: str | None
     sources: tuple[int, ...]
-    other_listed: bool = False  # the other organisation is on a list today
+    other_listed: bool = False  # the other organisation is on a list with legal effect today
     other_lists: tuple[str, ...] = ()  # short names of those lists
+    other_tracked: tuple[str, ...] = ()  # research trackers naming it (no legal effect)
+    # For a body named only in Chinese: a Latin-script name a source gives it, else our
+    # pinyin transliteration (``other_pinyin``), which the card marks as ours.
+    other_english: str | None = None
+    other_pinyin: str | None = None
 
     @property
     def strength(self) -> tuple[bool, int, str]:
@@ -161,16 +170,40 @@ class IdentifierView:
 
 
 @dataclass(frozen=True, slots=True)
-class ListsLoaded:
-    """What the registry checked a name against: its lists, and as of when."""
+class CheckedList:
+    """One list a name is checked against, with the edition held."""
 
-    names: tuple[str, ...]  # short names, in catalogue order
-    editions: tuple[str, ...]  # the dated editions among them, oldest first
-    samples: tuple[str, ...] = ()  # lists held only in part (absence there proves little)
+    id: str
+    short_name: str
+    edition: str | None  # "2025-11-08", or "FY2025" for a fiscal-year list
+    complete: bool = True  # False: a sample (absence there proves little)
+    legal: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ListsLoaded:
+    """What the registry checked a name against: its lists, each as of its own edition,
+    and the well-known lists it does not hold. ``mcf-bot sources`` counts the same lists."""
+
+    lists: tuple[CheckedList, ...]  # in catalogue order
+    not_held: tuple[str, ...] = ()  # short names of well-known lists not loaded
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.short_name for c in self.lists)
+
+    @property
+    def editions(self) -> tuple[str, ...]:
+        """The dated editions among them, oldest first."""
+        return tuple(sorted({c.edition for c in self.lists if c.edition}))
+
+    @property
+    def samples(self) -> tuple[str, ...]:
+        return tuple(c.short_name for c in self.lists if not c.complete)
 
     @property
     def count(self) -> int:
-        return len(self.names)
+        return len(self.lists)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,8 +251,16 @@ def _status(
     relisted: bool,
     legal: bool = True,
     today: dt.date | None = None,
-    end_source: int | None = None,
+    years: str | None = None,
 ) -> str:
+    """The period in words. No citation marks: the layout numbers what it shows (the
+    end's source is ``DesignationView.end_source``)."""
+    if years:
+        # A fiscal-year list: the years it names, never a day no publisher stated.
+        when = f"on the {years} list{'s' if '–' in years else ''}"
+        if d.end is not None and d.end_note:
+            return f"{when}; {d.end_note}"
+        return f"{when}; not on the later lists" if d.end is not None else when
     if d.start is None:
         # A research tracker records no listing date; a list that should have one says so.
         return "on the tracker (no date given)" if not legal else "listed (date not stated)"
@@ -227,15 +268,13 @@ def _status(
     if d.start > (today or dt.date.today()):
         # A statute naming it with a later effective date (NDAA s.154: 2027-10-01).
         return f"from {start} (not yet in force)"
-    # The end is cited to the edition that states it.
-    cited = f" [{end_source}]" if end_source is not None else ""
     if d.end is not None and d.end_note:
         # No removal date is published: say only what the edition shows.
-        return f"listed {start}; {d.end_note}{cited}"
+        return f"listed {start}; {d.end_note}"
     if d.end is not None:
         # The list's own reason for a removal is no reason for the listing.
         why = f" (reason given for the removal: {d.end_reason})" if d.end_reason else ""
-        return f"listed {start}, removed on {d.end.isoformat()}{cited}{why}"
+        return f"listed {start}, removed on {d.end.isoformat()}{why}"
     return f"relisted on {start}" if relisted else f"listed since {start}"
 
 
@@ -251,13 +290,54 @@ def _cited(citations: Sequence[Source]) -> list[Source]:
     return (editions + notices[::-1])[:MAX_CITATIONS]
 
 
-def _reason(d: Designation, reason_source: int | None, start_source: int) -> str | None:
-    """The stated reason, cited where a later edition than the start's states it."""
-    if not d.reason:
+# The restrictions an Entity List review policy can state, strongest first.
+RESTRICTIONS = (
+    ("policy of denial", re.compile(r"\bpolicy of denial\b", re.IGNORECASE)),
+    ("presumption of denial", re.compile(r"\bpresumption (?:of|for) denial\b", re.IGNORECASE)),
+    ("case-by-case review", re.compile(r"\bcase[- ]by[- ]case\b", re.IGNORECASE)),
+    ("presumption of approval", re.compile(r"\bpresumption of approval\b", re.IGNORECASE)),
+)
+
+
+def strongest_restriction(policy: str | None) -> str | None:
+    """The strongest restriction a licence review policy states, in its usual words."""
+    for words, pattern in RESTRICTIONS:
+        if policy and pattern.search(policy):
+            return words
+    return None
+
+
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def pinyin(name: str) -> str:
+    """Our transliteration of a Chinese name, syllable by syllable (never a translation,
+    never an official name: the card says so)."""
+    from pypinyin import Style, lazy_pinyin  # heavy: only for names with no Latin form
+
+    return " ".join(lazy_pinyin(name, style=Style.NORMAL, v_to_u=True))
+
+
+def latin_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """A Latin-script name a source gives each of ``ids`` (the first, by alias id)."""
+    out: dict[int, str] = {}
+    for entity_id, name in session.execute(
+        select(Alias.entity_id, Alias.name).where(Alias.entity_id.in_(ids)).order_by(Alias.id)
+    ):
+        if entity_id not in out and _LATIN.search(name):
+            out[entity_id] = name
+    return out
+
+
+_YEARS = re.compile(r", (FY\d{4}(?:–FY\d{4})?)$")
+
+
+def _years(d: Designation, info: ListInfo | None) -> str | None:
+    """A fiscal-year list's years, as its importer names them in the list name."""
+    if info is None or info.dated_by != "fiscal_year":
         return None
-    if reason_source is None or reason_source == start_source:
-        return d.reason
-    return f"{d.reason} [{reason_source}]"
+    found = _YEARS.search(d.list_name)
+    return found.group(1) if found else None
 
 
 def _category(d: Designation) -> str | None:
@@ -282,7 +362,11 @@ def _attr(obj: Any, *names: str) -> str | None:
 
 # A rating list is shown on the line of the list it rates: ASPI's risk rating beside the
 # tracker's category, citing both sources.
-RATINGS = {"aspi-risk": "aspi-unitracker"}
+def _ratings() -> dict[str, str]:
+    return {i.id: i.rates for i in catalog().values() if i.rates}
+
+
+RATINGS = _ratings()
 _RATING = re.compile(r"risk rating: ([a-z][a-z -]*?)(?: \(|$)", re.IGNORECASE)
 
 
@@ -343,41 +427,46 @@ def list_editions(session: Session) -> dict[str, str]:
 
 
 def lists_loaded(session: Session) -> ListsLoaded:
-    """The lists with at least one entry in the registry (cached for the session)."""
+    """The lists a name is checked against: every list of the catalogue with at least one
+    party loaded (a rating is part of the list it rates), each with its own edition, then
+    lists only an FtM import knows; and the well-known lists not held (cached for the
+    session). ``mcf-bot sources`` counts lists with this function too."""
     cached: ListsLoaded | None = session.info.get("mcf_lists_loaded")
     if cached is not None:
         return cached
-    present = dict(
-        session.execute(
-            select(Designation.list_id, func.min(Designation.list_name)).group_by(
-                Designation.list_id
-            )
-        ).all()
-    )
+    statuses = list_statuses(session)
+    checked = [
+        CheckedList(
+            id=s.info.id,
+            short_name=s.info.short_name,
+            edition=s.edition,
+            complete=s.info.completeness == "complete",
+            legal=s.info.legal,
+        )
+        for s in statuses
+        if s.parties and not s.info.rates
+    ]
+    known = {c.id for c in checked}
+    extra = session.execute(
+        select(Designation.list_id, func.min(Designation.list_name))
+        .where(Designation.list_id.not_in(list(catalog())))
+        .group_by(Designation.list_id)
+        .order_by(Designation.list_id)
+    ).all()
     editions = list_editions(session)
-    order = {list_id: i for i, list_id in enumerate(_catalog_ids())}
-    # A rating is part of the list it rates, not a list of its own.
-    ids = sorted(
-        (i for i in present if i not in RATINGS), key=lambda i: (order.get(i, len(order)), i)
-    )
-    infos = {i: describe(i) for i in ids}
+    checked += [
+        CheckedList(id=i, short_name=_short(None, name), edition=editions.get(i))
+        for i, name in extra
+    ]
+    empty = [s.info.short_name for s in statuses if not s.parties and not s.info.rates]
     loaded = ListsLoaded(
-        names=tuple(_short(infos[i], present[i]) for i in ids),
-        editions=tuple(sorted({editions[i] for i in ids if i in editions})),
-        samples=tuple(
-            _short(info, present[i])
-            for i, info in infos.items()
-            if info is not None and info.completeness == "sample"
+        lists=tuple(checked),
+        not_held=tuple(
+            dict.fromkeys([*empty, *(n.short_name for n in not_held() if n.id not in known)])
         ),
     )
     session.info["mcf_lists_loaded"] = loaded
     return loaded
-
-
-def _catalog_ids() -> list[str]:
-    from registry.catalog import catalog
-
-    return list(catalog())
 
 
 def _short(info: ListInfo | None, list_name: str) -> str:
@@ -418,14 +507,15 @@ def entity_card(session: Session, entity_id: int) -> EntityCard | None:
         start_source = numbering.number(d.source)
         reason_source = numbering.number(d.reason_source) if d.reason_source else None
         end_source = numbering.number(d.end_source) if d.end and d.end_source else None
+        years = _years(d, info)
         designations.append(
             DesignationView(
                 list_id=d.list_id,
                 list_name=d.list_name,
                 start=d.start.isoformat() if d.start else None,
                 end=d.end.isoformat() if d.end else None,
-                status=_status(d, d.list_id in seen_lists, legal, end_source=end_source),
-                reason=_reason(d, reason_source, start_source),
+                status=_status(d, d.list_id in seen_lists, legal, years=years),
+                reason=d.reason,
                 source=start_source,
                 source_url=d.source.url,
                 short_name=_short(info, d.list_name),
@@ -443,6 +533,8 @@ def entity_card(session: Session, entity_id: int) -> EntityCard | None:
                 reason_source=reason_source,
                 end_reason=d.end_reason,
                 end_source=end_source,
+                effect_short=info.brief_effect if info else None,
+                years=years,
             )
         )
         seen_lists.add(d.list_id)
@@ -459,6 +551,7 @@ def entity_card(session: Session, entity_id: int) -> EntityCard | None:
     ).all()
     others = {rel.object_id if rel.subject_id == entity.id else rel.subject_id for rel in ties}
     other_lists: dict[int, list[str]] = {}
+    other_tracked: dict[int, list[str]] = {}
     for other_id, list_id, list_name in session.execute(
         select(Designation.entity_id, Designation.list_id, Designation.list_name).where(
             Designation.entity_id.in_(others), Designation.end.is_(None)
@@ -466,14 +559,22 @@ def entity_card(session: Session, entity_id: int) -> EntityCard | None:
     ):
         if list_id in RATINGS:  # shown with the list it rates
             continue
-        short = _short(describe(list_id), list_name)
-        names = other_lists.setdefault(other_id, [])
+        info = describe(list_id)
+        short = _short(info, list_name)
+        # A research tracker is no listing: a tie to a body only it names is no tie to
+        # a listed body.
+        into = other_lists if info is None or info.legal else other_tracked
+        names = into.setdefault(other_id, [])
         if short not in names:
             names.append(short)
+    han_only = {(rel.object if rel.subject_id == entity.id else rel.subject) for rel in ties}
+    han_only = {o for o in han_only if not _LATIN.search(o.name)}
+    english = latin_names(session, {o.id for o in han_only}) if han_only else {}
     views = []
     for rel in ties:
         out = rel.subject_id == entity.id
         other = rel.object if out else rel.subject
+        named = other in han_only
         views.append(
             RelationshipView(
                 type=rel.type,
@@ -487,6 +588,9 @@ def entity_card(session: Session, entity_id: int) -> EntityCard | None:
                 sources=(),
                 other_listed=other.id in other_lists,
                 other_lists=tuple(other_lists.get(other.id, ())),
+                other_tracked=tuple(other_tracked.get(other.id, ())),
+                other_english=english.get(other.id) if named else None,
+                other_pinyin=pinyin(other.name) if named and other.id not in english else None,
             )
         )
     # Strongest first; sources are numbered in the order the card shows them.

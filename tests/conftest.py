@@ -4,6 +4,8 @@
 - ``bundled_path``: one SQLite file with the bundled registry, built once per run;
   ``bundled_registry`` gives each test its own copy, so tests may write to it.
 - ``services``: handlers' collaborators over a copy of the bundled registry.
+- ``bundled_cards``: the card of every organisation of the bundled registry, built once
+  per run (for properties tested over the whole registry).
 - PostgreSQL: ``MCF_TEST_POSTGRES_URL`` points at a server; without it the tests that
   need one skip with a reason, except in CI (``CI=true``), where they fail.
 """
@@ -18,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from handlers.context import Services
+from handlers.replies import EntityCard
 from registry.service import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +45,24 @@ def bundled_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     registry.engine.dispose()
     return path
+
+
+@pytest.fixture(scope="session")
+def bundled_cards(bundled_path: Path) -> list[EntityCard]:
+    from sqlalchemy import select
+
+    from handlers.cards import build_card
+    from registry.db import unit_of_work
+    from registry.models import Entity
+
+    registry = Registry.connect(f"sqlite:///{bundled_path}")
+    cards = []
+    with unit_of_work(registry.sessions) as session:
+        for entity_id in session.scalars(select(Entity.id).order_by(Entity.id)).all():
+            cards.append(build_card(session, entity_id))
+            session.expunge_all()  # a small identity map over thousands of cards
+    registry.engine.dispose()
+    return cards
 
 
 @pytest.fixture

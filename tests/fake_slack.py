@@ -48,6 +48,10 @@ class FakeSlack:
     conversations_error: dict[str, str] = field(default_factory=dict)
     # usergroups.users.list: each user group's members.
     usergroups: dict[str, list[str]] = field(default_factory=dict)
+    # Files users shared (served at ``file_url``), and files the bot uploaded through
+    # files.getUploadURLExternal + files.completeUploadExternal (files_upload_v2).
+    shared_files: dict[str, bytes] = field(default_factory=dict)
+    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
     runner: web.AppRunner | None = None
     port: int = 0
 
@@ -67,6 +71,8 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response", self._response)
+        app.router.add_get("/files/{name}", self._file)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self.runner, self.port = await listen(app)
         return self
 
@@ -81,7 +87,8 @@ class FakeSlack:
         elif request.method == "GET":
             payload = dict(request.query)
         else:
-            payload = dict(await request.post())
+            # Some methods (files.getUploadURLExternal) send their arguments in the query.
+            payload = dict(request.query) | dict(await request.post())
         self.calls.append((method, payload))
         if method == "chat.postMessage":
             return self._post_message(payload)
@@ -103,6 +110,30 @@ class FakeSlack:
             if group not in self.usergroups:
                 return web.json_response({"ok": False, "error": "no_such_subteam"})
             return web.json_response({"ok": True, "users": self.usergroups[group]})
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self.uploads) + 1:04d}"
+            self.uploads[file_id] = {
+                "filename": payload.get("filename"),
+                "length": int(payload.get("length") or 0),
+                "data": None,
+                "completed": None,
+            }
+            return web.json_response(
+                {
+                    "ok": True,
+                    "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+                    "file_id": file_id,
+                }
+            )
+        if method == "files.completeUploadExternal":
+            files = payload.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            for item in files:
+                upload = self.uploads.get(item.get("id"))
+                if upload is None or upload["data"] is None:
+                    return web.json_response({"ok": False, "error": "file_not_found"})
+                upload["completed"] = {**payload, "title": item.get("title")}
+            return web.json_response({"ok": True, "files": [{"id": f["id"]} for f in files]})
         if method == "auth.test":
             return web.json_response(
                 {"ok": True, "team_id": "T1", "user_id": "UBOT", "bot_id": "B1", "user": "mcf"}
@@ -151,6 +182,26 @@ class FakeSlack:
             self.injected += 1
             return web.Response(status=500, text="internal error")
         return web.json_response({"ok": True, "ts": ts, "channel": channel})
+
+    def file_url(self, name: str) -> str:
+        """The ``url_private_download`` of a file a user shared (``shared_files[name]``)."""
+        return f"http://127.0.0.1:{self.port}/files/{name}"
+
+    async def _file(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != "Bearer xoxb-test":
+            return web.Response(status=403, text="no token")
+        data = self.shared_files.get(request.match_info["name"])
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        upload = self.uploads.get(request.match_info["file_id"])
+        if upload is None:
+            return web.Response(status=404)
+        data = await request.read()  # files_upload_v2 posts the file's bytes as they are
+        upload["data"] = data
+        return web.Response(text="OK - " + str(len(data)))
 
     async def _response(self, request: web.Request) -> web.Response:
         body = await request.json()

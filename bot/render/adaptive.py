@@ -110,6 +110,11 @@ def _teams_usage(line: str) -> str:
     return line.replace("`/mcf ", "`@mcf ").replace("`/mcf`", "`@mcf`")
 
 
+# A run may be a legal rule shown whole (an Entity List entry's terms run past 1,100
+# characters): a card's runs are clipped only beyond this.
+RUN_LIMIT = 3000
+
+
 def _text_run(r: Run, limit: int) -> Element:
     text = clip(r.text, limit)
     if r.link:
@@ -131,7 +136,7 @@ def _text_run(r: Run, limit: int) -> Element:
     return run(text, **style)
 
 
-def _line(line: Line, limit: int = 1000, **props: Any) -> Element:
+def _line(line: Line, limit: int = RUN_LIMIT, **props: Any) -> Element:
     runs = [_text_run(r, limit) for r in line.runs]
     if line.mark is not None:
         colour = _MARK_COLOURS.get(line.mark)
@@ -198,7 +203,7 @@ def _heading(text: str) -> Element:
     return rich(run(text, weight="Bolder"), spacing="Medium")
 
 
-def body_of(lay: Layout, *, controls: bool = True, limit: int = 1000) -> list[Element]:
+def body_of(lay: Layout, *, controls: bool = True, limit: int = RUN_LIMIT) -> list[Element]:
     """The layout as card elements: RichTextBlocks of TextRuns only (shown literally)."""
     body: list[Element] = []
     if lay.title:

@@ -34,8 +34,8 @@ def rendered_card(reply: Reply) -> tuple[EntityCard, Hashable] | None:
     body = reply.body
     if not isinstance(body, LookupReply) or body.status is not MatchStatus.MATCH:
         return None
-    if body.card is None:
-        return None
+    if body.card is None or body.as_of is not None:
+        return None  # an answer as of a date is a card of its own, made for one ask
     return body.card, (body.full, match_note(body))
 
 

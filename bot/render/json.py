@@ -10,6 +10,7 @@ from handlers.replies import (
     CandidateView,
     CheckLine,
     CheckListReply,
+    DesignationView,
     EntityCard,
     ErrorReply,
     Finding,
@@ -20,39 +21,66 @@ from handlers.replies import (
     SourcesReply,
     SyncView,
 )
+from registry.views import strongest_restriction
+
+
+def _listing(d: DesignationView) -> dict[str, Any]:
+    return {
+        "list": d.list_id,
+        "name": d.label,
+        "list_name": d.list_name,
+        # A fiscal-year list states years, not days: no computed date is given.
+        "start": None if d.years else d.start,
+        "end": None if d.years else d.end,
+        "fiscal_years": d.years,
+        "edition": d.edition,
+        "effect": d.effect,
+        "legal": d.legal,
+        "end_reason": d.end_reason,
+        "category": d.category,
+        "risk": d.risk,
+        "source_url": d.source_url,
+    }
 
 
 def finding_dict(finding: Finding, card: EntityCard | None = None) -> dict[str, Any]:
-    """The verdict: ``level`` (listed | tied | formerly_listed | no_finding |
-    did_you_mean | error), the sentence every front end shows, the listings it rests on
-    and, for ``tied``, the strongest tie."""
+    """The verdict: ``level`` (listed | formerly_listed | tied | tracked | not_listed |
+    no_match | did_you_mean | error), the sentence every front end shows, ``detail`` (the
+    sentence a ``check`` line shows), the listings it rests on (current, ended, trackers),
+    the tie to a listed body, and for ``not_listed`` / ``no_match`` the lists checked with
+    their editions and the lists not held."""
     urls = {s.number: s.url for s in card.sources} if card else {}
     tie = finding.tie
+    checked = finding.checked
     return {
         "level": finding.level.value,
         "text": finding.text,
-        "lists": [
-            {
-                "list": d.list_id,
-                "name": d.label,
-                "list_name": d.list_name,
-                "start": d.start,
-                "end": d.end,
-                "edition": d.edition,
-                "effect": d.effect,
-                "source_url": d.source_url,
-            }
-            for d in finding.lists
-        ],
+        "detail": finding.detail,
+        "lists": [_listing(d) for d in finding.lists],
+        "former": [_listing(d) for d in finding.former],
+        "tracked": [_listing(d) for d in finding.tracked],
         "tie": None
         if tie is None
         else {
-            "type": tie.type,
-            "direction": tie.direction,
+            "type": tie.relationship.type,
+            "direction": tie.relationship.direction,
             "sentence": tie.sentence,
             "other": {"id": tie.other_id, "name": tie.other_name, "lists": list(tie.other_lists)},
-            "sources": [urls[n] for n in tie.sources if n in urls],
+            "start": tie.relationship.start,
+            "end": tie.relationship.end,
+            "sources": [urls[n] for n in tie.relationship.sources if n in urls],
         },
+        "checked": None
+        if checked is None
+        else {
+            "lists": [
+                {"list": c.id, "name": c.short_name, "edition": c.edition, "legal": c.legal}
+                for c in checked.lists
+            ],
+            "not_held": list(checked.not_held),
+        },
+        "nearest": list(finding.nearest),
+        "why": finding.why,
     }
 
 
@@ -75,10 +103,14 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
             {
                 "list": d.list_id,
                 "list_name": d.list_name,
-                "start": d.start,
-                "end": d.end,
+                "start": None if d.years else d.start,
+                "end": None if d.years else d.end,
+                "fiscal_years": d.years,
                 "status": d.status,
                 "reason": d.reason,
+                "reason_source_url": by_number[d.reason_source].url if d.reason_source else None,
+                "end_source_url": by_number[d.end_source].url if d.end_source else None,
+                "restriction": strongest_restriction(d.licence_policy),
                 "source_url": d.source_url,
                 "short_name": d.label,
                 "effect": d.effect,

@@ -42,6 +42,7 @@ from handlers.replies import (
 )
 from registry.lookup import MatchStatus
 from registry.text import clean_text
+from registry.views import pinyin, strongest_restriction
 
 # A card fits a laptop screen or a phone without scrolling back for the verdict.
 MAX_CARD_LINES = 30
@@ -177,6 +178,7 @@ def one_line(text: str | None) -> str:
     return clean_text(text or "")
 
 
+_LATIN = re.compile(r"[A-Za-z]")
 _ABBREVIATIONS = frozenset({"co", "corp", "inc", "ltd", "no", "nos", "st", "jr", "dr", "mr"})
 _SENTENCE_END = re.compile(r"(?<=[\w)\]”\"’])\.\s+(?=[A-Z“\"(])")
 
@@ -203,7 +205,9 @@ _LEVEL_MARKS = {
     Level.LISTED: Mark.LISTED,
     Level.TIED: Mark.TIED,
     Level.FORMER: Mark.FORMER,
-    Level.NO_FINDING: Mark.NONE,
+    Level.TRACKED: Mark.KNOWN,
+    Level.NOT_LISTED: Mark.KNOWN,
+    Level.NO_MATCH: Mark.NONE,
     Level.AMBIGUOUS: Mark.AMBIGUOUS,
     Level.ERROR: Mark.WARNING,
 }
@@ -234,9 +238,11 @@ class _Sources:
     def cite_link(self, title: str, url: str, publisher: str) -> str:
         return self._number((title, url, publisher))
 
-    def lines(self) -> list[Line]:
+    def lines(self, per_line: int = 1) -> list[Line]:
+        """One line per source, or ``per_line`` to a line on a card short of room (the
+        sources fold before any legal meaning does)."""
         by_number = {s.number: s for s in self.card.sources}
-        lines = []
+        runs: list[tuple[Run, ...]] = []
         for key, shown in self.order.items():
             if isinstance(key, int):
                 s = by_number[key]
@@ -244,35 +250,69 @@ class _Sources:
             else:
                 (title, url, publisher), date = key, None
             when = f", {date}" if date else ""
-            runs = (
-                Run(f"[{shown}] "),
-                Run(one_line(title), link=url),
-                Run(f" ({one_line(publisher)}{when})", Style.SUBTLE),
+            runs.append(
+                (
+                    Run(f"[{shown}] "),
+                    Run(one_line(title), link=url),
+                    Run(f" ({one_line(publisher)}{when})", Style.SUBTLE),
+                )
             )
-            lines.append(Line(runs))
+        lines = []
+        for i in range(0, len(runs), per_line):
+            group = runs[i : i + per_line]
+            joined = [
+                r for j, source in enumerate(group) for r in ((Run(" · "),) if j else ()) + source
+            ]
+            lines.append(Line(tuple(joined)))
         return lines
 
 
 @dataclass(frozen=True)
 class _Caps:
+    """What a card shows. Legal meaning is never capped: every listing with legal effect
+    keeps its "Means" line, its entry's terms whole and its stated reason (first sentence
+    on a short card); a card short of room gives up the summary, the long form of the
+    means, ties, a tracker's means and identifiers, and lists several sources a line."""
+
     ties: int | None = TIES_SHOWN  # None: all
-    reasons: bool = True
-    effects: bool = True
+    tie_summaries: int | None = 1  # the first ties' summaries (what the source says)
     summary: bool = True
     aliases: int | None = ALIASES_SHOWN
     fold: bool = True
+    short_effects: bool = False  # the catalogue's short form of what a listing means
+    tracker_effects: bool = True  # a research tracker's "Means" (it has no legal effect)
+    identifiers: bool = True
+    sources_per_line: int = 1
 
 
 # Tried in order until the card fits MAX_CARD_LINES: what a short card gives up first.
 _SHORTER = (
     _Caps(),
     _Caps(summary=False),
-    _Caps(summary=False, reasons=False),
-    _Caps(ties=3, summary=False, reasons=False),
-    _Caps(ties=1, summary=False, reasons=False),
-    _Caps(ties=1, summary=False, reasons=False, effects=False),
+    _Caps(summary=False, tie_summaries=0),
+    _Caps(summary=False, tie_summaries=0, short_effects=True),
+    _Caps(ties=3, tie_summaries=0, summary=False, short_effects=True),
+    _Caps(ties=1, tie_summaries=0, summary=False, short_effects=True),
+    _Caps(ties=1, tie_summaries=0, summary=False, short_effects=True, sources_per_line=2),
+    _Caps(
+        ties=1,
+        tie_summaries=0,
+        summary=False,
+        short_effects=True,
+        sources_per_line=3,
+        tracker_effects=False,
+    ),
+    _Caps(
+        ties=1,
+        tie_summaries=0,
+        summary=False,
+        short_effects=True,
+        sources_per_line=4,
+        tracker_effects=False,
+        identifiers=False,
+    ),
 )
-_FULL = _Caps(ties=None, aliases=None, fold=False)
+_FULL = _Caps(ties=None, tie_summaries=None, aliases=None, fold=False)
 
 
 def _designation_lines(card: EntityCard, caps: _Caps, sources: _Sources) -> list[Line]:
@@ -289,24 +329,32 @@ def _designation_lines(card: EntityCard, caps: _Caps, sources: _Sources) -> list
             about.append(f"risk: {d.risk}")
         if about:
             when += " · " + ", ".join(about)
+        # Every number is given here, for what this card shows (the start's source, the
+        # editions read, the end's source).
+        cited = [d.source, *d.citations, *([d.end_source] if d.end_source else [])]
         lines.append(
             Line(
                 (
                     Run(one_line(d.list_name.split(" (category: ")[0]), Style.STRONG),
-                    Run(f": {when} {sources.cite([d.source, *d.citations])}"),
+                    Run(f": {when} {sources.cite(cited)}"),
                 ),
                 mark=Mark.ACTIVE if d.active else Mark.ENDED,
             )
         )
-        if caps.effects and d.effect and d.active:
+        effect = d.effect_short if caps.short_effects and d.effect_short else d.effect
+        if effect and d.active and (d.legal or caps.tracker_effects):
             # Our own one-line words (the catalogue's): never folded.
-            lines.append(Line((Run(f"Means: {one_line(d.effect)}", Style.SUBTLE),), indent=1))
-        terms = _entry_terms(d.licence_requirement, d.licence_policy, caps.fold)
-        if terms and d.active:  # this entry's own legal meaning: kept on every card
-            lines.append(Line((Run(terms, Style.SUBTLE),), indent=1))
-        if caps.reasons and d.reason:
-            reason = fold(d.reason) if caps.fold else one_line(d.reason)
-            lines.append(Line((Run(f"Reason given: {reason}", Style.EMPHASIS),), indent=1))
+            lines.append(Line((Run(f"Means: {one_line(effect)}", Style.SUBTLE),), indent=1))
+        terms = entry_terms(d.licence_requirement, d.licence_policy)
+        if terms and d.active:  # this entry's own legal meaning: whole, on every card
+            lines.append(Line(tuple(Run(t, Style.SUBTLE) for t in terms), indent=1))
+        if d.reason:
+            # The stated reason: its first sentence on a short card, never cut inside it.
+            reason = fold(d.reason, limit=len(d.reason) + 1) if caps.fold else one_line(d.reason)
+            cite = ""
+            if d.reason_source is not None and d.reason_source != d.source:
+                cite = " " + sources.cite([d.reason_source])
+            lines.append(Line((Run(f"Reason given: {reason}{cite}", Style.EMPHASIS),), indent=1))
         if d.active and d.next_step and d.next_step_url:
             steps.append((d.next_step, d.next_step_url, d.label))
     for title, url, label in dict.fromkeys(steps):
@@ -315,26 +363,44 @@ def _designation_lines(card: EntityCard, caps: _Caps, sources: _Sources) -> list
     return lines
 
 
-def _entry_terms(requirement: str | None, policy: str | None, short: bool) -> str | None:
-    """The entry's own terms (the Entity List's licence requirement and review policy),
-    as the list states them."""
-    shown = fold if short else one_line
-    parts = []
-    if requirement:
-        parts.append(f"Licence required: {shown(requirement)}")
+def entry_terms(requirement: str | None, policy: str | None) -> tuple[str, ...]:
+    """The entry's own terms (the Entity List's licence review policy and licence
+    requirement), whole, as the list states them, one run each: a legal rule is never cut
+    before its point. The strongest restriction the policy states is named first."""
+    parts: list[str] = []
     if policy:
-        parts.append(f"review policy: {shown(policy)}")
-    return "; ".join(parts) if parts else None
+        strongest = strongest_restriction(policy)
+        lead = f"{strongest[0].upper()}{strongest[1:]}; " if strongest else ""
+        parts += [f"Review policy: {lead}as listed: ", one_line(policy)]
+    if requirement:
+        parts += [" · " if parts else "", "Licence required: ", one_line(requirement)]
+    return tuple(p for p in parts if p)
+
+
+def tie_dates(start: str | None, end: str | None) -> str:
+    """A tie's dates as the source gives them: one date for a one-off event (a notice, a
+    contract), never "onwards" for what the source does not say goes on."""
+    if not start and not end:
+        return ""
+    if start == end:
+        return f" ({start})"
+    if start and end:
+        return f" ({start}–{end})"
+    return f" (from {start})" if start else f" (until {end})"
 
 
 def _tie_lines(card: EntityCard, caps: _Caps, sources: _Sources, more: Button | None) -> list[Line]:
     ties = card.relationships if caps.ties is None else card.relationships[: caps.ties]
     lines: list[Line] = []
-    for r in ties:
-        when = ""
-        if r.start or r.end:
-            when = f" ({r.start or '?'}–{r.end or ''})".replace("–)", " onwards)")
+    for i, r in enumerate(ties):
         listed = f" (listed: {', '.join(r.other_lists)})" if r.other_lists else ""
+        if r.other_tracked:  # a tracker is no listing (``handlers.verdict``)
+            listed += f" (tracked: {', '.join(r.other_tracked)})"
+        when = tie_dates(r.start, r.end)
+        if r.other_english:
+            listed = f" ({one_line(r.other_english)}){listed}"
+        elif r.other_pinyin:
+            listed = f" (pinyin, our transliteration: {r.other_pinyin}){listed}"
         lines.append(
             Line(
                 (
@@ -345,7 +411,7 @@ def _tie_lines(card: EntityCard, caps: _Caps, sources: _Sources, more: Button | 
                 mark=Mark.BULLET,
             )
         )
-        if caps.ties is None and r.summary:
+        if r.summary and (caps.tie_summaries is None or i < caps.tie_summaries):
             lines.append(Line((Run(one_line(r.summary), Style.SUBTLE),), indent=1))
     hidden = len(card.relationships) - len(ties)
     if hidden > 0:
@@ -369,6 +435,9 @@ def _card_sections(
         about += " · also " + "; ".join(one_line(a) for a in shown)
         if len(aliases) > len(shown):
             about += f" (+{len(aliases) - len(shown)})"
+    if not _LATIN.search(card.name) and not any(_LATIN.search(a) for a in card.aliases):
+        # No source gives it a Latin-script name: ours, marked as ours (never a translation).
+        about += f" · pinyin, our transliteration: {pinyin(card.name)}"
     # The match note right under the name, then the verdict: both within three lines.
     sections = []
     if note:
@@ -385,7 +454,7 @@ def _card_sections(
         Section(
             "Lists",
             tuple(_designation_lines(card, caps, sources)),
-            empty="Not named on any list in the registry.",
+            empty="This record is on none of the lists checked (see the verdict).",
         )
     )
     n = len(card.relationships)
@@ -393,13 +462,13 @@ def _card_sections(
     sections.append(
         Section(heading, tuple(_tie_lines(card, caps, sources, more)), empty="None recorded.")
     )
-    if card.identifiers:
+    if card.identifiers and caps.identifiers:
         codes = [
             f"{i.scheme.upper()} {i.value} {sources.cite([i.source] if i.source else [])}".strip()
             for i in card.identifiers
         ]
         sections.append(Section(None, (Line((Run("Identifiers: " + "; ".join(codes)),)),)))
-    sections.append(Section("Sources", tuple(sources.lines())))
+    sections.append(Section("Sources", tuple(sources.lines(caps.sources_per_line))))
     return tuple(sections)
 
 
@@ -443,27 +512,8 @@ def card_layout(
         )
         if full or len(layout.lines()) <= MAX_CARD_LINES:
             return layout
-    return _clip(layout, MAX_CARD_LINES)
-
-
-def _clip(layout: Layout, limit: int) -> Layout:
-    """The last resort for a card that is still too long: sections lose their last
-    lines, the sources only after every other section."""
-    over = len(layout.lines()) - limit
-    sections = list(layout.sections)
-    # Sources go last, and only when the rest cannot make room: the highest numbers are
-    # cited by the lines cut first, so the sources cut are mostly those no shown line cites.
-    for i in (*range(len(sections) - 2, 1, -1), len(sections) - 1):
-        if over <= 0:
-            break
-        section = sections[i]
-        cut = min(over, max(0, len(section.lines) - 1))
-        if cut:
-            kept = section.lines[: len(section.lines) - cut - 1]
-            more = Line((Run(f"… {cut + 1} more lines with --full", Style.SUBTLE),))
-            sections[i] = replace(section, lines=(*kept, more))
-            over -= cut
-    return replace(layout, sections=tuple(sections))
+    # Still too long: longer than the budget rather than a rule or a source cut.
+    return layout
 
 
 # -- the other answers to a lookup ------------------------------------------------------
@@ -507,6 +557,7 @@ _CHECK_MARKS = {
     Verdict.LISTED: (Mark.LISTED, Style.ATTENTION),
     Verdict.TIED: (Mark.TIED, Style.WARNING),
     Verdict.FORMER: (Mark.FORMER, Style.PLAIN),
+    Verdict.TRACKED: (Mark.KNOWN, Style.PLAIN),
     Verdict.KNOWN: (Mark.KNOWN, Style.PLAIN),
     Verdict.AMBIGUOUS: (Mark.AMBIGUOUS, Style.PLAIN),
     Verdict.NONE: (Mark.NONE, Style.PLAIN),
@@ -666,9 +717,8 @@ def sources_layout(reply: SourcesReply) -> Layout:
     is loaded of it and under which licence."""
     sections = []
     for view in reply.lists:
-        copy = "complete" if view.completeness == "complete" else "a sample: absence proves nothing"
         loaded = (
-            f"Loaded: {edition_words(view.edition, view.parties)}; bundled copy {copy}; "
+            f"Loaded: {edition_words(view.edition, view.parties)}; {view.copy_words()}; "
             f"{view.listed_now:,} organisations listed now, {view.parties:,} ever; "
             f"last import {view.last_import or 'never'}"
         )
@@ -696,7 +746,7 @@ def sources_layout(reply: SourcesReply) -> Layout:
             sync = f"Sync: {view.sync.words()}; edition {view.sync.edition or '-'}"
             lines += (Line((Run(one_line(sync)),)),)
         sections.append(Section(f"{one_line(view.name)} ({view.id})", lines))
-    title = reply.as_notice().text
+    title = reply.title
     return Layout("notice", title, tuple(sections), summary=title)
 
 

@@ -126,7 +126,9 @@ def _run(run: Run) -> str:
         return run.text  # our own words, with `code` spans
     if run.style is Style.CHANNEL:
         return f"<#{run.text}>" if _CHANNEL_ID.match(run.text) else "a channel"
-    text = escape(run.text)
+    # A run may be a legal rule shown whole (an Entity List entry's terms): only the
+    # section's own limit applies.
+    text = escape(run.text, SECTION_LIMIT)
     marker = _EMPHASIS.get(run.style)
     core = text.strip()
     if not marker or not core:

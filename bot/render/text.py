@@ -19,7 +19,7 @@ from bot.render.layout import (
 from handlers.alerts import Digest
 from handlers.home import HomeReply
 from handlers.quick import line_for
-from handlers.replies import Reply, Verdict
+from handlers.replies import Reply
 from registry.text import clean_text
 
 __all__ = ["KINDS", "check_heading", "render", "to_text"]
@@ -70,7 +70,7 @@ def check_line(query: str, reply: Reply) -> str:
     fields = [query, line.verdict.value]
     if line.name:
         fields.append(line.label)  # "name (country), as the name that matched"
-    if line.detail and line.verdict is not Verdict.NONE:
+    if line.detail:  # a "no match" says too that it is no evidence of anything
         fields.append(line.detail)
     # One field each, one line per name, whatever the data holds (tabs, breaks, escapes).
     return "\t".join(clean_text(field) for field in fields)

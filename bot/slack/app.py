@@ -15,6 +15,7 @@ from bot.slack import (
     lookup_listeners,
     mention_listeners,
     quick_listeners,
+    record_listeners,
     shortcut_listeners,
 )
 from bot.slack.common import answer_privately
@@ -45,6 +46,7 @@ def create_slack_app(slack: SlackSettings, services: Services, executor: Executo
         shortcut_listeners,
         mention_listeners,
         home_listeners,
+        record_listeners,
     ):
         feature.register(app, services, executor)
 

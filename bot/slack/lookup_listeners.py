@@ -31,9 +31,12 @@ from bot.slack.common import (
     runner,
     shared_by,
 )
+from bot.slack.record_listeners import with_decision_button
 from handlers.context import ChatContext, Services
 from handlers.dispatch import guarded, handle, writes
+from handlers.records import recorded
 from handlers.replies import LookupReply, Reply
+from registry.records import Requester
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +49,18 @@ def answer(services: Services, text: str, chat: ChatContext) -> tuple[str, dict[
     """The whole of a ``/mcf`` answer, in the pool: the reply, rendered (a card comes
     from the render cache), and whether the channel sees it."""
     reply = handle(services, text, chat)
-    return response_type(reply), message(reply)
+    return response_type(reply), with_decision_button(message(reply), reply)
+
+
+def _who(body: dict[str, Any]) -> Requester | None:
+    """Who pressed a button, where: what a screening record names."""
+    user = str((body.get("user") or {}).get("id") or "")
+    if not user:
+        return None
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id"
+    )
+    return Requester("slack", user, (body.get("team") or {}).get("id"), channel)
 
 
 def register(app: AsyncApp, services: Services, executor: Executor) -> None:
@@ -90,6 +104,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
     async def share(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         reply: Reply = await run(guarded, open_entity, services, body["actions"][0], what="share")
+        reply = await run(recorded, services, _who(body), "share", reply)
         body_ = reply.body
         if not isinstance(body_, LookupReply) or body_.card is None:
             await answer_privately(respond, reply)
@@ -107,6 +122,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
     async def pick(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         reply: Reply = await run(guarded, open_entity, services, body["actions"][0], what="pick")
+        reply = await run(recorded, services, _who(body), "pick", reply)
         await respond(
             response_type="ephemeral",
             replace_original=True,

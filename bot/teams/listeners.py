@@ -23,12 +23,15 @@ from bot.render.adaptive import (
     reply_card,
 )
 from bot.teams.conversation import chat_context, command_text, payload_text
-from handlers.context import Services
+from bot.teams.records import decision_of, with_decision_form
+from handlers.context import ChatContext, Services
 from handlers.dispatch import guarded, handle
 from handlers.errors import CommandError, to_reply
 from handlers.lookup import help_reply, show
 from handlers.quick import scan_message
-from handlers.replies import ErrorReply, LookupReply, Reply
+from handlers.records import decide
+from handlers.replies import ErrorReply, LookupReply, NoticeReply, Reply
+from registry.records import Requester
 
 # The message action's command id (package.py writes it into the manifest's
 # composeExtensions). Teams sends it in composeExtension/submitAction invokes.
@@ -50,7 +53,8 @@ def card_message(card: dict[str, Any], text: str) -> Activity:
 
 
 def reply_message(reply: Reply) -> Activity:
-    return card_message(*message_parts(reply))
+    card, text = message_parts(reply)
+    return card_message(with_decision_form(card, reply), text)
 
 
 def dialog(reply: Reply, title: str) -> dict[str, Any]:
@@ -74,6 +78,17 @@ def _chosen(value: Any) -> int | None:
 def _full(value: Any) -> bool:
     """The "N more ties" button asks for the whole card."""
     return isinstance(value, dict) and value.get("full") is True
+
+
+def _decide(
+    services: Services, chat: ChatContext, record_id: int, decision: str, note: str | None
+) -> NoticeReply:
+    who = Requester("teams", chat.user_id or "", chat.team_id, chat.channel_id)
+    view = decide(services, who, record_id, decision, note)
+    last = view.decisions[-1]
+    return NoticeReply(
+        f"Decision recorded on record #{view.id}: {last.decision.replace('_', ' ')}."
+    )
 
 
 def register(app: AgentApplication[TurnState], services: Services, executor: Executor) -> None:
@@ -100,7 +115,10 @@ def register(app: AgentApplication[TurnState], services: Services, executor: Exe
     async def on_message(context: TurnContext, _state: TurnState) -> None:
         activity = context.activity
         entity_id = _chosen(activity.value)
-        if entity_id is not None:
+        decision = decision_of(activity.value)
+        if decision is not None:
+            reply = await run(guarded, _decide, services, chat_context(activity), *decision)
+        elif entity_id is not None:
             reply = await open_entry(entity_id, _full(activity.value))
         elif activity.value is not None and not activity.text:
             reply = Reply(ErrorReply("That button is not one of mine.", "Try `@mcf help`."))

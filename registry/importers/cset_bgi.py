@@ -8,7 +8,14 @@ how (Subsidiary, Branch, Associate, Affiliate). A subsidiary or branch becomes a
 ``subsidiary_of`` tie, an associate or affiliate an ``other`` tie that says which; rows
 whose tie CSET leaves as "Other" are not loaded (no tie is stated). The four "Primary
 Company" rows name BGI Genomics, BGI Group, MGI Tech and MGI Holdings themselves: they
-give those entities their Chinese names. Google's machine translations are not used.
+give those entities their Chinese names.
+
+The machine translation CSET's file carries (``Entity Name (Google Translation)``) is never
+a name: it is only evidence for a join. A row whose own names find no entity joins the
+one entity whose name the translation spells exactly (legal forms of one family), so a
+BGI company the Entity List names in English and CSET only in Chinese is one organisation,
+not a listed one and an unlisted twin ("北京六合华大基因科技有限公司" and "Beijing Liuhe
+Huada Gene Technology").
 """
 
 from __future__ import annotations
@@ -24,12 +31,14 @@ from registry.errors import BadImportError
 from registry.importers.lists import Incoming, Organisations, read_rows, tidy, unique
 from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
-from registry.importers.unitracker import has_han
 from registry.models import Entity, EntityKind, RelationType, Source
+from registry.names.script import has_han
+from registry.resolution import compatible, name_key
 
 SOURCE_ID = "cset-bgi"
 ORIGINAL = "Entity Name (Original)"
 TRANSLATION = "Entity Name (Etcetera Translation)"
+RENDERING = "Entity Name (Google Translation)"
 COLUMNS = (ORIGINAL, TRANSLATION, "Country", "Affiliation", "Nature of Affiliation")
 SOURCE_TITLE = "BGI entity list (CSET data on BGI Group and MGI subsidiaries and associates)"
 SOURCE_URL = "https://github.com/georgetown-cset/bgi_entities"
@@ -59,6 +68,7 @@ class Member:
     country: str | None
     parents: tuple[str, ...]
     nature: str
+    rendering: str | None = None  # the machine translation: join evidence, never a name
 
 
 def names_of(original: str) -> tuple[str, list[str]]:
@@ -95,7 +105,8 @@ def parse(path: Path) -> list[Member]:
         else:
             parents = tuple(AFFILIATIONS[affiliation])
         country = COUNTRIES.get(values["Country"].strip().casefold())
-        out.append(Member(line, name, tuple(short), english, country, parents, nature))
+        rendering = names_of(values.get(RENDERING) or "")[0] or None
+        out.append(Member(line, name, tuple(short), english, country, parents, nature, rendering))
     return out
 
 
@@ -154,12 +165,35 @@ def _member(
     if member.parents and found is not None and found.id in parents:
         orgs.result.near_misses.append(f"{member.name!r} ~ {found.name!r} (same key; skipped)")
         return None
-    entity = _entity(orgs, incoming, source)
+    rendered = None if found is not None else _rendered(orgs, member.rendering, parents)
+    if rendered is not None:
+        orgs.result.merged.append(f"{member.name!r} -> {rendered.name!r} (CSET's rendering)")
+    entity = _entity(orgs, incoming, source, prefer=rendered)
     orgs.add_names(entity, member.short, source)
     return entity
 
 
-def _entity(orgs: Organisations, incoming: Incoming, source: Source) -> Entity:
-    upserted = orgs.upsert(incoming, source)
+def _rendered(orgs: Organisations, rendering: str | None, parents: set[int]) -> Entity | None:
+    """The one entity (not a parent) whose own name or alias CSET's rendering spells, legal
+    forms of one family: "MGI Tech GmbH" never joins "MGI Tech Co., Ltd."."""
+    key = name_key(rendering) if rendering else None
+    if key is None or rendering is None:
+        return None
+    hits = [
+        entity
+        for entity in orgs.resolver.candidates(rendering)
+        if entity.id not in parents
+        and any(
+            (k := name_key(n)) is not None and compatible(k, key)
+            for n in (entity.name, *(a.name for a in entity.aliases if not a.weak))
+        )
+    ]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _entity(
+    orgs: Organisations, incoming: Incoming, source: Source, prefer: Entity | None = None
+) -> Entity:
+    upserted = orgs.upsert(incoming, source, prefer=prefer)
     orgs.tally(upserted, 0)
     return upserted.entity

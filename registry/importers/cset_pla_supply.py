@@ -27,9 +27,10 @@ from registry.errors import BadImportError
 from registry.importers.lists import read_table, tidy
 from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
-from registry.importers.unitracker import Names, has_han, kind_for
+from registry.importers.unitracker import Names, kind_for
 from registry.models import Entity, EntityKind, RelationType, Source
-from registry.resolve import Resolver
+from registry.names.script import has_han
+from registry.resolution.joins import Resolver
 
 SOURCE_ID = "cset-pla-supply"
 END_USER = "end_user (最终用户)"
@@ -124,10 +125,12 @@ def summary(notices: list[Notice]) -> str:
         for n in ordered[:MAX_NOTICES_SHOWN]
     ]
     more = len(ordered) - MAX_NOTICES_SHOWN
-    text = f"{len(ordered)} contract award notice(s) in CSET's 2020 PLA procurement data ("
+    n = len(ordered)
+    count = "One contract award notice" if n == 1 else f"{n} contract award notices"
+    text = f"{count} in CSET's 2020 PLA procurement data ("
     text += "; ".join(parts) + (f"; {more} more" if more > 0 else "") + ")."
     if any(n.withheld for n in ordered):
-        text += " The end user is not named; this is the unit that published the notice."
+        text += " End user withheld: the notice names only the unit that published it."
     return text
 
 
@@ -147,7 +150,10 @@ def load(session: Session, path: Path, progress: Progress = silent) -> ImportRes
         end_user = entities.get(end_user_name, source)
         if supplier is end_user:
             continue
+        # Award notices are one-off events: the tie is dated by its first and last
+        # notice (one date for one notice), never left open as if it went on.
         first = min(n.day for n in tie_notices).isoformat()
+        last = max(n.day for n in tie_notices).isoformat()
         result.relationships += store.add_relationship(
             session,
             supplier,
@@ -156,6 +162,7 @@ def load(session: Session, path: Path, progress: Progress = silent) -> ImportRes
             sources=[source],
             summary=summary(tie_notices),
             start=first,
+            end=last,
         )
     session.flush()
     return result

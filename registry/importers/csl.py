@@ -302,6 +302,18 @@ def read_csv(path: Path) -> Edition:
     )
 
 
+# Footnote markers the Entity List's own table carries into the CSL, glued to the text they
+# annotate: "§§ 734.9(e)1 ... of the EAR2", "(See ... of the EAR)4". Never "EAR99" (an
+# export classification) nor a paragraph such as "(e)(1)".
+_FOOTNOTE = re.compile(r"(?:(?<=\bEAR\))|(?<=\bEAR)(?!99\b)|(?<=\([a-z]\)))\d{1,2}(?=[\s.,;:)]|$)")
+
+
+def licence_terms(text: str | None) -> str | None:
+    """An entry's licence requirement or review policy as the list states it, without
+    the footnote markers of the publisher's table."""
+    return _FOOTNOTE.sub("", tidy(text or "")) or None
+
+
 def _csv_entry(
     line: int, values: dict[str, str], list_id: str, start: dt.date | None, *, file: str
 ) -> Entry:
@@ -317,8 +329,8 @@ def _csv_entry(
         country=country([values["addresses"]], people),
         citations=citations(values["federal_register_notice"]),
         start=start,
-        licence_requirement=tidy(values.get("license_requirement", "")) or None,
-        licence_policy=tidy(values.get("license_policy", "")) or None,
+        licence_requirement=licence_terms(values.get("license_requirement", "")),
+        licence_policy=licence_terms(values.get("license_policy", "")),
         listed=listed_name(values["name"]),
     )
 
@@ -556,7 +568,9 @@ class Writer:
                 return self.by_name[_fold(candidate)]
         if is_weak(name):
             return None  # an acronym alone names no organisation we could create
-        entity = self.orgs.resolver.find([name]).entity
+        # A spelling variant of an organisation the registry holds is that organisation
+        # ("China Electronic Technology Group Corporation" is CETC), never a new one.
+        entity = self.orgs.resolver.find([name]).entity or self.orgs.resolver.spelling_variant(name)
         if entity is not None:
             self.orgs.add_names(entity, unique([acronym]), source)
         else:

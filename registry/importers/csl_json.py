@@ -24,11 +24,12 @@ from registry.importers.csl import (
     alt_names,
     citations,
     country,
+    licence_terms,
     listed_name,
     names,
     start_date,
 )
-from registry.importers.lists import read_text, tidy, unique
+from registry.importers.lists import read_text, unique
 from registry.models import EntityKind
 
 LIST_ID = "us-entity-list"
@@ -99,8 +100,8 @@ def _entry(row: Any, index: int, line: int, *, file: str) -> Entry:
             line=line,
             field="effectiveDate",
         ),
-        licence_requirement=tidy(_text(row, "licenseRequirement", where, file, line)) or None,
-        licence_policy=tidy(_text(row, "licenseReviewPolicy", where, file, line)) or None,
+        licence_requirement=licence_terms(_text(row, "licenseRequirement", where, file, line)),
+        licence_policy=licence_terms(_text(row, "licenseReviewPolicy", where, file, line)),
         kind=_KINDS.get(str(row.get("entityType", "")).casefold()),
         listed=listed_name(raw),
     )

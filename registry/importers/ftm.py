@@ -57,7 +57,8 @@ from registry.models import (
     RelationType,
     Source,
 )
-from registry.resolve import Resolver
+from registry.names.script import LATIN_OR_HAN, has_han
+from registry.resolution.joins import Resolver
 from registry.text import clean_text
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,6 @@ KINDS = {
 LINKS = frozenset(["Ownership", "UnknownLink", "Sanction"])
 OPS = frozenset(["ADD", "MOD", "DEL"])
 _DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2}(?:T[\d:.]+Z?)?)?)?$")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_LATIN_OR_HAN = re.compile(r"[A-Za-z\u00c0-\u024f\u3400-\u4dbf\u4e00-\u9fff]")
 MAX_RESOLVE = 12  # names tried per record; OpenSanctions entities can carry dozens
 _VERSION = re.compile(r"(\d{8})\d{6}-[a-z0-9]+")
 MAX_NAME = 500
@@ -270,8 +269,7 @@ def _day(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value and len(value) == 10 else None
 
 
-def _has_han(text: str) -> bool:
-    return bool(_HAN.search(text))
+_has_han = has_han
 
 
 class _Loader:
@@ -468,7 +466,7 @@ class _Loader:
     ) -> None:
         # Only entities from other sources can be joined, and their names are in Latin or
         # Chinese script: a Cyrillic or Arabic name need not be normalised (it is slow).
-        candidates = [n for n in [names.primary, *names.strong] if _LATIN_OR_HAN.search(n)]
+        candidates = [n for n in [names.primary, *names.strong] if LATIN_OR_HAN.search(n)]
         found = self.resolver.find(candidates[:MAX_RESOLVE], names.codes)
         if found.entity is not None and not found.entity.key.startswith("ftm-"):
             self.result.merged.append(

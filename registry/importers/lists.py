@@ -26,11 +26,12 @@ from sqlalchemy.orm import Session
 from registry import store
 from registry.errors import BadImportError
 from registry.importers.result import ImportResult
-from registry.lookup.normalize import slugify
 from registry.models import Entity, EntityKind, Source
+from registry.names.legal_forms import TRAILING_FORMS
+from registry.names.normalize import slugify
+from registry.names.places import MAINLAND_PLACE_WORDS
 from registry.resolution import name_key
-from registry.resolve import Resolver
-from registry.resolve import name_key as lookup_key
+from registry.resolution.joins import Resolver, token_key
 
 T = TypeVar("T")
 
@@ -168,7 +169,7 @@ def parse_date(
 
 _TRAILING_BRACKET = re.compile(r"\s*[(\[]([^()\[\]]+)[)\]]\s*$")
 # Brackets that are part of the legal name, not an acronym: "... Group (Limited)".
-_LEGAL_IN_BRACKETS = frozenset({"limited", "ltd", "ltd.", "group", "inc", "inc."})
+_LEGAL_IN_BRACKETS = TRAILING_FORMS | {"group"}
 
 
 _PUNCT = re.compile(r"[^\w]+")
@@ -196,7 +197,7 @@ def split_trailing_alias(name: str) -> tuple[str, str | None]:
     """``"Dawning Information Industry Co., Ltd. (Sugon)"`` -> (name, ``"Sugon"``)."""
     name = tidy(name)
     match = _TRAILING_BRACKET.search(name)
-    if match is None or match.group(1).strip().lower() in _LEGAL_IN_BRACKETS:
+    if match is None or match.group(1).strip().lower().rstrip(".") in _LEGAL_IN_BRACKETS:
         return name, None
     head = name[: match.start()].rstrip()
     if not head:
@@ -250,54 +251,8 @@ def without_legal_form(name: str) -> str | None:
 
 # Chinese companies register as <place> <brand> <trade> <form> ("Zhejiang Dahua Technology
 # Co., Ltd."); statutes drop the place ("Dahua Technology Company").
-CHINESE_PLACES = [
-    "Anhui",
-    "Beijing",
-    "Chongqing",
-    "Fujian",
-    "Gansu",
-    "Guangdong",
-    "Guangxi",
-    "Guizhou",
-    "Hainan",
-    "Hebei",
-    "Heilongjiang",
-    "Henan",
-    "Hubei",
-    "Hunan",
-    "Jiangsu",
-    "Jiangxi",
-    "Jilin",
-    "Liaoning",
-    "Ningxia",
-    "Qinghai",
-    "Shaanxi",
-    "Shandong",
-    "Shanghai",
-    "Shanxi",
-    "Sichuan",
-    "Tianjin",
-    "Xinjiang",
-    "Yunnan",
-    "Zhejiang",
-    "Shenzhen",
-    "Hangzhou",
-    "Guangzhou",
-    "Wuhan",
-    "Nanjing",
-    "Chengdu",
-    "Suzhou",
-    "Hefei",
-    "Xiamen",
-    "Qingdao",
-    "Dalian",
-    "Ningbo",
-    "Changsha",
-    "Zhengzhou",
-    "Jinan",
-    "Shenyang",
-    "Harbin",
-]
+# The mainland places a registered name may start with (``registry.names.places``).
+CHINESE_PLACES = MAINLAND_PLACE_WORDS
 
 
 def with_place(name: str) -> list[str]:
@@ -532,4 +487,4 @@ class Organisations:
 
 def org_key(name: str) -> str:
     """The key two spellings of one organisation share ("Co., Ltd" vs "Co. Ltd.")."""
-    return lookup_key(name)
+    return token_key(name)

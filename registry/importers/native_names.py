@@ -30,8 +30,8 @@ from registry.errors import BadImportError
 from registry.importers.lists import Organisations, read_table, tidy
 from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
-from registry.lookup.normalize import has_han
 from registry.models import Entity
+from registry.names.normalize import has_han
 from registry.resolution import KEEP_APART, load_decisions
 
 SOURCE_ID = "native-names"

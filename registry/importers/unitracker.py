@@ -26,8 +26,9 @@ from registry.errors import BadImportError
 from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Entity, EntityKind, RelationType, Source
+from registry.names.script import has_han
 from registry.resolution import stated_country, unit_names
-from registry.resolve import Resolver
+from registry.resolution.joins import Resolver
 
 SOURCE_ID = "unitracker"
 LIST_ID = "aspi-unitracker"
@@ -42,7 +43,6 @@ CATEGORIES = frozenset(
     ]
 )
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # "BUAA", "NJTech", "A/SEU": an acronym answers an exact query only (weak alias).
 _ACRONYM = re.compile(r"^(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z0-9&/.\-]{2,8}$")
 _AKA = re.compile(
@@ -79,10 +79,6 @@ _COMPANY = re.compile(
 )
 _RESEARCH_EN = re.compile(r"\b(?:Laborator(?:y|ies)|Lab|Institute|Center|Centre)\b")
 _TEACHING_EN = re.compile(r"\b(?:University|College|Academy|School)\b")
-
-
-def has_han(text: str) -> bool:
-    return bool(_HAN.search(text))
 
 
 def is_note(text: str) -> bool:

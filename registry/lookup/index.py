@@ -25,10 +25,14 @@ from rapidfuzz.distance import OSA
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.lookup import namesakes, normalize
+from registry.lookup import namesakes
 from registry.lookup.tables import EMPTY, IntArray, IntMultimap, contains, remembered, str_key
 from registry.lookup.types import Candidate, LookupResult, MatchStatus
 from registry.models import Alias, Change, Entity
+from registry.names import normalize
+from registry.names.aliases import empty_alias
+from registry.names.generic import NATION_WORDS
+from registry.names.legal_forms import COMMON_FORMS
 
 MATCH_SCORE = 85.0
 MARGIN = 8.0
@@ -81,7 +85,6 @@ CAP_SLOPE = 0.05
 # A word is rare when its weight is at least this share of an unseen word's (at 1M names:
 # in fewer than ~450 of them; at 2,000, fewer than ~30).
 RARE_SHARE = 0.6
-COUNTRY_WORDS = frozenset({"china", "chinese", "prc", "people", "peoples", "republic"})
 # "China" first is part of a brand ("China Airlines", Taipei); "... of China" says whose.
 CHINA_WORDS = frozenset({"china", "chinese", "prc"})
 # A real word read as another holds a match back only when it carries at least this share
@@ -530,7 +533,12 @@ class NameIndex:
             scored.values(),
             key=lambda c: (-c.score, -fuzz.ratio(typed_lower, c.matched_on.lower()), c.name),
         )[:limit]
-        return LookupResult(query, _decide(ranked), ranked)
+        status = _decide(ranked)
+        if status is MatchStatus.MATCH and empty_alias(query) is not None:
+            # "China", "Hong Kong", "Co., Ltd.": no organisation's name, whatever it is
+            # found in; at most a "did you mean".
+            status = MatchStatus.AMBIGUOUS
+        return LookupResult(query, status, ranked)
 
     def _han_near(self, query: str) -> list[Candidate]:
         """Chinese names one character away from the query's: a suggestion, never a match
@@ -826,9 +834,6 @@ class NameIndex:
         return more
 
 
-LEGAL_FORMS = ("limited", "company", "corporation", "incorporated", "holdings", "holding")
-
-
 _TONE_NUMBER = re.compile(r"(?<=[a-zü])[1-5]")
 _PARENTHESES = re.compile(r"\(([^()]*)\)")
 _OF_CHINA = re.compile(r"\bof\s+(?:the\s+)?(?:people['’]?s\s+republic\s+of\s+)?china\b", re.I)
@@ -847,12 +852,12 @@ def _capped(score: float) -> float:
 def _tells_apart(token: str) -> bool:
     """A Latin word that may distinguish two bodies. (A Chinese bigram the name lacks
     already costs its weight: 天津理工大学 shares little with 天津大学.)"""
-    return token.isascii() and token not in COUNTRY_WORDS
+    return token.isascii() and token not in NATION_WORDS
 
 
 def _is_legal_form_typo(token: str) -> bool:
     budget = _typo_budget(token)
-    return bool(budget) and any(OSA.distance(token, f) <= budget for f in LEGAL_FORMS)
+    return bool(budget) and any(OSA.distance(token, f) <= budget for f in COMMON_FORMS)
 
 
 def _decide(ranked: list[Candidate]) -> MatchStatus:

@@ -50,8 +50,12 @@ from functools import lru_cache
 
 import opencc
 
-from registry.lookup import normalize
 from registry.lookup.index import NameIndex, NameRecord
+from registry.names import normalize
+from registry.names.abbreviations import SPELLINGS
+from registry.names.legal_forms import HAN_COMPANY_SUFFIXES, TRAILING_FORMS
+from registry.names.prefixes import PLA_PREFIXES
+from registry.names.script import HAN_RUN
 
 # -- vocabulary -------------------------------------------------------------------------
 
@@ -129,44 +133,15 @@ CHINA_CUES = frozenset(
         "hangzhou",
     }
 )
-_SPELLING = {
-    "defence": "defense",
-    "centre": "center",
-    "organisation": "organization",
-    "programme": "program",
-    "aeronautical": "aeronautics",
-    "astronautical": "astronautics",
-}
-_LEGAL_SUFFIXES = frozenset(
-    {
-        "inc",
-        "co",
-        "ltd",
-        "limited",
-        "corp",
-        "corporation",
-        "company",
-        "llc",
-        "plc",
-        "gmbh",
-        "sa",
-        "ag",
-        "bv",
-        "pte",
-        "incorporated",
-    }
-)
 
 # Chinese: particles and punctuation around a short name; characters that end another
 # organisation's name (a unit named right after it belongs to that organisation).
 _PARTICLES = frozenset("的在和与及或同跟对从是为把被向给等了也都由将并而以于")
 _ORG_END = frozenset("学院校司团所部局厅委会省市县队厂室站心馆社")
-_HAN_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司")
-_PLA_PREFIXES = ("中国人民解放军", "解放军")
+_HAN_SUFFIXES = HAN_COMPANY_SUFFIXES
 _BRACKETED = re.compile(r"\s*[(（][^)）]*[)）]\s*$")
 
-_HAN_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_HAN_RUN = re.compile(f"[{_HAN_CHARS}]+")
+_HAN_RUN = HAN_RUN
 _LATIN = "0-9A-Za-z\u00c0-\u024f"
 _WORD = re.compile(f"[{_LATIN}]+(?:['’][{_LATIN}]+)*|&")
 # What may stand between two words of one name: spaces, commas, dots, dashes, apostrophes.
@@ -201,7 +176,7 @@ def _norm_word(word: str) -> str:
     if word.lower().endswith("'s"):
         word = word[:-2]
     folded = normalize.ascii_text(word).lower().replace("'", "")
-    return _SPELLING.get(folded, folded)
+    return SPELLINGS.get(folded, folded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +246,7 @@ def _latin_variants(text: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     if toks:
         out.append((tuple(toks), tuple(raws)))
     core, core_raws = list(toks), list(raws)
-    while core and core[-1] in _LEGAL_SUFFIXES:
+    while core and core[-1] in TRAILING_FORMS:
         core, core_raws = core[:-1], core_raws[:-1]
     if core and len(core) < len(toks):
         out.append((tuple(core), tuple(core_raws)))
@@ -293,7 +268,7 @@ def _han_variants(text: str) -> list[str]:
     if not simple or _HAN_RUN.fullmatch(simple) is None:
         return []  # mixed script ("西安212所"): not looked for in running text
     out = [simple]
-    for prefix in _PLA_PREFIXES:
+    for prefix in PLA_PREFIXES:
         if simple.startswith(prefix) and len(simple) - len(prefix) >= 4:
             out.append(simple[len(prefix) :])
     for suffix in _HAN_SUFFIXES:

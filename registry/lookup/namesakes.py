@@ -30,6 +30,8 @@ from functools import cache, lru_cache
 
 from english_words import get_english_words_set
 
+from registry.names.legal_forms import JURISDICTION_FORMS, NEUTRAL_FORMS
+
 # Countries, regions and offshore seats that a listed subsidiary's name carries
 # ("... USA Inc.", "... (North America)", "... (BVI)"), as normalised tokens. China's own
 # provinces and cities are not here: Chinese companies put their city first ("Hangzhou
@@ -55,32 +57,9 @@ INSTITUTIONS = frozenset([
     "lab", "hospital", "conservatory", "observatory",
 ])  # fmt: skip
 
-# Legal forms by the jurisdictions that use them. A query and a name whose forms fall in
-# different groups name different companies ("Kiekert AG" is not "Kiekert USA Inc.").
-# Forms used everywhere ("Corporation", "Company", "Group") belong to no group.
-_LEGAL_FAMILIES: dict[str, tuple[str, ...]] = {
-    # US: Inc., LLC, L.P.
-    "us": ("inc", "incorporated", "llc", "lp", "llp", "pllc"),
-    # Britain, the Commonwealth, China and Hong Kong: Ltd., Co., Ltd., plc, Pty Ltd
-    "ltd": ("ltd", "limited", "plc", "pty", "pte", "sdn bhd", "bhd"),
-    # German-speaking countries
-    "de": ("ag", "gmbh", "kg", "kgaa", "ohg", "ug"),
-    # France, Spain, Portugal, Italy, Belgium, Switzerland (French), Latin America
-    "romance": ("sa", "sas", "sarl", "sl", "slu", "spa", "srl", "sca", "sau", "lda"),
-    # The Netherlands and Belgium (Dutch)
-    "nl": ("nv", "bv", "vof"),
-    # The Nordic countries
-    "nordic": ("ab", "asa", "oy", "oyj", "aps", "hf"),
-    # Japan (romanised)
-    "jp": ("kk", "kabushiki kaisha", "yk", "godo kaisha"),
-    # The EU's European company
-    "se": ("se",),
-}
-# Forms of no one jurisdiction, as they appear among a name's tokens.
-_NEUTRAL_FORMS = frozenset(
-    ["limited", "company", "corporation", "incorporated", "holdings", "holding", "co"]
-)
-_FAMILY_OF = {form: family for family, forms in _LEGAL_FAMILIES.items() for form in forms}
+# Legal forms by the jurisdictions that use them (``registry.names.legal_forms``): a
+# query and a name whose forms fall in different groups name different companies.
+_FAMILY_OF = {form: family for family, forms in JURISDICTION_FORMS.items() for form in forms}
 _LONGEST_FORM = max(len(f.split()) for f in _FAMILY_OF)
 # Letters of a name, lower case, dots dropped inside forms ("S.p.A." -> "spa", "N.V." -> "nv").
 _WORD = re.compile(r"[a-z0-9&]+")
@@ -140,7 +119,7 @@ def legal_family(text: str) -> str | None:
 
 def is_legal_form(token: str) -> bool:
     """A normalised token that is (part of) a legal form: "corporation", "slu", "ag"."""
-    return token in _FAMILY_OF or token in _NEUTRAL_FORMS
+    return token in _FAMILY_OF or token in NEUTRAL_FORMS
 
 
 def other_legal_form(query_family: str | None, text: str, owner_name: str) -> bool:

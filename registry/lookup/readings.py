@@ -24,7 +24,7 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-from registry.lookup import normalize
+from registry.names import normalize
 
 _LIBRARIES = ("pypinyin", "anyascii", "opencc-python-reimplemented")
 

@@ -21,7 +21,15 @@ from handlers.context import Services
 from handlers.dispatch import handle
 from handlers.home import home
 from handlers.lookup import help_reply
-from handlers.replies import ErrorReply, LookupReply, NoticeReply, Reply
+from handlers.replies import (
+    EntityCard,
+    ErrorReply,
+    Level,
+    LookupReply,
+    NoticeReply,
+    Reply,
+    Verdict,
+)
 from registry.lookup import MatchStatus
 
 Answer = Reply | Digest | Any  # HomeReply too
@@ -191,14 +199,8 @@ def test_json_carries_the_same_verdict(replies: dict[str, Answer], kind: str) ->
             assert data["match"]["verdict"] == data["verdict"]
     if data["status"] == "check":
         for line in data["lines"]:
-            assert line["finding"]["level"] in {
-                "listed",
-                "tied",
-                "formerly_listed",
-                "no_finding",
-                "did_you_mean",
-                "error",
-            }
+            assert line["finding"]["level"] in {level.value for level in Level}
+            assert line["verdict"] == Verdict.of(Level(line["finding"]["level"])).value
 
 
 def test_cards_are_short_unless_full(replies: dict[str, Answer]) -> None:
@@ -218,37 +220,23 @@ def test_cards_are_short_unless_full(replies: dict[str, Answer]) -> None:
 
 
 def test_every_card_in_the_registry_is_short_and_says_what_listings_mean(
-    bundled_path: Any,
+    bundled_cards: list[EntityCard],
 ) -> None:
-    from sqlalchemy import select
-
-    from handlers.cards import build_card
-    from registry.db import unit_of_work
-    from registry.models import Entity
-    from registry.service import Registry
-
-    registry = Registry.connect(f"sqlite:///{bundled_path}")
-    with unit_of_work(registry.sessions) as session:
-        for entity_id in session.scalars(select(Entity.id)):
-            card = build_card(session, entity_id)
-            reply = Reply(LookupReply(card.name, MatchStatus.MATCH, card, how="exact name"))
-            lines = text_render.render(reply).splitlines()
-            assert len(lines) <= MAX_CARD_LINES, card.name
-            finding = layout(reply).finding
-            assert finding is not None and one_line(finding.text) in lines[:3], card.name
-            for d in card.listed_on:
-                if d.legal and d.effect:
-                    # A card short of room keeps an entry's own licence terms (what the
-                    # Entity List listing means for this party) before the list's line.
-                    means = [
-                        x for x in lines if x.strip().startswith(("Means:", "Licence required"))
-                    ]
-                    assert means, card.name
-                if d.edition:
-                    assert f"{d.edition} edition" in "\n".join(lines), card.name
-                if d.list_id == "us-entity-list":
-                    assert "licence" in "\n".join(lines), card.name
-    registry.engine.dispose()
+    for card in bundled_cards:
+        reply = Reply(LookupReply(card.name, MatchStatus.MATCH, card, how="exact name"))
+        lines = text_render.render(reply).splitlines()
+        assert len(lines) <= MAX_CARD_LINES, card.name
+        finding = layout(reply).finding
+        assert finding is not None and one_line(finding.text) in lines[:3], card.name
+        for d in card.listed_on:
+            if d.legal and d.effect:
+                # Every listing with legal effect keeps its "Means" line on a short card.
+                means = [x for x in lines if x.strip().startswith("Means:")]
+                assert means, card.name
+            if d.edition:
+                assert f"{d.edition} edition" in "\n".join(lines), card.name
+            if d.list_id == "us-entity-list":
+                assert "licence" in "\n".join(lines).casefold(), card.name
 
 
 HOSTILE_TEXT = "Evil\x1b[31m Co\u202e\u2066 <!channel>\nLtd\t\u200b."

@@ -53,7 +53,7 @@ STATE = """
 import gc
 from bot.cli import main
 main(["ask", "Baidu"])
-from registry.lookup import normalize
+from registry.names import normalize
 gc.collect()
 print("STATE", len(normalize.READINGS), len(normalize.TOKENS), normalize.RECORDING,
       len(gc.get_objects()))

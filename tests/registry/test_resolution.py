@@ -298,15 +298,6 @@ def test_no_likely_duplicate_is_left_undecided(bundled_registry: Registry) -> No
     assert not undecided, f"decide these in data/resolution/decisions.yaml: {undecided}"
 
 
-# Known defect, left for the resolution follow-up: the statute importer joins its short
-# name "Hytera Communications Corporation" (the Shenzhen parent) to the only Hytera of
-# the registry, which since the whole Entity List is the Hong Kong company. A reviewed
-# "keep apart" cannot yet undo a join an importer made.
-IMPORTER_JOINS_NOT_YET_UNDONE = {
-    ("Hytera Communications Corporation", "Hytera Communications Limited"),
-}
-
-
 def test_every_reviewed_decision_that_names_two_entities_is_honoured(
     bundled_registry: Registry,
 ) -> None:
@@ -323,8 +314,6 @@ def test_every_reviewed_decision_that_names_two_entities_is_honoured(
     for d in decisions:
         first, second = (names.get(n.casefold(), set()) for n in d.names)
         if not first or not second:
-            continue
-        if tuple(d.names) in IMPORTER_JOINS_NOT_YET_UNDONE:
             continue
         checked += 1
         if d.decision == resolution.MERGE:

@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from registry.db import unit_of_work
 from registry.importers import native_names, run_import
-from registry.importers.lists import CHINESE_PLACES
 from registry.lookup import MatchStatus, NameIndex
 from registry.lookup.normalize import pinyin
 from registry.models import Designation, Entity
+from registry.names.places import MAINLAND_PLACE_WORDS as CHINESE_PLACES
 from registry.resolution import KEEP_APART, load_decisions
-from registry.resolve import Resolver
+from registry.resolution.joins import Resolver
 from registry.service import Registry
 from tests.conftest import DATA
 from tests.registry.importers.helpers import assert_refused_unchanged

@@ -24,8 +24,8 @@ from pypinyin import lazy_pinyin
 from sqlalchemy import select
 
 from registry.db import unit_of_work
-from registry.lookup.normalize import GENERIC
 from registry.models import Alias, Entity
+from registry.names.normalize import GENERIC
 from registry.service import Registry
 
 NEGATIVES = [

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from registry.lookup import normalize
-from registry.lookup.legal_forms import LEGAL_FORMS
-from registry.lookup.normalize import (
+from registry.names import normalize
+from registry.names.legal_forms import LEGAL_FORMS
+from registry.names.normalize import (
     ascii_text,
     is_legal_form,
     latin_tokens,

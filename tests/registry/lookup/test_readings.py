@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from registry.db import unit_of_work
-from registry.lookup import NameIndex, normalize, readings
+from registry.lookup import NameIndex, readings
+from registry.names import normalize
 from registry.service import Registry
 
 

@@ -1,0 +1,119 @@
+"""Ask the index for every listed organisation in every way a person may write it, and
+print how often the answer is that organisation (a script; figures, not a test):
+
+    python bench/sweep_listed.py [--db registry.sqlite3] [-v]
+
+For every organisation with an open period on a public list (every list but ASPI's
+tracker and ratings): its listed name, each alias (acronyms apart, they are shared by
+design), the listed name without its legal form, and each Chinese name it holds. A query
+counts as right when the organisation comes first; "confident" when it is also a match,
+not a "did you mean". An alias that two entities hold is counted as right when either
+comes first. ``--db`` reads a registry file instead of building the bundled one.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections import Counter, defaultdict
+
+from sqlalchemy import select
+
+from registry.db import unit_of_work
+from registry.importers.lists import without_legal_form
+from registry.lookup import MatchStatus, NameIndex
+from registry.models import Alias, Designation, Entity
+from registry.names.normalize import normalize_name, strip_legal_forms
+from registry.names.script import has_han
+from registry.service import Registry
+
+NOT_LISTS = ("aspi-",)
+KINDS = ("listed name", "alias", "without legal form", "Chinese name")
+
+
+def main() -> int:
+    args = sys.argv[1:]
+    verbose = "-v" in args
+    db = args[args.index("--db") + 1] if "--db" in args else None
+    with tempfile.TemporaryDirectory() as tmp:
+        registry = Registry.connect(f"sqlite:///{db or f'{tmp}/sweep.sqlite3'}")
+        if db is None:
+            registry.init()
+        with unit_of_work(registry.sessions) as session:
+            index = NameIndex.build(session)
+            queries = _queries(session)
+        registry.engine.dispose()
+    asked: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    sure: Counter[str] = Counter()
+    for kind, query, wanted in queries:
+        result = index.lookup(query)
+        asked[kind] += 1
+        if result.best is not None and result.best.entity_id in wanted:
+            right[kind] += 1
+            sure[kind] += result.status is MatchStatus.MATCH
+            if verbose and result.status is not MatchStatus.MATCH:
+                print(f"  unsure {kind}: {query!r} ({len(result.candidates)} candidates)")
+        elif verbose:
+            got = result.best.name if result.best else None
+            print(f"  {kind}: {query!r} -> {got!r} ({result.status})")
+    for kind in (*KINDS, "all"):
+        n = sum(asked.values()) if kind == "all" else asked[kind]
+        r = sum(right.values()) if kind == "all" else right[kind]
+        s = sum(sure.values()) if kind == "all" else sure[kind]
+        print(f"{kind:>20}: {n:5} asked, top-1 {r / max(n, 1):.1%}, confident {s / max(n, 1):.1%}")
+    return 0
+
+
+def _queries(session) -> list[tuple[str, str, set[int]]]:  # type: ignore[no-untyped-def]
+    listed = {
+        entity_id
+        for entity_id, list_id in session.execute(
+            select(Designation.entity_id, Designation.list_id).where(Designation.end.is_(None))
+        )
+        if not list_id.startswith(NOT_LISTS)
+    }
+    holders: dict[str, set[int]] = defaultdict(set)
+    entities = {e.id: e for e in session.scalars(select(Entity).where(Entity.id.in_(listed)))}
+    aliases: dict[int, list[Alias]] = defaultdict(list)
+    for alias in session.scalars(select(Alias)):
+        holders[alias.name.casefold()].add(alias.entity_id)
+        if alias.entity_id in listed:
+            aliases[alias.entity_id].append(alias)
+    for entity in session.scalars(select(Entity)):
+        holders[entity.name.casefold()].add(entity.id)
+        # Two organisations whose names differ only by a legal form ("China Telecom Group
+        # Co., Ltd." and "China Telecom Corporation Limited") both answer the short name.
+        holders[_short(entity.name).casefold()].add(entity.id)
+    out: list[tuple[str, str, set[int]]] = []
+    for entity_id, entity in sorted(entities.items()):
+
+        def add(kind: str, query: str | None, own: int = entity_id) -> None:
+            if query:
+                out.append((kind, query, holders.get(query.casefold(), set()) | {own}))
+
+        add("listed name", entity.name)
+        short = _short(entity.name)
+        if short and short != entity.name:
+            add("without legal form", short)
+        chinese = {entity.native_name} | {a.name for a in aliases[entity_id] if has_han(a.name)}
+        for name in sorted(n for n in chinese if n):
+            add("Chinese name", name)
+        for alias in aliases[entity_id]:
+            if not alias.weak and not has_han(alias.name):
+                add("alias", alias.name)
+    return out
+
+
+def _short(name: str) -> str:
+    """The name without its legal form, as a person would type it."""
+    short = without_legal_form(name)
+    if short:
+        return short
+    norm = normalize_name(name)
+    stripped = strip_legal_forms(norm)
+    return stripped if stripped and stripped != norm else name
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+"""Screening records from the handlers' side: which answers are kept, as what, and who
+may read them (``registry.records`` keeps them).
+
+Every lookup, check row, share and file row a person asks for in Slack, Teams or the
+terminal leaves one record. The record's ``answer`` is the reply as plain JSON data (the
+card with its sources, or the check line), and its verdict is the level the answer
+carries (``handlers.verdict``), whatever levels that module names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from handlers import verdict
+from handlers.context import ChatContext, Services
+from handlers.errors import BadInput, NotFound
+from handlers.replies import CheckLine, CheckListReply, LookupReply, NoticeReply, Reply
+from registry import records
+from registry.db import unit_of_work
+from registry.records import Decision, Requester, Screening
+
+log = logging.getLogger(__name__)
+
+# A record is written after the answer, in its own short transaction: on SQLite an import
+# may hold the write lock for minutes, and the answer must not wait that long for it.
+RECORD_LOCK_WAIT_S = 5.0
+MAX_NOTE_CHARS = 2000
+
+
+def requester(chat: ChatContext | None, who: Requester | None = None) -> Requester | None:
+    """Who asked: given outright (the terminal), or the chat user in their channel."""
+    if who is not None:
+        return who
+    if chat is None or not chat.user_id:
+        return None
+    return Requester(chat.platform, chat.user_id, chat.team_id, chat.channel_id)
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses, tuples, dates and enums as JSON data (what the record stores)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def lookup_answer(services: Services, body: LookupReply) -> dict[str, Any]:
+    """A lookup's answer as plain data: the verdict, the match and the whole card."""
+    finding = verdict.of_lookup(body)
+    answer = {
+        f.name: _plain(getattr(body, f.name)) for f in dataclasses.fields(body) if f.name != "card"
+    }
+    answer["verdict"] = {"level": str(finding.level), "text": finding.text}
+    answer["card"] = _plain(body.card) if body.card is not None else None
+    return answer
+
+
+def line_answer(line: CheckLine) -> dict[str, Any]:
+    answer = _plain(line)
+    if line.finding is not None:
+        answer["verdict"] = {"level": str(line.finding.level), "text": line.finding.text}
+    return dict(answer)
+
+
+def _ids(body: LookupReply) -> tuple[int, ...]:
+    if body.card is not None:
+        return (body.card.id,)
+    return tuple(c.id for c in body.candidates)
+
+
+def lookup_screening(
+    services: Services, kind: str, body: LookupReply, as_of: dt.date | None = None
+) -> Screening:
+    return Screening(
+        kind=kind,
+        query=body.query,
+        verdict=str(verdict.of_lookup(body).level),
+        entity_ids=_ids(body),
+        answer=lookup_answer(services, body),
+        as_of=as_of,
+    )
+
+
+def line_screening(kind: str, line: CheckLine, as_of: dt.date | None = None) -> Screening:
+    level = str(line.finding.level) if line.finding is not None else str(line.verdict)
+    ids = (line.entity_id,) if line.entity_id is not None else tuple(c.id for c in line.candidates)
+    return Screening(kind, line.query, level, ids, line_answer(line), as_of)
+
+
+def screenings_of(
+    services: Services, kind: str, reply: Reply, as_of: dt.date | None = None
+) -> list[Screening]:
+    """What of a reply is kept: a lookup's answer, or every line of a check. Help,
+    errors and notices are not screenings."""
+    body = reply.body
+    if isinstance(body, LookupReply):
+        return [lookup_screening(services, kind, body, as_of)]
+    if isinstance(body, CheckListReply):
+        return [line_screening(kind, line, as_of) for line in body.lines]
+    return []
+
+
+def keep(
+    services: Services, who: Requester, screenings: Sequence[Screening], *, batch: bool = False
+) -> list[int]:
+    """Write ``screenings`` in one transaction (one INSERT); returns their record ids."""
+    if not screenings:
+        return []
+    with unit_of_work(services.registry.sessions, lock_wait_s=RECORD_LOCK_WAIT_S) as session:
+        position = services.index.current(session).last_change_id
+        editions = services.replies.get(
+            "editions", None, position, lambda: records.editions_in_force(session)
+        )
+        tag = uuid.uuid4().hex if batch or len(screenings) > 1 else None
+        return records.write(session, who, screenings, editions, batch=tag)
+
+
+def recorded(
+    services: Services,
+    who: Requester | None,
+    kind: str,
+    reply: Reply,
+    as_of: dt.date | None = None,
+) -> Reply:
+    """``reply`` with the ids of the records it left. A record that cannot be written
+    (the database is locked by a long import, or down) does not take the answer away:
+    the answer says it was not recorded, and the log keeps why."""
+    if who is None:
+        return reply
+    try:
+        ids = keep(services, who, screenings_of(services, kind, reply, as_of))
+    except Exception:  # any failure to record: the person still gets the answer, told so
+        log.exception("could not record a screening of %s", kind)
+        return dataclasses.replace(
+            reply, notes=(*reply.notes, "This answer could not be recorded; ask again later.")
+        )
+    return dataclasses.replace(reply, records=tuple(ids)) if ids else reply
+
+
+def admins(services: Services) -> frozenset[str]:
+    return services.record_admins or services.alert_admins
+
+
+def read(services: Services, who: Requester | None, record_id: int) -> records.RecordView:
+    """One record, for its maker or an admin (``who`` None: the operator's terminal)."""
+    with unit_of_work(services.registry.sessions) as session:
+        try:
+            return records.get(session, record_id, who, admins(services))
+        except records.RecordNotFoundError as exc:
+            raise NotFound(f"There is no record #{record_id}.") from exc
+        except records.RecordForbiddenError as exc:
+            raise BadInput(
+                f"Record #{record_id} is not yours to read.",
+                "Only the person who made a record and the admins can read it.",
+            ) from exc
+
+
+def decide(
+    services: Services, who: Requester, record_id: int, decision: str, note: str | None
+) -> records.RecordView:
+    """A decision joined to a record: cleared, escalate or do not proceed, with a note."""
+    try:
+        chosen = Decision(decision.strip().lower().replace(" ", "_").replace("-", "_"))
+    except ValueError:
+        raise BadInput(
+            f"{decision[:40]!r} is not a decision.",
+            "Choose cleared, escalate or do not proceed.",
+        ) from None
+    if note is not None and len(note) > MAX_NOTE_CHARS:
+        raise BadInput(f"A note is at most {MAX_NOTE_CHARS:,} characters.")
+    with unit_of_work(services.registry.sessions, lock_wait_s=RECORD_LOCK_WAIT_S) as session:
+        try:
+            return records.decide(session, record_id, who, chosen, note, admins(services))
+        except records.RecordNotFoundError as exc:
+            raise NotFound(f"There is no record #{record_id}.") from exc
+        except records.RecordForbiddenError as exc:
+            raise BadInput(
+                f"Record #{record_id} is not yours to decide on.",
+                "Only the person who made a record and the admins can.",
+            ) from exc
+
+
+DECISION_WORDS = {
+    Decision.CLEARED: "cleared",
+    Decision.ESCALATE: "escalate",
+    Decision.DO_NOT_PROCEED: "do not proceed",
+}
+
+
+def notice(record: records.RecordView) -> NoticeReply:
+    """A record in a few lines of plain text (renderers escape it)."""
+    answer = record.answer.get("verdict") or {}
+    lines = [
+        f"Asked {record.at:%Y-%m-%d %H:%M} UTC by {record.user_id} ({record.platform})"
+        + (f" in {record.channel_id}" if record.channel_id else ""),
+        f"Query: {record.query}" + (f" (as of {record.as_of})" if record.as_of else ""),
+        f"Verdict: {answer.get('text') or record.verdict}",
+        "Editions: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(record.editions.items())) or "none recorded"),
+        f"SHA-256 of the answer: {record.answer_sha256}"
+        + ("" if record.intact else " (DOES NOT MATCH the stored answer)"),
+    ]
+    for d in record.decisions:
+        words = DECISION_WORDS.get(Decision(d.decision), d.decision)
+        lines.append(
+            f"Decision: {words} by {d.user_id} on {d.at:%Y-%m-%d %H:%M} UTC"
+            + (f": {d.note}" if d.note else "")
+        )
+    return NoticeReply(f"Screening record #{record.id}", tuple(lines))

@@ -1,0 +1,84 @@
+"""Places and countries as names state them.
+
+``PLACES``: Chinese provinces, province-level cities and the larger cities, folded as a
+resolution key folds them (lower case, "Xi'an" is "xian", two words joined by "-").
+They name a branch or a listing rather than another organisation when they stand in
+brackets ("AVIC ... (Shanghai)"), they lead many Chinese company names ("Beijing Megvii
+..."), and statutes drop them ("Dahua Technology Company" for "Zhejiang Dahua Technology
+Co., Ltd.").
+
+``COUNTRY_CODES``: countries a name may state, in words or in a trailing bracket ("FACC
+AG (Austria)", "Kiekert USA Inc."), as ISO 3166 codes.
+"""
+
+from __future__ import annotations
+
+_PLACE_NAMES = """
+anhui beijing chongqing fujian gansu guangdong guangxi guizhou hainan hebei heilongjiang
+henan hubei hunan jiangsu jiangxi jilin liaoning ningxia qinghai shaanxi shandong
+shanghai shanxi sichuan tianjin tibet xinjiang xizang yunnan zhejiang hong-kong macau
+macao inner-mongolia shenzhen guangzhou hangzhou nanjing wuhan chengdu xian shenyang
+harbin changsha zhengzhou jinan qingdao dalian suzhou wuxi ningbo xiamen fuzhou hefei
+nanchang kunming guiyang lanzhou taiyuan shijiazhuang changchun hohhot nanning urumqi
+zhuhai dongguan foshan changzhou mianyang baoding luoyang zhuzhou xiangtan yantai weihai
+tangshan huizhou zhongshan shaoxing wenzhou jiaxing nantong yangzhou xuzhou kunshan
+"""
+PLACES = frozenset(_PLACE_NAMES.split())
+# Outside the mainland's company registers: a statute's short name is never looked up
+# as a Hong Kong or Macau company (those are other companies of a group).
+_SEPARATE_REGISTERS = frozenset({"hong-kong", "macau", "macao"})
+# As a mainland company's name starts with them, in a stable order: "Zhejiang Dahua ...".
+MAINLAND_PLACE_WORDS = tuple(
+    sorted(p.replace("-", " ").title() for p in PLACES - _SEPARATE_REGISTERS)
+)
+# Abbreviations of places written as the first word of a name ("SZ DJI").
+PLACE_ABBREVIATIONS = {"sz": "shenzhen", "bj": "beijing"}
+
+COUNTRY_CODES = {
+    "usa": "US",
+    "us": "US",
+    "united states": "US",
+    "america": "US",
+    "north america": "US",
+    "canada": "CA",
+    "germany": "DE",
+    "austria": "AT",
+    "switzerland": "CH",
+    "france": "FR",
+    "spain": "ES",
+    "italy": "IT",
+    "netherlands": "NL",
+    "belgium": "BE",
+    "united kingdom": "GB",
+    "uk": "GB",
+    "sweden": "SE",
+    "finland": "FI",
+    "japan": "JP",
+    "korea": "KR",
+    "singapore": "SG",
+    "australia": "AU",
+    "india": "IN",
+    "russia": "RU",
+    "brazil": "BR",
+    "mexico": "MX",
+    "hong kong": "HK",
+    "macau": "MO",
+}
+# Names of China itself, other countries and regions that qualify a name in brackets
+# ("ETS Solutions (China)", "... (Asia Pacific)") and never name an organisation alone.
+_COUNTRY_NAMES = """china prc mainland taiwan malaysia thailand pakistan iran turkey uae europe
+asia africa americas global overseas worldwide international hk"""
+COUNTRY_NAMES = (
+    frozenset(COUNTRY_CODES)
+    | frozenset(_COUNTRY_NAMES.split())
+    | {
+        "people s republic of china",
+        "peoples republic of china",
+        "asia pacific",
+    }
+)
+
+
+def is_place(folded: str) -> bool:
+    """True for a place or a country, written as ``folded`` words ("hong kong")."""
+    return folded.replace(" ", "-") in PLACES or folded in COUNTRY_NAMES

@@ -1,0 +1,114 @@
+"""Screening records through the handlers, over the real bundled registry: what a lookup
+and a check leave, the hash a record carries, who may read it, decisions and purge."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from handlers.context import ChatContext, Services
+from handlers.dispatch import handle
+from handlers.records import decide
+from handlers.replies import ErrorReply, LookupReply, NoticeReply
+from registry import records
+from registry.db import unit_of_work
+from registry.models import ScreeningRecord
+from registry.records import Requester
+
+ALICE = ChatContext("slack", "C1", team_id="T1", user_id="UALICE")
+BOB = ChatContext("slack", "C1", team_id="T1", user_id="UBOB")
+
+
+def _all(services: Services) -> list[records.RecordView]:
+    with unit_of_work(services.registry.sessions) as session:
+        return list(records.since(session))
+
+
+def test_a_lookup_leaves_one_record_whose_hash_recomputes(services: Services) -> None:
+    reply = handle(services, "Hikvision", ALICE)
+    assert isinstance(reply.body, LookupReply) and reply.body.card is not None
+    (kept,) = _all(services)
+    assert reply.records == (kept.id,)
+    assert (kept.platform, kept.user_id, kept.team_id, kept.channel_id) == (
+        "slack",
+        "UALICE",
+        "T1",
+        "C1",
+    )
+    assert kept.kind == "lookup" and kept.query == "Hikvision"
+    assert kept.entity_ids == (reply.body.card.id,)
+    assert kept.verdict == kept.answer["verdict"]["level"]
+    assert kept.answer["card"]["name"] == reply.body.card.name
+    assert kept.editions and all(len(v) == 10 for v in kept.editions.values())
+    # The hash, recomputed here from the stored answer by the canonical rule.
+    canonical = json.dumps(
+        kept.answer, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+    assert hashlib.sha256(canonical).hexdigest() == kept.answer_sha256
+    assert abs((dt.datetime.now(dt.UTC).replace(tzinfo=None) - kept.at).total_seconds()) < 60
+
+
+def test_a_check_leaves_one_record_per_name_in_one_batch(services: Services) -> None:
+    reply = handle(services, "check Hikvision; Baidu; Zzyzx Widgets Unknown", ALICE)
+    kept = _all(services)
+    assert [r.query for r in kept] == ["Hikvision", "Baidu", "Zzyzx Widgets Unknown"]
+    assert reply.records == tuple(r.id for r in kept)
+    assert len({r.batch for r in kept}) == 1 and kept[0].batch
+    assert all(r.kind == "check" and r.intact for r in kept)
+
+
+def test_help_and_errors_are_not_screenings(services: Services) -> None:
+    handle(services, "help", ALICE)
+    handle(services, "x" * 10_000, ALICE)
+    assert _all(services) == []
+
+
+def test_no_asker_no_record(services: Services) -> None:
+    handle(services, "Hikvision")
+    assert _all(services) == []
+
+
+def test_a_record_is_read_by_its_maker_and_admins_only(services: Services) -> None:
+    record_id = handle(services, "Hikvision", ALICE).records[0]
+    mine = handle(services, f"record {record_id}", ALICE).body
+    assert isinstance(mine, NoticeReply) and f"#{record_id}" in mine.text
+    assert any("Hikvision" in line for line in mine.lines)
+    refused = handle(services, f"record {record_id}", BOB).body
+    assert isinstance(refused, ErrorReply) and "not yours" in refused.message
+    assert "Hikvision" not in refused.message + (refused.hint or "")
+    services.record_admins = frozenset({"UBOB"})
+    assert isinstance(handle(services, f"record {record_id}", BOB).body, NoticeReply)
+
+
+def test_a_decision_joins_its_record_and_the_record_is_unchanged(services: Services) -> None:
+    record_id = handle(services, "Hikvision", ALICE).records[0]
+    before = _all(services)[0]
+    who = Requester("slack", "UALICE", "T1", "C1")
+    view = decide(services, who, record_id, "do not proceed", "on the 1260H list")
+    assert [(d.decision, d.note, d.user_id) for d in view.decisions] == [
+        ("do_not_proceed", "on the 1260H list", "UALICE")
+    ]
+    assert view.answer_sha256 == before.answer_sha256 and view.intact
+    with pytest.raises(Exception, match="not yours"):
+        decide(services, Requester("slack", "UBOB"), record_id, "cleared", None)
+    with pytest.raises(Exception, match="not a decision"):
+        decide(services, who, record_id, "maybe", None)
+
+
+def test_records_are_append_only_and_purged_after_retention(services: Services) -> None:
+    handle(services, "Hikvision", ALICE)
+    with unit_of_work(services.registry.sessions) as session:
+        record = session.scalars(select(ScreeningRecord)).one()
+        record.verdict = "cleared"
+        with pytest.raises(records.RecordError, match="append-only"):
+            session.flush()
+        session.rollback()
+    with unit_of_work(services.registry.sessions) as session:
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        assert records.purge(session, 5 * 365, now) == 0
+        assert records.purge(session, 5 * 365, now + dt.timedelta(days=5 * 365 + 1)) == 1
+        assert session.scalar(select(func.count(ScreeningRecord.id))) == 0

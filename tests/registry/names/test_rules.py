@@ -1,0 +1,73 @@
+"""The name rules on their own: abbreviations fold both ways, what an alias may not be."""
+
+from __future__ import annotations
+
+import pytest
+
+from registry.names.abbreviations import EXPANSIONS, singular
+from registry.names.aliases import empty_alias
+from registry.names.normalize import tokens
+from registry.names.places import COUNTRY_CODES, PLACES
+
+WRITTEN_OUT = [
+    ("Beijing Imp & Exp Co", "Beijing Import and Export Company"),
+    ("Beijing Imp. & Exp. Co., Ltd.", "Beijing Import & Export Co., Ltd."),
+    ("China Intl Tech Grp", "China International Technology Group"),
+    ("Harbin Elec Eng Corp", "Harbin Electronics Engineering Corporation"),
+    ("Shanghai Inst of Sci & Tech", "Shanghai Institute of Science and Technology"),
+    ("Nanjing Univ", "Nanjing University"),
+    ("Chinese Acad of Sci", "Chinese Academy of Science"),
+    ("Wuhan Heavy Ind Co", "Wuhan Heavy Industry Company"),
+]
+
+
+@pytest.mark.parametrize(("short", "long"), WRITTEN_OUT)
+def test_abbreviations_fold_both_ways(short: str, long: str) -> None:
+    assert tokens(short) == tokens(long)
+
+
+@pytest.mark.parametrize(("short", "long"), sorted(EXPANSIONS.items()))
+def test_every_abbreviation_reads_as_its_word(short: str, long: str) -> None:
+    assert tokens(f"Alpha {short} Beta") == tokens(f"Alpha {long} Beta")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "China",
+        "(China)",
+        "PRC",
+        "Hong Kong",
+        "Co., Ltd.",
+        "Limited",
+        "Group",
+        "中国",
+        "有限公司",
+        "(Shanghai)",
+        *sorted(COUNTRY_CODES),
+        *sorted(p.replace("-", " ").title() for p in PLACES),
+    ],
+)
+def test_a_place_country_form_or_generic_word_is_no_alias(name: str) -> None:
+    assert empty_alias(name) is not None
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Huawei", "CETC", "China Electronics", "Chinese Academy of Sciences", "海能达", "BGI"],
+)
+def test_a_name_is_an_alias(name: str) -> None:
+    assert empty_alias(name) is None
+
+
+def test_an_acronym_may_spell_a_legal_form_but_not_a_country() -> None:
+    assert empty_alias("SPA", acronym=True) is None
+    assert empty_alias("PRC", acronym=True) is not None
+
+
+@pytest.mark.parametrize(
+    ("word", "one"),
+    [("electronics", "electronic"), ("technologies", "technology"), ("industries", "industry")],
+)
+def test_singular(word: str, one: str) -> None:
+    assert singular(word) == one and singular(one) == one
