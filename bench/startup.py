@@ -13,7 +13,8 @@ aliases) when given. The first ``ask`` builds and saves the name index; that fir
 is printed but not what is compared. Then one warm-up of each command, and the commands
 alternate ``--runs`` times, each in a fresh interpreter with bytecode caching on (as a
 user's install has it, whatever ``PYTHONDONTWRITEBYTECODE`` says here), timing the whole
-process with ``time.perf_counter`` and taking its peak RSS from ``os.wait4``. Alternating
+process with ``time.perf_counter`` and taking its CPU time (user + system, less
+sensitive to other jobs than wall time) and peak RSS from ``os.wait4``. Alternating
 keeps them under the same load on a shared machine. ``--baseline DIR`` also times the
 ``ask`` of the checkout in DIR (its ``bot`` and ``registry`` packages first on
 ``PYTHONPATH``) on the same registry, for a before/after ratio from one run. Prints the
@@ -38,9 +39,10 @@ from pathlib import Path
 INSERT_CHUNK = 50_000
 
 
-def _run(argv: list[str], env: dict[str, str], cwd: str) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one process, run outside any checkout (so that
-    ``python -m`` finds the packages on ``PYTHONPATH`` or installed, not the cwd's)."""
+def _run(argv: list[str], env: dict[str, str], cwd: str) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of one process, run
+    outside any checkout (so that ``python -m`` finds the packages on ``PYTHONPATH`` or
+    installed, not the cwd's)."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, cwd=cwd)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -48,7 +50,7 @@ def _run(argv: list[str], env: dict[str, str], cwd: str) -> tuple[float, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{argv} exited with {proc.returncode}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def _p90(values: list[float]) -> float:
@@ -119,10 +121,12 @@ def main() -> None:
             _run(argv, cmd_env, tmp)  # warm-up (and the baseline's bytecode)
         times: dict[str, list[float]] = {name: [] for name in commands}
         rss: dict[str, float] = dict.fromkeys(commands, 0.0)
+        cpu: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.runs):
             for name, (argv, cmd_env) in commands.items():
-                elapsed, peak = _run(argv, cmd_env, tmp)
+                elapsed, peak, used = _run(argv, cmd_env, tmp)
                 times[name].append(elapsed)
+                cpu[name].append(used)
                 rss[name] = max(rss[name], peak)
         size = Path(f"{db}.index").stat().st_size / 1e6
     medians = {name: statistics.median(values) for name, values in times.items()}
@@ -131,18 +135,24 @@ def main() -> None:
         "bare": 'python -c "import sqlalchemy.orm"',
         "baseline ask": f"baseline ({args.baseline}) ask {args.query}",
     }
-    print(f"registry: bundled + {args.names:,} synthetic organisations; saved index {size:.0f} MB")
+    what = args.registry or f"bundled + {args.names:,} synthetic organisations"
+    print(f"registry: {what}; saved index {size:.0f} MB")
     print(f"runs: {args.runs} each, interleaved; load average {os.getloadavg()[0]:.1f}")
     print(f"first ask (builds and saves the index): {first[0]:.1f} s, peak RSS {first[1]:.0f} MB")
     for name, values in times.items():
         print(
             f"{labels[name]}: median {medians[name] * 1000:.0f} ms, "
-            f"p90 {_p90(values) * 1000:.0f} ms, peak RSS {rss[name]:.0f} MB"
+            f"p90 {_p90(values) * 1000:.0f} ms, CPU median "
+            f"{statistics.median(cpu[name]) * 1000:.0f} ms, peak RSS {rss[name]:.0f} MB"
         )
+    cpus = {name: statistics.median(values) for name, values in cpu.items()}
     print(f"ratio of medians, ask / import: {medians['ask'] / medians['bare']:.2f}x")
+    print(f"ratio of CPU medians, ask / import: {cpus['ask'] / cpus['bare']:.2f}x")
     if args.baseline:
         baseline = medians["baseline ask"]
         print(f"ratio of medians, baseline ask / import: {baseline / medians['bare']:.2f}x")
+        ratio = cpus["baseline ask"] / cpus["bare"]
+        print(f"ratio of CPU medians, baseline ask / import: {ratio:.2f}x")
 
 
 if __name__ == "__main__":
