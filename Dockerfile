@@ -13,21 +13,28 @@ FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python3 -m venv /opt/mcf-bot
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY registry registry
 COPY handlers handlers
 COPY bot bot
 COPY data data
 # Not editable: the bundled data travels inside the installed package (registry/_bundled).
-RUN /opt/mcf-bot/bin/pip install . \
+# The dependency versions the tests passed with (constraints.txt, scripts/refresh-constraints).
+RUN /opt/mcf-bot/bin/pip install -c constraints.txt . \
     && /opt/mcf-bot/bin/mcf-bot --version
 
 # -- run: the virtualenv on the same base, no build tools, no source tree ---------------
 FROM ${PYTHON_IMAGE}
-RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin mcf
+RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin mcf \
+    && mkdir -p /var/lib/mcf && chown mcf:mcf /var/lib/mcf
 COPY --from=build /opt/mcf-bot /opt/mcf-bot
+# /var/lib/mcf holds what must outlive the container: the SQLite registry when no
+# MCF_DATABASE_URL is given (/var/lib/mcf/mcf-bot/registry.sqlite3, with its name index)
+# and MCF_INDEX_DIR in docker-compose.yml. Mount a volume there:
+#   docker run -v mcf-data:/var/lib/mcf -e SLACK_BOT_TOKEN=... -e SLACK_APP_TOKEN=... mcf-bot
 ENV PATH=/opt/mcf-bot/bin:$PATH \
     PYTHONUNBUFFERED=1 \
+    XDG_DATA_HOME=/var/lib/mcf \
     MCF_PORT=3000
 USER mcf
 WORKDIR /home/mcf

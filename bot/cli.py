@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import cli_alerts, cli_check, cli_records, cli_sync, cli_watchlist
+from bot.progress import stages
 from bot.render import text as text_render
 from bot.render.json import reply_dict
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, UnavailableError
 from handlers.context import Services
-from handlers.dispatch import handle
-from handlers.replies import Reply
+from handlers.dispatch import ask
+from handlers.replies import ErrorReply, Reply
 from registry.db import unit_of_work
 from registry.errors import RegistryError
 from registry.extras import import_with_extra
@@ -29,24 +30,37 @@ def _announce(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _services(settings: Settings) -> Services:
+def _services(settings: Settings, *, open_index: bool = False) -> Services:
+    """The registry (created on first use) and its name index. ``open_index``: open (or
+    build) the index now, under the progress line, rather than silently inside the first
+    lookup."""
     registry = Registry.connect(settings.database_url)
-    registry.ensure_ready(_announce)
-    return Services(
-        registry,
-        index=live_index(registry.engine.url, settings.index_dir),
-        sync=settings.sync.options,
-    )
+    with stages() as announce:
+        registry.ensure_ready(announce)
+        services = Services(
+            registry,
+            index=live_index(registry.engine.url, settings.index_dir, announce=announce),
+            sync=settings.sync.options,
+        )
+        if open_index:
+            with unit_of_work(registry.sessions) as session:
+                services.index.current(session)
+    return services
 
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
-    services = _services(settings)
-    text = " ".join(args.query) + (f" as of {args.as_of}" if args.as_of else "")
-    reply = handle(services, text, who=cli_check.asker())
+    """The whole text is one name: `ask Check Point Software`, `ask help` look those
+    names up (the terminal's commands are subcommands, not words in the text)."""
+    services = _services(settings, open_index=True)
+    reply = ask(services, " ".join(args.query), as_of=args.as_of, who=cli_check.asker())
     if args.json:
         print(json.dumps(reply_dict(reply), ensure_ascii=False, indent=2))
-    else:
-        print(text_render.render(reply, full=args.full))
+    if isinstance(reply.body, ErrorReply):
+        status = EXIT_USAGE if reply.body.fixable else EXIT_RUNTIME
+        return status if args.json else _fail(text_render.error_line(reply.body), status)
+    if not args.json:
+        terminal = text_render.Terminal.of(sys.stdout)
+        print(text_render.render(reply, full=args.full, terminal=terminal))
     return 0
 
 
@@ -57,8 +71,23 @@ def cmd_sources(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(reply_dict(reply), ensure_ascii=False, indent=2))
     else:
-        print(text_render.render(reply))
+        print(text_render.render(reply, terminal=text_render.Terminal.of(sys.stdout)))
     return 0
+
+
+def _unreadable(path: str, exc: OSError | UnicodeDecodeError) -> SettingsError:
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return SettingsError(f"cannot read {path}: {reason}")
+
+
+def _readable(path: str) -> Path:
+    """A file named on the command line, checked before any work starts."""
+    try:
+        with open(path, "rb") as stream:
+            stream.read(1)
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
+    return Path(path)
 
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
@@ -72,8 +101,11 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
             _announce("The registry already exists; upgrading its schema if needed.")
             schema.upgrade(registry.engine)
             return 0
-        registry.init(empty=args.empty)
-        _announce("Registry created" + (" (empty)." if args.empty else " with the bundled data."))
+        with stages() as announce:
+            registry.init(empty=args.empty, step=lambda stage: announce(f"db init: {stage}..."))
+            announce(
+                "Registry created" + (" (empty)." if args.empty else " with the bundled data.")
+            )
     else:
         schema.upgrade(registry.engine)
         _announce(f"Schema at {schema.current_revision(registry.engine)}.")
@@ -110,20 +142,31 @@ def _cmd_resolution(registry: Registry, args: argparse.Namespace) -> int:
                     f"{merge.rule}, {merge.evidence}"
                 )
             return 0
-        entity = resolution.unmerge(session, args.merge_id)
+        from sqlalchemy.exc import NoResultFound
+
+        try:
+            entity = resolution.unmerge(session, args.merge_id)
+        except NoResultFound:
+            raise SettingsError(
+                f"there is no merge #{args.merge_id}: `mcf-bot db merges` lists them"
+            ) from None
         _announce(f"Undid merge #{args.merge_id}: {entity.name} is its own entity again.")
     return 0
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.progress import import_bar
-    from registry.importers import importer_for, run_import
+    from registry.importers import IMPORTERS, importer_for, run_import
 
-    importer_for(args.source)  # an unknown source or a missing extra, before any work
+    if args.source not in IMPORTERS:
+        known = ", ".join(sorted(IMPORTERS))
+        raise SettingsError(f"no importer called {args.source!r}; known: {known}")
+    importer_for(args.source)  # a missing extra, before any work
+    files = [_readable(f) for f in args.files]
     registry = Registry.connect(settings.database_url)
     registry.ensure_ready(_announce)
     with unit_of_work(registry.sessions) as session:
-        results = run_import(session, args.source, [Path(f) for f in args.files], import_bar)
+        results = run_import(session, args.source, files, import_bar)
     for result in results:
         counts = ", ".join(f"{k} {v}" for k, v in result.summary().items())
         print(f"{Path(result.files[0]).name}: {counts}")
@@ -252,24 +295,59 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _database_unavailable(settings: Settings | None, exc: Exception) -> str:
+    from sqlalchemy.engine import make_url
+
+    where = "the database"
+    if settings is not None:
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+    reason = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0][:300]
+    return (
+        f"cannot use the database {where} ({reason}): check MCF_DATABASE_URL and that the "
+        "database server is running"
+    )
+
+
+# Exit statuses: 2 for what the person running mcf-bot must change (an argument, a
+# setting: argparse uses 2 too), 1 for what failed at run time (a port taken, a database
+# down, a file whose content is wrong).
+EXIT_USAGE, EXIT_RUNTIME = 2, 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from sqlalchemy.exc import OperationalError
+
+    from registry.errors import BadImportError, RegistryBusyError
+
     args = parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    settings: Settings | None = None
     try:
         settings = Settings.from_env()
         return int(args.func(settings, args))
+    except (BadImportError, RegistryBusyError, UnavailableError) as exc:
+        return _fail(str(exc), EXIT_RUNTIME)
     except (SettingsError, RegistryError) as exc:
-        print(f"mcf-bot: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc), EXIT_USAGE)
+    except OperationalError as exc:
+        if args.verbose:
+            raise  # the traceback, for a bug report
+        return _fail(_database_unavailable(settings, exc), EXIT_RUNTIME)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         # `mcf-bot check big.txt | head`: the reader left; that is not an error.
         sys.stderr.close()
         return 0
+
+
+def _fail(message: str, status: int) -> int:
+    """One line on stderr, no traceback: ordinary mistakes are not crashes."""
+    print(f"mcf-bot: {' '.join(message.split())}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

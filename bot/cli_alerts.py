@@ -10,6 +10,7 @@ from bot.render import text as text_render
 from bot.settings import Settings, SettingsError
 from handlers.context import ChatContext, Services
 from handlers.dispatch import handle
+from handlers.replies import ErrorReply
 from registry import alerts
 from registry.db import unit_of_work
 from registry.service import Registry
@@ -49,14 +50,24 @@ def cmd_subscriptions(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     if not args.channel:
         raise SettingsError("--channel is required")
-    chat = ChatContext(platform=args.platform, channel_id=args.channel, user_id="cli")
+    chat = ChatContext(
+        platform=args.platform,
+        channel_id=args.channel,
+        user_id="cli",
+        where=f"{args.platform} channel {args.channel}",
+    )
     if args.action == "list":
         text = "subscriptions"
     elif args.action == "add":
         text = f"watch {args.watch}" if args.watch else f"subscribe {args.list or ''}"
     else:
         text = f"unwatch {args.watch}" if args.watch else f"unsubscribe {args.list or ''}"
-    print(text_render.render(handle(Services(registry), text.strip(), chat)))
+    reply = handle(Services(registry), text.strip(), chat)
+    if isinstance(reply.body, ErrorReply):
+        # One line, and a status a script can test (2: the arguments were wrong).
+        print(f"mcf-bot: {text_render.error_line(reply.body)}", file=sys.stderr)
+        return 2 if reply.body.fixable else 1
+    print(text_render.render(reply))
     return 0
 
 

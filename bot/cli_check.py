@@ -39,7 +39,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     from bot.render import text as text_render
     from bot.render.json import reply_dict
     from handlers.as_of import parse_date
-    from handlers.errors import CommandError
+    from handlers.errors import BadInput, CommandError
     from handlers.screening import fail_set, screen
 
     try:
@@ -47,6 +47,12 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
         fail_on = fail_set(args.fail_on or "")
         if args.output:
             partner_files.write(args.output, [], [])  # a wrong extension, before any work
+        if args.file == "-" and sys.stdin.isatty():
+            # Nothing piped in: say how, rather than wait in silence.
+            raise BadInput(
+                "check needs names, one per line: `mcf-bot check partners.txt`, or pipe "
+                "them in (`mcf-bot check < partners.txt`)"
+            )
         if args.file == "-":
             table = partner_files.parse(
                 sys.stdin.buffer.read(), "stdin", args.column, max_rows=settings.check_max_rows

@@ -31,6 +31,12 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
         if settings.sync.interval_s <= 0:
             raise SettingsError("MCF_SYNC_INTERVAL is 0: use `mcf-bot sync --once` (cron)")
         logging.getLogger().setLevel(logging.INFO)
+        print(
+            f"mcf-bot sync: runs every {_every(settings.sync.interval_s)} until stopped "
+            "(Ctrl-C; MCF_SYNC_INTERVAL sets the interval). For one pass, as cron wants it: "
+            "mcf-bot sync --once",
+            file=sys.stderr,
+        )
         run_forever(registry, settings, threading.Event(), sources_ids=args.source or [])
         return 0
     failed = False
@@ -43,6 +49,15 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
         else:
             print(line)
     return EXIT_FAILED if failed else 0
+
+
+def _every(seconds: float) -> str:
+    hours, minutes = seconds / 3600, seconds / 60
+    if hours >= 1 and hours == int(hours):
+        return f"{int(hours)} hour{'s' if hours != 1 else ''}"
+    if minutes >= 1 and minutes == int(minutes):
+        return f"{int(minutes)} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds:g} seconds"
 
 
 def run_forever(

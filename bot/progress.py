@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from registry.importers.progress import Advance, silent
@@ -42,3 +42,36 @@ def import_bar(label: str, total_bytes: int) -> Iterator[Advance]:
     """``registry.importers.progress.Progress`` for ``mcf-bot import``: bytes read."""
     with terminal_bar(label, total_bytes, in_bytes=True) as advance:
         yield advance
+
+
+@contextmanager
+def stages() -> Iterator[Callable[[str], None]]:
+    """Long first-run work told as it goes ("Creating the registry: loading csl (5/14)",
+    "Building the name index"): on a terminal one line that updates in place, with a
+    spinner so it never looks stuck; otherwise (a log, a pipe) one plain line each.
+    The last message stays on screen when the work is done."""
+    if not sys.stderr.isatty():
+        yield lambda message: print(message, file=sys.stderr, flush=True)
+        return
+    from rich.console import Console
+    from rich.status import Status
+
+    console = Console(stderr=True, highlight=False)
+    status: Status | None = None
+    last = ""
+
+    def show(message: str) -> None:
+        nonlocal status, last
+        last = message
+        if status is None:
+            status = console.status(message)
+            status.start()
+        else:
+            status.update(message)
+
+    try:
+        yield show
+    finally:
+        if status is not None:
+            status.stop()
+            console.print(last, markup=False)

@@ -9,9 +9,11 @@ The registry is synchronous SQLAlchemy; the async edge reaches it through thread
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import json
 import logging
+import socket
 import sys
 import threading
 import time
@@ -28,7 +30,13 @@ from bot.edge import Refused, ReplayGuard, interactive, shallow, slack_signed, u
 from bot.pools import Pools
 from bot.render.adaptive import message_parts as teams_message
 from bot.render.slack import message as slack_message
-from bot.settings import Settings, SlackSettings, TeamsSettings
+from bot.settings import (
+    Settings,
+    SettingsError,
+    SlackSettings,
+    TeamsSettings,
+    UnavailableError,
+)
 from handlers.context import Services
 from handlers.lookup import warm
 from handlers.replies import EntityCard, LookupReply, Reply
@@ -244,11 +252,65 @@ def _routes(settings: Settings) -> str:
         routes.append("POST /slack/events")
     if settings.teams is not None:
         routes.append("POST /api/messages")
-    return ", ".join([*routes, "GET /healthz"])
+    listening = ", ".join([*routes, "GET /healthz"])
+    if settings.slack is not None and settings.slack.app_token:
+        listening += "; Slack over Socket Mode"
+    return listening
+
+
+def _socket_mode(
+    slack: SlackSettings, services: Services, executor: Executor
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Slack's Socket Mode as part of the server's life: connected at start-up, closed at
+    shutdown. The handler is created in here, inside the running loop: its aiohttp
+    session and message processor need one (aiohttp refuses to start them outside)."""
+
+    async def connect(_app: web.Application) -> AsyncIterator[None]:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+        from slack_sdk.errors import SlackApiError
+
+        from bot.slack.app import create_slack_app
+
+        bolt = create_slack_app(slack, services, executor)
+        handler = AsyncSocketModeHandler(bolt, slack.app_token)
+        try:
+            await handler.connect_async()
+        except SlackApiError as exc:
+            await handler.close_async()
+            error = exc.response.get("error", "refused") if exc.response else "refused"
+            raise SettingsError(
+                f"Slack refused SLACK_APP_TOKEN ({error}): set it to the app-level token "
+                "(xapp-..., Basic Information > App-Level Tokens, scope connections:write)"
+            ) from None
+        yield
+        await handler.close_async()
+
+    return connect
+
+
+def require_free_port(port: int) -> None:
+    """Fail before the registry is loaded, not after "listening" (aiohttp binds last)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As aiohttp binds: SO_REUSEADDR, so a socket in TIME_WAIT is no obstacle.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("0.0.0.0", port))
+        except OSError as exc:
+            raise PortInUseError(port, exc) from None
+
+
+class PortInUseError(UnavailableError):
+    def __init__(self, port: int, exc: OSError) -> None:
+        reason = "is already in use" if exc.errno == errno.EADDRINUSE else "cannot be opened"
+        super().__init__(
+            f"port {port} {reason} ({exc.strerror}): stop the other server or set MCF_PORT "
+            "to a free port"
+        )
 
 
 def run(settings: Settings, *, alerts: bool = True) -> None:
     settings.require_platform()
+    require_free_port(settings.port)
     services = build_services(settings)
     warmed = start_warming(settings, services)
     if alerts:
@@ -256,26 +318,18 @@ def run(settings: Settings, *, alerts: bool = True) -> None:
     # Every replica may run the schedule: the pass lock lets one of them sync at a time.
     start_background_sync(services.registry, settings)
     executor = Pools()
+    # One server in every mode: Socket Mode still answers /healthz (compose's healthcheck).
+    app = create_app(settings, services, executor, warmed)
     slack = settings.slack
     if slack is not None and slack.app_token:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+        app.cleanup_ctx.append(_socket_mode(slack, services, executor))
 
-        from bot.slack.app import create_slack_app
+    def listening(_aiohttp_message: str) -> None:  # called once the port is bound
+        print(f"mcf-bot listening on :{settings.port} ({_routes(settings)})", file=sys.stderr)
 
-        bolt = create_slack_app(slack, services, executor)
-        handler = AsyncSocketModeHandler(bolt, slack.app_token)
-        if settings.teams is None:
-            asyncio.run(handler.start_async())
-            return
-        app = create_app(settings, services, executor, warmed)
-
-        async def socket_mode(_app: web.Application) -> AsyncIterator[None]:
-            await handler.connect_async()
-            yield
-            await handler.close_async()
-
-        app.cleanup_ctx.append(socket_mode)
-    else:
-        app = create_app(settings, services, executor, warmed)
-    print(f"mcf-bot listening on :{settings.port} ({_routes(settings)})", file=sys.stderr)
-    web.run_app(app, port=settings.port, print=None)
+    try:
+        web.run_app(app, port=settings.port, print=listening)
+    except OSError as exc:  # taken between the check above and the bind
+        if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+            raise PortInUseError(settings.port, exc) from None
+        raise

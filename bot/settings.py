@@ -60,7 +60,45 @@ DEFAULT_RETENTION_DAYS = 5 * 365 + 1
 
 
 class SettingsError(Exception):
-    """A required setting is missing or malformed; the message names it."""
+    """A required setting or argument is missing or malformed; the message names it and
+    says what to change (``mcf-bot`` prints it on one line and exits 2)."""
+
+
+class UnavailableError(Exception):
+    """What the settings point at cannot be used right now: a port in use, a database
+    that does not answer. The message names the setting (``mcf-bot`` exits 1)."""
+
+
+# The database engines mcf-bot runs on (``MCF_DATABASE_URL``'s scheme).
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")
+
+
+def database_url(text: str) -> str:
+    """``MCF_DATABASE_URL`` checked before anything connects: a plain path or a typo
+    otherwise surfaces as SQLAlchemy's traceback."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    example = "sqlite:////var/lib/mcf/registry.sqlite3 or postgresql://user:password@host/mcf"
+    try:
+        scheme = make_url(text).get_backend_name()
+    except ArgumentError:
+        schemed = ":" in text.split("/", 1)[0]  # "postgresql:/host": a broken URL
+        looks_like_path = "/" in text or text.endswith((".sqlite3", ".sqlite", ".db"))
+        if not schemed and looks_like_path:
+            path = Path(text).expanduser().absolute()
+            raise SettingsError(
+                f"MCF_DATABASE_URL must be a URL, not a path: for a SQLite file set it to "
+                f"sqlite:///{path}"
+            ) from None
+        raise SettingsError(
+            f"MCF_DATABASE_URL is not a database URL ({text[:80]!r}): e.g. {example}"
+        ) from None
+    if scheme not in DATABASE_SCHEMES:
+        raise SettingsError(
+            f"MCF_DATABASE_URL names an unsupported database {scheme!r}: use {example}"
+        )
+    return text
 
 
 def default_database_url() -> str:
@@ -167,7 +205,7 @@ class Settings:
             raise SettingsError(f"MCF_PORT must be a port number, not {port_text!r}") from None
         slack, teams = _slack(env), _teams(env)
         return cls(
-            database_url=env.get("MCF_DATABASE_URL") or default_database_url(),
+            database_url=database_url(env.get("MCF_DATABASE_URL") or default_database_url()),
             port=port,
             slack=slack,
             teams=teams,

@@ -23,6 +23,9 @@ class ChatContext:
     conversation: dict[str, object] | None = None
     # The user groups (Slack ``S...``) the user belongs to, of those named as alert admins.
     groups: frozenset[str] = frozenset()
+    # How replies name the channel: "this channel" in chat; the terminal names it
+    # (``mcf-bot subscriptions --channel C0123``: "slack channel C0123").
+    where: str = "this channel"
 
 
 # A partner file past this many rows is refused with the reason (split it): a screening

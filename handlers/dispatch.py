@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from handlers import commands, quick, records, subscriptions
+from handlers.as_of import parse_date
 from handlers.context import ChatContext, Services
 from handlers.errors import BadInput, CommandError, to_reply
 from handlers.lookup import help_reply, lookup, show
@@ -107,3 +108,19 @@ def handle(
         _log(exc, f"command {(text or '')[:200]!r}")
         return Reply(to_reply(exc))
     raise AssertionError("unreachable: parse returns a Command")
+
+
+def ask(
+    services: Services, text: str, *, as_of: str | None = None, who: Requester | None = None
+) -> Reply:
+    """A terminal's ``mcf-bot ask``: the whole text is one organisation's name, never a
+    command (``ask Check Point Software``, ``ask help``); ``as_of`` a date as typed
+    (``--as-of``). Recorded as ``handle`` records a lookup; every outcome is a reply."""
+    try:
+        day = parse_date(as_of) if as_of else None
+        query = commands.parse_name(text).query
+        reply = Reply(lookup(services, query, day))
+        return records.recorded(services, records.requester(None, who), "lookup", reply, day)
+    except Exception as exc:
+        _log(exc, f"ask {text[:200]!r}")
+        return Reply(to_reply(exc))

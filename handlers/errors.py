@@ -33,7 +33,7 @@ def to_reply(exc: Exception) -> ErrorReply:
     """Turn any error into a reply a person can act on. Unknown errors keep their
     traceback in the log (the caller logs); the user gets an honest, short answer."""
     if isinstance(exc, CommandError):
-        return ErrorReply(exc.message, exc.hint)
+        return ErrorReply(exc.message, exc.hint, fixable=True)
     if isinstance(exc, RegistryBusyError):
         return ErrorReply(BUSY_MESSAGE, "Lookups still answer while it is updated.")
     if isinstance(exc, NotInitialisedError):

@@ -121,6 +121,9 @@ class HelpReply:
 class ErrorReply:
     message: str
     hint: str | None = None
+    # The asker's to fix (a bad name, an unknown list), not a failure on our side: the
+    # terminal exits 2 for these, 1 for the others.
+    fixable: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,9 @@ SUMMARY_WORDS = {
     Verdict.LISTED: "listed",
     Verdict.FORMER: "formerly listed",
     Verdict.TIED: "tied",
+    Verdict.TRACKED: "tracked (research tracker only)",
     Verdict.AMBIGUOUS: "did you mean",
-    Verdict.KNOWN: "in the registry with nothing recorded",
+    Verdict.KNOWN: "not listed",
     Verdict.NONE: "no match",
     Verdict.ERROR: "unreadable",
 }
@@ -34,6 +35,8 @@ FAIL_WORDS = {
     "did_you_mean": Verdict.AMBIGUOUS,
     "ambiguous": Verdict.AMBIGUOUS,
     "no_match": Verdict.NONE,
+    "tracked": Verdict.TRACKED,
+    "not_listed": Verdict.KNOWN,
 }
 # Always said, even at 0: the counts a reader looks for first.
 ALWAYS = (Verdict.LISTED, Verdict.FORMER, Verdict.TIED, Verdict.AMBIGUOUS, Verdict.NONE)

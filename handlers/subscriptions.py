@@ -19,6 +19,11 @@ from registry.resolution import token_key
 CHAT_LOCK_WAIT_S = 0.5
 
 
+def _here(chat: ChatContext) -> str:
+    """The channel's name to start a sentence: "This channel", "Slack channel C0123"."""
+    return chat.where[:1].upper() + chat.where[1:]
+
+
 def _may_change(services: Services, chat: ChatContext) -> None:
     """``MCF_ALERT_ADMINS``: when set, only those users (or members of those groups) may
     change a channel's alerts; anyone may still list them."""
@@ -26,7 +31,7 @@ def _may_change(services: Services, chat: ChatContext) -> None:
     if not admins or chat.user_id in admins or chat.groups & admins:
         return
     raise BadInput(
-        "Only the alert admins can change this channel's alerts.",
+        f"Only the alert admins can change {chat.where}'s alerts.",
         "Ask one of them, or see what the channel gets with `/mcf subscriptions`.",
     )
 
@@ -69,7 +74,7 @@ def subscribe(services: Services, chat: ChatContext, list_id: str | None) -> Not
             conversation=chat.conversation,
         )
         what = describe(session, sub)
-    prefix = "This channel will now be told about" if created else "Already subscribed to"
+    prefix = f"{_here(chat)} will now be told about" if created else "Already subscribed to"
     return NoticeReply(f"{prefix} {what}, from now on.", public=created)
 
 
@@ -113,7 +118,7 @@ def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
             conversation=chat.conversation,
         )
     return NoticeReply(
-        f"“{name}” is not listed today; this channel will be told if it appears.", public=True
+        f"“{name}” is not listed today; {chat.where} will be told if it appears.", public=True
     )
 
 
@@ -126,7 +131,7 @@ def unwatch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
             topics.append(f"entity:{result.best.entity_id}")
         removed = alerts.unsubscribe(session, chat.platform, chat.channel_id, topics)
     if not removed:
-        return NoticeReply(f"This channel was not watching “{name}”.")
+        raise BadInput(f"{_here(chat)} was not watching “{name}”.")
     return NoticeReply(f"Stopped watching “{name}”.", public=True)
 
 
@@ -140,7 +145,7 @@ def unsubscribe(services: Services, chat: ChatContext, list_id: str | None) -> N
             session, chat.platform, chat.channel_id, [s.topic for s in subs]
         )
     if not removed:
-        return NoticeReply("This channel had no such subscription.")
+        raise BadInput(f"{_here(chat)} had no such subscription.")
     return NoticeReply(f"Removed {removed} subscription{'s' if removed != 1 else ''}.", public=True)
 
 
@@ -149,5 +154,5 @@ def list_subscriptions(services: Services, chat: ChatContext) -> NoticeReply:
         subs = alerts.channel_subscriptions(session, chat.platform, chat.channel_id)
         lines = tuple(describe(session, s) for s in subs)
     if not lines:
-        return NoticeReply("This channel has no alerts. Try `/mcf subscribe`.")
-    return NoticeReply("This channel gets:", lines)
+        return NoticeReply(f"{_here(chat)} has no alerts. Try `/mcf subscribe`.")
+    return NoticeReply(f"{_here(chat)} gets:", lines)

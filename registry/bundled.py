@@ -6,6 +6,7 @@ Chinese names and hand-checked ties.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -49,9 +50,15 @@ BUNDLE: list[tuple[str, list[str]]] = [
 ]
 
 
-def load_bundle(session: Session, root: Path | None = None) -> list[ImportResult]:
+def load_bundle(
+    session: Session, root: Path | None = None, step: Callable[[str], None] | None = None
+) -> list[ImportResult]:
+    """Import the bundled files; ``step`` hears of each source as it starts (the first
+    run takes tens of seconds, and a person watching should see it move)."""
     root = root or data_dir()
     results: list[ImportResult] = []
-    for source, files in BUNDLE:
+    for number, (source, files) in enumerate(BUNDLE, 1):
+        if step is not None:
+            step(f"loading {source} ({number}/{len(BUNDLE)})")
         results += run_import(session, source, [root / f for f in files])
     return results

@@ -34,18 +34,21 @@ class Registry:
     def is_empty(self) -> bool:
         return not inspect(self.engine).has_table("alembic_version")
 
-    def init(self, *, empty: bool = False) -> None:
+    def init(self, *, empty: bool = False, step: Callable[[str], None] | None = None) -> None:
+        """Migrate to head and load the bundled data; ``step`` hears each stage."""
+        if step is not None:
+            step("creating the schema")
         schema.upgrade(self.engine)
         if not empty:
             with unit_of_work(self.sessions) as session:
-                load_bundle(session)
+                load_bundle(session, step=step)
 
-    def _init_sqlite_atomically(self) -> None:
+    def _init_sqlite_atomically(self, step: Callable[[str], None] | None = None) -> None:
         """Build the file beside its final path and rename it into place, so a failed or
         concurrent first run never leaves a half-filled registry behind."""
         target = self.engine.url.database
         if not target or target == ":memory:":
-            self.init()
+            self.init(step=step)
             return
         final = Path(target)
         fd, tmp_name = tempfile.mkstemp(prefix=".mcf-init-", suffix=".sqlite3", dir=final.parent)
@@ -53,7 +56,7 @@ class Registry:
         tmp = Path(tmp_name)
         try:
             staging = Registry.connect(f"sqlite:///{tmp}")
-            staging.init()
+            staging.init(step=step)
             with staging.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
                 conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
@@ -79,7 +82,9 @@ class Registry:
                 f"Creating the registry at {self.engine.url.database} "
                 "and loading the bundled data (first run only)..."
             )
-            self._init_sqlite_atomically()
+            self._init_sqlite_atomically(
+                lambda stage: announce(f"Creating the registry: {stage}...")
+            )
             announce("Registry ready.")
             return
         current, head = schema.current_revision(self.engine), schema.head_revision()

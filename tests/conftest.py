@@ -8,6 +8,10 @@
   per run (for properties tested over the whole registry).
 - PostgreSQL: ``MCF_TEST_POSTGRES_URL`` points at a server; without it the tests that
   need one skip with a reason, except in CI (``CI=true``), where they fail.
+- Every test runs apart from the user's environment (``isolated_from_the_user``): no
+  ``MCF_*``, Slack or Teams variables, and a home, XDG folders and so platformdirs' data
+  folder of its own. A test wanting a setting sets it; the subprocesses tests start
+  inherit the cleaned environment.
 """
 
 from __future__ import annotations
@@ -26,6 +30,29 @@ from registry.service import Registry
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+# Variables a user may have set for their own mcf-bot (or Slack/Teams apps) that would
+# change what a test runs against; the test suite's own settings are kept.
+USER_PREFIXES = ("MCF_", "SLACK_", "CONNECTIONS__", "CONNECTIONSMAP__", "AGENTAPPLICATION__")
+KEPT = {"MCF_TEST_POSTGRES_URL"}
+HOME_VARIABLES = ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+
+
+@pytest.fixture(autouse=True)
+def isolated_from_the_user(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """Tests never read or write the user's environment: their ``MCF_*`` settings are
+    cleared and their home folder replaced by an empty one per test."""
+    for name in list(os.environ):
+        if name.startswith(USER_PREFIXES) and name not in KEPT:
+            monkeypatch.delenv(name)
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for variable in HOME_VARIABLES:
+        monkeypatch.setenv(variable, str(home / variable.lower()))
+    return home
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ It records every call so tests can assert on what the bot actually sent.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import time
@@ -48,6 +49,12 @@ class FakeSlack:
     conversations_error: dict[str, str] = field(default_factory=dict)
     # usergroups.users.list: each user group's members.
     usergroups: dict[str, list[str]] = field(default_factory=dict)
+    # Socket Mode: the WebSocket the app opened (``apps.connections.open`` hands out its
+    # URL) and the acknowledgements it sent back, by envelope id.
+    refuse_app_token: bool = False  # apps.connections.open answers invalid_auth
+    socket: web.WebSocketResponse | None = None
+    socket_connected: asyncio.Event = field(default_factory=asyncio.Event)
+    acks: dict[str, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
     # Files users shared (served at ``file_url``), and files the bot uploaded through
     # files.getUploadURLExternal + files.completeUploadExternal (files_upload_v2).
     shared_files: dict[str, bytes] = field(default_factory=dict)
@@ -71,6 +78,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response", self._response)
+        app.router.add_get("/socket-mode", self._socket_mode)
         app.router.add_get("/files/{name}", self._file)
         app.router.add_post("/upload/{file_id}", self._upload)
         self.runner, self.port = await listen(app)
@@ -110,6 +118,11 @@ class FakeSlack:
             if group not in self.usergroups:
                 return web.json_response({"ok": False, "error": "no_such_subteam"})
             return web.json_response({"ok": True, "users": self.usergroups[group]})
+        if method == "apps.connections.open":
+            if self.refuse_app_token:
+                return web.json_response({"ok": False, "error": "invalid_auth"})
+            url = f"ws://127.0.0.1:{self.port}/socket-mode"
+            return web.json_response({"ok": True, "url": url})
         if method == "files.getUploadURLExternal":
             file_id = f"F{len(self.uploads) + 1:04d}"
             self.uploads[file_id] = {
@@ -209,6 +222,39 @@ class FakeSlack:
         if "key" in request.query:  # a response_url made by ``response_url_for``
             self.responses_by_key.setdefault(request.query["key"], []).append(body)
         return web.json_response({"ok": True})
+
+    async def _socket_mode(self, request: web.Request) -> web.WebSocketResponse:
+        """Slack's Socket Mode WebSocket: says hello, then carries envelopes one way and
+        their acknowledgements (``{"envelope_id": ..., "payload": ...}``) the other."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.socket = ws
+        await ws.send_json({"type": "hello", "num_connections": 1, "debug_info": {}})
+        self.socket_connected.set()
+        async for message in ws:
+            if message.type is not aiohttp.WSMsgType.TEXT:
+                continue
+            ack = json.loads(message.data)
+            waiting = self.acks.get(ack.get("envelope_id", ""))
+            if waiting is not None and not waiting.done():
+                waiting.set_result(ack)
+        return ws
+
+    async def send_envelope(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Send one Socket Mode envelope (``slash_commands``, ``events_api``,
+        ``interactive``) to the connected app and wait for its acknowledgement."""
+        assert self.socket is not None, "no app has connected over Socket Mode"
+        envelope_id = f"env-{len(self.acks) + 1}"
+        self.acks[envelope_id] = asyncio.get_running_loop().create_future()
+        await self.socket.send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+            }
+        )
+        return await self.acks[envelope_id]
 
     def response_url_for(self, key: str) -> str:
         """A response_url of its own, so concurrent requests' follow-ups can be told apart."""

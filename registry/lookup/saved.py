@@ -413,13 +413,18 @@ def load(path: Path) -> tuple[NameIndex, str]:
     return index, str(header["marker"])
 
 
-def live_index(url: URL, cache_dir: Path | None = None, refresh_interval: float = 0.0) -> LiveIndex:
+def live_index(
+    url: URL,
+    cache_dir: Path | None = None,
+    refresh_interval: float = 0.0,
+    announce: Announce = _stderr,
+) -> LiveIndex:
     """The live index of the registry at ``url``, opened from its saved file when it has
     one (built in memory, as before, when it is not saved)."""
     path = index_path(url, cache_dir)
     if path is None:
         return LiveIndex(refresh_interval)
-    return LiveIndex(refresh_interval, build=SavedIndex(path).open)
+    return LiveIndex(refresh_interval, build=SavedIndex(path, announce).open)
 
 
 class SavedIndex:
@@ -440,7 +445,7 @@ class SavedIndex:
         try:
             index, marker = load(self.path)
         except FileNotFoundError:
-            reason = "is missing"
+            reason = ""  # the first build: nothing is wrong
         except (UnusableIndex, ValueError, KeyError, TypeError) as exc:
             # ValueError/KeyError/TypeError: a header that parses but is not ours.
             reason = str(exc) if isinstance(exc, UnusableIndex) else "is corrupt"
@@ -450,7 +455,10 @@ class SavedIndex:
                     self._save(index, session)
                 return index
             reason = "is of another registry (its change-log position is not this one's)"
-        self._announce(f"mcf-bot: the saved name index {self.path} {reason}: rebuilding it")
+        if reason:
+            self._announce(f"mcf-bot: the saved name index {self.path} {reason}: rebuilding it")
+        else:
+            self._announce(f"Building the name index (first use only; saved in {self.path})...")
         with readings.kept(self.readings_path):
             index = NameIndex.build(session)
         self._save(index, session)

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.render.json import reply_dict
+from handlers.context import Services
+from handlers.dispatch import handle
 from registry.service import Registry
 from tests.fake_slack import FakeSlack
 
@@ -24,7 +27,10 @@ def test_ask_prints_the_card_with_its_source(
     out = capsys.readouterr().out
     assert "Baidu, Inc. (百度)" in out
     assert "has a joint lab with The 28th Research Institute" in out
-    assert "https://thediplomat.com/2021/07/" in out
+    # A short card shows where each source is; --full (and --json) the whole URL.
+    assert "thediplomat.com/2021/07/…" in out and "https://" not in out
+    assert main(["ask", "--full", "Baidu"]) == 0
+    assert "https://thediplomat.com/2021/07/at-the-nexus-of" in capsys.readouterr().out
 
 
 def test_ask_json_matches_through_a_typo(db_env: None, capsys: pytest.CaptureFixture[str]) -> None:
@@ -49,11 +55,10 @@ def test_ask_json_matches_through_a_typo(db_env: None, capsys: pytest.CaptureFix
     assert isinstance(answer["candidates"], list)
 
 
-def test_ask_json_on_a_check_list_gives_one_line_per_name(
-    db_env: None, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["ask", "--json", "check Baidu; Huawei; Harvard University; China Aerospace"]) == 0
-    answer = json.loads(capsys.readouterr().out)
+def test_the_json_of_a_check_list_gives_one_line_per_name(services: Services) -> None:
+    # `/mcf check` in chat (the terminal's `ask` takes its whole text as a name).
+    reply = handle(services, "check Baidu; Huawei; Harvard University; China Aerospace")
+    answer = reply_dict(reply)
     assert answer["status"] == "check"
     lines = answer["lines"]
     assert [x["query"] for x in lines] == [
@@ -219,8 +224,9 @@ def test_check_json_lines_carry_the_verdict(
     names.write_text("Harvard University\nHikvison\nChina Aerospace\n", encoding="utf-8")
     assert main(["check", str(names), "--json"]) == 0
     harvard, hikvision, unclear = (json.loads(x) for x in capsys.readouterr().out.splitlines())
-    assert harvard["verdict"]["level"] == "no_finding"
-    assert "lists loaded" in harvard["verdict"]["text"]
+    assert harvard["verdict"]["level"] == "no_match"
+    assert "not evidence that it is unlisted" in harvard["verdict"]["text"]
+    assert "Lists checked: Entity List 2025-11-08" in harvard["verdict"]["text"]
     assert "clear" not in harvard["verdict"]["text"].lower()
     assert hikvision["verdict"]["level"] == "listed"
     assert unclear["verdict"]["level"] == "did_you_mean"

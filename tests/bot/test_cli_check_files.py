@@ -52,7 +52,7 @@ def test_a_cp1252_csv_with_a_header_gives_one_result_row_per_input_row(
     assert [r[:4] for r in rows[1:]] == [list(r) for r in ROWS]  # accents intact
     hik = rows[1]
     assert hik[4] == "listed" and "1260H" in hik[5] and hik[9].startswith("http")
-    assert rows[3][4] == "not found"
+    assert rows[3][4] == "no match"
     with unit_of_work(db_env.sessions) as session:
         kept = list(since(session))
     assert [r.query for r in kept] == [r[0] for r in ROWS]
@@ -90,7 +90,7 @@ def test_an_xlsx_in_and_an_xlsx_out(
     got = [list(row) for row in sheet_out.iter_rows(values_only=True)]
     assert got[0][:4] == ["ID", "Partner name", "Country", "verdict"]
     assert [row[1] for row in got[1:]] == [r[0] for r in ROWS]
-    assert got[1][3] == "listed" and got[3][3] == "not found"
+    assert got[1][3] == "listed" and got[3][3] == "no match"
     assert len(got) == len(ROWS) + 1
 
 

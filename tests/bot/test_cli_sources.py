@@ -46,7 +46,7 @@ def test_sources_text_names_each_list_and_what_it_means(
     assert main(["sources"]) == 0
     out = capsys.readouterr().out
     assert "US Commerce Entity List (us-entity-list)" in out
-    assert "Loaded: edition of 2025-11-08; bundled copy complete" in out
+    assert "Loaded: edition of 2025-11-08; complete as of that edition (" in out
     assert "What a listing means:" in out
 
 

@@ -71,8 +71,29 @@ def _replies(services: Services) -> dict[str, Answer]:
 _EMOJI = re.compile(r":[a-z_]+:")
 
 
+# The terminal spells chat usage as its own commands (bot.render.text.terminal_commands);
+# read back as chat's, the words are the layout's.
+_CHAT_SPELLING = (
+    (
+        r"mcf-bot subscriptions (add|remove) --watch",
+        lambda m: "/mcf " + ("un" if m[1] == "remove" else "") + "watch",
+    ),
+    (r"mcf-bot subscriptions list", lambda _: "/mcf subscriptions"),
+    (
+        r"mcf-bot subscriptions (add|remove)(?: --list)?",
+        lambda m: "/mcf " + ("un" if m[1] == "remove" else "") + "subscribe",
+    ),
+    (r"mcf-bot --help", lambda _: "/mcf help"),
+    (r"mcf-bot (check|sources)", lambda m: f"/mcf {m[1]}"),
+)
+
+
 def _words(text: str) -> list[str]:
     text = re.sub(r"https?://\S+", " ", text)
+    # Links as the terminal's short card shows them: host/path.
+    text = re.sub(r"(?<!\S)(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/\S*)?", " ", text)
+    for pattern, chat in _CHAT_SPELLING:
+        text = re.sub(pattern, chat, text)
     text = text.replace("(--full shows them)", " ").replace("mcf-bot ask", "/mcf")
     text = text.replace("@mcf", "/mcf").replace("\u2060", "").replace("_", " ")
     return re.findall(r"\w+", text)

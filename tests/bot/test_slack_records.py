@@ -199,7 +199,7 @@ async def test_partner_files_shared_in_a_dm_come_back_screened(
     rows = list(csv.reader(io.StringIO(upload["data"].decode("utf-8-sig"))))
     assert rows[0][:3] == HEADER and rows[0][3] == "verdict"
     assert [r[:3] for r in rows[1:]] == ROWS
-    assert [r[3] for r in rows[1:]] == ["listed", "not found", "listed"]
+    assert [r[3] for r in rows[1:]] == ["listed", "no match", "listed"]
     # The old files.upload is never called.
     assert "files.upload" not in [m for m, _ in fake_slack.calls]
 

@@ -34,7 +34,8 @@ def _check(services: Services, text: str) -> CheckListReply:
 def test_the_issue_list_in_one_answer(services: Services) -> None:
     reply = _check(services, ISSUE_LIST)
     tsinghua, harvard, hikvision, bit = reply.lines
-    assert tsinghua.verdict is Verdict.LISTED and "ASPI" in tsinghua.detail
+    # Only in ASPI's tracker: tracked, with its rating, never "listed".
+    assert tsinghua.verdict is Verdict.TRACKED and "ASPI tracker rates it" in tsinghua.detail
     assert bit.verdict is Verdict.LISTED and bit.name == "Beijing Institute of Technology"
     assert harvard.verdict is Verdict.NONE and harvard.entity_id is None
     assert hikvision.verdict is Verdict.LISTED and "Hikvision" in (hikvision.name or "")
@@ -83,7 +84,9 @@ def test_chat_and_terminal_give_the_same_verdicts(
     path = tmp_path / "partners.txt"
     path.write_text("\n".join(names) + "\n", encoding="utf-8")
     assert main(["check", str(path)]) == 0
-    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    *lines, summary = capsys.readouterr().out.splitlines()  # then the screening's summary
+    rows = [line.split("\t") for line in lines]
+    assert summary.startswith(f"{len(names)} names: ")
     assert [r[0] for r in rows] == [n for n in names]
     assert [r[1] for r in rows] == [line.verdict.value for line in chat.lines]
     assert rows[2][2] == chat.lines[2].label  # "name (country), as matched name"

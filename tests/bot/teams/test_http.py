@@ -100,9 +100,9 @@ async def test_a_check_list_answers_one_line_per_name_with_card_buttons(
 ) -> None:
     body = activity("check Baidu; Harvard University", connector.url)
     lines = (await ask(teams_server, connector, body)).splitlines()
-    assert lines[0] == "2 names checked: 1 listed, 1 not found"
-    assert lines[1].startswith("🔴 Baidu → Baidu, Inc. (CN): listed on US DoD")
-    assert lines[2] == "➖ Harvard University: not in the registry"
+    assert lines[0] == "2 names checked: 1 listed, 1 no match"
+    assert lines[1].startswith("🔴 Baidu → Baidu, Inc. (CN): listed on DoD 1260H")
+    assert lines[2].startswith("➖ Harvard University: no match: no organisation in the registry")
     card = connector.cards("a:personal-chat")[-1]
     [row] = [b for b in card["body"] if b["type"] == "ColumnSet"]
     [button] = row["columns"][1]["items"][0]["actions"]

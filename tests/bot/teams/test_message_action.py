@@ -103,7 +103,7 @@ async def test_meeting_notes_list_baidu_and_nudt_privately(
     assert lines[0] == "2 organisations from the registry named in the message: 2 listed"
     listed = [line for line in lines if line.startswith("🔴 ")]
     assert len(listed) == 2
-    assert listed[0].startswith("🔴 Baidu → Baidu, Inc. (CN): listed on US DoD Section 1260H list")
+    assert listed[0].startswith("🔴 Baidu → Baidu, Inc. (CN): listed on DoD 1260H since")
     assert "National University of Defense Technology" in listed[1]
     assert "Toronto" not in text and "Ada Analyst" not in text
     # Nothing was posted to the channel: the dialog is the only answer.

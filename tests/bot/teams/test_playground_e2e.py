@@ -205,7 +205,7 @@ async def test_playground_shows_the_card_and_receives_the_alert(
             await chat.say("Baidu")
             card = await chat.card_where(lambda t: t.startswith("Baidu, Inc."), "Baidu's card")
             # The list as of January 2025 does not name Baidu yet; its MCF ties are there.
-            assert "Not named on any list in the registry." in card
+            assert "This record is on none of the lists checked" in card
             assert "28th Research Institute" in card
             assert "Sources" in card and "[1] " in card
 

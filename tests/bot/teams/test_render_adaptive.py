@@ -154,12 +154,12 @@ def test_a_check_list_card_has_every_line_and_a_button_to_each_card() -> None:
     assert (card["version"], card["$schema"]) == (VERSION, SCHEMA)
     text = card_text(card)
     assert text.splitlines()[0] == (
-        "5 names checked: 1 listed, 1 tied, 1 formerly listed, 1 did you mean, 1 not found"
+        "5 names checked: 1 listed, 1 formerly listed, 1 tied, 1 did you mean, 1 no match"
     )
     for expected in (
         "🔴 Baidu → Baidu, Inc.: listed on US DoD 1260H list since 2021-06-03",
         f"🟠 {HOSTILE}: tied: {HOSTILE} (near (typo) name)",
-        "➖ Harvard University: not in the registry",
+        "➖ Harvard University: no match: not in the registry",
         "❔ China Aerospace: did you mean CASC or CASIC?",
         "⚪ Old Co: formerly listed: US Entity List until 2020-01-01",
     ):

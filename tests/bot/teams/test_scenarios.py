@@ -53,7 +53,7 @@ async def test_lookups_help_and_unknown_names(flow: TestFlow) -> None:
         .send("help")
         .assert_reply(card_says("@mcf watch <organisation>"))
         .send("Zzyzx Imaginary Widgets")
-        .assert_reply(card_says("No finding", "no organisation in the registry matches"))
+        .assert_reply(card_says("No match for", "no organisation in the registry matches"))
         .start_test()
     )
 
