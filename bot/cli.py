@@ -17,8 +17,8 @@ from bot.render import text as text_render
 from bot.render.json import reply_dict
 from bot.settings import Settings, SettingsError, UnavailableError
 from handlers.context import Services
-from handlers.dispatch import ask
-from handlers.replies import ErrorReply, Reply
+from handlers.dispatch import ask, handle
+from handlers.replies import ErrorReply, GraphReply, Reply
 from registry.db import unit_of_work
 from registry.errors import RegistryError
 from registry.extras import import_with_extra
@@ -72,6 +72,33 @@ def cmd_sources(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(reply_dict(reply), ensure_ascii=False, indent=2))
     else:
         print(text_render.render(reply, terminal=text_render.Terminal.of(sys.stdout)))
+    return 0
+
+
+PICTURE_FORMATS = {".png": "png", ".svg": "svg"}
+
+
+def cmd_graph(settings: Settings, args: argparse.Namespace) -> int:
+    """A picture of one organisation's network, written to a PNG or SVG file."""
+    output = Path(args.output)
+    fmt = PICTURE_FORMATS.get(output.suffix.lower())
+    if fmt is None:
+        raise SettingsError(f"{args.output}: the picture is written as .png or .svg")
+    services = _services(settings)
+    with _readings(services):
+        reply = handle(services, "graph " + " ".join(args.query))
+    body = reply.body
+    if not isinstance(body, GraphReply):  # "did you mean", not found, bad input
+        print(text_render.render(reply))
+        return 1
+    from bot.render.graph import render  # matplotlib: only when a picture is drawn
+
+    try:
+        output.write_bytes(render(body.network, fmt))
+    except OSError as exc:
+        raise SettingsError(f"cannot write {args.output}: {exc}") from exc
+    print(text_render.render(reply))
+    _announce(f"Wrote {output} ({len(body.network.nodes)} organisations).")
     return 0
 
 
@@ -240,6 +267,11 @@ def parser() -> argparse.ArgumentParser:
         "--full", action="store_true", help="every tie, name and reason (not the short card)"
     )
     ask.set_defaults(func=cmd_ask)
+
+    graph = sub.add_parser("graph", help="draw one organisation's network as a PNG or SVG")
+    graph.add_argument("query", nargs="+", help="a name, acronym, Chinese name or pinyin")
+    graph.add_argument("-o", "--output", required=True, help="file to write: NAME.png or NAME.svg")
+    graph.set_defaults(func=cmd_graph)
 
     lists = sub.add_parser(
         "sources", help="the lists in the registry: edition, completeness, legal effect"

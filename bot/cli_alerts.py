@@ -20,12 +20,11 @@ log = logging.getLogger(__name__)
 
 def cmd_alerts(settings: Settings, args: argparse.Namespace) -> int:
     # Imported here: the worker brings the Slack and Teams clients, which `ask` never needs.
-    from bot.alerts.runtime import notifiers
-    from bot.alerts.worker import AlertWorker
+    from bot.alerts.runtime import worker_for
 
     registry = Registry.connect(settings.database_url)
     registry.ensure_ready(lambda m: print(m, file=sys.stderr))
-    worker = AlertWorker(registry, notifiers(settings))
+    worker = worker_for(settings, registry)
     if args.once:
         result = worker.run_once()
         print(

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import threading
 import time
 from collections import OrderedDict
-from urllib.parse import parse_qs
+from typing import Any
+from urllib.parse import parse_qs, parse_qsl
 
 from aiohttp import web
 
@@ -26,6 +28,22 @@ MAX_NESTING = 64
 SLACK_WINDOW_S = 5 * 60
 REPLAY_WINDOW_S = SLACK_WINDOW_S + 30
 REPLAY_MEMORY = 100_000
+# A Unix time in seconds has 10 digits until the year 2286; longer is not a timestamp.
+MAX_TIMESTAMP_DIGITS = 12
+# Payload types of interactive requests (buttons, menus, shortcuts, modals): each is acted
+# on once, whatever the (unsigned) Content-Type says.
+INTERACTIVE_TYPES = frozenset(
+    {
+        "block_actions",
+        "block_suggestion",
+        "view_submission",
+        "view_closed",
+        "shortcut",
+        "message_action",
+        "interactive_message",
+        "dialog_submission",
+    }
+)
 
 
 class Refused(Exception):
@@ -43,16 +61,61 @@ class Refused(Exception):
 def slack_signed(secret: str, raw: bytes, timestamp: str, signature: str) -> bool:
     """Slack's v0 signature over the raw bytes, within the five-minute window (the SDK's
     verifier decodes the body first, which raises on bytes that are not UTF-8)."""
-    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > SLACK_WINDOW_S:
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > MAX_TIMESTAMP_DIGITS:
+        return False
+    if abs(time.time() - int(timestamp)) > SLACK_WINDOW_S:
         return False
     base = b"v0:" + timestamp.encode() + b":" + raw
     expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, signature)
 
 
-def interactive(body: str, content_type: str) -> bool:
-    """A button press, menu choice, shortcut or modal (a form with a ``payload``)."""
-    return content_type == "application/x-www-form-urlencoded" and body.startswith("payload=")
+def bolt_payload(body: str, content_type: str) -> object:
+    """The request as Bolt will read it (``slack_bolt.request.internals.parse_body``):
+    JSON when the Content-Type says so or the body starts with "{", else a form, whose
+    ``payload`` field, if any, is JSON. Raises ``Refused`` where Bolt would raise."""
+    try:
+        if not body:
+            return {}
+        if content_type == "application/json" or body.startswith("{"):
+            return json.loads(body)
+        if "payload" in body:
+            payload = dict(parse_qsl(body, keep_blank_values=True)).get("payload")
+            return json.loads(payload) if payload is not None else {}
+        return dict(parse_qsl(body, keep_blank_values=True))
+    except (ValueError, RecursionError):
+        raise Refused(400, "unreadable payload (not JSON where JSON is due)") from None
+
+
+def interactive(payload: object) -> bool:
+    """A button press, menu choice, shortcut or modal, however the body was sent."""
+    return isinstance(payload, dict) and payload.get("type") in INTERACTIVE_TYPES
+
+
+def well_formed(payload: object) -> None:
+    """Refuse shapes Bolt and the listeners assume away (an array or a string where an
+    object is due, actions that are not a list of objects, a view that is not one)."""
+    if not isinstance(payload, dict):
+        raise Refused(400, f"payload is a JSON {_json_kind(payload)}, not an object")
+    if "event" in payload and not isinstance(payload["event"], dict):
+        raise Refused(400, "event is not an object")
+    kind = payload.get("type")
+    if kind == "block_actions":
+        actions = payload.get("actions")
+        if not isinstance(actions, list) or not actions:
+            raise Refused(400, "block_actions without a list of actions")
+        if not all(isinstance(a, dict) for a in actions):
+            raise Refused(400, "an action is not an object")
+    if kind in ("view_submission", "view_closed"):
+        view = payload.get("view")
+        if not isinstance(view, dict) or not isinstance(view.get("type"), str):
+            raise Refused(400, f"{kind} without a view object and its type")
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {list: "array", str: "string", bool: "boolean"}.get(type(value), "number")
 
 
 def utf8(raw: bytes) -> str:

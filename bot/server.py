@@ -26,7 +26,16 @@ from sqlalchemy import text
 
 from bot.alerts.runtime import start_background_worker
 from bot.cli_sync import start_background_sync
-from bot.edge import Refused, ReplayGuard, interactive, shallow, slack_signed, utf8
+from bot.edge import (
+    Refused,
+    ReplayGuard,
+    bolt_payload,
+    interactive,
+    shallow,
+    slack_signed,
+    utf8,
+    well_formed,
+)
 from bot.pools import Pools
 from bot.render.adaptive import message_parts as teams_message
 from bot.render.slack import message as slack_message
@@ -85,7 +94,9 @@ def _mount_slack(
             body = utf8(raw)
             shallow(body, request.content_type)
             replayed = not replays.first_time(f"{timestamp}:{signature}")
-            if replayed and interactive(body, request.content_type):
+            payload = bolt_payload(body, request.content_type)
+            well_formed(payload)
+            if replayed and interactive(payload):
                 raise Refused(409, "replayed interactive request (same signature and time)")
             bolt_request = AsyncBoltRequest(
                 body=body,
@@ -109,10 +120,9 @@ def _mount_teams(
     from pydantic import ValidationError
 
     from bot.teams.app import create_teams_app
-    from bot.teams.conversation import service_url_allowed
+    from bot.teams.conversation import refuse_foreign_service_urls
 
     bot = create_teams_app(teams, services, executor)
-    loopback = teams.anonymous_allowed and not teams.client_id
 
     async def teams_messages(request: web.Request) -> web.StreamResponse:
         request[_AUTHORIZED] = True
@@ -125,11 +135,7 @@ def _mount_teams(
                 activity = json.loads(body)
             except (ValueError, RecursionError):
                 raise Refused(400, "body is not JSON") from None
-            service = activity.get("serviceUrl") if isinstance(activity, dict) else None
-            if service is not None and not service_url_allowed(
-                service, teams.service_hosts, loopback=loopback
-            ):
-                raise Refused(403, f"serviceUrl host not allowed: {str(service)[:100]!r}")
+            refuse_foreign_service_urls(activity, teams)
         except Refused as refused:
             return refused.response(request)
         try:

@@ -25,6 +25,8 @@
 | HTTPS_PROXY, NO_PROXY | unset | proxy for downloads (``HTTP_PROXY`` for http:// URLs) |
 | MCF_TEAMS_SERVICE_HOSTS | Microsoft's hosts | hosts a Teams ``serviceUrl`` may name |
 | MCF_ALERT_ADMINS | (anyone) | users or Slack user groups who may change alerts |
+| MCF_ALERT_LEASE | 180 | seconds a worker holds a channel's messages (renewed before each send) |
+| MCF_ALERT_CHANNEL_BUDGET | 120 | seconds one channel may take per alert pass; the rest waits |
 | MCF_SHARE_SECRETS | the platform secrets | keys signing share buttons (first signs) |
 | MCF_INDEX_DIR | beside a SQLite registry | where the name index is saved (needed for PostgreSQL) |
 | MCF_RECORD_ADMINS | the alert admins | users who may read every screening record |
@@ -181,6 +183,12 @@ class SyncSettings:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    lease_s: float = 180.0
+    channel_budget_s: float = 120.0
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     port: int = 3000
@@ -188,6 +196,7 @@ class Settings:
     teams: TeamsSettings | None = None
     sync: SyncSettings = field(default_factory=SyncSettings)
     alert_admins: tuple[str, ...] = ()
+    alerts: AlertSettings = field(default_factory=AlertSettings)
     record_admins: tuple[str, ...] = ()
     record_retention_days: int = DEFAULT_RETENTION_DAYS
     check_max_rows: int = DEFAULT_CHECK_MAX_ROWS
@@ -211,6 +220,7 @@ class Settings:
             teams=teams,
             sync=_sync(env),
             alert_admins=_values(env.get("MCF_ALERT_ADMINS")),
+            alerts=_alerts(env),
             record_admins=_values(env.get("MCF_RECORD_ADMINS")),
             record_retention_days=int(
                 _number(env, "MCF_RECORD_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, integer=True)
@@ -335,6 +345,14 @@ def _number(env: Mapping[str, str], name: str, default: float, *, integer: bool 
     if value < 0:
         raise SettingsError(f"{name} must not be negative, not {raw!r}")
     return value
+
+
+def _alerts(env: Mapping[str, str]) -> AlertSettings:
+    default = AlertSettings()
+    return AlertSettings(
+        lease_s=_number(env, "MCF_ALERT_LEASE", default.lease_s),
+        channel_budget_s=_number(env, "MCF_ALERT_CHANNEL_BUDGET", default.channel_budget_s),
+    )
 
 
 def _sync(env: Mapping[str, str]) -> SyncSettings:

@@ -59,6 +59,10 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+# A listing and a reopened period both put an organisation on a list.
+LISTED_KINDS = (ChangeKind.DESIGNATION_ADDED, ChangeKind.DESIGNATION_REOPENED)
+
+
 def _edition(dates: set[str | None]) -> str:
     known = sorted(d for d in dates if d)
     if len(known) == 1:
@@ -83,7 +87,7 @@ def _digest(
 ) -> Digest | None:
     described = describe_changes(session, changes)
     groups: dict[tuple[str, str, str], list[Change]] = defaultdict(list)
-    listed_entities = {c.entity_id for c in changes if c.kind == ChangeKind.DESIGNATION_ADDED}
+    listed_entities = {c.entity_id for c in changes if c.kind in LISTED_KINDS}
     absorbed: dict[int, list[int]] = defaultdict(list)
     for change in changes:
         kind = change.kind
@@ -126,8 +130,10 @@ def _digest(
 def _heading(kind: str, list_name: str, action: str, members: list[Change]) -> str:
     n = len(members)
     orgs = _plural(n, "organisation", "organisations")
-    if kind == ChangeKind.DESIGNATION_ADDED:
+    if kind in LISTED_KINDS:
         verb = "relisted on" if action == "relisted" else "added to"
+        if kind == ChangeKind.DESIGNATION_REOPENED:
+            return f"{orgs} {verb} the {list_name}"  # their start dates are the first listing's
         return f"{orgs} {verb} the {list_name}" + _edition({c.detail.get("start") for c in members})
     if kind == ChangeKind.DESIGNATION_ENDED:
         ends = sorted({c.detail.get("end") or "" for c in members})

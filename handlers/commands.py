@@ -27,6 +27,8 @@ USAGE = (
     "`/mcf check <names>`: up to 50 names separated by `;`, commas or new lines, one "
     "line each: listed, tied, not found or did you mean.",
     "`/mcf subscriptions`: what this channel gets; `/mcf unsubscribe`: stop everything.",
+    "`/mcf graph <organisation>`: a picture of its network: owners above, subsidiaries, "
+    "labs and suppliers below, listed organisations in red.",
     "`/mcf sources`: the lists the registry holds, each with its edition, whether the copy "
     "is complete, and what a listing means.",
     "`/mcf NAME as of 2023-03-01`: the answer from the listings in force on that day.",
@@ -95,6 +97,13 @@ class ListSubscriptions:
 
 
 @dataclass(frozen=True, slots=True)
+class Graph:
+    """A picture of one organisation's network (``/mcf graph NAME``)."""
+
+    query: str
+
+
+@dataclass(frozen=True, slots=True)
 class Sources:
     """The lists the registry loads, with their editions and what a listing means."""
 
@@ -111,6 +120,7 @@ Command = (
     | ListSubscriptions
     | Sources
     | Record
+    | Graph
 )
 
 _CHECK = re.compile(r"\s*check(?:\s+|$)", re.IGNORECASE)
@@ -205,6 +215,10 @@ def parse(text: str | None) -> Command:
         return ListSubscriptions()
     if verb in {"sources", "lists"} and not rest:
         return Sources()
+    if verb in {"graph", "network"}:
+        if not rest:
+            return Help(hint=f"`{verb}` needs an organisation, e.g. `/mcf {verb} AVIC`.")
+        return Graph(rest)
     if verb in {"watch", "unwatch"}:
         if not rest:
             return Help(hint=f"`{verb}` needs an organisation, e.g. `/mcf {verb} Baidu`.")

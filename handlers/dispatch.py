@@ -10,10 +10,12 @@ from handlers import commands, quick, records, subscriptions
 from handlers.as_of import parse_date
 from handlers.context import ChatContext, Services
 from handlers.errors import BadInput, CommandError, to_reply
+from handlers.graph import graph
 from handlers.lookup import help_reply, lookup, show
 from handlers.replies import (
     CheckListReply,
     ErrorReply,
+    GraphReply,
     HelpReply,
     LookupReply,
     NoticeReply,
@@ -24,7 +26,9 @@ from handlers.sources import sources
 from registry.errors import RegistryBusyError
 from registry.records import Requester
 
-ReplyBody = LookupReply | HelpReply | ErrorReply | NoticeReply | CheckListReply | SourcesReply
+ReplyBody = (
+    LookupReply | HelpReply | ErrorReply | NoticeReply | CheckListReply | SourcesReply | GraphReply
+)
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +108,8 @@ def handle(
                 return Reply(subscriptions.list_subscriptions(services, _needs_channel(chat)))
             case commands.Sources():
                 return Reply(sources(services))
+            case commands.Graph(query=query):
+                return Reply(graph(services, query))
     except Exception as exc:
         _log(exc, f"command {(text or '')[:200]!r}")
         return Reply(to_reply(exc))

@@ -31,6 +31,7 @@ from handlers.replies import (
     CheckListReply,
     EntityCard,
     ErrorReply,
+    GraphReply,
     HelpReply,
     NoticeReply,
     Reply,
@@ -73,7 +74,7 @@ def line_for(query: str, reply: Reply) -> CheckLine:
     finding = verdict.of_reply(reply)
     if isinstance(body, ErrorReply):
         return CheckLine(query, Verdict.ERROR, body.message, finding=finding)
-    if isinstance(body, HelpReply | NoticeReply | CheckListReply | SourcesReply):
+    if isinstance(body, HelpReply | NoticeReply | CheckListReply | SourcesReply | GraphReply):
         return CheckLine(query, Verdict.ERROR, "not an organisation name", finding=finding)
     if body.status is MatchStatus.AMBIGUOUS and body.candidates:
         # Names only: no candidate's verdict, country or card stands in for an answer.

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from registry.catalog import OwnershipRule
 from registry.lookup import MatchStatus
+from registry.network import Network
+from registry.owners import OwnerPath
 from registry.views import (
     CheckedList,
     DesignationView,
@@ -57,6 +60,9 @@ class Tie:
     can be added beside ``relationship``)."""
 
     relationship: RelationshipView
+    # The chain of ownership/control ties up to the nearest listed owner (its first hop is
+    # ``relationship``), where there is one (``registry.owners``).
+    path: OwnerPath | None = None
 
     @property
     def other_id(self) -> int:
@@ -228,6 +234,8 @@ class SourcesReply:
 
     lists: tuple[ListView, ...]
     checked: ListsLoaded | None = None
+    # The catalogue's ownership rules (``registry.catalog.rules``), with their status.
+    rules: tuple[OwnershipRule, ...] = ()
 
     @property
     def title(self) -> str:
@@ -355,9 +363,28 @@ class CheckListReply:
 
 
 @dataclass(frozen=True, slots=True)
+class GraphReply:
+    """A picture of one organisation's network: what to draw (``bot.render.graph``)."""
+
+    network: Network
+
+    @property
+    def name(self) -> str:
+        return self.network.centre.name
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """Union wrapper so front ends can dispatch on ``body``'s type."""
 
-    body: LookupReply | HelpReply | ErrorReply | NoticeReply | CheckListReply | SourcesReply
+    body: (
+        LookupReply
+        | HelpReply
+        | ErrorReply
+        | NoticeReply
+        | CheckListReply
+        | SourcesReply
+        | GraphReply
+    )
     notes: tuple[str, ...] = field(default_factory=tuple)
     records: tuple[int, ...] = ()  # the screening records this answer left

@@ -6,6 +6,7 @@ import datetime as dt
 
 from handlers.context import Services
 from handlers.replies import ListView, SourcesReply, SyncView
+from registry.catalog import rules
 from registry.db import unit_of_work
 from registry.editions import list_statuses
 from registry.native_coverage import chinese_names_by_list
@@ -66,6 +67,7 @@ def sources(services: Services) -> SourcesReply:
             for s in statuses
         ),
         checked,
+        rules(),
     )
 
 

@@ -135,6 +135,13 @@ def of_card(card: EntityCard) -> Finding:
     ties = [r for r in card.relationships if r.other_listed]  # strongest first
     tie = Tie(ties[0]) if ties else None
     tie_text = tie_words(ties[0]) if ties else ""
+    path = card.owner_path
+    if path is not None:  # the chain up to the nearest listed owner says more
+        up = path.hops[0].to_id
+        first = next(r for r in card.relationships if r.direction == "out" and r.other_id == up)
+        tie, tie_text = Tie(first, path), path.words()
+        ties = [r for r in ties if r.other_id != path.owner_id]
+        ties.insert(0, first)
     more = len(ties) - 1
     if more > 0:
         tie_text += f", and {more} more tie{'s' if more != 1 else ''} to listed bodies"

@@ -11,6 +11,7 @@ joined to these entries by ``registry.service``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -198,3 +199,71 @@ def not_held() -> tuple[NotHeld, ...]:
 def describe(list_id: str) -> ListInfo | None:
     """The entry for ``list_id``; None for lists only an FtM import knows (``ftm-*``)."""
     return catalog().get(list_id)
+
+
+@dataclass(frozen=True)
+class OwnershipRule:
+    """A rule that reaches organisations a listed party owns (``rules:`` of catalog.yaml).
+
+    Its status is what an operator last confirmed, with the date and the document that
+    says so: data, never code, so that a suspension or a return is an edit of the file.
+    """
+
+    id: str
+    name: str
+    authority: str
+    applies_to: tuple[str, ...]  # list ids whose parties' owned organisations it reaches
+    effect: str  # our own words
+    source: Link
+    status: str
+    status_date: str  # YYYY-MM-DD
+    status_source: Link
+    # The date the recorded status is due to change (a suspension's end), if any.
+    status_until: str | None = None
+    status_note: str | None = None
+
+    def stale(self, today: str) -> bool:
+        """The recorded status was due to change by ``today`` (YYYY-MM-DD)."""
+        return self.status_until is not None and today >= self.status_until
+
+
+def _date(raw: Any, where: str) -> str:
+    text = str(raw or "")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise RegistryError(f"catalog.yaml: {where} must be a date (YYYY-MM-DD)")
+    return text
+
+
+@cache
+def rules() -> tuple[OwnershipRule, ...]:
+    """Every ownership rule, in the order of the file."""
+    out = []
+    for raw in _raw().get("rules") or ():
+        rule_id = str(raw.get("id") or "")
+        where = f"rules.{rule_id or '?'}"
+        missing = [k for k in ("id", "name", "effect", "status", "applies_to") if not raw.get(k)]
+        if missing:
+            raise RegistryError(f"catalog.yaml: {where} needs {', '.join(missing)}")
+        until = raw.get("status_until")
+        out.append(
+            OwnershipRule(
+                id=rule_id,
+                name=str(raw["name"]),
+                authority=str(raw.get("authority") or ""),
+                applies_to=tuple(str(x) for x in raw["applies_to"]),
+                effect=" ".join(str(raw["effect"]).split()),
+                source=_link(raw.get("source"), f"{where}.source"),
+                status=str(raw["status"]),
+                status_date=_date(raw.get("status_date"), f"{where}.status_date"),
+                status_source=_link(raw.get("status_source"), f"{where}.status_source"),
+                status_until=_date(until, f"{where}.status_until") if until else None,
+                status_note=str(raw["status_note"]) if raw.get("status_note") else None,
+            )
+        )
+    return tuple(out)
+
+
+def rules_for(list_ids: Iterable[str]) -> tuple[OwnershipRule, ...]:
+    """The ownership rules that reach what parties on any of ``list_ids`` own."""
+    ids = set(list_ids)
+    return tuple(r for r in rules() if ids.intersection(r.applies_to))

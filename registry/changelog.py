@@ -7,7 +7,7 @@ run, which file); the rows themselves are derived from what was flushed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -132,7 +132,18 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
         if isinstance(obj, Designation):
             history = inspect(obj).attrs.end.history
             new_end = history.added[0] if history.added else None
-            if new_end is not None and all(old is None for old in history.deleted):
+            if _reopened(history.added, history.deleted):
+                log(
+                    ChangeKind.DESIGNATION_REOPENED,
+                    obj.entity_id,
+                    designation_id=obj.id,
+                    list_id=obj.list_id,
+                    list_name=obj.list_name,
+                    start=obj.start.isoformat() if obj.start else None,
+                    end=None,
+                    relisted=True,
+                )
+            elif new_end is not None and all(old is None for old in history.deleted):
                 log(
                     ChangeKind.DESIGNATION_ENDED,
                     obj.entity_id,
@@ -144,6 +155,11 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
                 )
     if rows:
         session.connection().execute(insert(Change), rows)
+
+
+def _reopened(added: Sequence[Any], deleted: Sequence[Any]) -> bool:
+    """An end date taken away: the period is open again (a relisting)."""
+    return bool(added) and added[0] is None and any(old is not None for old in deleted)
 
 
 def _after_transaction_end(session: Session, transaction: Any) -> None:

@@ -77,6 +77,8 @@ class ChangeKind(StrEnum):
     NAME_ADDED = "name_added"
     DESIGNATION_ADDED = "designation_added"
     DESIGNATION_ENDED = "designation_ended"
+    # A period an earlier edition closed, reopened by a later one: a relisting.
+    DESIGNATION_REOPENED = "designation_reopened"
     RELATIONSHIP_ADDED = "relationship_added"
     IDENTIFIER_ADDED = "identifier_added"
     # Entity resolution: two entities found to be one organisation, and its undoing.
@@ -380,13 +382,16 @@ class OutboxMessage(Base):
     )
     nonce: Mapped[str] = mapped_column(String(64), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    state: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent
+    state: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sent|refused
     attempts: Mapped[int] = mapped_column(default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     remote_id: Mapped[str | None] = mapped_column(String(100))  # Slack ts
+    # Why a message was refused (state "refused": Slack will never take it), or that it
+    # was sent without the history check (the bot may not read that channel).
+    error: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index("ix_outbox_pending", "state", "channel_id"),)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import Connection, delete, event, insert, select
 from sqlalchemy.orm import Session
 
 from registry.editions import edition_dates
@@ -95,7 +95,7 @@ def editions_in_force(session: Session) -> dict[str, str]:
 
 
 def write(
-    session: Session,
+    session: Session | Connection,
     who: Requester,
     screenings: Sequence[Screening],
     editions: Mapping[str, str],
@@ -103,7 +103,8 @@ def write(
     batch: str | None = None,
 ) -> list[int]:
     """Keep ``screenings`` in the caller's transaction, one INSERT statement for them all
-    (a file's thousand rows cost one round trip); returns their ids, in order."""
+    (a file's thousand rows cost one round trip); returns their ids, in order. A plain
+    connection will do: a record is not a registry change (no change log, no provenance)."""
     if not screenings:
         return []
     at = utcnow()
@@ -126,11 +127,10 @@ def write(
         }
         for s in screenings
     ]
+    statement = insert(ScreeningRecord).returning(ScreeningRecord.id, sort_by_parameter_order=True)
     if len(rows) == 1:
-        result = session.execute(insert(ScreeningRecord).returning(ScreeningRecord.id), rows[0])
-        return [int(result.scalar_one())]
-    ids = session.scalars(insert(ScreeningRecord).returning(ScreeningRecord.id), rows).all()
-    return [int(i) for i in ids]
+        return [int(session.execute(statement, rows[0]).scalar_one())]
+    return [int(i) for i in session.execute(statement, rows).scalars()]
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from registry.models import (
     Source,
     relationship_sources,
 )
+from registry.owners import OwnerPath, nearest_listed_owner
 
 # Sentences read "<this entity> <sentence> <other>", generated from the tie's type.
 OUTGOING = {
@@ -222,6 +223,8 @@ class EntityCard:
     sources: tuple[SourceRef, ...]
     identifiers: tuple[IdentifierView, ...] = ()
     checked: ListsLoaded | None = None
+    # The shortest chain of ownership/control ties to a listed organisation (``registry.owners``).
+    owner_path: OwnerPath | None = None
 
     @property
     def listed_on(self) -> list[DesignationView]:
@@ -609,6 +612,7 @@ def entity_card(session: Session, entity_id: int) -> EntityCard | None:
         )
         for i in sorted(entity.identifiers, key=lambda i: (i.scheme != "uscc", i.scheme, i.value))
     )
+    owner_path = nearest_listed_owner(session, entity.id, numbering.number)
     return EntityCard(
         id=entity.id,
         key=entity.key,
@@ -625,6 +629,7 @@ def entity_card(session: Session, entity_id: int) -> EntityCard | None:
         sources=tuple(numbering.refs.values()),
         identifiers=identifiers,
         checked=lists_loaded(session),
+        owner_path=owner_path,
     )
 
 
@@ -684,7 +689,11 @@ def describe_change(session: Session, change: Change) -> ChangeDescribed:
     source: Source | None = None
     kind = change.kind
     list_id = list_name = action = None
-    if kind in (ChangeKind.DESIGNATION_ADDED, ChangeKind.DESIGNATION_ENDED):
+    if kind in (
+        ChangeKind.DESIGNATION_ADDED,
+        ChangeKind.DESIGNATION_REOPENED,
+        ChangeKind.DESIGNATION_ENDED,
+    ):
         designation = session.get(
             Designation, detail.get("designation_id"), options=[selectinload(Designation.source)]
         )
@@ -695,6 +704,11 @@ def describe_change(session: Session, change: Change) -> ChangeDescribed:
             action = "removed"
             end = detail.get("end") or "an unstated date"
             what, brief = f"removed from the {list_name} on {end}", f"removed on {end}"
+        elif kind == ChangeKind.DESIGNATION_REOPENED:
+            # The period keeps its first start: the edition that reopened it is the news.
+            action, start = "relisted", detail.get("start")
+            since = f" (listed since {start})" if start else ""
+            what, brief = f"relisted on the {list_name}{since}", f"relisted{since}"
         else:
             action = "relisted" if detail.get("relisted") else "added"
             start = detail.get("start")

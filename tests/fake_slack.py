@@ -49,6 +49,13 @@ class FakeSlack:
     conversations_error: dict[str, str] = field(default_factory=dict)
     # usergroups.users.list: each user group's members.
     usergroups: dict[str, list[str]] = field(default_factory=dict)
+    # A slow Slack: chat.postMessage answers (and shows the message) this much later.
+    post_delay_s: float = 0.0
+    # Refuse a message whose blocks (as JSON) are longer than this (0: any length), as
+    # Slack refuses with msg_blocks_too_long below its documented limits.
+    max_blocks_chars: int = 0
+    # conversations.history answers this error (e.g. "missing_scope") when set.
+    history_error: str = ""
     # Socket Mode: the WebSocket the app opened (``apps.connections.open`` hands out its
     # URL) and the acknowledgements it sent back, by envelope id.
     refuse_app_token: bool = False  # apps.connections.open answers invalid_auth
@@ -99,8 +106,12 @@ class FakeSlack:
             payload = dict(request.query) | dict(await request.post())
         self.calls.append((method, payload))
         if method == "chat.postMessage":
+            if self.post_delay_s:
+                await asyncio.sleep(self.post_delay_s)
             return self._post_message(payload)
         if method == "conversations.history":
+            if self.history_error:
+                return web.json_response({"ok": False, "error": self.history_error})
             oldest = float(payload.get("oldest") or 0)
             found = [
                 m for m in self.channels.get(payload["channel"], []) if float(m["ts"]) >= oldest
@@ -128,6 +139,7 @@ class FakeSlack:
             self.uploads[file_id] = {
                 "filename": payload.get("filename"),
                 "length": int(payload.get("length") or 0),
+                "alt_txt": payload.get("alt_txt"),
                 "data": None,
                 "completed": None,
             }
@@ -141,6 +153,8 @@ class FakeSlack:
         if method == "files.completeUploadExternal":
             files = payload.get("files")
             files = json.loads(files) if isinstance(files, str) else files or []
+            if payload.get("channel_id") in self.broken:  # the app is not in the channel
+                return web.json_response({"ok": False, "error": self.broken[payload["channel_id"]]})
             for item in files:
                 upload = self.uploads.get(item.get("id"))
                 if upload is None or upload["data"] is None:
@@ -174,6 +188,10 @@ class FakeSlack:
         channel = payload["channel"]
         if channel in self.broken:
             return web.json_response({"ok": False, "error": self.broken[channel]})
+        blocks = payload.get("blocks") or ""
+        size = len(blocks if isinstance(blocks, str) else json.dumps(blocks, ensure_ascii=False))
+        if self.max_blocks_chars and size > self.max_blocks_chars:
+            return web.json_response({"ok": False, "error": "msg_blocks_too_long"})
         if self.fail_rate and self._random.random() < self.fail_rate:
             self.injected += 1
             if self._random.random() < 0.5:

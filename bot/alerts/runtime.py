@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 from bot.alerts.notifier import Notifier, SlackNotifier
@@ -29,12 +30,22 @@ def notifiers(settings: Settings, registry: Registry | None = None) -> dict[str,
     return found
 
 
+def worker_for(settings: Settings, registry: Registry) -> AlertWorker:
+    """The alert worker with the configured lease and per-channel time budget."""
+    return AlertWorker(
+        registry,
+        notifiers(settings, registry),
+        lease=dt.timedelta(seconds=settings.alerts.lease_s),
+        channel_budget_s=settings.alerts.channel_budget_s,
+    )
+
+
 def start_background_worker(
     registry: Registry, settings: Settings, interval_s: float = 10.0
 ) -> threading.Event:
     """The worker `mcf-bot serve` runs beside the web server (stop it with the event)."""
     stop = threading.Event()
-    worker = AlertWorker(registry, notifiers(settings, registry))
+    worker = worker_for(settings, registry)
     thread = threading.Thread(
         target=worker.run_forever, args=(interval_s, stop), name="alerts", daemon=True
     )

@@ -24,11 +24,23 @@ import aiohttp
 from microsoft_agents.hosting.core import ClaimsIdentity, TurnContext
 from sqlalchemy import select
 
-from bot.alerts.notifier import PermanentDeliveryError, TransientDeliveryError
+from bot.alerts.notifier import (
+    ATTEMPT_MARGIN_S,
+    Hold,
+    LeaseLost,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    always,
+)
 from bot.render.adaptive import digest_messages
 from bot.settings import TeamsSettings
 from bot.teams.app import TeamsConnection, connect
-from bot.teams.conversation import PLATFORM, continuation, service_url_allowed
+from bot.teams.conversation import (
+    PLATFORM,
+    continuation,
+    loopback_allowed,
+    service_url_allowed,
+)
 from bot.teams.listeners import card_message
 from handlers.alerts import Digest
 from registry.alerts import PlannedMessage
@@ -45,6 +57,7 @@ SEND_TIMEOUT_S = 60.0
 
 class TeamsNotifier:
     platform = PLATFORM
+    attempt_s = SEND_TIMEOUT_S + ATTEMPT_MARGIN_S
 
     def __init__(
         self,
@@ -77,17 +90,21 @@ class TeamsNotifier:
                 .limit(1)
             ).first()
 
-    def send(self, channel_id: str, payload: dict[str, Any], nonce: str) -> str:
+    def send(
+        self, channel_id: str, payload: dict[str, Any], nonce: str, hold: Hold = always
+    ) -> str:
         reference = self.reference(channel_id)
         if not reference:
             raise PermanentDeliveryError("no conversation reference: subscribe there again")
-        loopback = self.teams.anonymous_allowed and not self.teams.client_id
+        loopback = loopback_allowed(self.teams)
         if not service_url_allowed(
             reference.get("serviceUrl"), self.teams.service_hosts, loopback=loopback
         ):
             # Stored before the allow-list (or the list changed): never send the token there.
             raise PermanentDeliveryError("serviceUrl host not allowed (MCF_TEAMS_SERVICE_HOSTS)")
         for attempt in range(self.max_retries + 1):
+            if not hold():
+                raise LeaseLost(f"another worker holds {channel_id} now")
             try:
                 return asyncio.run(asyncio.wait_for(self._send(reference, payload), SEND_TIMEOUT_S))
             except aiohttp.ClientResponseError as exc:

@@ -18,18 +18,30 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.alerts.notifier import Notifier, PermanentDeliveryError, TransientDeliveryError
+from bot.alerts.notifier import (
+    HistoryUnavailable,
+    LeaseLost,
+    Notifier,
+    PayloadRefused,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
 from handlers.alerts import build_digests
 from registry import alerts
 from registry.db import unit_of_work
 from registry.errors import RegistryBusyError
-from registry.models import Subscription
+from registry.models import Subscription, utcnow
 from registry.service import Registry
 
 log = logging.getLogger(__name__)
 
+# A channel's messages are claimed for this long; before each send the lease is renewed
+# (for at least the notifier's longest attempt) and ownership confirmed.
 LEASE = dt.timedelta(minutes=3)
 CHANNEL_PACE_S = 1.0  # Slack: about one message per second per channel
+# One channel gets at most this long per pass: a long backlog (or a slow Slack) leaves
+# the rest for the next pass instead of holding up every other channel.
+CHANNEL_BUDGET_S = 120.0
 
 
 @dataclass
@@ -39,6 +51,8 @@ class PassResult:
     recovered: int = 0  # found already posted after a crash: marked, not re-sent
     paused: int = 0
     deferred: int = 0
+    given_way: int = 0  # channels left to another worker that holds them now
+    refused: int = 0  # messages the platform refused as such (recorded, skipped)
 
 
 class AlertWorker:
@@ -50,6 +64,7 @@ class AlertWorker:
         owner: str | None = None,
         pace_s: float = CHANNEL_PACE_S,
         lease: dt.timedelta = LEASE,
+        channel_budget_s: float = CHANNEL_BUDGET_S,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.registry = registry
@@ -57,6 +72,7 @@ class AlertWorker:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self.pace_s = pace_s
         self.lease = lease
+        self.channel_budget_s = channel_budget_s
         self.sleep = sleep
         self._last_sent: dict[str, float] = {}
         self._rendered: dict[tuple[object, ...], list[alerts.PlannedMessage]] = {}
@@ -133,12 +149,33 @@ class AlertWorker:
                 with unit_of_work(self.registry.sessions) as session:
                     alerts.release(session, self.owner)
 
+    def _hold(self, message_id: int, notifier: Notifier) -> bool:
+        """Renew the lease on this message for one more attempt and confirm it is still
+        ours, in its own transaction: send only if the update touched the row."""
+        attempt = dt.timedelta(seconds=getattr(notifier, "attempt_s", 0.0))
+        until = utcnow() + max(self.lease, attempt)
+        with unit_of_work(self.registry.sessions) as session:
+            return alerts.renew_lease(session, message_id, self.owner, until)
+
     def _deliver_channel(self, work: list[tuple[Any, ...]], result: PassResult) -> None:
+        started = time.monotonic()
         for message_id, platform, channel, payload, nonce, attempts, created in work:
             notifier = self.notifiers[platform]
+            if time.monotonic() - started > self.channel_budget_s:
+                log.info("%s %s: time is up for this pass; the rest waits", platform, channel)
+                result.deferred += 1
+                return
             try:
+                if not self._hold(message_id, notifier):
+                    raise LeaseLost(f"another worker holds {channel} now")
+                unchecked = None
                 if attempts > 0:
-                    remote = notifier.find_sent(channel, nonce, created)
+                    try:
+                        remote = notifier.find_sent(channel, nonce, created)
+                    except HistoryUnavailable as exc:
+                        # The bot cannot read this channel: send once more, say so.
+                        remote, unchecked = None, f"sent without the history check ({exc})"
+                        log.warning("%s %s: %s", platform, channel, unchecked)
                     if remote is not None:
                         with unit_of_work(self.registry.sessions) as session:
                             alerts.mark_sent(session, message_id, remote)
@@ -147,10 +184,16 @@ class AlertWorker:
                 with unit_of_work(self.registry.sessions) as session:
                     alerts.mark_attempt(session, message_id)
                 self._pace(f"{platform}:{channel}")
-                remote = notifier.send(channel, payload, nonce)
+
+                def hold(message_id: int = message_id, notifier: Notifier = notifier) -> bool:
+                    return self._hold(message_id, notifier)
+
+                remote = notifier.send(channel, payload, nonce, hold=hold)
                 with unit_of_work(self.registry.sessions) as session:
-                    alerts.mark_sent(session, message_id, remote)
+                    alerts.mark_sent(session, message_id, remote, unchecked)
                 result.sent += 1
+            except PayloadRefused as exc:
+                self._refused(message_id, platform, channel, exc, result)
             except PermanentDeliveryError as exc:
                 with unit_of_work(self.registry.sessions) as session:
                     paused = alerts.pause_channel(session, platform, channel, str(exc))
@@ -164,10 +207,25 @@ class AlertWorker:
                 )
                 result.paused += paused
                 return
+            except LeaseLost as exc:
+                # Ours ran out (a stalled pass?) and another worker took the channel: it
+                # sends the rest, in order; sending here too would double them.
+                log.warning("delivery to %s %s given way: %s", platform, channel, exc)
+                result.given_way += 1
+                return
             except TransientDeliveryError as exc:
                 log.warning("delivery to %s %s deferred: %s", platform, channel, exc)
                 result.deferred += 1
                 return  # keep the channel's order: the rest waits for the next pass
+
+    def _refused(
+        self, message_id: int, platform: str, channel: str, exc: Exception, result: PassResult
+    ) -> None:
+        """A message the platform will never take: recorded, and the channel goes on."""
+        with unit_of_work(self.registry.sessions) as session:
+            alerts.mark_refused(session, message_id, str(exc))
+        log.warning("alert message %s to %s %s refused: %s", message_id, platform, channel, exc)
+        result.refused += 1
 
     def _pace(self, key: str) -> None:
         last = self._last_sent.get(key)

@@ -12,7 +12,9 @@ links are the ones built here, from ``http(s)`` source URLs. The activity's ``su
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -31,7 +33,7 @@ from bot.render.layout import (
     shown_lines,
 )
 from handlers.alerts import Digest, changes_per_part
-from handlers.replies import CandidateView, CheckListReply, LookupReply, Reply
+from handlers.replies import CandidateView, CheckListReply, GraphReply, LookupReply, Reply
 from registry.alerts import PlannedMessage
 from registry.text import clean_text
 
@@ -152,6 +154,8 @@ def _submit(button: Button) -> Element:
     data: dict[str, Any] = {"mcf_action": SHOW_ACTION, "entity_id": int(button.value)}
     if button.action is Action.MORE:
         data["full"] = True
+    if button.action is Action.GRAPH:
+        data["graph"] = True  # a picture of its network instead of the card
     return {"type": "Action.Submit", "title": clip(button.label, 75), "data": data}
 
 
@@ -357,3 +361,15 @@ def digest_messages(digest: Digest) -> list[PlannedMessage]:
         }
         planned.append(PlannedMessage(payload, mine))
     return planned
+
+
+def data_uri(data: bytes, mime: str) -> str:
+    """Bytes as a ``data:`` URI: an inline image Teams shows in personal chats, group
+    chats and channels alike, with nothing to host."""
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def picture_name(reply: GraphReply) -> str:
+    """The picture's file name: the organisation's name in letters and digits only."""
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", reply.name).strip("-")[:60] or "organisation"
+    return f"network-{stem}.png"

@@ -14,6 +14,7 @@ from handlers.replies import (
     EntityCard,
     ErrorReply,
     Finding,
+    GraphReply,
     HelpReply,
     LookupReply,
     NoticeReply,
@@ -69,6 +70,7 @@ def finding_dict(finding: Finding, card: EntityCard | None = None) -> dict[str, 
             "start": tie.relationship.start,
             "end": tie.relationship.end,
             "sources": [urls[n] for n in tie.relationship.sources if n in urls],
+            "path": path_dict(card, urls),
         },
         "checked": None
         if checked is None
@@ -82,6 +84,23 @@ def finding_dict(finding: Finding, card: EntityCard | None = None) -> dict[str, 
         "nearest": list(finding.nearest),
         "why": finding.why,
     }
+
+
+def path_dict(card: EntityCard | None, urls: dict[int, str]) -> list[dict[str, Any]] | None:
+    """The path to the nearest listed owner (``registry.owners``): its hops, each with its
+    sources' URLs; the last hop's ``to`` is the listed owner."""
+    path = card.owner_path if card else None
+    if path is None:
+        return None
+    return [
+        {
+            "from": {"id": h.from_id, "name": h.from_name},
+            "to": {"id": h.to_id, "name": h.to_name},
+            "type": h.type,
+            "sources": [urls[n] for n in h.sources if n in urls],
+        }
+        for h in path.hops
+    ]
 
 
 def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
@@ -115,6 +134,28 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
             }
             for d in card.designations
         ],
+        "owner_path": None
+        if card.owner_path is None
+        else {
+            "hops": path_dict(card, {s.number: s.url for s in card.sources}),
+            "listed": [
+                {"list": x.list_id, "name": x.short_name, "start": x.start}
+                for x in card.owner_path.listed
+            ],
+            "ownership": card.owner_path.ownership,
+            "rules": [
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "status": r.status,
+                    "status_date": r.status_date,
+                    "status_until": r.status_until,
+                    "status_source_url": r.status_source.url,
+                    "source_url": r.source.url,
+                }
+                for r in card.owner_path.rules
+            ],
+        },
         "relationships": [
             {
                 "type": r.type,
@@ -219,9 +260,46 @@ def reply_dict(reply: Reply) -> dict[str, Any]:
                 }
                 for v in body.lists
             ],
+            "rules": [
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "authority": r.authority,
+                    "applies_to": list(r.applies_to),
+                    "effect": r.effect,
+                    "source": {"title": r.source.title, "url": r.source.url},
+                    "status": r.status,
+                    "status_date": r.status_date,
+                    "status_until": r.status_until,
+                    "status_note": r.status_note,
+                    "status_source": {"title": r.status_source.title, "url": r.status_source.url},
+                }
+                for r in body.rules
+            ],
         }
     if isinstance(body, NoticeReply):
         return {"status": "ok", "message": body.text, "lines": list(body.lines)}
+    if isinstance(body, GraphReply):
+        net = body.network
+        return {
+            "status": "graph",
+            "centre": net.centre_id,
+            "nodes": [
+                {
+                    "id": n.id,
+                    "name": n.name,
+                    "native_name": n.native_name,
+                    "layer": n.layer,
+                    "lists": list(n.lists),
+                }
+                for n in net.nodes
+            ],
+            "edges": [{"from": e.subject_id, "to": e.object_id, "type": e.type} for e in net.edges],
+            "omitted": net.omitted,
+            "data_date": net.data_date,
+            "newest_edition": net.newest_edition,
+            "alt_text": net.alt_text(),
+        }
     raise TypeError(type(body))
 
 

@@ -17,6 +17,7 @@ identifiers and the sources of what is shown, numbered in the order they are cit
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -31,6 +32,7 @@ from handlers.replies import (
     EntityCard,
     ErrorReply,
     Finding,
+    GraphReply,
     HelpReply,
     Level,
     LookupReply,
@@ -99,6 +101,7 @@ class Action(StrEnum):
     CARD = "card"  # open a card beside the message (entity id)
     MORE = "more"  # the same card with every tie (entity id)
     SHARE_LIST = "share_list"  # post this check list to the channel (value: share key)
+    GRAPH = "graph"  # a picture of this organisation's network (entity id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,6 +426,41 @@ def _tie_lines(card: EntityCard, caps: _Caps, sources: _Sources, more: Button | 
     return lines
 
 
+def _path_lines(card: EntityCard, sources: _Sources) -> tuple[Line, ...]:
+    """Each hop with its sources, the listings it ends at, and the catalogue's ownership
+    rules for an ownership path (kept on every card: a legal rule is never cut)."""
+    path = card.owner_path
+    assert path is not None
+    lines = [
+        Line(
+            (
+                Run(f"{one_line(hop.from_name)} is {hop.words} "),
+                Run(one_line(hop.to_name), Style.STRONG),
+                Run(f" {sources.cite(hop.sources)}"),
+            ),
+            mark=Mark.BULLET,
+            indent=min(i, 1),
+        )
+        for i, hop in enumerate(path.hops)
+    ]
+    lines.append(Line((Run(f"{one_line(path.owner_name)}: {path.listing_words()}"),), indent=1))
+    today = dt.date.today().isoformat()
+    for rule in path.rules:
+        cited = sources.cite_link(rule.source.title, rule.source.url, rule.authority)
+        status = sources.cite_link(rule.status_source.title, rule.status_source.url, rule.authority)
+        text = (
+            f"{rule.name} {cited}: {rule.effect}. Status in our catalogue: {rule.status} "
+            f"since {rule.status_date} {status}"
+        )
+        if rule.status_note:
+            text += f"; {rule.status_note}"
+        if rule.stale(today):
+            text += f". That date ({rule.status_until}) has passed: check the rule's current status"
+        text += ". Our data does not state ownership shares."
+        lines.append(Line((Run(text, Style.EMPHASIS),), mark=Mark.WARNING))
+    return tuple(lines)
+
+
 def _card_sections(
     card: EntityCard, caps: _Caps, note: str | None, more: Button | None
 ) -> tuple[Section, ...]:
@@ -457,6 +495,8 @@ def _card_sections(
             empty="This record is on none of the lists checked (see the verdict).",
         )
     )
+    if card.owner_path is not None:
+        sections.append(Section("Path to the nearest listed owner", _path_lines(card, sources)))
     n = len(card.relationships)
     heading = "Ties" if n <= len(card.relationships[: caps.ties or n]) else f"Ties ({n})"
     sections.append(
@@ -498,6 +538,8 @@ def card_layout(
         else Button(f"Show all {len(card.relationships)} ties", Action.MORE, str(card.id))
     )
     actions = [Button("Share in channel", Action.SHARE, str(card.id))] if shareable else []
+    if card.relationships:  # a picture of one box says nothing
+        actions.append(Button("Show network", Action.GRAPH, str(card.id)))
     title = card.name + (f" ({card.native_name})" if card.native_name else "")
     finding = verdicts.of_card(card)
     whole = replace(_FULL, ties=max_ties)
@@ -746,8 +788,57 @@ def sources_layout(reply: SourcesReply) -> Layout:
             sync = f"Sync: {view.sync.words()}; edition {view.sync.edition or '-'}"
             lines += (Line((Run(one_line(sync)),)),)
         sections.append(Section(f"{one_line(view.name)} ({view.id})", lines))
+    for rule in reply.rules:
+        status = f"Status: {rule.status} since {rule.status_date}"
+        if rule.status_note:
+            status += f"; {rule.status_note}"
+        rule_lines = (
+            Line(
+                (Run(one_line(rule.authority) + "; "), Run(rule.source.title, link=rule.source.url))
+            ),
+            Line(
+                (
+                    Run(
+                        f"What it does: {rule.effect}; applies to parties of "
+                        + ", ".join(rule.applies_to)
+                    ),
+                )
+            ),
+            Line(
+                (
+                    Run(f"{status} ("),
+                    Run(rule.status_source.title, link=rule.status_source.url),
+                    Run(")"),
+                )
+            ),
+        )
+        sections.append(Section(f"Ownership rule: {rule.name} ({rule.id})", rule_lines))
     title = reply.title
     return Layout("notice", title, tuple(sections), summary=title)
+
+
+def graph_layout(reply: GraphReply) -> Layout:
+    """A network picture's words: its caption and every organisation it shows (the
+    picture's alt text, and the answer where no picture can be shown)."""
+    net = reply.network
+    lines = []
+    for node in net.nodes:
+        runs = [Run(one_line(node.name), Style.STRONG)]
+        if node.native_name:
+            runs.append(Run(f" ({one_line(node.native_name)})"))
+        if node.lists:
+            runs.append(Run(f": listed on {', '.join(node.lists)}", Style.ATTENTION))
+        lines.append(Line(tuple(runs), mark=Mark.BULLET))
+    title = f"Network of {one_line(reply.name)}"
+    return Layout(
+        "graph",
+        title,
+        (
+            Section(None, (Line((Run(one_line(net.caption()), Style.SUBTLE),)),), subtle=True),
+            Section(f"{_plural(len(net.nodes), 'organisation')} shown", tuple(lines)),
+        ),
+        summary=one_line(net.alt_text()),
+    )
 
 
 def layout(
@@ -780,6 +871,8 @@ def layout(
         return notice_layout(body)
     if isinstance(body, SourcesReply):
         return sources_layout(body)
+    if isinstance(body, GraphReply):
+        return graph_layout(body)
     raise TypeError(f"no layout for {type(body).__name__}")
 
 

@@ -55,6 +55,8 @@ CARD_ACTION = "mcf_card"
 SHARE_LIST_ACTION = "mcf_share_list"
 # The same card with every tie (value: the entity id).
 MORE_ACTION = "mcf_more"
+# A picture of the organisation's network, uploaded to the conversation (value: entity id).
+GRAPH_ACTION = "mcf_graph"
 MAX_BLOCKS = 50  # per message
 MAX_HOME_BLOCKS = 100
 MAX_MENU_OPTIONS = 100
@@ -84,6 +86,7 @@ _ACTION_IDS = {
     Action.CARD: CARD_ACTION,
     Action.MORE: MORE_ACTION,
     Action.SHARE_LIST: SHARE_LIST_ACTION,
+    Action.GRAPH: GRAPH_ACTION,
 }
 _INDEXED = (Action.PICK, Action.CARD)
 # Slack has no colours in text: the verdicts' colours are their line markers.

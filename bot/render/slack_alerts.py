@@ -4,6 +4,7 @@ as Block Kit's limits need, never "and 60 more"."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
@@ -14,18 +15,34 @@ from handlers.alerts import Digest, changes_per_part
 from registry.alerts import PlannedMessage
 
 MAX_BLOCKS = 45  # Slack allows 50 per message; the part header and context take a few
+# Characters of blocks (as JSON) per message. Slack documents 50 blocks, 3,000 characters
+# per section text and 12,000 per markdown block (https://docs.slack.dev/reference/
+# block-kit/blocks), but refuses messages whose blocks total about 13,200 characters with
+# msg_blocks_too_long, below any documented limit (slackapi/bolt-js#2509). Packing stays
+# well under both, headroom for the part header included.
+MAX_MESSAGE_CHARS = 10_000
+HEADER_RESERVE = 600  # the ":bell: title (part i of n)" context block
+
+
+def block_chars(block: Block) -> int:
+    return len(json.dumps(block.to_dict(), ensure_ascii=False))
 
 
 def digest_messages(digest: Digest) -> list[PlannedMessage]:
     """Pack the digest into messages; each carries the change ids of its own entries."""
     lay = digest_layout(digest)
     messages: list[tuple[list[Block], set[int]]] = [([], set())]
+    sizes = [HEADER_RESERVE]
 
     def add(block: Block, ids: set[int]) -> None:
-        if len(messages[-1][0]) >= MAX_BLOCKS:
+        size = block_chars(block)
+        full = sizes[-1] + size > MAX_MESSAGE_CHARS
+        if messages[-1][0] and (len(messages[-1][0]) >= MAX_BLOCKS or full):
             messages.append(([], set()))
+            sizes.append(HEADER_RESERVE)
         messages[-1][0].append(block)
         messages[-1][1].update(ids)
+        sizes[-1] += size
 
     for section in lay.sections:
         heading = f"*{escape(section.heading, 500)}*"

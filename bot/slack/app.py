@@ -14,6 +14,7 @@ from bot.slack import (
     home_listeners,
     lookup_listeners,
     mention_listeners,
+    pictures,
     quick_listeners,
     record_listeners,
     shortcut_listeners,
@@ -46,6 +47,7 @@ def create_slack_app(slack: SlackSettings, services: Services, executor: Executo
         shortcut_listeners,
         mention_listeners,
         home_listeners,
+        pictures,
         record_listeners,
     ):
         feature.register(app, services, executor)

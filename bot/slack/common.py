@@ -49,7 +49,7 @@ def chosen_entity(action: dict[str, Any]) -> int:
     option picked in a menu. A value we did not make is a ``BadInput``."""
     value = action.get("value") or (action.get("selected_option") or {}).get("value")
     text = str(value or "")
-    if not text.isdigit() or len(text) > _MAX_ID_DIGITS:
+    if not (text.isascii() and text.isdigit()) or len(text) > _MAX_ID_DIGITS:
         raise BadInput("That button is not one of mine.", "Look the name up again.")
     return int(text)
 

@@ -31,6 +31,7 @@ from bot.slack.common import (
     runner,
     shared_by,
 )
+from bot.slack.pictures import Picture, drawn, upload
 from bot.slack.record_listeners import with_decision_button
 from handlers.context import ChatContext, Services
 from handlers.dispatch import guarded, handle, writes
@@ -45,11 +46,14 @@ log = logging.getLogger(__name__)
 INLINE_BUDGET_S = 2.0
 
 
-def answer(services: Services, text: str, chat: ChatContext) -> tuple[str, dict[str, Any]]:
+def answer(
+    services: Services, text: str, chat: ChatContext
+) -> tuple[str, dict[str, Any], Picture | None]:
     """The whole of a ``/mcf`` answer, in the pool: the reply, rendered (a card comes
-    from the render cache), and whether the channel sees it."""
-    reply = handle(services, text, chat)
-    return response_type(reply), with_decision_button(message(reply), reply)
+    from the render cache), whether the channel sees it, and a picture to upload
+    (``/mcf graph``)."""
+    reply, picture = drawn(handle(services, text, chat))
+    return response_type(reply), with_decision_button(message(reply), reply), picture
 
 
 def _who(body: dict[str, Any]) -> Requester | None:
@@ -84,10 +88,10 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
         call = runner(pool_for(executor, text))
         task = asyncio.ensure_future(call(answer, services, text, chat))
         try:
-            kind, reply = await asyncio.wait_for(asyncio.shield(task), INLINE_BUDGET_S)
+            kind, reply, picture = await asyncio.wait_for(asyncio.shield(task), INLINE_BUDGET_S)
         except TimeoutError:
             await ack(response_type="ephemeral", text="Looking that up…")
-            kind, reply = await task
+            kind, reply, picture = await task
             public = kind == "in_channel"
             await respond(
                 response_type=kind,
@@ -97,8 +101,10 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
                 delete_original=public,
                 **reply,
             )
-            return
-        await ack(response_type=kind, **reply)
+        else:
+            await ack(response_type=kind, **reply)
+        if picture is not None:
+            await upload(client, chat.channel_id, picture, respond)
 
     @app.action(SHARE_ACTION)
     async def share(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:

@@ -12,12 +12,18 @@ from microsoft_agents.hosting.core import (
     AgentApplication,
     AgentAuthConfiguration,
     ApplicationOptions,
+    ClaimsIdentity,
     MemoryStorage,
+    OutboundHostValidator,
+    RestChannelServiceClientFactory,
+    TurnContext,
     TurnState,
 )
+from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
-from bot.settings import SettingsError, TeamsSettings
+from bot.settings import TEAMS_PREFIX, SettingsError, TeamsSettings
 from bot.teams import listeners
+from bot.teams.conversation import loopback_allowed, service_url_allowed
 from handlers.context import Services
 
 
@@ -36,13 +42,61 @@ class TeamsBot:
     connection: TeamsConnection
 
 
+class ServiceUrlRefused(PermissionError):
+    """A connector client was asked for a host outside MCF_TEAMS_SERVICE_HOSTS."""
+
+
+class GuardedClientFactory(RestChannelServiceClientFactory):
+    """The one place every outgoing Teams call gets its connector client, and with it the
+    bot's token: replies, proactive alerts, whatever key (``serviceUrl``,
+    ``service_url``) or stored reference the address came from. A host outside the
+    allow-list is refused before a token is asked for, so none is ever sent there."""
+
+    def __init__(self, connections: MsalConnectionManager, teams: TeamsSettings) -> None:
+        super().__init__(connections)
+        self.hosts = teams.service_hosts
+        self.loopback = loopback_allowed(teams)
+
+    async def create_connector_client(
+        self,
+        context: TurnContext | None,
+        claims_identity: ClaimsIdentity,
+        service_url: str,
+        audience: str,
+        scopes: list[str] | None = None,
+        use_anonymous: bool = False,
+    ) -> ConnectorClientBase:
+        if not service_url_allowed(service_url, self.hosts, loopback=self.loopback):
+            raise ServiceUrlRefused(f"serviceUrl host not allowed: {str(service_url)[:100]!r}")
+        return await super().create_connector_client(
+            context, claims_identity, service_url, audience, scopes, use_anonymous
+        )
+
+
+def sdk_configuration(teams: TeamsSettings) -> dict[str, str]:
+    """The SDK's settings, with its issuer allow-list switched on (the SDK leaves it off
+    for compatibility: a token from another issuer signed with a trusted key passes)."""
+    return {**teams.sdk_env, f"{TEAMS_PREFIX}VALIDATE_ISSUER": "true"}
+
+
 def connect(teams: TeamsSettings) -> TeamsConnection:
-    config = load_configuration_from_env(teams.sdk_env)
+    config = load_configuration_from_env(sdk_configuration(teams))
     connections = MsalConnectionManager(**config)
     auth = connections.get_default_connection_configuration()
     if auth is None:  # settings guarantee SERVICE_CONNECTION; the SDK must agree
         raise SettingsError("the Agents SDK found no SERVICE_CONNECTION settings")
-    adapter = CloudAdapter(connection_manager=connections)
+    # The SDK's own inbound check too (it also compares the token's serviceurl claim with
+    # the activity's); off in anonymous mode, where the Playground is on loopback.
+    validator = OutboundHostValidator(
+        list(teams.service_hosts),
+        enabled=not loopback_allowed(teams),
+        include_default_microsoft_hosts=False,
+    )
+    adapter = CloudAdapter(
+        connection_manager=connections,
+        channel_service_client_factory=GuardedClientFactory(connections, teams),
+        host_validator=validator,
+    )
     # The SDK's default turn-error handler posts "Exception caught : <the error>" into the
     # conversation and swallows the error: internals shown to users, and a failed alert
     # send that looks delivered. Errors propagate instead: inbound turns have the app's

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from microsoft_agents.activity import Activity, ConversationReference
 
+from bot.edge import Refused
+from bot.settings import TeamsSettings
 from handlers.context import ChatContext
 
 PLATFORM = "teams"
@@ -41,6 +43,36 @@ def service_url_allowed(url: object, hosts: Sequence[str], *, loopback: bool = F
     if loopback and host in LOOPBACK:
         return parts.scheme in ("http", "https")
     return parts.scheme == "https" and any(host == h or host.endswith("." + h) for h in hosts)
+
+
+# The keys the SDK reads an activity's service address from (its model accepts the alias
+# and the field name alike): every one is checked, never only the documented one.
+SERVICE_URL_KEYS = ("serviceUrl", "service_url")
+
+
+def activity_service_urls(activity: object) -> list[object]:
+    """Every service address an incoming activity names, under any key the SDK reads."""
+    if not isinstance(activity, dict):
+        return []
+    return [activity[key] for key in SERVICE_URL_KEYS if key in activity]
+
+
+def loopback_allowed(teams: TeamsSettings) -> bool:
+    """The local Playground (anonymous, no credentials) answers on this machine; with
+    credentials the bot's token must never go to a local or private address."""
+    return teams.anonymous_allowed and not teams.client_id
+
+
+def refuse_foreign_service_urls(activity: object, teams: TeamsSettings) -> None:
+    """An incoming activity must name a service to answer through, and only allowed
+    ones (checked again where every connector client is made: ``GuardedClientFactory``)."""
+    urls = activity_service_urls(activity)
+    if isinstance(activity, dict) and not urls:
+        raise Refused(400, "activity has no serviceUrl")
+    loopback = loopback_allowed(teams)
+    for url in urls:
+        if not service_url_allowed(url, teams.service_hosts, loopback=loopback):
+            raise Refused(403, f"serviceUrl host not allowed: {str(url)[:100]!r}")
 
 
 def command_text(text: str | None) -> str:

@@ -19,7 +19,9 @@ from bot.render.adaptive import (
     SHOW_ACTION,
     attachment,
     clip,
+    data_uri,
     message_parts,
+    picture_name,
     reply_card,
 )
 from bot.teams.conversation import chat_context, command_text, payload_text
@@ -27,10 +29,11 @@ from bot.teams.records import decision_of, with_decision_form
 from handlers.context import ChatContext, Services
 from handlers.dispatch import guarded, handle
 from handlers.errors import CommandError, to_reply
+from handlers.graph import graph_of
 from handlers.lookup import help_reply, show
 from handlers.quick import scan_message
 from handlers.records import decide
-from handlers.replies import ErrorReply, LookupReply, NoticeReply, Reply
+from handlers.replies import ErrorReply, GraphReply, LookupReply, NoticeReply, Reply
 from registry.records import Requester
 
 # The message action's command id (package.py writes it into the manifest's
@@ -80,6 +83,28 @@ def _full(value: Any) -> bool:
     return isinstance(value, dict) and value.get("full") is True
 
 
+def _graph(value: Any) -> bool:
+    """The "Show network" button asks for a picture."""
+    return isinstance(value, dict) and value.get("graph") is True
+
+
+def picture_message(reply: Reply) -> Activity:
+    """A network picture (drawn here, in the pool) as an inline image, beside the card
+    that lists its organisations: its alt text names them all."""
+    from bot.render.graph import render  # matplotlib: only when a picture is asked for
+
+    body = reply.body
+    assert isinstance(body, GraphReply)
+    message = reply_message(reply)
+    image = Attachment(
+        content_type="image/png",
+        content_url=data_uri(render(body.network), "image/png"),
+        name=picture_name(body),
+    )
+    message.attachments = [image, *(message.attachments or [])]
+    return message
+
+
 def _decide(
     services: Services, chat: ChatContext, record_id: int, decision: str, note: str | None
 ) -> NoticeReply:
@@ -118,6 +143,8 @@ def register(app: AgentApplication[TurnState], services: Services, executor: Exe
         decision = decision_of(activity.value)
         if decision is not None:
             reply = await run(guarded, _decide, services, chat_context(activity), *decision)
+        elif entity_id is not None and _graph(activity.value):
+            reply = await run(guarded, graph_of, services, entity_id, what="network picture")
         elif entity_id is not None:
             reply = await open_entry(entity_id, _full(activity.value))
         elif activity.value is not None and not activity.text:
@@ -126,6 +153,9 @@ def register(app: AgentApplication[TurnState], services: Services, executor: Exe
             text = command_text(activity.text)
             chat = chat_context(activity)
             reply = await run(handle, services, text, chat, pool=pool_for(executor, text))
+        if isinstance(reply.body, GraphReply):
+            await context.send_activity(await run(picture_message, reply))
+            return
         await context.send_activity(reply_message(reply))
 
     @app.invoke(EXTENSION_INVOKES)

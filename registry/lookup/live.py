@@ -32,6 +32,13 @@ class LiveIndex:
         self._build = build
         self._checked = -float("inf")
 
+    @property
+    def position(self) -> int | None:
+        """The change-log position of the index as it stands, without looking for newer
+        changes (None before the first lookup)."""
+        index = self._index
+        return None if index is None else index.last_change_id
+
     def current(self, session: Session) -> NameIndex:
         index = self._index
         if index is not None:

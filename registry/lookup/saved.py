@@ -458,7 +458,7 @@ class SavedIndex:
         if reason:
             self._announce(f"mcf-bot: the saved name index {self.path} {reason}: rebuilding it")
         else:
-            self._announce(f"Building the name index (first use only; saved in {self.path})...")
+            self._announce(f"Building the name index (saved in {self.path} for later runs)...")
         with readings.kept(self.readings_path):
             index = NameIndex.build(session)
         self._save(index, session)

@@ -277,8 +277,8 @@ class DiesAfterSending(SlackNotifier):
         super().__init__(*args, **kwargs)
         self.left = after
 
-    def send(self, channel_id: str, payload: dict[str, Any], nonce: str) -> str:
-        remote = super().send(channel_id, payload, nonce)
+    def send(self, channel_id: str, payload: dict[str, Any], nonce: str, **kw: Any) -> str:
+        remote = super().send(channel_id, payload, nonce, **kw)
         self.left -= 1
         if self.left == 0:
             raise Killed

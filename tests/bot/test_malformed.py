@@ -98,6 +98,93 @@ async def test_slack_malformed_bodies_get_4xx_without_a_traceback(
     assert len(no_traceback(caplog)) <= 1
 
 
+def form(payload: object) -> bytes:
+    return b"payload=" + quote(json.dumps(payload)).encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"[1, 2]", "application/json"),
+        (b'"a string"', "application/json"),
+        (b"null", "application/json"),
+        (b'{"type": "event_callback", "event": "not an object"}', "application/json"),
+        (b'{"type": "event_callback", "event": [1]}', "application/json"),
+        (form([1, 2]), "application/x-www-form-urlencoded"),
+        (form("a string"), "application/x-www-form-urlencoded"),
+        (form(None), "application/x-www-form-urlencoded"),
+        (form({"type": "block_actions", "actions": []}), "application/x-www-form-urlencoded"),
+        (form({"type": "block_actions", "actions": "x"}), "application/x-www-form-urlencoded"),
+        (form({"type": "block_actions", "actions": [1]}), "application/x-www-form-urlencoded"),
+        (form({"type": "block_actions"}), "application/x-www-form-urlencoded"),
+        (form({"type": "view_submission", "view": "x"}), "application/x-www-form-urlencoded"),
+        (form({"type": "view_submission", "view": {}}), "application/x-www-form-urlencoded"),
+        (
+            form(
+                {
+                    "type": "view_submission",
+                    "view": {"type": "modal", "callback_id": "nobody_listens"},
+                }
+            ),
+            "application/x-www-form-urlencoded",
+        ),
+        (b"payload=%7Bnot json", "application/x-www-form-urlencoded"),
+    ],
+    ids=[
+        "json-array",
+        "json-string",
+        "json-null",
+        "event-string",
+        "event-array",
+        "payload-array",
+        "payload-string",
+        "payload-null",
+        "actions-empty",
+        "actions-string",
+        "actions-of-numbers",
+        "actions-missing",
+        "view-string",
+        "view-without-type",
+        "view-unknown",
+        "payload-not-json",
+    ],
+)
+async def test_signed_bodies_of_the_wrong_shape_get_4xx_with_one_warning(
+    both: str, caplog: pytest.LogCaptureFixture, body: bytes, content_type: str
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    headers = sign(body) | {"Content-Type": content_type}
+    status = await send(f"{both}/slack/events", body, headers)
+    assert 400 <= status < 500
+    assert len(no_traceback(caplog)) <= 1
+
+
+async def test_a_400_digit_timestamp_is_refused_without_a_traceback(
+    both: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    headers = {
+        "X-Slack-Request-Timestamp": "9" * 400,
+        "X-Slack-Signature": "v0=00",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    assert await send(f"{both}/slack/events", b"command=%2Fmcf", headers) == 401
+    assert len(no_traceback(caplog)) == 1
+
+
+async def test_a_teams_activity_without_service_url_is_a_400(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    body = json.dumps(
+        {"type": "message", "text": "Baidu", "conversation": {"id": "a:1"}, "from": {"id": "u"}}
+    ).encode()
+    async for url in serve(teams_settings(services.registry), services):  # anonymous
+        status = await send(f"{url}/api/messages", body, {"Content-Type": "application/json"})
+    assert status == 400
+    assert len(no_traceback(caplog)) == 1
+
+
 def jwt(header: dict[str, object], claims: dict[str, object]) -> str:
     def part(obj: dict[str, object]) -> str:
         return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
