@@ -85,8 +85,7 @@ def cmd_graph(settings: Settings, args: argparse.Namespace) -> int:
     if fmt is None:
         raise SettingsError(f"{args.output}: the picture is written as .png or .svg")
     services = _services(settings)
-    with _readings(services):
-        reply = handle(services, "graph " + " ".join(args.query))
+    reply = handle(services, "graph " + " ".join(args.query))
     body = reply.body
     if not isinstance(body, GraphReply):  # "did you mean", not found, bad input
         print(text_render.render(reply))
