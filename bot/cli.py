@@ -9,8 +9,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot import cli_alerts, cli_check, cli_records, cli_sync, cli_watchlist
@@ -24,7 +23,6 @@ from handlers.replies import ErrorReply, GraphReply, Reply
 from registry.db import unit_of_work
 from registry.errors import RegistryError
 from registry.extras import import_with_extra
-from registry.lookup import readings
 from registry.lookup.saved import live_index
 from registry.service import Registry
 
@@ -54,25 +52,11 @@ def _services(settings: Settings, *, open_index: bool = False) -> Services:
     return services
 
 
-@contextmanager
-def _readings(services: Services) -> Iterator[None]:
-    """An embedded registry keeps its names' pinyin readings beside it between runs."""
-    target = services.registry.engine.url.database
-    if not services.registry.is_sqlite or not target or target == ":memory:":
-        yield
-        return
-    path = Path(f"{target}.readings.json")
-    known = readings.load(path)
-    yield
-    readings.save(path, known)
-
-
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     """The whole text is one name: `ask Check Point Software`, `ask help` look those
     names up (the terminal's commands are subcommands, not words in the text)."""
     services = _services(settings, open_index=True)
-    with _readings(services):
-        reply = ask(services, " ".join(args.query), as_of=args.as_of, who=cli_check.asker())
+    reply = ask(services, " ".join(args.query), as_of=args.as_of, who=cli_check.asker())
     if args.json:
         print(json.dumps(reply_dict(reply), ensure_ascii=False, indent=2))
     if isinstance(reply.body, ErrorReply):
@@ -127,8 +111,7 @@ def cmd_graph(settings: Settings, args: argparse.Namespace) -> int:
     if fmt is None:
         raise SettingsError(f"{args.output}: the picture is written as .png or .svg")
     services = _services(settings)
-    with _readings(services):
-        reply = handle(services, "graph " + " ".join(args.query))
+    reply = handle(services, "graph " + " ".join(args.query))
     body = reply.body
     if not isinstance(body, GraphReply):  # "did you mean", not found, bad input
         print(text_render.render(reply))

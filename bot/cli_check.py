@@ -34,7 +34,7 @@ def asker() -> Requester:
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     from bot import partner_files
-    from bot.cli import _readings, _services
+    from bot.cli import _services
     from bot.progress import terminal_bar
     from bot.render import text as text_render
     from bot.render.json import reply_dict
@@ -66,7 +66,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     services = _services(settings)
     names = table.names()
-    with _readings(services), terminal_bar("Checking", len(names)) as advance:
+    with terminal_bar("Checking", len(names)) as advance:
         done = screen(services, names, asker(), as_of=as_of, progress=advance)
     for row in done.rows:
         if args.json:

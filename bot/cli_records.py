@@ -143,7 +143,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bot import report_pdf
-    from bot.cli import _readings, _services
+    from bot.cli import _services
     from bot.cli_check import asker
     from bot.render import text as text_render
     from handlers.dispatch import handle
@@ -152,8 +152,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 
     services = _services(settings)
     text = " ".join(args.query) + (f" as of {args.as_of}" if args.as_of else "")
-    with _readings(services):
-        reply = handle(services, text, who=asker())
+    reply = handle(services, text, who=asker())
     body = reply.body
     if not isinstance(body, LookupReply) or body.card is None:
         print(text_render.render(reply))

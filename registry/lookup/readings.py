@@ -1,12 +1,15 @@
-"""Names already read (pinyin readings, Latin tokens), kept beside an embedded (SQLite)
-registry between runs.
+"""Names already read (pinyin readings, Latin tokens), kept beside a saved name index
+for its next rebuild.
 
 Building the name index reads every name: Chinese names in pinyin (pypinyin's import,
-its phrase dictionary, is the largest single cost of a terminal lookup) and Latin names
-through our own tables and anyascii. What a name reads as depends only on the name, the code of
+its phrase dictionary, is a large part of a build) and Latin names through our own tables
+and anyascii. What a name reads as depends only on the name, the code of
 ``registry.names.normalize`` and the versions of the libraries it calls, so a file of
-readings, written after a run that read new names, lets the next ``mcf-bot ask`` skip that
-work. A missing, stale or unreadable file only means the names are read again.
+readings, written after a build, lets the next build skip that work. A missing, stale or
+unreadable file only means the names are read again.
+
+Only a build reads the file (``kept``): a process that opens the saved index never decodes
+it, since it holds every name of the registry and would make start-up grow with it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -74,3 +79,18 @@ def save(path: Path, known: int) -> bool:
     except OSError:
         return False  # a read-only data directory: the next run reads the names again
     return True
+
+
+@contextmanager
+def kept(path: Path) -> Iterator[None]:
+    """Names read while inside are recorded, and the file at ``path`` updated with them;
+    afterwards nothing is recorded and nothing kept in memory (a server that rebuilt its
+    index would otherwise record every query it is asked)."""
+    known = load(path)
+    try:
+        yield
+        save(path, known)
+    finally:
+        normalize.RECORDING = False
+        normalize.READINGS.clear()
+        normalize.TOKENS.clear()

@@ -28,6 +28,7 @@ import os
 import struct
 import sys
 import tempfile
+import time
 import zlib
 from array import array
 from collections.abc import Callable, Iterator
@@ -40,6 +41,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
+from registry.lookup import readings
 from registry.lookup.index import NameIndex
 from registry.lookup.live import LiveIndex
 from registry.lookup.tables import IntArray, IntMultimap, remembered, str_key
@@ -59,6 +61,9 @@ RESAVE_TOUCHED = 2_000
 # Readable by the other accounts that may serve the same registry (mkstemp makes 0600).
 SAVED_MODE = 0o644
 _TABLES = ("exact", "postings", "deletes", "han_near")
+# A saved index modified less than this long ago may change again without its
+# modification time changing (coarse file-system clocks): it is checked whole again.
+RACY_NS = 2_000_000_000
 # Saved words looked up by text are remembered, up to this many (some 10 MB).
 MAX_ASKED_WORDS = 100_000
 
@@ -309,6 +314,45 @@ def _read_header(path: Path) -> tuple[dict[str, Any], int]:
     return header, start
 
 
+def _checked_path(path: Path) -> Path:
+    return path.with_name(path.name + ".checked")
+
+
+def _identity(path: Path, data_crc: int) -> list[int]:
+    """What tells this file from any other file, or from itself changed since: its inode,
+    size and modification time (and the checksum its header states)."""
+    st = path.stat()
+    return [st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, data_crc]
+
+
+def _checked_before(path: Path, identity: list[int]) -> bool:
+    """Whether this very file was checked whole before (``<index>.checked`` says so).
+    Checking reads every page of the file: at a million names that is most of a second
+    and some 400 MB in each process's RSS, at every start."""
+    try:
+        return bool(json.loads(_checked_path(path).read_text("utf-8")) == identity)
+    except (OSError, ValueError):
+        return False
+
+
+def _remember_checked(path: Path, identity: list[int]) -> None:
+    """Note that the file checked; not while its modification time is recent, since a
+    write within the clock's granularity could leave it unchanged (git's "racy clean")."""
+    if time.time_ns() - identity[3] < RACY_NS:
+        return
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".checked", dir=path.parent)
+    except OSError:
+        return  # a read-only cache directory: every process checks the file whole
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(identity, out)
+        os.chmod(tmp, SAVED_MODE)
+        os.replace(tmp, _checked_path(path))
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+
+
 def load(path: Path) -> tuple[NameIndex, str]:
     """The index saved at ``path``, and the marker of the change it reflects.
 
@@ -318,9 +362,12 @@ def load(path: Path) -> tuple[NameIndex, str]:
     # those through an ndarray (every slice is another memmap object), and a lookup makes
     # hundreds of them. The view keeps the mapping open as long as an array uses it.
     mapped = np.memmap(path, np.uint8, mode="r").view(np.ndarray)
-    # Every byte is checked: a lookup trusts the record numbers in the tables.
-    if zlib.adler32(mapped[start:].data) != header["data_crc"]:
-        raise UnusableIndex("is corrupt (its data does not check)")
+    # Every byte is checked, once: a lookup trusts the record numbers in the tables.
+    identity = _identity(path, header["data_crc"])
+    if not _checked_before(path, identity):
+        if zlib.adler32(mapped[start:].data) != header["data_crc"]:
+            raise UnusableIndex("is corrupt (its data does not check)")
+        _remember_checked(path, identity)
 
     def arr(name: str) -> npt.NDArray[Any]:
         dtype, shape, offset = header["arrays"][name]
@@ -390,6 +437,12 @@ class SavedIndex:
         self.path = path
         self._announce = announce
 
+    @property
+    def readings_path(self) -> Path:
+        """The names read by the last build (``registry.sqlite3.readings.json`` beside
+        ``registry.sqlite3.index``), read only when the index is rebuilt."""
+        return self.path.with_name(self.path.name.removesuffix(".index") + ".readings.json")
+
     def open(self, session: Session) -> NameIndex:
         try:
             index, marker = load(self.path)
@@ -408,7 +461,8 @@ class SavedIndex:
             self._announce(f"mcf-bot: the saved name index {self.path} {reason}: rebuilding it")
         else:
             self._announce(f"Building the name index (saved in {self.path} for later runs)...")
-        index = NameIndex.build(session)
+        with readings.kept(self.readings_path):
+            index = NameIndex.build(session)
         self._save(index, session)
         return index
 

@@ -133,10 +133,9 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
-# Names already read, here or in an earlier run: ``registry.lookup.readings`` keeps them
-# beside an embedded registry, so a terminal lookup skips pypinyin's import and ICU's
-# transliterator for names it has read before. Only recorded while ``RECORDING`` (the
-# terminal sets it); a server builds its index once and keeps no copy.
+# Names already read, here or in an earlier build: ``registry.lookup.readings`` keeps them
+# beside a saved index, so a rebuild skips pypinyin's import and ICU's transliterator for
+# names it has read before. Only recorded while ``RECORDING`` (during such a rebuild).
 READINGS: dict[str, str] = {}  # Han text -> toneless pinyin
 TOKENS: dict[str, tuple[str, ...]] = {}  # name -> latin_tokens
 RECORDING = False

@@ -9,6 +9,7 @@ import mmap
 import os
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from registry.lookup.index import NameIndex
 from registry.lookup.saved import (
     FORMAT_VERSION,
     SavedIndex,
+    UnusableIndex,
     index_path,
     live_index,
     load,
@@ -106,6 +108,37 @@ def test_a_spoilt_index_is_rebuilt_with_a_line_saying_so(
     messages.clear()
     _open(bundled_registry, messages)  # and saved again, whole
     assert messages == []
+
+
+def test_the_data_is_checked_whole_once_per_file(
+    bundled_registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checking reads the whole file; the next opens of the same, unchanged file skip it
+    (start-up independent of the registry's size), and a changed file is checked again."""
+    _open(bundled_registry, [])
+    path = _path(bundled_registry)
+    checks: list[int] = []
+    real = zlib.adler32
+
+    def counted(data: bytes, value: int = 1) -> int:
+        checks.append(len(data))
+        return real(data, value)
+
+    monkeypatch.setattr(zlib, "adler32", counted)
+    load(path)  # just saved: its time could still hide a change, checked each time
+    load(path)
+    assert len(checks) == 2 and not path.with_name(path.name + ".checked").exists()
+    old = path.stat().st_mtime_ns - 10 * 10**9
+    os.utime(path, ns=(old, old))
+    load(path)
+    assert len(checks) == 3
+    load(path)
+    load(path)
+    assert len(checks) == 3  # the same file: not read whole again
+    _corrupt_body(path)
+    os.utime(path, ns=(old - 10**9, old - 10**9))  # changed, and made to look old
+    with pytest.raises(UnusableIndex, match="does not check"):
+        load(path)
 
 
 def test_another_format_version_is_rebuilt(bundled_registry: Registry) -> None:
