@@ -97,7 +97,9 @@ def cmd_sources(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(reply_dict(reply), ensure_ascii=False, indent=2))
     else:
-        print(text_render.render(reply, terminal=text_render.Terminal.of(sys.stdout)))
+        # An operator's view: the publishers' and mirrors' URLs in use, whole, to copy.
+        terminal = text_render.Terminal.of(sys.stdout)
+        print(text_render.render(reply, full=True, terminal=terminal))
     return 0
 
 
@@ -221,9 +223,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     guard = None if args.accept else settings.sync.options.guard
     try:
         with unit_of_work(registry.sessions) as session:
-            results = run_import(
-                session, args.source, files, import_bar, guard=guard
-            )
+            results = run_import(session, args.source, files, import_bar, guard=guard)
     except EditionHeld as held:
         record_hold(registry.sessions, held)
         print(

@@ -54,8 +54,12 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
                 "them in (`mcf-bot check < partners.txt`)"
             )
         if args.file == "-":
+            # Bytes where stdin has them (the encoding is detected); a text stream given in
+            # its place (an embedding program, tests) is already decoded.
+            raw = getattr(sys.stdin, "buffer", None)
+            data = raw.read() if raw is not None else sys.stdin.read().encode("utf-8")
             table = partner_files.parse(
-                sys.stdin.buffer.read(), "stdin", args.column, max_rows=settings.check_max_rows
+                data, "stdin", args.column, max_rows=settings.check_max_rows
             )
         else:
             table = partner_files.read(

@@ -324,7 +324,8 @@ def pinyin(name: str) -> str:
     never an official name: the card says so)."""
     from pypinyin import Style, lazy_pinyin  # heavy: only for names with no Latin form
 
-    return " ".join(lazy_pinyin(name, style=Style.NORMAL, v_to_u=True))
+    # A space inside the name comes back as a syllable of its own: one space between words.
+    return " ".join(" ".join(lazy_pinyin(name, style=Style.NORMAL, v_to_u=True)).split())
 
 
 def latin_names(session: Session, ids: set[int]) -> dict[int, str]:
