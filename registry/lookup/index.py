@@ -12,6 +12,7 @@ it takes for a name that lacks all of them to be unable to reach a suggestion.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from array import array
@@ -35,6 +36,7 @@ from registry.names.generic import NATION_WORDS
 from registry.names.legal_forms import COMMON_FORMS, TRAILING_NEUTRAL_FORMS
 
 MATCH_SCORE = 85.0
+ACRONYM = "acronym"
 MARGIN = 8.0
 # A typo match with a rival closer than this that has the typed words as written is a
 # "did you mean", even when the first is complete and the rival partial (Northwestern
@@ -350,7 +352,7 @@ class NameIndex:
             if native:
                 self.add_name(entity_id, native, "Chinese name")
         for entity_id, name, weak in session.execute(alias_query):
-            self.add_name(entity_id, name, "acronym" if weak else "alias", weak=weak)
+            self.add_name(entity_id, name, ACRONYM if weak else "alias", weak=weak)
 
     def add_name(self, entity_id: int, text: str, how: str, *, weak: bool = False) -> None:
         self._answers = {}
@@ -537,6 +539,14 @@ class NameIndex:
             offer(cand)
         for cand in self._han_near(query):
             offer(cand)
+        if any(c.how == f"exact {ACRONYM}" for c in scored.values()):
+            # "CEC" is "CEC LIMITED" only once its legal form goes (exactly or as all its
+            # words): no stronger than another body's exact acronym ("CEC", China
+            # Electronics Corporation). The two make a "did you mean" (_decide), the text
+            # as typed first.
+            for entity_id, cand in list(scored.items()):
+                if cand.score > WEAK_EXACT_SCORE and _form_left_off(query, cand.matched_on):
+                    scored[entity_id] = dataclasses.replace(cand, score=WEAK_EXACT_SCORE)
         # Equal scores are ordered by how closely the whole text, legal form included,
         # resembles what was typed ("Quinnro Optics Inc.": Quinnor Optics Inc. first).
         typed_lower = query.lower()
@@ -845,6 +855,7 @@ class NameIndex:
         return more
 
 
+_RAW_WORD = re.compile(r"[^\W_]+")
 _TONE_NUMBER = re.compile(r"(?<=[a-zü])[1-5]")
 _PARENTHESES = re.compile(r"\(([^()]*)\)")
 _OF_CHINA = re.compile(r"\bof\s+(?:the\s+)?(?:people['’]?s\s+republic\s+of\s+)?china\b", re.I)
@@ -866,6 +877,19 @@ def _tells_apart(token: str) -> bool:
     return token.isascii() and token not in NATION_WORDS
 
 
+def _ends_in_form(text: str) -> bool:
+    if namesakes.legal_family(text) is not None:
+        return True
+    words = _RAW_WORD.findall(text.lower())
+    return len(words) > 1 and words[-1] in TRAILING_NEUTRAL_FORMS
+
+
+def _form_left_off(query: str, text: str) -> bool:
+    """The listed text ends with a legal form the query does not have: the query is that
+    name only without its form ("CEC" for "CEC LIMITED")."""
+    return _ends_in_form(text) and not _ends_in_form(query)
+
+
 def _is_legal_form_typo(token: str) -> bool:
     budget = _typo_budget(token)
     return bool(budget) and any(OSA.distance(token, f) <= budget for f in COMMON_FORMS)
@@ -880,6 +904,8 @@ def _decide(ranked: list[Candidate]) -> MatchStatus:
     close = [c for c in rivals if top.score - c.score < MARGIN]
     if not close:
         return MatchStatus.MATCH
+    # Two exact answers (a name and another body's acronym, or a name without its legal
+    # form and an acronym: "CEC") are never told apart by score: "did you mean" both.
     exact = top.how.startswith("exact")
     if top.typos and any(top.score - c.score < CLOSE_CALL and not c.typos for c in close):
         # A typo match, and close behind it a name with the words as typed and more.

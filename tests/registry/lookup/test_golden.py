@@ -138,3 +138,62 @@ def test_golden_thresholds(bundled_registry: Registry, golden: list[dict[str, st
     false_rate = len(false_matches) / len(negatives)
     assert accuracy >= 0.98, f"top-1 {accuracy:.3f}; misses: {misses[:20]}"
     assert false_rate <= 0.01, f"false matches {false_rate:.3f}: {false_matches}"
+
+
+def test_no_negative_is_a_listed_name(bundled_path: Path, golden: list[dict[str, str]]) -> None:
+    """A list that grows may name a former negative; it then leaves the negatives."""
+    from sqlalchemy import select
+
+    from registry.models import Alias, Entity
+
+    registry = Registry.connect(f"sqlite:///{bundled_path}")
+    try:
+        with unit_of_work(registry.sessions) as session:
+            listed = {n.casefold() for n in session.scalars(select(Entity.name))}
+            listed |= {n.casefold() for n in session.scalars(select(Alias.name))}
+    finally:
+        registry.engine.dispose()
+    named = [
+        r["query"]
+        for r in golden
+        if r["kind"] in NEGATIVE_KINDS and r["query"].casefold() in listed
+    ]
+    assert not named
+
+
+def test_a_name_without_its_form_and_another_bodys_acronym_ask(
+    bundled_path: Path, golden_index: tuple[NameIndex, dict[str, int]]
+) -> None:
+    """Over the whole registry: a query that is one body's listed name only once its legal
+    form goes ("CEC" for CEC LIMITED) and another body's acronym (China Electronics
+    Corporation's "CEC") is a "did you mean" with both, never a match to either."""
+    from sqlalchemy import select
+
+    from registry.lookup.namesakes import legal_family
+    from registry.models import Alias, Entity
+    from registry.names import normalize
+
+    index, _ = golden_index
+    registry = Registry.connect(f"sqlite:///{bundled_path}")
+    try:
+        with unit_of_work(registry.sessions) as session:
+            names = session.execute(select(Entity.id, Entity.name)).all()
+            acronyms = session.execute(select(Alias.entity_id, Alias.name).where(Alias.weak)).all()
+    finally:
+        registry.engine.dispose()
+    formed: dict[tuple[str, ...], set[int]] = {}
+    for entity_id, name in names:
+        if legal_family(name) is not None:
+            formed.setdefault(normalize.tokens(name), set()).add(entity_id)
+    pairs = [
+        (acronym, owner, others)
+        for owner, acronym in acronyms
+        if legal_family(acronym) is None
+        and (others := formed.get(normalize.tokens(acronym), set()) - {owner})
+    ]
+    assert pairs, "the registry has no such pair any more: the property tests nothing"
+    for acronym, owner, others in pairs:
+        result = index.lookup(acronym)
+        assert result.status is MatchStatus.AMBIGUOUS, acronym
+        found = {c.entity_id for c in result.candidates}
+        assert owner in found and others & found, acronym
