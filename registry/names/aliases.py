@@ -15,7 +15,7 @@ import unicodedata
 from registry.names.generic import FOLDED_WORDS, GENERIC, STOPWORDS
 from registry.names.legal_forms import FORM_FAMILY, HAN_FORMS
 from registry.names.places import COUNTRY_NAMES, PLACES
-from registry.names.script import han_only, has_han
+from registry.names.script import NOT_HAN, han_only, has_han
 
 _INNER_DOT = re.compile(r"(?<=\w)[.'’](?=\w)")
 _WORD = re.compile(r"[^\W_]+")
@@ -49,10 +49,17 @@ def empty_alias(name: str, *, acronym: bool = False) -> str | None:
     if has_han(name):
         han = han_only(name)
         if han in HAN_PLACES:
-            return "a place or country"
-        if han in HAN_GENERIC or any(han == form for form, _ in HAN_FORMS):
-            return "a generic word or legal form"
-        return None
+            reason: str | None = "a place or country"
+        elif han in HAN_GENERIC or any(han == form for form, _ in HAN_FORMS):
+            reason = "a generic word or legal form"
+        else:
+            return None
+        # Only the Han part is generic: the rest may name the organisation ("MGI Tech
+        # Japan 株式会社" is a Japanese legal form after a name, not a legal form alone).
+        rest = " ".join(NOT_HAN.findall(name))
+        if _WORD.search(rest) and empty_alias(rest, acronym=acronym) is None:
+            return None
+        return reason
     words = [w for w in fold(name) if w not in FOLDED_WORDS]
     if not words:
         return "no words"

@@ -44,6 +44,9 @@ def test_every_abbreviation_reads_as_its_word(short: str, long: str) -> None:
         "中国",
         "有限公司",
         "(Shanghai)",
+        "有限公司 Co., Ltd.",
+        "中国 China",
+        "株式会社",
         *sorted(COUNTRY_CODES),
         *sorted(p.replace("-", " ").title() for p in PLACES),
     ],
@@ -58,6 +61,14 @@ def test_a_place_country_form_or_generic_word_is_no_alias(name: str) -> None:
 )
 def test_a_name_is_an_alias(name: str) -> None:
     assert empty_alias(name) is None
+
+
+def test_a_name_with_a_han_legal_form_is_still_a_name() -> None:
+    # Only the Han part is a legal form: the Latin words name the organisation, so the
+    # name joins on the next load (a name refused here is never found again).
+    assert empty_alias("MGI Tech Japan 株式会社") is None
+    assert empty_alias("Acme Robotics 有限公司") is None
+    assert empty_alias("北京 Zhongke Sugon") is None
 
 
 def test_an_acronym_may_spell_a_legal_form_but_not_a_country() -> None:
