@@ -99,8 +99,10 @@ def test_terminal_card_check_lines_and_json(
 
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(QUERIES) + "\n"))
     assert main(["check"]) in (0, 1)
-    lines = capsys.readouterr().out.splitlines()
+    *lines, summary = capsys.readouterr().out.splitlines()
     assert len(lines) == len(QUERIES)  # one line per name: no caption forges another
+    assert summary.startswith(f"{len(QUERIES)} names: "), summary
+    assert_inert(summary, "check")
     for line in lines:
         assert_inert(line.replace("\t", " "), "check")
         assert 2 <= len(line.split("\t")) <= 4
