@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
 
 from aiohttp import web
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import text
 
 from bot.alerts.runtime import start_background_worker
@@ -273,7 +274,6 @@ def _socket_mode(
 
     async def connect(_app: web.Application) -> AsyncIterator[None]:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-        from slack_sdk.errors import SlackApiError
 
         from bot.slack.app import create_slack_app
 
@@ -283,15 +283,35 @@ def _socket_mode(
             await handler.connect_async()
         except SlackApiError as exc:
             await handler.close_async()
-            error = exc.response.get("error", "refused") if exc.response else "refused"
-            raise SettingsError(
-                f"Slack refused SLACK_APP_TOKEN ({error}): set it to the app-level token "
-                "(xapp-..., Basic Information > App-Level Tokens, scope connections:write)"
-            ) from None
+            raise app_token_refused(exc) from None
         yield
         await handler.close_async()
 
     return connect
+
+
+def app_token_refused(exc: SlackApiError) -> SettingsError:
+    error = exc.response.get("error", "refused") if exc.response else "refused"
+    return SettingsError(
+        f"Slack refused SLACK_APP_TOKEN ({error}): set it to the app-level token "
+        "(xapp-..., Basic Information > App-Level Tokens, scope connections:write)"
+    )
+
+
+def require_app_token(slack: SlackSettings) -> None:
+    """Ask Slack for a Socket Mode URL once, before the registry and its index are
+    opened: a refused app token is then one line at once, not after minutes of start-up.
+    (The URL is not used; Socket Mode asks for its own when the server starts.)"""
+    from slack_sdk import WebClient
+
+    assert slack.app_token is not None
+    client = WebClient(token=slack.app_token, base_url=slack.api_url)
+    try:
+        client.apps_connections_open(app_token=slack.app_token)
+    except SlackApiError as exc:
+        raise app_token_refused(exc) from None
+    except OSError as exc:  # URLError included: no network, DNS, a proxy refusing
+        raise UnavailableError(f"cannot reach Slack at {slack.api_url} ({exc})") from None
 
 
 def require_free_port(port: int) -> None:
@@ -317,6 +337,8 @@ class PortInUseError(UnavailableError):
 def run(settings: Settings, *, alerts: bool = True) -> None:
     settings.require_platform()
     require_free_port(settings.port)
+    if settings.slack is not None and settings.slack.app_token:
+        require_app_token(settings.slack)
     services = build_services(settings)
     warmed = start_warming(settings, services)
     if alerts:
