@@ -402,7 +402,6 @@ def release(session: Session, owner: str) -> None:
     )
 
 
-
 def _channel_lock(session: Session, platform: str, channel_id: str) -> bool:
     """PostgreSQL: one claim per channel at a time (a transaction-scoped advisory lock,
     never waited for). Locking the first row instead, as before, took a row lock out of
