@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.catalog import describe
-from registry.models import Designation, Entity, ImportRun
-from registry.owners import CONTROL_TIES
+from registry.models import Entity, ImportRun
+from registry.owners import CONTROL_TIES, _legal_listings
 from registry.views import EntityCard, RelationshipView, lists_loaded
 
 # A picture stays readable up to about this many organisations.
@@ -113,21 +112,10 @@ def _layer(tie: RelationshipView) -> int:
 
 
 def _listings(session: Session, ids: set[int]) -> dict[int, list[str]]:
-    today = dt.date.today()
-    found: dict[int, list[str]] = {}
-    rows = session.execute(
-        select(Designation.entity_id, Designation.list_id, Designation.start)
-        .where(Designation.entity_id.in_(ids), Designation.end.is_(None))
-        .order_by(Designation.start, Designation.list_id)
-    )
-    for entity_id, list_id, start in rows:
-        info = describe(list_id)
-        if info is None or not info.legal or (start is not None and start > today):
-            continue
-        names = found.setdefault(entity_id, [])
-        if info.short_name not in names:
-            names.append(info.short_name)
-    return found
+    """The short names of each organisation's current listings of legal effect (the
+    rule is the owner path's: ``registry.owners._legal_listings``)."""
+    found = _legal_listings(session, ids, dt.date.today())
+    return {entity_id: [x.short_name for x in listed] for entity_id, listed in found.items()}
 
 
 def network(session: Session, card: EntityCard, max_nodes: int = MAX_NODES) -> Network:
