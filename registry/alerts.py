@@ -17,10 +17,11 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, func, insert, or_, select, update
+from sqlalchemy import Select, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from registry.changelog import settled_change_id
 from registry.models import (
     Alias,
     Change,
@@ -210,25 +211,49 @@ def _names_of(session: Session, entity_id: int) -> set[str]:
 
 
 def pending_changes(session: Session, sub: Subscription) -> list[Change]:
-    """Changes this subscription has not had yet, oldest first."""
-    query = (
+    """Changes this subscription has not had yet, oldest first, in the caller's
+    transaction, which then plans them: what this returns must be enqueued in it.
+
+    Only changes after the subscription's watermark are read, and the watermark moves to
+    the change log's settled position (``changelog.settled_change_id``): an idle pass
+    reads nothing old, however many changes there were since the subscription began (a
+    name watch used to test every name of a 60,000-name import again at every pass).
+    Changes above the settled position are read too, and again next pass until it passes
+    them; the delivery rows keep them from being planned twice."""
+    settled = settled_change_id(session)
+    try:
+        return _pending(session, sub)
+    finally:
+        if settled is not None and settled > (sub.scanned_to_change_id or 0):
+            sub.scanned_to_change_id = settled
+
+
+def _after(sub: Subscription, floor: int) -> Select[Any]:
+    """Changes after ``floor`` that ``sub`` has not had, oldest first."""
+    return (
         select(Change)
         .where(
-            Change.id > sub.start_after_change_id,
+            Change.id > floor,
             ~exists().where(Delivery.subscription_id == sub.id, Delivery.change_id == Change.id),
         )
         .order_by(Change.id)
     )
+
+
+def _pending(session: Session, sub: Subscription) -> list[Change]:
+    query = _after(sub, max(sub.start_after_change_id, sub.scanned_to_change_id or 0))
     if sub.kind == "list":
         query = query.where(Change.kind.in_(LIST_KINDS))
         return [c for c in session.scalars(query) if c.detail.get("list_id") == sub.list_id]
     if sub.kind == "watch" and sub.entity_id is None and sub.watch_name:
-        # Watched as a name: the first organisation that appears under it adopts the watch.
+        # Watched as a name: the first organisation that appears under it adopts the watch,
+        # and its changes since the watch began are told (read once, from the start).
         key = token_key(sub.watch_name)
         for change in session.scalars(query.where(Change.kind.in_(NAME_KINDS))):
             if change.entity_id is not None and key in _names_of(session, change.entity_id):
                 sub.entity_id = change.entity_id
                 session.flush()
+                query = _after(sub, sub.start_after_change_id)
                 break
         else:
             return []
