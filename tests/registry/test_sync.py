@@ -25,9 +25,15 @@ from registry.sync.options import FetchOptions, SyncOptions
 from registry.sync.run import SyncOutcome, resolve_sources, sync
 from tests.conftest import DATA
 from tests.editions import edition_1260h
-from tests.publisher import Publisher
+from tests.publisher import LOCAL_HTTP, Publisher
 
-FAST = FetchOptions(retries=1, backoff_s=0.01, read_timeout_s=2.0, connect_timeout_s=2.0)
+FAST = FetchOptions(
+    retries=1,
+    backoff_s=0.01,
+    read_timeout_s=2.0,
+    connect_timeout_s=2.0,
+    http_hosts=LOCAL_HTTP | {"mirror.invalid"},
+)
 PRIM = (DATA / "lists" / "ofac" / "cons_prim.csv").read_bytes()
 ALT = (DATA / "lists" / "ofac" / "cons_alt.csv").read_bytes()
 
@@ -95,7 +101,8 @@ async def test_over_the_size_cap_writes_nothing(
 ) -> None:
     publisher.publish("1260h.csv", edition_1260h("2021-06-03"))
     options = SyncOptions(
-        fetch=FetchOptions(max_bytes=1000, retries=0), urls={"us-1260h": publisher.url("1260h.csv")}
+        fetch=FetchOptions(max_bytes=1000, retries=0, http_hosts=LOCAL_HTTP),
+        urls={"us-1260h": publisher.url("1260h.csv")},
     )
     outcome = await _sync(empty_registry, "us-1260h", options)
     assert outcome.status == "failed" and "over the cap of 1000" in outcome.message
