@@ -5,6 +5,7 @@ PostgreSQL commits late under a lower id is not skipped. Speed: bench/watch_pass
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -60,18 +61,25 @@ def _worker(registry: Registry) -> AlertWorker:
     return AlertWorker(registry, {"slack": SlackNotifier("xoxb-test", "http://127.0.0.1:9/api/")})
 
 
-def _reading_changes(fn: Callable[[], Any]) -> tuple[Any, int]:
-    """``fn()`` and how many change rows it loaded."""
-    loaded = [0]
+def _reading_changes(registry: Registry, fn: Callable[[], Any]) -> tuple[Any, int]:
+    """``fn()`` and how many rows of the change log its queries returned: every query on
+    ``changes`` it ran (but the settled position's ``max``) is run again, to count."""
+    seen: list[tuple[str, Any]] = []
 
-    def count(_target: Any, _context: Any) -> None:
-        loaded[0] += 1
+    def record(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        flat = " ".join(statement.split())
+        if re.search(r"\bFROM changes\b", flat) and not flat.startswith("SELECT max("):
+            seen.append((statement, params))
 
-    event.listen(Change, "load", count)
+    event.listen(registry.engine, "after_cursor_execute", record)
     try:
-        return fn(), loaded[0]
+        result = fn()
     finally:
-        event.remove(Change, "load", count)
+        event.remove(registry.engine, "after_cursor_execute", record)
+    with registry.engine.connect() as conn:
+        rows = sum(len(conn.exec_driver_sql(st, p).all()) for st, p in seen)
+    assert seen, "no query on the change log was seen"
+    return result, rows
 
 
 def _watch(registry: Registry, name: str) -> int:
@@ -117,23 +125,23 @@ def test_an_idle_pass_reads_no_old_change_and_the_watch_still_hears(registry: Re
     _add(registry, *(f"Synthetic Trading Company {i:04d}" for i in range(OTHERS)))
     worker = _worker(registry)
 
-    planned, read = _reading_changes(worker.plan)
+    planned, read = _reading_changes(registry, worker.plan)
     assert planned == 0 and read == OTHERS  # the new changes, read once
     entity, watermark, latest = _sub(registry, sub_id)
     assert entity is None and watermark == latest
 
     # Idle: nothing new, nothing old read again.
-    planned, read = _reading_changes(worker.plan)
+    planned, read = _reading_changes(registry, worker.plan)
     assert (planned, read) == (0, 0)
 
     # The watched name appears: told once, with the change that brought it.
     _add(registry, WATCHED)
-    planned, read = _reading_changes(worker.plan)
+    planned, read = _reading_changes(registry, worker.plan)
     assert planned == 1 and read <= 2
     entity, watermark, latest = _sub(registry, sub_id)
     assert entity is not None and watermark == latest
     assert _delivered(registry, sub_id) == [latest]
-    planned, read = _reading_changes(worker.plan)
+    planned, read = _reading_changes(registry, worker.plan)
     assert (planned, read) == (0, 0)
 
     # A later change of the adopted organisation: told once more, and only it.
@@ -145,7 +153,7 @@ def test_an_idle_pass_reads_no_old_change_and_the_watch_still_hears(registry: Re
     delivered = _delivered(registry, sub_id)
     assert len(delivered) == len(set(delivered)) == 2
     assert delivered[-1] == _sub(registry, sub_id)[2]
-    assert _reading_changes(worker.plan) == (0, 0)
+    assert _reading_changes(registry, worker.plan) == (0, 0)
 
 
 def test_a_change_committed_late_under_a_lower_id_is_not_skipped(
