@@ -57,7 +57,7 @@ async def run(names: int, lookups: int, watches: int) -> int:
                 proc = start_import(database, data)
                 await wait_for_lock(database, proc)
                 locked = time.monotonic()
-                answers = await burst(server, fake, proc, lookups, watches)
+                answers = await burst(server, fake, lambda: proc.poll() is None, lookups, watches)
                 _, err = await asyncio.to_thread(proc.communicate)
                 ended = time.monotonic()
                 if proc.returncode:
