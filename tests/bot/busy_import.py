@@ -147,7 +147,9 @@ async def burst(
     commands = [LOOKUPS[i % len(LOOKUPS)] for i in range(lookups)]
     commands += [f"watch {WATCHES[i % len(WATCHES)]}" for i in range(watches)]
     return list(
-        await asyncio.gather(*(ask(server, fake, c, str(i), writing) for i, c in enumerate(commands)))
+        await asyncio.gather(
+            *(ask(server, fake, c, str(i), writing) for i, c in enumerate(commands))
+        )
     )
 
 
