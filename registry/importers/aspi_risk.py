@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from registry import store
 from registry.errors import BadImportError
-from registry.importers.progress import Progress, silent
+from registry.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.importers.unitracker import LIST_ID as TRACKER_LIST_ID
 from registry.models import Designation, Entity, Source

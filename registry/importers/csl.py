@@ -53,7 +53,7 @@ from registry.importers.lists import (
     with_place,
 )
 from registry.importers.parents import parent_chain, unit_name, without_stated_parent
-from registry.importers.progress import Progress, silent
+from registry.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Alias, Designation, Entity, ImportRun, RelationType, Source
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from registry import store
 from registry.errors import BadImportError
-from registry.importers.progress import Progress, silent
+from registry.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import EntityKind, RelationType, Source
 

@@ -26,7 +26,7 @@ from registry.importers.lists import (
     registered_names,
     tidy,
 )
-from registry.importers.progress import Progress, silent
+from registry.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Entity, RelationType, Source
 

@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session, selectinload
 from registry import store
 from registry.changelog import log_bulk
 from registry.errors import BadImportError
-from registry.importers.progress import Progress, silent
+from registry.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import (
     Alias,

@@ -35,7 +35,7 @@ from registry.importers.lists import (
     union_groups,
     unique,
 )
-from registry.importers.progress import Progress, silent
+from registry.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Entity, RelationType, Source
 from registry.resolution import stated_country

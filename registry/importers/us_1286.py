@@ -40,7 +40,7 @@ from registry.importers.lists import (
     union_groups,
     unique,
 )
-from registry.importers.progress import Progress, silent
+from registry.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.importers.special_leg import LegRow, read
 from registry.models import Designation, Entity, EntityKind, RelationType, Source

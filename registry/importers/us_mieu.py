@@ -25,7 +25,7 @@ from registry.importers.lists import (
     tidy,
     unique,
 )
-from registry.importers.progress import Progress, silent
+from registry.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Source
 
