@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, select
 
 from bot.alerts.notifier import SlackNotifier
 from bot.alerts.worker import AlertWorker
 from registry import alerts, store
-from registry.db import make_engine, make_session_factory, unit_of_work
+from registry.db import unit_of_work
 from registry.models import Change, Delivery, Entity, Subscription
 from registry.service import Registry
 
@@ -33,25 +33,9 @@ def sqlite_registry(tmp_path: Path) -> Iterator[Registry]:
     registry.engine.dispose()
 
 
-@pytest.fixture
-def pg_registry(postgres_url: str) -> Iterator[Registry]:
-    name = f"mcf_watermark_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(postgres_url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {name}"))
-    engine = make_engine(postgres_url, connect_args={"options": f"-csearch_path={name}"})
-    registry = Registry(engine, make_session_factory(engine))
-    registry.init(empty=True)
-    yield registry
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
-    admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def registry(request: pytest.FixtureRequest) -> Registry:
-    fixture = "sqlite_registry" if request.param == "sqlite" else "pg_registry"
+    fixture = "sqlite_registry" if request.param == "sqlite" else "pg_empty_registry"
     found: Registry = request.getfixturevalue(fixture)
     return found
 
@@ -157,11 +141,11 @@ def test_an_idle_pass_reads_no_old_change_and_the_watch_still_hears(registry: Re
 
 
 def test_a_change_committed_late_under_a_lower_id_is_not_skipped(
-    pg_registry: Registry,
+    pg_empty_registry: Registry,
 ) -> None:
     """PostgreSQL draws ids at insert and commits in any order: the watermark must not
     pass an id an open transaction still holds."""
-    registry = pg_registry
+    registry = pg_empty_registry
     sub_id = _watch(registry, WATCHED)
     worker = _worker(registry)
     late = registry.sessions()

@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-import subprocess
 import threading
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from aiohttp import web
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from bot.settings import Settings, SettingsError
 from registry.catalog import sync_sources
-from registry.db import make_engine, make_session_factory, unit_of_work
+from registry.db import unit_of_work
 from registry.models import Change, ImportRun
 from registry.service import Registry
 from registry.sync.options import FetchOptions, SyncOptions
@@ -139,21 +137,6 @@ async def test_http_proxy_and_no_proxy_are_honoured(
     assert outcome.status == "failed" and "connection failed" in outcome.message
 
 
-@pytest.fixture
-def tls_cert(tmp_path: Path) -> tuple[Path, Path]:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-keyout", str(key), "-out", str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return cert, key
-
-
 async def test_tls_is_verified_and_a_ca_bundle_adds_trust(
     empty_registry: Registry, tls_cert: tuple[Path, Path]
 ) -> None:
@@ -211,25 +194,9 @@ def test_sync_settings_come_from_the_environment() -> None:
 # -- PostgreSQL: two syncers at once ----------------------------------------------------
 
 
-@pytest.fixture
-def pg_registry(postgres_url: str) -> Iterator[Registry]:
-    name = f"mcf_sync_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(postgres_url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {name}"))
-    engine = make_engine(postgres_url, connect_args={"options": f"-csearch_path={name}"})
-    registry = Registry(engine, make_session_factory(engine))
-    registry.init(empty=True)
-    yield registry
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
-    admin.dispose()
-
-
 @pytest.mark.postgres
 async def test_two_syncers_at_once_on_postgres_import_once(
-    pg_registry: Registry, publisher: Publisher
+    pg_empty_registry: Registry, publisher: Publisher
 ) -> None:
     publisher.publish("1260h.csv", edition_1260h("2025-01-07"))
     publisher.mode = "slow"  # both are mid-download together
@@ -239,19 +206,19 @@ async def test_two_syncers_at_once_on_postgres_import_once(
 
     def run() -> list[SyncOutcome]:
         start.wait()
-        return sync(pg_registry, resolve_sources(["us-1260h"]), options)
+        return sync(pg_empty_registry, resolve_sources(["us-1260h"]), options)
 
     results = await asyncio.gather(asyncio.to_thread(run), asyncio.to_thread(run))
     statuses = sorted(o.status for [o] in results)
     assert statuses == ["changed", "skipped"], results
-    with unit_of_work(pg_registry.sessions) as session:
+    with unit_of_work(pg_empty_registry.sessions) as session:
         runs = session.scalar(
             select(func.count()).select_from(ImportRun).where(ImportRun.source == "us-1260h")
         )
     assert runs == 1
     # Afterwards either replica's next pass asks conditionally and writes nothing.
     publisher.mode = "ok"
-    again = await _sync(pg_registry, "us-1260h", options)
+    again = await _sync(pg_empty_registry, "us-1260h", options)
     assert again.message == "not modified (304)"
 
 

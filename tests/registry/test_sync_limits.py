@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-import subprocess
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -24,6 +23,7 @@ from registry.service import Registry
 from registry.sync.options import FetchOptions, SyncOptions
 from registry.sync.run import SKIPPED_MESSAGE, SyncOutcome, resolve_sources, sync
 from tests.editions import edition_1260h
+from tests.local_http import listen
 from tests.publisher import LOCAL_HTTP, Publisher
 
 FAST = FetchOptions(
@@ -119,21 +119,6 @@ async def test_a_redirect_to_another_host_is_refused(
     assert _state(empty_registry)[1] == 1
 
 
-@pytest.fixture
-def tls_cert(tmp_path: Path) -> tuple[Path, Path]:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-keyout", str(key), "-out", str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return cert, key
-
-
 async def test_a_redirect_from_https_to_http_is_refused(
     empty_registry: Registry, publisher: Publisher, tls_cert: tuple[Path, Path]
 ) -> None:
@@ -148,11 +133,7 @@ async def test_a_redirect_from_https_to_http_is_refused(
     app.router.add_get("/1260h.csv", moved)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await listen(app, context)
     trusted = FetchOptions(retries=0, ca_bundle=str(cert), http_hosts=LOCAL_HTTP)
     try:
         outcome = await _sync(empty_registry, f"https://127.0.0.1:{port}/1260h.csv", trusted)
