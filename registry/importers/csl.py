@@ -442,13 +442,14 @@ def parse(path: Path) -> list[Entry]:
 def group(entries: list[Entry]) -> list[list[Entry]]:
     """One group per party per list (a party may have several rows).
 
-    Rows of one name are one party when their alternate names agree. Rows that share a
-    name but none of their alternate names are rows of different organisations that the
-    file titles alike (two CASC institutes under one institute's name): the name is no
-    evidence there, the alternate names are. Such a row joins the party of another name
-    whose row gives the same alternate names (the file's own row for that organisation),
-    else it is a party of its own titled by its first alternate name; the shared name
-    stays with the first of them only, never on two organisations.
+    Rows of one name are one party, unless the file says otherwise: rows that share a
+    name but none of its alternate names with its first rows, and either give the
+    alternate names of a row of another name (the file's own row for that organisation)
+    or state a unit number the name does not ("12th Institute" under the 702 Institute's
+    name), are another organisation that the file titles alike. They join that other
+    row's party, else form one of their own titled by their first alternate name; the
+    shared name stays with the first rows only, never on two organisations. Rows that
+    merely list other alternate names (a company's a.k.a.s per address) stay one party.
     """
     groups: dict[tuple[str, str], list[Entry]] = {}
     for entry in entries:
@@ -471,9 +472,12 @@ def group(entries: list[Entry]) -> list[list[Entry]]:
         if len(elsewhere) == 1:
             (target,) = elsewhere
             name = groups[target][0].name
-        else:  # no other row of the file gives them, or several: a party of its own
+        elif _other_number(part[0].name, part):
             target = (key[0], f"{key[1]}#{part[0].line}")
             name = next(a for a in part[0].aliases if org_key(a) != key[1])
+        else:  # nothing says they are another organisation: the name's party
+            out[key].extend(part)
+            continue
         out.setdefault(target, []).extend(_retitled(part, key[1], name))
     return [rows for rows in out.values() if rows]
 
@@ -481,6 +485,13 @@ def group(entries: list[Entry]) -> list[list[Entry]]:
 def _alternate_keys(name_key: str, rows: Iterable[Entry]) -> set[str]:
     """The keys of the rows' alternate names other than their (shared) name."""
     return {k for row in rows for a in row.aliases if (k := org_key(a)) and k != name_key}
+
+
+def _other_number(name: str, rows: list[Entry]) -> bool:
+    """The name and the rows' alternate names state unit numbers, none in common."""
+    stated = {int(n) for row in rows for a in row.aliases if a != name for n in _DIGITS.findall(a)}
+    own = {int(n) for n in _DIGITS.findall(name)}
+    return bool(stated) and bool(own) and not stated & own
 
 
 def _by_alternate_names(name_key: str, rows: list[Entry]) -> list[list[Entry]]:
