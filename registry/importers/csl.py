@@ -53,9 +53,9 @@ from registry.importers.lists import (
     with_place,
 )
 from registry.importers.parents import parent_chain, unit_name, without_stated_parent
-from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Alias, Designation, Entity, ImportRun, RelationType, Source
+from registry.progress import Progress, silent
 
 SOURCE_ID = "csl"
 COLUMNS = (
