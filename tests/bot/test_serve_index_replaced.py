@@ -5,9 +5,7 @@ it); the server keeps answering, moves to the new file and lets go of the old on
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +19,7 @@ from registry.db import unit_of_work
 from registry.lookup.index import NameIndex
 from registry.lookup.saved import index_path, save
 from registry.service import Registry
-from tests.bot.test_serve_process import SECRET, _ask, _free_port, _wait_healthy
+from tests.bot.test_serve_process import _ask, _wait_healthy, running_serve
 from tests.fake_slack import FakeSlack
 
 pytestmark = pytest.mark.skipif(
@@ -57,34 +55,14 @@ def _mapped_inodes(pid: int, path: Path) -> set[int]:
 @pytest.fixture
 def serve_process(
     bundled_registry: Registry, fake_slack: FakeSlack
-) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     _save_new(bundled_registry)  # serve opens (maps) a saved index, not one it builds
-    port = _free_port()
-    env = dict(
-        os.environ,
-        MCF_DATABASE_URL=str(bundled_registry.engine.url),
-        MCF_PORT=str(port),
-        SLACK_BOT_TOKEN="xoxb-test",
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=fake_slack.api_url,
-        MCF_SYNC_INTERVAL="0",
-    )
-    env.pop("SLACK_APP_TOKEN", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    yield f"http://127.0.0.1:{port}", proc
-    if proc.poll() is None:
-        proc.terminate()
-    proc.wait(timeout=10)
+    with running_serve(bundled_registry, fake_slack) as running:
+        yield running
 
 
 async def test_serve_moves_to_an_index_renamed_over_its_own(
-    serve_process: tuple[str, subprocess.Popen[str]],
+    serve_process: tuple[str, subprocess.Popen[bytes]],
     fake_slack: FakeSlack,
     bundled_registry: Registry,
 ) -> None:
@@ -116,6 +94,6 @@ async def test_serve_moves_to_an_index_renamed_over_its_own(
         assert "Baidu, Inc." in await _ask(http, url, "Baidu", fake_slack.response_url)
     assert proc.poll() is None, f"serve exited with {proc.returncode}"
     proc.terminate()
-    output, _ = proc.communicate(timeout=10)
+    output = proc.communicate(timeout=10)[0].decode()
     assert f"the saved name index {path} was replaced: reopened it" in output
     assert "Traceback" not in output
