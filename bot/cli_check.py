@@ -74,7 +74,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
         done = screen(services, names, asker(), as_of=as_of, progress=advance)
     for row in done.rows:
         if args.json:
-            print(json.dumps(reply_dict(row.reply) | {"query": row.query}, ensure_ascii=False))
+            print(json.dumps(reply_dict(row.reply, query=row.query), ensure_ascii=False))
         elif not args.output:
             print(text_render.check_line(row.query, row.reply))
     if args.output:

@@ -14,6 +14,7 @@ import threading
 
 from bot.settings import Settings, SettingsError
 from registry.db import unit_of_work
+from registry.errors import RegistryBusyError
 from registry.service import Registry
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,11 @@ def run_forever(
                     if outcome.status in ("changed", "skipped"):
                         log.info("sync: %s: %s", outcome.source, outcome.message)
                 wait = interval
+        except RegistryBusyError as exc:
+            # An import in another process held SQLite's lock longer than a sync waits for
+            # it (registry.sync.run.SYNC_LOCK_WAIT_S): one line, as for chat writes.
+            log.warning("sync pass: %s (an import?); the next pass tries again", exc)
+            wait = interval
         except Exception:
             # A broken database or a bug must not end the schedule of a serving process;
             # the traceback is logged and the next pass tries again.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -17,6 +18,10 @@ from registry.errors import RegistryBusyError
 
 # How long a SQLite writer waits for another (imports, the alert worker) by default.
 BUSY_TIMEOUT_MS = 10_000
+# A new SQLite registry is readable by its owner only: it holds conversation references,
+# user ids and screening records. SQLite gives its -wal and -shm files the same mode. An
+# existing file keeps the mode its operator gave it (``chmod`` to share it on purpose).
+DATABASE_FILE_MODE = 0o600
 
 
 def normalise_url(url: str) -> str:
@@ -33,6 +38,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _create_private(parsed.database)
         # The bot answers from a thread pool: let SQLite connections cross threads.
         kwargs.setdefault("connect_args", {"check_same_thread": False})
         engine = create_engine(url, **kwargs)
@@ -40,6 +46,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def _create_private(database: str) -> None:
+    """Create the SQLite file ``database`` names with ``DATABASE_FILE_MODE`` before SQLite
+    does (it would create it 0644 under the usual umask); an empty file is an empty
+    database to SQLite. Nothing when it exists, or cannot be made here (SQLite then says
+    why when it opens it)."""
+    if database.startswith("file:"):
+        return  # a URI filename (``?mode=ro`` and the like): SQLite's to interpret
+    try:
+        fd = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, DATABASE_FILE_MODE)
+    except OSError:
+        return
+    os.close(fd)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -31,6 +31,7 @@ from bot.render.layout import (
     digest_layout,
     layout,
     shown_lines,
+    web_link,
 )
 from handlers.alerts import Digest, changes_per_part
 from handlers.replies import CandidateView, CheckListReply, GraphReply, LookupReply, Reply
@@ -53,20 +54,14 @@ def clip(text: str | None, limit: int = 1000) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def safe_url(url: str | None) -> str | None:
-    """Only web links from data become links; anything else (javascript:, mailto:) not."""
-    if url and url.startswith(("https://", "http://")) and not any(c.isspace() for c in url):
-        return url
-    return None
-
-
 def run(text: str, **style: Any) -> Element:
     """A ``TextRun``: shown literally, never parsed as markdown."""
     return {"type": "TextRun", "text": text, **style}
 
 
 def link(label: str, url: str | None) -> Element:
-    target = safe_url(url)
+    # Only web links from data become links (``layout.web_link``), encoded.
+    target = web_link(url)
     if target is None:
         return run(label)
     return run(label, selectAction={"type": "Action.OpenUrl", "url": target})

@@ -1,5 +1,10 @@
 """The stable JSON shape of ``mcf-bot ask --json`` / ``check --json`` (fields may be
-added, never renamed)."""
+added, never renamed).
+
+Every string in it is inert (``registry.text.clean_text``, the one sanitiser): no
+control, bidi or zero-width character, whether it comes from data or echoes what was
+typed (a query, and the sentences that quote it); a query is on one line.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from handlers.replies import (
     SourcesReply,
     SyncView,
 )
+from registry.text import clean_text
 from registry.views import strongest_restriction
 
 
@@ -198,7 +204,7 @@ def candidate_dict(c: CandidateView) -> dict[str, Any]:
 def check_line_dict(line: CheckLine) -> dict[str, Any]:
     """One name of a quick check (``verdict`` is one of ``handlers.replies.Verdict``)."""
     return {
-        "query": line.query,
+        "query": clean_text(line.query),
         "verdict": line.verdict.value,
         "name": line.name,
         "entity_id": line.entity_id,
@@ -211,11 +217,31 @@ def check_line_dict(line: CheckLine) -> dict[str, Any]:
     }
 
 
-def reply_dict(reply: Reply) -> dict[str, Any]:
+def reply_dict(reply: Reply, query: str | None = None) -> dict[str, Any]:
+    """``reply`` as JSON, every string inert; ``query``: the name as the caller read it
+    (a partner file's cell), echoed in place of the reply's own."""
+    shown = _inert(_reply_dict(reply))
+    if query is not None:
+        shown["query"] = clean_text(query)
+    return shown
+
+
+def _inert(node: Any) -> Any:
+    """``node`` with every string (and key) cleaned; prose keeps its line breaks."""
+    if isinstance(node, str):
+        return clean_text(node, multiline=True)
+    if isinstance(node, dict):
+        return {_inert(k): _inert(v) for k, v in node.items()}
+    if isinstance(node, list | tuple):
+        return [_inert(v) for v in node]
+    return node
+
+
+def _reply_dict(reply: Reply) -> dict[str, Any]:
     body = reply.body
     if isinstance(body, LookupReply):
         return {
-            "query": body.query,
+            "query": clean_text(body.query),
             "status": body.status.value,
             # The answer's verdict: for a match, the same as ``match.verdict``; for a
             # "did you mean", no verdict on the best guess (``did_you_mean``).

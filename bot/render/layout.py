@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from handlers import verdict as verdicts
 from handlers.alerts import Digest
@@ -179,6 +180,35 @@ def one_line(text: str | None) -> str:
     """Registry text made inert for every front end (``registry.text.clean_text``, the
     one sanitiser): on one line, without escapes, control or format characters."""
     return clean_text(text or "")
+
+
+# What a link target keeps as it is: RFC 3986's reserved and unreserved characters, and
+# "%" (an escape already made). Anything else -- a space, quotes, ``<>|{}^`\``, non-ASCII
+# -- is percent-encoded, so the URL is one unbroken token for Slack, Teams and terminals.
+_URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
+
+
+def web_link(url: str | None) -> str | None:
+    """A source's URL as a link target for every front end: ``http(s)`` with a host,
+    percent-encoded where it must be (a space cut Slack's links and made Teams drop
+    them); None for anything else (``javascript:``, ``mailto:``, no host)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+    except ValueError:  # an unclosed "[" or a bad port: not a link
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    netloc = parts.netloc
+    if not netloc.isascii():
+        try:
+            netloc = netloc.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    path, query, fragment = (quote(x, safe=_URL_SAFE) for x in parts[2:])
+    return urlunsplit((parts.scheme.lower(), netloc, path, query, fragment))
 
 
 _LATIN = re.compile(r"[A-Za-z]")

@@ -3,8 +3,12 @@ Slack's limits (3,000 characters a section, 50 blocks a message, 100 on a home t
 and builds with ``slack_sdk.models`` so those limits are checked when the blocks are
 made, not when Slack rejects them.
 
-Registry text is untrusted: everything from data goes through ``escape`` so it cannot
-form a link, a mention or ``<!channel>``.
+Registry text and echoed queries are untrusted: everything from data or typed by a
+member goes through ``escape`` so it cannot form a link, a mention, ``<!channel>`` or
+*emphasis*; and every mrkdwn text object is ``verbatim`` (Slack's documented switch), so
+Slack does not turn a bare URL or channel name in it into a link either. Our own links and
+channel references are written out in full (``<url|label>``, ``<#C…>``), which verbatim
+text still renders.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from bot.render.layout import (
     Style,
     layout,
     shown_lines,
+    web_link,
 )
 from handlers.home import HomeReply
 from handlers.replies import CheckListReply, EntityCard, LookupReply, NoticeReply, Reply
@@ -65,6 +70,13 @@ SECTION_LIMIT = 2900  # Slack allows 3000 characters per section; keep headroom
 CONTEXT_LIMIT = 1900  # per context element (Slack: 2000)
 HEADER_LIMIT = 150
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+# mrkdwn has no escape character: an emphasis marker at the edge of a word (where Slack
+# reads *bold*, _italic_ or ~struck~) becomes a look-alike Slack shows as it is. Inside a
+# word (snake_case, A*B) Slack formats nothing, and the text is kept. Backticks stay: our
+# own sentences quote commands in `code` (a code span shows its text literally, and no
+# link or mention can form in it).
+_MARKERS = re.compile(r"(?<!\w)[*_~]|[*_~](?!\w)")
+_LOOKALIKES = {"*": "\u2217", "_": "\u02cd", "~": "\u223c"}
 
 _MARKS = {
     Mark.LISTED: ":red_circle:",
@@ -94,13 +106,15 @@ _EMPHASIS = {Style.STRONG: "*", Style.EMPHASIS: "_"}
 
 
 def escape(text: str | None, limit: int = 1000) -> str:
-    """Make registry text inert in mrkdwn: no links, mentions or broadcasts."""
+    """Make registry text (or an echoed query) inert in mrkdwn: no links, mentions,
+    broadcasts or emphasis."""
     if not text:
         return ""
     text = clean_text(text, multiline=True)  # cleaned at import; again for older rows
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MARKERS.sub(lambda m: _LOOKALIKES[m.group()], text)
     # A word joiner after "@" stops "@channel" from ever reading as a broadcast.
     return _BROADCAST.sub("@\u2060\\1", text)
 
@@ -115,11 +129,17 @@ def plain(text: str, limit: int) -> str:
 
 
 def _link(url: str, label: str) -> str:
-    """A link whose URL and label both come from data: neither may break out."""
-    safe_url = url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
-    if not safe_url.startswith(("https://", "http://")):
+    """A link whose URL and label both come from data: neither may break out (the URL
+    is percent-encoded by ``web_link``: no space, ``|`` or ``>`` is left in it)."""
+    target = web_link(url)
+    if target is None:
         return escape(label)
-    return f"<{safe_url}|{escape(label, 200).replace('|', '¦')}>"
+    return f"<{target}|{escape(label, 200).replace('|', '¦')}>"
+
+
+def mrkdwn(text: str) -> MarkdownTextObject:
+    """A mrkdwn text object Slack takes as written (no links made from bare URLs)."""
+    return MarkdownTextObject(text=text, verbatim=True)
 
 
 def _run(run: Run) -> str:
@@ -173,7 +193,7 @@ def _control(control: Button | Menu, ids: _Ids) -> InteractiveElement:
 
 
 def _section(text: str, accessory: BlockElement | None = None) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text), accessory=accessory)
+    return SectionBlock(text=mrkdwn(text), accessory=accessory)
 
 
 def _pack(section: Section, ids: _Ids, *, controls: bool = True) -> list[Block]:
@@ -181,7 +201,7 @@ def _pack(section: Section, ids: _Ids, *, controls: bool = True) -> list[Block]:
     button or menu ends its block, which carries the control beside it."""
     if section.subtle:
         text = "\n".join(line_text(x) for x in shown_lines(section))
-        return [ContextBlock(elements=[MarkdownTextObject(text=text[:CONTEXT_LIMIT])])]
+        return [ContextBlock(elements=[mrkdwn(text[:CONTEXT_LIMIT])])]
     blocks: list[Block] = []
     chunk = f"*{escape(section.heading, 500)}*" if section.heading else ""
     # A list of answers (a check list): every line its own block, so buttons line up.
@@ -265,7 +285,7 @@ def card_blocks(
     if note:
         for block in blocks:
             if isinstance(block, ContextBlock):
-                block.elements.append(MarkdownTextObject(text=note))
+                block.elements.append(mrkdwn(note))
                 break
     return blocks
 
@@ -275,7 +295,7 @@ def check_list_blocks(
 ) -> list[Block]:
     blocks = blocks_of(layout(Reply(reply), shareable=shareable))
     if note:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+        blocks.append(ContextBlock(elements=[mrkdwn(note)]))
     return blocks
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 
 from bot.render.layout import digest_layout
-from bot.render.slack import SECTION_LIMIT, escape, line_text
+from bot.render.slack import SECTION_LIMIT, escape, line_text, mrkdwn
 from handlers.alerts import Digest, changes_per_part
 from registry.alerts import PlannedMessage
 
@@ -50,19 +50,19 @@ def digest_messages(digest: Digest) -> list[PlannedMessage]:
         for line in section.lines:
             text = line_text(line)
             if len(chunk) + len(text) + 1 > SECTION_LIMIT:
-                add(SectionBlock(text=MarkdownTextObject(text=chunk)), ids)
+                add(SectionBlock(text=mrkdwn(chunk)), ids)
                 # Every block says what its entries are, even in a later message.
                 chunk, ids = f"{heading} (continued)", set()
             chunk = f"{chunk}\n{text}" if chunk else text
             ids.update(line.keys)
-        add(SectionBlock(text=MarkdownTextObject(text=chunk)), ids)
+        add(SectionBlock(text=mrkdwn(chunk)), ids)
 
     total = len(messages)
     owned = changes_per_part(digest, [ids for _, ids in messages])
     planned = []
     for i, ((blocks, _), mine) in enumerate(zip(messages, owned, strict=True), start=1):
         title = escape(lay.title, 300) + (f" (part {i} of {total})" if total > 1 else "")
-        header = ContextBlock(elements=[MarkdownTextObject(text=f":bell: {title}")])
+        header = ContextBlock(elements=[mrkdwn(f":bell: {title}")])
         all_blocks = [header, *blocks]
         for block in all_blocks:
             block.validate_json()

@@ -23,6 +23,7 @@ from bot.render.layout import (
     check_heading,
     layout,
     shown_lines,
+    web_link,
 )
 from handlers.alerts import Digest
 from handlers.home import HomeReply
@@ -117,7 +118,9 @@ def short_url(url: str) -> str:
 
 def _line_text(line: Line, full: bool) -> str:
     text = "".join(_run(r) for r in line.runs)
-    urls = [r.link if full else short_url(r.link) for r in line.runs if r.link]
+    # Encoded as every front end links them (a space would cut the URL in a terminal).
+    links = [web_link(r.link) or r.link for r in line.runs if r.link]
+    urls = [u if full else short_url(u) for u in links]
     if urls:
         text += " " + " ".join(urls)
     if isinstance(line.control, Button) and line.control.action is Action.MORE:

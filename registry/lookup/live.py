@@ -1,4 +1,5 @@
-"""A name index that follows the change log, so new entries are found without a restart."""
+"""A name index that follows the change log, so new entries are found without a restart,
+and that moves to a saved index another process put in its place (``reopen``)."""
 
 from __future__ import annotations
 
@@ -17,19 +18,24 @@ class LiveIndex:
     change log: 0 checks on every call (one query each); a server under load sets it so
     that most lookups read no SQL at all, and sees another process's import that much
     later; while one thread refreshes, the others then answer from the index as it stands
-    instead of queueing behind it."""
+    instead of queueing behind it.
+
+    ``reopen``: at each look at the change log, the index to use instead of the current
+    one, or None to keep it (``SavedIndex.reopen``: the saved file was replaced)."""
 
     def __init__(
         self,
         refresh_interval: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
         build: Callable[[Session], NameIndex] = NameIndex.build,
+        reopen: Callable[[Session], NameIndex | None] | None = None,
     ) -> None:
         self._index: NameIndex | None = None
         self._lock = threading.Lock()
         self._interval = refresh_interval
         self._clock = clock
         self._build = build
+        self._reopen = reopen
         self._checked = -float("inf")
 
     @property
@@ -49,7 +55,14 @@ class LiveIndex:
         else:
             self._lock.acquire()
         try:
-            if self._index is None:
+            replaced = None
+            if self._index is not None and self._reopen is not None:
+                replaced = self._reopen(session)
+            if replaced is not None:
+                # Lookups already running keep the old index (and its mapping) until
+                # they finish; then nothing holds the old file open.
+                self._index = replaced
+            elif self._index is None:
                 self._index = self._build(session)
             else:
                 self._index.refresh(session)

@@ -9,8 +9,13 @@ Names, words and the entity -> main-name map stay in their arrays too, read one 
 a time (``StrColumn``, ``WordIds``, ``NameRecords``); what a refresh adds goes beside them.
 
 - Written atomically: into a temporary file in the same directory, then renamed over
-  the old one. A process that has the old file open keeps reading it unharmed; two
-  processes that save at once both write whole files, and the last rename wins.
+  the old one, never changed in place (a mapped file rewritten in place kills the process
+  mapping it with SIGBUS). A process that has the old file mapped keeps reading it
+  unharmed; two processes that save at once both write whole files, and the last rename
+  wins. Replace it the same way by hand (``mv``, not ``cp`` over it).
+- Reopened when replaced: a process that finds another file at the path than the one it
+  opened or saved (``SavedIndex.reopen``, at each look at the change log) opens the new
+  one and lets go of the old mapping once lookups running on it finish.
 - Opened, then brought up to date from the change log since its position.
 - Rebuilt, with one line on stderr saying why, when it is missing, unreadable, of another
   format version, or of another registry (the change it was saved at is not in this
@@ -33,7 +38,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -68,6 +73,8 @@ RACY_NS = 2_000_000_000
 MAX_ASKED_WORDS = 100_000
 
 Announce = Callable[[str], None]
+# Device, inode, size and modification time of a saved file.
+FileIdentity = tuple[int, int, int, int]
 
 
 class UnusableIndex(Exception):
@@ -197,6 +204,12 @@ def _marker(session: Session, change_id: int) -> str | None:
     return at.isoformat() if at is not None else None
 
 
+def _file_identity(st: os.stat_result) -> FileIdentity:
+    """A file renamed over the path has another inode; its size and time tell even a
+    reused inode number apart."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 # -- writing ----------------------------------------------------------------------------
 
 
@@ -239,8 +252,9 @@ def _columns(index: NameIndex) -> tuple[dict[str, Any], dict[str, npt.NDArray[An
     return meta, arrays
 
 
-def save(index: NameIndex, path: Path, session: Session) -> None:
-    """Write ``index`` to ``path`` atomically (a temporary file, then a rename)."""
+def save(index: NameIndex, path: Path, session: Session) -> FileIdentity:
+    """Write ``index`` to ``path`` atomically (a temporary file, then a rename); what
+    identifies the file written."""
     marker = _marker(session, index.last_change_id)
     meta, arrays = _columns(index)
     layout: dict[str, list[Any]] = {}
@@ -278,27 +292,26 @@ def save(index: NameIndex, path: Path, session: Session) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.chmod(tmp, SAVED_MODE)
+        written = _file_identity(os.stat(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return written
 
 
 # -- reading ----------------------------------------------------------------------------
 
 
-def _read_header(path: Path) -> tuple[dict[str, Any], int]:
+def _read_header(f: BinaryIO, size: int) -> tuple[dict[str, Any], int]:
     try:
-        with path.open("rb") as f:
-            prefix = f.read(_PREFIX.size)
-            if len(prefix) < _PREFIX.size:
-                raise UnusableIndex("is truncated")
-            magic, length, crc = _PREFIX.unpack(prefix)
-            if magic != MAGIC:
-                raise UnusableIndex("is not a saved name index")
-            head = f.read(length)
-    except FileNotFoundError:
-        raise
+        prefix = f.read(_PREFIX.size)
+        if len(prefix) < _PREFIX.size:
+            raise UnusableIndex("is truncated")
+        magic, length, crc = _PREFIX.unpack(prefix)
+        if magic != MAGIC:
+            raise UnusableIndex("is not a saved name index")
+        head = f.read(length)
     except OSError as exc:
         raise UnusableIndex(f"cannot be read ({exc.strerror})") from exc
     if len(head) != length or zlib.crc32(head) != crc:
@@ -309,7 +322,7 @@ def _read_header(path: Path) -> tuple[dict[str, Any], int]:
             f"is of format version {header.get('version')}, this mcf-bot reads {FORMAT_VERSION}"
         )
     start = -(-(_PREFIX.size + length) // ALIGN) * ALIGN
-    if path.stat().st_size != start + header["data_bytes"]:
+    if size != start + header["data_bytes"]:
         raise UnusableIndex("is corrupt (truncated or overwritten)")
     return header, start
 
@@ -318,10 +331,9 @@ def _checked_path(path: Path) -> Path:
     return path.with_name(path.name + ".checked")
 
 
-def _identity(path: Path, data_crc: int) -> list[int]:
+def _identity(st: os.stat_result, data_crc: int) -> list[int]:
     """What tells this file from any other file, or from itself changed since: its inode,
     size and modification time (and the checksum its header states)."""
-    st = path.stat()
     return [st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, data_crc]
 
 
@@ -357,13 +369,30 @@ def load(path: Path) -> tuple[NameIndex, str]:
     """The index saved at ``path``, and the marker of the change it reflects.
 
     Raises FileNotFoundError when there is none, UnusableIndex when it cannot be used."""
-    header, start = _read_header(path)
-    # A plain ndarray over the mapping: reads through an np.memmap cost about four times
-    # those through an ndarray (every slice is another memmap object), and a lookup makes
-    # hundreds of them. The view keeps the mapping open as long as an array uses it.
-    mapped = np.memmap(path, np.uint8, mode="r").view(np.ndarray)
+    index, marker, _file = _load(path)
+    return index, marker
+
+
+def _load(path: Path) -> tuple[NameIndex, str, FileIdentity]:
+    """``load``, and the identity of the file it mapped. The file is opened once: its
+    header, its identity and the mapping come from the same file even when another
+    process renames a new one over the path meanwhile."""
+    try:
+        f = path.open("rb")
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise UnusableIndex(f"cannot be read ({exc.strerror})") from exc
+    with f:
+        st = os.fstat(f.fileno())
+        header, start = _read_header(f, st.st_size)
+        # A plain ndarray over the mapping: reads through an np.memmap cost about four
+        # times those through an ndarray (every slice is another memmap object), and a
+        # lookup makes hundreds of them. The view keeps the mapping open as long as an
+        # array uses it (closing the file does not unmap it).
+        mapped = np.memmap(f, np.uint8, mode="r").view(np.ndarray)
     # Every byte is checked, once: a lookup trusts the record numbers in the tables.
-    identity = _identity(path, header["data_crc"])
+    identity = _identity(st, header["data_crc"])
     if not _checked_before(path, identity):
         if zlib.adler32(mapped[start:].data) != header["data_crc"]:
             raise UnusableIndex("is corrupt (its data does not check)")
@@ -412,7 +441,7 @@ def load(path: Path) -> tuple[NameIndex, str]:
             IntMultimap.from_arrays(arr(f"{name}.keys"), arr(f"{name}.vals"), small_keys=small),
         )
     index.last_change_id = int(header["last_change_id"])
-    return index, str(header["marker"])
+    return index, str(header["marker"]), _file_identity(st)
 
 
 def live_index(
@@ -426,16 +455,20 @@ def live_index(
     path = index_path(url, cache_dir)
     if path is None:
         return LiveIndex(refresh_interval)
-    return LiveIndex(refresh_interval, build=SavedIndex(path, announce).open)
+    saved = SavedIndex(path, announce)
+    return LiveIndex(refresh_interval, build=saved.open, reopen=saved.reopen)
 
 
 class SavedIndex:
-    """Opens the index saved at ``path`` (building and saving it when it cannot), for
-    ``LiveIndex(build=SavedIndex(path).open)``."""
+    """Opens the index saved at ``path`` (building and saving it when it cannot), and
+    reopens it when another process replaces the file, for
+    ``LiveIndex(build=saved.open, reopen=saved.reopen)``."""
 
     def __init__(self, path: Path, announce: Announce = _stderr) -> None:
         self.path = path
         self._announce = announce
+        # The file this process opened or saved last (None: none yet).
+        self._file: FileIdentity | None = None
 
     @property
     def readings_path(self) -> Path:
@@ -445,7 +478,7 @@ class SavedIndex:
 
     def open(self, session: Session) -> NameIndex:
         try:
-            index, marker = load(self.path)
+            index, marker, self._file = _load(self.path)
         except FileNotFoundError:
             reason = ""  # the first build: nothing is wrong
         except (UnusableIndex, ValueError, KeyError, TypeError) as exc:
@@ -466,9 +499,44 @@ class SavedIndex:
         self._save(index, session)
         return index
 
+    def reopen(self, session: Session) -> NameIndex | None:
+        """The index saved at ``path`` when the file there is no longer the one this
+        process opened or saved (another process saved a newer one, or an operator put
+        one there), brought up to date from the change log; None when it was not
+        replaced, or when the new file cannot be used (one line says why, once per
+        file, and the index in use goes on serving)."""
+        try:
+            now = _file_identity(self.path.stat())
+        except OSError:
+            return None  # removed (or unreadable): the index in use stays
+        if now == self._file:
+            return None
+        try:
+            index, marker, opened = _load(self.path)
+        except FileNotFoundError:
+            return None
+        except (UnusableIndex, ValueError, KeyError, TypeError) as exc:
+            reason = str(exc) if isinstance(exc, UnusableIndex) else "is corrupt"
+            self._file = now  # said once for this file
+            self._announce(
+                f"mcf-bot: the saved name index {self.path} was replaced by one that "
+                f"{reason}: the index in use stays"
+            )
+            return None
+        self._file = opened
+        if _marker(session, index.last_change_id) != marker:
+            self._announce(
+                f"mcf-bot: the saved name index {self.path} was replaced by one of another "
+                "registry: the index in use stays"
+            )
+            return None
+        index.refresh(session)
+        self._announce(f"mcf-bot: the saved name index {self.path} was replaced: reopened it")
+        return index
+
     def _save(self, index: NameIndex, session: Session) -> None:
         try:
-            save(index, self.path, session)
+            self._file = save(index, self.path, session)
         except (OSError, UnusableIndex) as exc:
             # The index works without being saved: the next process builds its own.
             self._announce(f"mcf-bot: could not save the name index to {self.path}: {exc}")

@@ -28,7 +28,7 @@ import logging
 import tempfile
 import zlib
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from registry.catalog import SyncFile, SyncSource, catalog, sync_sources
 from registry.db import unit_of_work
-from registry.errors import BadImportError, RegistryError
+from registry.errors import BadImportError, RegistryBusyError, RegistryError
 from registry.guard import EditionHeld, record_hold
 from registry.models import SyncState, utcnow
 from registry.service import Registry
@@ -50,6 +50,11 @@ log = logging.getLogger(__name__)
 
 # The advisory lock's key: any constant no other application uses on the same database.
 _PG_LOCK_KEY = zlib.crc32(b"mcf-bot sync")
+# On SQLite, how long a sync's writes (its state, its failure, its import) wait for an
+# import in another process to release the write lock. Nobody waits on a sync (chat
+# writes give up after half a second because a person does): it waits as long as a big
+# import takes, so that its outcome is recorded rather than lost to "database is locked".
+SYNC_LOCK_WAIT_S = 900.0
 
 # What a pass that found the lock taken says of each source: it did nothing, and why.
 SKIPPED_MESSAGE = "not synced by this pass: another sync pass holds the lock and is running now"
@@ -70,6 +75,11 @@ class SyncOutcome:
     message: str
     changes: int = 0
     edition: str | None = None
+
+
+def _writing(registry: Registry) -> AbstractContextManager[Session]:
+    """A unit of work of the sync, waiting ``SYNC_LOCK_WAIT_S`` for SQLite's lock."""
+    return unit_of_work(registry.sessions, lock_wait_s=SYNC_LOCK_WAIT_S)
 
 
 def resolve_sources(names: Sequence[str]) -> list[SyncSource]:
@@ -117,7 +127,7 @@ def _sync_one(
     report: Report = _quiet,
 ) -> SyncOutcome:
     started = utcnow()
-    with unit_of_work(registry.sessions) as session:
+    with _writing(registry) as session:
         known = dict(_state(session, source.id).files)
     tmp = ""
     try:
@@ -140,6 +150,11 @@ def _sync_one(
         return _record_failure(
             registry, source, started, _with_urls(str(exc), tmp, source, options)
         )
+    except RegistryBusyError:
+        # Another process's import held SQLite's lock past SYNC_LOCK_WAIT_S: said in one
+        # line; recording it waits for the lock as long again.
+        busy = "the registry was busy (an import in another process held it): next pass"
+        return _record_failure(registry, source, started, busy)
     except Exception as exc:
         # A bug or a full disk in one source must not hide the others' outcomes: it is
         # logged with its traceback, recorded as this source's error, and the pass goes on.
@@ -241,7 +256,7 @@ def _record_hold(
 ) -> SyncOutcome:
     """The guard held the edition: nothing was imported (the transaction rolled back)."""
     record_hold(registry.sessions, held)
-    with unit_of_work(registry.sessions) as session:
+    with _writing(registry) as session:
         state = _state(session, source.id, for_update=True)
         state.last_attempt_at = started
     message = (
@@ -264,7 +279,7 @@ def _import(
 
     named = [f.path for file, f in fetched if not file.beside]
     files = {file.id: _file_state(f) for file, f in fetched}
-    with unit_of_work(registry.sessions) as session:
+    with _writing(registry) as session:
         state = _state(session, source.id, for_update=True)
         if all(files[k]["sha256"] == state.files.get(k, {}).get("sha256") for k in files):
             # Another syncer imported this very edition while we downloaded it.
@@ -329,7 +344,7 @@ def _record_ok(
     files: dict[str, dict[str, object]],
     message: str,
 ) -> SyncOutcome:
-    with unit_of_work(registry.sessions) as session:
+    with _writing(registry) as session:
         state = _state(session, source.id, for_update=True)
         state.files = files
         _succeeded(state, started)
@@ -340,7 +355,7 @@ def _record_ok(
 def _record_failure(
     registry: Registry, source: SyncSource, started: dt.datetime, error: str
 ) -> SyncOutcome:
-    with unit_of_work(registry.sessions) as session:
+    with _writing(registry) as session:
         state = _state(session, source.id, for_update=True)
         state.last_attempt_at = started
         state.last_error = error[:2000]

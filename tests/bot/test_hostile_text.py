@@ -112,7 +112,10 @@ def test_terminal_card_check_lines_and_json(
     assert main(["check", "--json"]) in (0, 1)
     rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert len(rows) == len(QUERIES)
-    assert_inert([r | {"query": ""} for r in rows], "check --json")
+    # Echoed queries too: the hostile one comes back as the sanitiser leaves it.
+    assert_inert(rows, "check --json")
+    assert rows[-1]["query"] == "EvilQuery"
+    assert all(is_clean(r["query"]) for r in rows)
 
 
 def test_adaptive_cards(services: Services) -> None:

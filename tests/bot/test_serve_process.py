@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import aiohttp
 import pytest
@@ -28,12 +29,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def serve(bundled_registry: Registry, fake_slack: FakeSlack) -> Iterator[str]:
+@contextmanager
+def running_serve(
+    registry: Registry, fake_slack: FakeSlack
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`mcf-bot serve` over ``registry`` on a free port: its URL and its process."""
     port = _free_port()
     env = dict(
         os.environ,
-        MCF_DATABASE_URL=str(bundled_registry.engine.url),
+        MCF_DATABASE_URL=str(registry.engine.url),
         MCF_PORT=str(port),
         SLACK_BOT_TOKEN="xoxb-test",
         SLACK_SIGNING_SECRET=SECRET,
@@ -47,9 +51,18 @@ def serve(bundled_registry: Registry, fake_slack: FakeSlack) -> Iterator[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}", proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def serve(bundled_registry: Registry, fake_slack: FakeSlack) -> Iterator[str]:
+    with running_serve(bundled_registry, fake_slack) as (url, _proc):
+        yield url
 
 
 async def _wait_healthy(url: str) -> None:

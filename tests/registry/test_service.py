@@ -67,3 +67,30 @@ def test_a_server_database_is_never_migrated_behind_the_operators_back(
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
         admin.dispose()
+
+
+@pytest.mark.parametrize("first_use", [True, False], ids=["ensure_ready", "db-init"])
+def test_a_new_sqlite_registry_is_readable_by_its_owner_only(
+    tmp_path: Path, first_use: bool
+) -> None:
+    """It holds conversation references and user ids: 0600, and so are SQLite's -wal and
+    -shm files, under the usual umask (issue 27, finding 11)."""
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "new" / "registry.sqlite3"
+        registry = Registry.connect(f"sqlite:///{path}")
+        if first_use:
+            registry.ensure_ready(lambda _line: None)
+        else:
+            registry.init(empty=True)  # what `mcf-bot db init` runs
+        with registry.engine.connect() as conn:  # the -wal and -shm files exist now
+            conn.exec_driver_sql("SELECT count(*) FROM alembic_version")
+            files = sorted(path.parent.glob("registry.sqlite3*"))
+            modes = {f.name: oct(f.stat().st_mode & 0o777) for f in files}
+        registry.engine.dispose()
+    finally:
+        os.umask(old)
+    assert "registry.sqlite3" in modes and len(modes) >= 2, modes
+    assert set(modes.values()) == {"0o600"}, modes

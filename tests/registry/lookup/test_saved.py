@@ -227,3 +227,45 @@ def test_an_opened_index_refreshes_compacts_and_saves_again(bundled_registry: Re
         save(compact, _path(bundled_registry), session)
     again, _ = load(_path(bundled_registry))
     _same(compact, again)
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Put another file at ``path`` the way the index is saved: a new file renamed over."""
+    new = path.with_name(path.name + ".new")
+    new.write_bytes(data)
+    os.replace(new, path)
+
+
+def test_a_live_index_moves_to_a_file_renamed_over_its_own(bundled_registry: Registry) -> None:
+    """Another process saves a newer index: this one reopens it at its next look at the
+    change log, and goes on answering from the old mapping until then; a replacement it
+    cannot use is said once and the index in use stays."""
+    _open(bundled_registry, [])
+    path = _path(bundled_registry)
+    messages: list[str] = []
+    live = live_index(bundled_registry.engine.url, announce=messages.append)
+    with unit_of_work(bundled_registry.sessions) as session:
+        first = live.current(session)
+        assert live.current(session) is first and messages == []
+        baidu = store.entity_by_key(session, "baidu")
+        assert baidu is not None
+        store.add_alias(session, baidu, "Zyxwv Search Holdings")
+    with unit_of_work(bundled_registry.sessions) as session:
+        save(NameIndex.build(session), path, session)  # "another process" saves anew
+    with unit_of_work(bundled_registry.sessions) as session:
+        reopened = live.current(session)
+    assert reopened is not first
+    assert messages == [f"mcf-bot: the saved name index {path} was replaced: reopened it"]
+    assert reopened.last_change_id == first.last_change_id + 1
+    found = reopened.lookup("Zyxwv Search Holdings")
+    assert found.best is not None and found.best.name == "Baidu, Inc."
+    # The old index still reads its (now unlinked) file: its mapping was kept.
+    assert first.lookup("Baidu").best is not None
+    messages.clear()
+    _replace(path, b"garbage")
+    with unit_of_work(bundled_registry.sessions) as session:
+        assert live.current(session) is reopened
+        assert live.current(session) is reopened
+        assert live.lookup(session, "Baidu").best is not None
+    assert len(messages) == 1 and "was replaced by one that is" in messages[0]
+    assert "the index in use stays" in messages[0]
