@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 
 from handlers.context import ChatContext, Services
 from handlers.errors import BadInput
-from handlers.replies import NoticeReply
+from handlers.replies import Level, NoticeReply
+from handlers.watch_digest import verdict_now
 from registry import alerts
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus
@@ -90,6 +91,8 @@ def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
             )
         if result.status is MatchStatus.MATCH and result.best is not None:
             entity_id = result.best.entity_id
+            # The verdict the channel starts from: a digest later says "was …, now …".
+            now = verdict_now(session, entity_id)
             _, created = alerts.subscribe(
                 session,
                 platform=chat.platform,
@@ -101,6 +104,7 @@ def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
                 watch_name=name,
                 created_by=chat.user_id,
                 conversation=chat.conversation,
+                verdict=now.level.value if now is not None else None,
             )
             return NoticeReply(
                 f"Watching {result.best.name.rstrip('.')}" + ("." if created else " (already)."),
@@ -116,6 +120,7 @@ def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
             watch_name=name,
             created_by=chat.user_id,
             conversation=chat.conversation,
+            verdict=Level.NO_MATCH.value,
         )
     return NoticeReply(
         f"“{name}” is not listed today; {chat.where} will be told if it appears.", public=True
