@@ -53,11 +53,11 @@ class WatchDigest:
     verdicts: dict[int, str]
 
 
-def words(level: str | None) -> str:
+def words(level: str) -> str:
     try:
         return VERDICT_WORDS[Level(level)]
-    except (KeyError, ValueError):
-        return str(level)
+    except (KeyError, ValueError):  # a level this version does not know: as stored
+        return level
 
 
 def verdict_now(session: Session, entity_id: int) -> Finding | None:
@@ -71,7 +71,7 @@ def _changed_line(
     session: Session, sub: Subscription, changes: Sequence[Change], now: Finding, name: str
 ) -> DigestEntry:
     new = VERDICT_WORDS.get(now.level, now.level.value)
-    detail = f"verdict was {words(sub.verdict)}, now {new}"
+    detail = f"verdict was {words(sub.verdict or '')}, now {new}"
     if now.level in TOLD_IN_FULL and now.detail:
         detail += f": {now.detail}"
     listing = [c for c in changes if c.kind in LIST_KINDS and c.entity_id == sub.entity_id]
