@@ -384,7 +384,14 @@ async def test_a_name_watched_before_it_is_listed_alerts_when_it_appears(
         await asyncio.to_thread(_worker(sqlite_registry, fake).run_once)
         seen = _seen(fake, "CW")
         assert {name for _, name, _ in seen} == {"Example Robotics Co., Ltd."}
-        assert any("added to the US DoD" in heading for heading, _, _ in seen)
+        # Re-screened when it appears: the verdict the channel had, and the new one.
+        assert [(h, d.split(" · ")[0]) for h, _, d in seen] == [
+            (
+                "1 watched organisation's verdict changed",
+                "verdict was not in the registry, now listed: DoD 1260H from 2027-01-01 "
+                "(not yet in force)",
+            )
+        ]
     finally:
         await fake.stop()
 
