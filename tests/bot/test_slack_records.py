@@ -11,6 +11,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
+from bot.render.slack import SHARE_ACTION
 from bot.slack.record_listeners import DECIDE_VIEW, RECORD_ACTION
 from handlers.context import Services
 from registry.db import unit_of_work
@@ -138,6 +139,32 @@ async def test_the_decision_modal_stores_the_decision_on_the_record(
     status, ack = await post(server + EVENTS, form, signed(SECRET, form))
     assert ack["response_action"] == "errors" and "not yours" in json.dumps(ack)
     assert len(_records(services)[0].decisions) == 1
+
+
+async def test_a_signed_check_leaves_a_record_per_row_and_a_share_one_more(
+    server: str, fake_slack: FakeSlack, services: Services
+) -> None:
+    await _slash(server, fake_slack, "check Hikvision; Baidu; Zzyzx Widgets Unknown Partner")
+    rows = _records(services)
+    assert [r.query for r in rows] == ["Hikvision", "Baidu", "Zzyzx Widgets Unknown Partner"]
+    assert {r.kind for r in rows} == {"check"} and all(r.intact for r in rows)
+    assert len({r.batch for r in rows}) == 1 and rows[0].batch is not None  # one batch
+    assert rows[2].verdict == "no_match" and rows[0].verdict == "listed"
+
+    answer = await _slash(server, fake_slack, "Baidu")
+    body = action_body(
+        SHARE_ACTION, _button(answer["blocks"], SHARE_ACTION)["value"], fake_slack.response_url
+    )
+    status, _ = await post(server + EVENTS, body, signed(SECRET, body))
+    assert status == 200
+    for _ in range(200):
+        if len(_records(services)) == 5:
+            break
+        await asyncio.sleep(0.05)
+    *_, lookup, share = _records(services)
+    assert (lookup.kind, share.kind) == ("lookup", "share")
+    assert share.entity_ids == lookup.entity_ids and share.intact
+    assert (share.platform, share.user_id, share.channel_id) == ("slack", "U1", "C1")
 
 
 def _cp1252_csv() -> bytes:
