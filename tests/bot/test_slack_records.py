@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from bot.render.slack import SHARE_ACTION
 from bot.slack.record_listeners import DECIDE_VIEW, RECORD_ACTION
 from handlers.context import Services
+from handlers.lookup import lookup
 from registry.db import unit_of_work
 from registry.records import since
 from tests.fake_slack import (
@@ -240,3 +241,37 @@ async def test_partner_files_shared_in_a_dm_come_back_screened(
     kept = _records(services)
     assert len(kept) == 6 and {r.kind for r in kept} == {"file"}
     assert len({r.batch for r in kept}) == 2 and {r.channel_id for r in kept} == {"D1"}
+
+
+async def test_a_signed_report_command_posts_the_evidence_pdf(
+    server: str, fake_slack: FakeSlack, services: Services
+) -> None:
+    from pypdf import PdfReader
+
+    answer = await _slash(server, fake_slack, "report Baidu")
+    (record,) = _records(services)
+    assert record.query == "Baidu" and record.intact
+    assert "Record decision" in json.dumps(answer)  # the card, as any lookup's
+    for _ in range(600):
+        done = [u for u in fake_slack.uploads.values() if u["completed"]]
+        if done:
+            break
+        await asyncio.sleep(0.05)
+    (upload,) = done
+    assert upload["filename"].endswith(".pdf")
+    # Evidence of U1's screening: to U1's direct message with the bot, not the channel.
+    assert upload["completed"]["channel_id"] == "DU1"
+    assert record.answer_sha256 in upload["completed"]["initial_comment"]
+    reader = PdfReader(io.BytesIO(upload["data"]))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    flat = text.replace("\n", "")
+    assert f"Record #{record.id}" in text and record.answer_sha256 in flat
+    card = lookup(services, "Baidu").card
+    assert card is not None and card.native_name and card.native_name in text
+    assert card.sources and all(s.url in flat for s in card.sources if s.url)
+
+    # No card to report on: said in one line, no file.
+    answer = await _slash(server, fake_slack, "report Zzyzx Widgets Unknown Partner")
+    assert "exact name" in json.dumps(answer)
+    await asyncio.sleep(0.5)
+    assert len([u for u in fake_slack.uploads.values() if u["completed"]]) == 1
