@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -39,6 +41,10 @@ from tests.fake_slack import SECRET, FakeSlack
 TARGET_S = 3.0
 
 
+def _running(proc: subprocess.Popen[bytes]) -> bool:
+    return proc.poll() is None
+
+
 async def run(names: int, lookups: int, watches: int) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         database = Path(tmp) / "registry.sqlite3"
@@ -57,7 +63,7 @@ async def run(names: int, lookups: int, watches: int) -> int:
                 proc = start_import(database, data)
                 await wait_for_lock(database, proc)
                 locked = time.monotonic()
-                answers = await burst(server, fake, proc, lookups, watches)
+                answers = await burst(server, fake, partial(_running, proc), lookups, watches)
                 _, err = await asyncio.to_thread(proc.communicate)
                 ended = time.monotonic()
                 if proc.returncode:

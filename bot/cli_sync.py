@@ -77,17 +77,15 @@ def run_forever(
 
     The schedule is read from the database, so a restart neither skips a pass nor repeats
     one, and replicas share one rhythm (the pass lock lets one of them do the work)."""
-    from registry.models import utcnow
     from registry.sync.run import resolve_sources, sync
-    from registry.sync.state import oldest_attempt
+    from registry.sync.state import seconds_until_due
 
     interval = settings.sync.interval_s
     sources = resolve_sources(sources_ids)
     while not stop.is_set():
         try:
             with unit_of_work(registry.sessions) as session:
-                oldest = oldest_attempt(session, sources)
-            wait = 0.0 if oldest is None else interval - (utcnow() - oldest).total_seconds()
+                wait = seconds_until_due(session, sources, interval)
             if wait <= 0:
                 for outcome in sync(registry, sources, settings.sync.options):
                     if outcome.status == "changed":

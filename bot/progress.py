@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from registry.importers.progress import Advance, silent
+from registry.progress import Advance, silent
 
 
 @contextmanager
@@ -39,7 +39,7 @@ def terminal_bar(label: str, total: int, *, in_bytes: bool = False) -> Iterator[
 
 @contextmanager
 def import_bar(label: str, total_bytes: int) -> Iterator[Advance]:
-    """``registry.importers.progress.Progress`` for ``mcf-bot import``: bytes read."""
+    """``registry.progress.Progress`` for ``mcf-bot import``: bytes read."""
     with terminal_bar(label, total_bytes, in_bytes=True) as advance:
         yield advance
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers import commands
@@ -16,8 +15,7 @@ from handlers.errors import CommandError, to_reply
 from handlers.replies import CandidateView, EntityCard, HelpReply, LookupReply, Reply
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus, NameIndex
-from registry.models import Designation, Entity
-from registry.views import lists_loaded
+from registry.views import entity_ids_listed_first, lists_loaded
 
 CardOf = Callable[[int], EntityCard]
 
@@ -127,10 +125,7 @@ def warm(
     with unit_of_work(services.registry.sessions) as session:
         index = services.index.current(session)
         bound = services.replies.max_entries if limit is None else limit
-        listed = select(Designation.entity_id).where(Designation.end.is_(None))
-        ids = session.scalars(
-            select(Entity.id).order_by(Entity.id.in_(listed).desc(), Entity.id).limit(bound)
-        ).all()
+        ids = entity_ids_listed_first(session, bound)
         card_of = cards_of(services, session, index)
         built = 0
         for entity_id in ids:

@@ -162,6 +162,21 @@ def all_subscriptions(session: Session) -> list[Subscription]:
     return list(session.scalars(query))
 
 
+def conversation_reference(session: Session, platform: str, channel_id: str) -> Any | None:
+    """The newest conversation reference stored for a channel (Teams: where a proactive
+    message goes), or None when no subscription there kept one."""
+    return session.scalars(
+        select(Subscription.conversation)
+        .where(
+            Subscription.platform == platform,
+            Subscription.channel_id == channel_id,
+            Subscription.conversation.is_not(None),
+        )
+        .order_by(Subscription.id.desc())
+        .limit(1)
+    ).first()
+
+
 def pause_channel(session: Session, platform: str, channel_id: str, reason: str) -> int:
     result = session.execute(
         update(Subscription)

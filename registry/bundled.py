@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
-from registry.importers import run_import
-from registry.importers.result import ImportResult
 from registry.paths import data_dir
+
+if TYPE_CHECKING:  # importers load only when a registry is built, never for a lookup
+    from sqlalchemy.orm import Session
+
+    from registry.importers.result import ImportResult
 
 __all__ = ["BUNDLE", "data_dir", "load_bundle"]
 
@@ -56,6 +58,8 @@ def load_bundle(
 ) -> list[ImportResult]:
     """Import the bundled files; ``step`` hears of each source as it starts (the first
     run takes tens of seconds, and a person watching should see it move)."""
+    from registry.importers import run_import
+
     root = root or data_dir()
     results: list[ImportResult] = []
     for number, (source, files) in enumerate(BUNDLE, 1):

@@ -802,6 +802,17 @@ def recent_changes(session: Session, limit: int) -> tuple[ChangeDescribed, ...]:
     return tuple(describe_change(session, change) for change in changes)
 
 
+def entity_ids_listed_first(session: Session, limit: int) -> list[int]:
+    """Up to ``limit`` entity ids, those on a list today first (the cards worth building
+    before anyone asks)."""
+    listed = select(Designation.entity_id).where(Designation.end.is_(None))
+    return list(
+        session.scalars(
+            select(Entity.id).order_by(Entity.id.in_(listed).desc(), Entity.id).limit(limit)
+        ).all()
+    )
+
+
 def entity_names(session: Session, ids: set[int]) -> dict[int, str]:
     return dict(session.execute(select(Entity.id, Entity.name).where(Entity.id.in_(ids))).all())
 

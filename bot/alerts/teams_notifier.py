@@ -22,7 +22,6 @@ from typing import Any
 
 import aiohttp
 from microsoft_agents.hosting.core import ClaimsIdentity, TurnContext
-from sqlalchemy import select
 
 from bot.alerts.notifier import (
     ATTEMPT_MARGIN_S,
@@ -43,9 +42,8 @@ from bot.teams.conversation import (
 )
 from bot.teams.listeners import card_message
 from handlers.alerts import Digest
-from registry.alerts import PlannedMessage
+from registry.alerts import PlannedMessage, conversation_reference
 from registry.db import unit_of_work
-from registry.models import Subscription
 from registry.service import Registry
 
 log = logging.getLogger(__name__)
@@ -79,16 +77,8 @@ class TeamsNotifier:
     def reference(self, channel_id: str) -> dict[str, Any] | None:
         """The newest stored conversation reference for this conversation."""
         with unit_of_work(self.registry.sessions) as session:
-            return session.scalars(
-                select(Subscription.conversation)
-                .where(
-                    Subscription.platform == PLATFORM,
-                    Subscription.channel_id == channel_id,
-                    Subscription.conversation.is_not(None),
-                )
-                .order_by(Subscription.id.desc())
-                .limit(1)
-            ).first()
+            reference = conversation_reference(session, PLATFORM, channel_id)
+        return reference if isinstance(reference, dict) else None
 
     def send(
         self, channel_id: str, payload: dict[str, Any], nonce: str, hold: Hold = always

@@ -15,9 +15,9 @@ from registry.changelog import ChangeContext, change_context
 from registry.errors import BadImportError
 from registry.extras import import_with_extra
 from registry.guard import GuardOptions
-from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Change, ImportRun
+from registry.progress import Progress, silent
 from registry.resolution import Decision, load_decisions, resolve
 
 Importer = Callable[[Session, Path, Progress], ImportResult]

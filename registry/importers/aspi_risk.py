@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from registry import store
 from registry.errors import BadImportError
-from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.importers.unitracker import LIST_ID as TRACKER_LIST_ID
 from registry.models import Designation, Entity, Source
+from registry.progress import Progress, silent
 
 SOURCE_ID = "aspi-risk"
 LIST_ID = "aspi-risk"

@@ -53,9 +53,9 @@ from registry.importers.lists import (
     with_place,
 )
 from registry.importers.parents import parent_chain, unit_name, without_stated_parent
-from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Alias, Designation, Entity, ImportRun, RelationType, Source
+from registry.progress import Progress, silent
 
 SOURCE_ID = "csl"
 COLUMNS = (
@@ -440,11 +440,95 @@ def parse(path: Path) -> list[Entry]:
 
 
 def group(entries: list[Entry]) -> list[list[Entry]]:
-    """One group per party per list (a party may have several rows)."""
+    """One group per party per list (a party may have several rows).
+
+    Rows of one name are one party, unless the file says otherwise: rows that share a
+    name but none of its alternate names with its first rows, and either give the
+    alternate names of a row of another name (the file's own row for that organisation)
+    or state a unit number the name does not ("12th Institute" under the 702 Institute's
+    name), are another organisation that the file titles alike. They join that other
+    row's party, else form one of their own titled by their first alternate name; the
+    shared name stays with the first rows only, never on two organisations. Rows that
+    merely list other alternate names (a company's a.k.a.s per address) stay one party.
+    """
     groups: dict[tuple[str, str], list[Entry]] = {}
     for entry in entries:
         groups.setdefault((entry.list_id, org_key(entry.name)), []).append(entry)
-    return list(groups.values())
+    # Every name and alternate name a party's rows give -> that party, per list.
+    by_name: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for key, rows in groups.items():
+        for row in rows:
+            for name in (row.name, *row.aliases):
+                by_name.setdefault((key[0], org_key(name)), set()).add(key)
+    out: dict[tuple[str, str], list[Entry]] = {}
+    moved: list[tuple[tuple[str, str], list[Entry]]] = []
+    for key, rows in groups.items():
+        parts = _by_alternate_names(key[1], rows)
+        out[key] = parts[0]
+        moved += [(key, part) for part in parts[1:]]
+    for key, part in moved:  # after every party's own rows: its first row names it
+        alternates = _alternate_keys(key[1], part)
+        elsewhere = {o for a in alternates for o in by_name.get((key[0], a), ()) if o != key}
+        if len(elsewhere) == 1:
+            (target,) = elsewhere
+            name = groups[target][0].name
+        elif _other_number(part[0].name, part):
+            target = (key[0], f"{key[1]}#{part[0].line}")
+            name = next(a for a in part[0].aliases if org_key(a) != key[1])
+        else:  # nothing says they are another organisation: the name's party
+            out[key].extend(part)
+            continue
+        out.setdefault(target, []).extend(_retitled(part, key[1], name))
+    return [rows for rows in out.values() if rows]
+
+
+def _alternate_keys(name_key: str, rows: Iterable[Entry]) -> set[str]:
+    """The keys of the rows' alternate names other than their (shared) name."""
+    return {k for row in rows for a in row.aliases if (k := org_key(a)) and k != name_key}
+
+
+def _other_number(name: str, rows: list[Entry]) -> bool:
+    """The name and the rows' alternate names state unit numbers, none in common."""
+    stated = {int(n) for row in rows for a in row.aliases if a != name for n in _DIGITS.findall(a)}
+    own = {int(n) for n in _DIGITS.findall(name)}
+    return bool(stated) and bool(own) and not stated & own
+
+
+def _by_alternate_names(name_key: str, rows: list[Entry]) -> list[list[Entry]]:
+    """``rows`` (of one name) in sets that share an alternate name, in file order; a row
+    without alternate names goes with the first set."""
+    parts: list[tuple[set[str], list[Entry]]] = []
+    bare: list[Entry] = []
+    for row in rows:
+        keys = _alternate_keys(name_key, [row])
+        if not keys:
+            bare.append(row)
+            continue
+        touching = [p for p in parts if p[0] & keys]
+        merged: tuple[set[str], list[Entry]] = (keys, [row])
+        for part in touching:
+            parts.remove(part)
+            merged = (merged[0] | part[0], part[1] + merged[1])
+        parts.append(merged)
+    parts.sort(key=lambda p: min(r.line for r in p[1]))
+    if not parts:
+        return [bare]
+    parts[0][1].extend(bare)
+    return [sorted(p[1], key=lambda r: r.line) for p in parts]
+
+
+def _retitled(rows: list[Entry], shared_key: str, name: str) -> list[Entry]:
+    """Rows moved off a name they share with another organisation: titled ``name``, the
+    shared name gone from their names."""
+    return [
+        replace(
+            row,
+            name=name,
+            aliases=tuple(a for a in row.aliases if org_key(a) != shared_key),
+            listed="",  # the shared name's stated parents are not theirs to read
+        )
+        for row in rows
+    ]
 
 
 # --- writing ------------------------------------------------------------------------

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from registry import store
 from registry.errors import BadImportError
-from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import EntityKind, RelationType, Source
+from registry.progress import Progress, silent
 
 SOURCE_ID = "curated"
 

@@ -27,9 +27,9 @@ from registry.importers.lists import (
     tidy,
     unique,
 )
-from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Source
+from registry.progress import Progress, silent
 
 SOURCE_ID = "eu-annex-iv"
 LIST_ID = "eu-833-annex-iv"

@@ -26,9 +26,9 @@ from registry.importers.lists import (
     registered_names,
     tidy,
 )
-from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Entity, RelationType, Source
+from registry.progress import Progress, silent
 
 SOURCE_ID = "fcc-covered"
 LIST_ID = "us-fcc-covered"

@@ -43,7 +43,6 @@ from sqlalchemy.orm import Session, selectinload
 from registry import store
 from registry.changelog import log_bulk
 from registry.errors import BadImportError
-from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import (
     Alias,
@@ -58,6 +57,7 @@ from registry.models import (
     Source,
 )
 from registry.names.script import LATIN_OR_HAN, has_han
+from registry.progress import Progress, silent
 from registry.resolution.joins import Resolver
 from registry.text import clean_text
 

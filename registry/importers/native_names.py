@@ -28,10 +28,10 @@ from sqlalchemy.orm import Session
 from registry import store
 from registry.errors import BadImportError
 from registry.importers.lists import Organisations, read_table, tidy
-from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Entity
 from registry.names.normalize import has_han
+from registry.progress import Progress, silent
 from registry.resolution import KEEP_APART, load_decisions
 
 SOURCE_ID = "native-names"

@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 
 from registry import store
 from registry.errors import BadImportError
-from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Entity, EntityKind, RelationType, Source
 from registry.names.script import has_han
+from registry.progress import Progress, silent
 from registry.resolution import stated_country, unit_names
 from registry.resolution.joins import Resolver
 

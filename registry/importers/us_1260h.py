@@ -35,9 +35,9 @@ from registry.importers.lists import (
     union_groups,
     unique,
 )
-from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Entity, RelationType, Source
+from registry.progress import Progress, silent
 from registry.resolution import stated_country
 
 SOURCE_ID = "us-1260h"

@@ -40,10 +40,10 @@ from registry.importers.lists import (
     union_groups,
     unique,
 )
-from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.importers.special_leg import LegRow, read
 from registry.models import Designation, Entity, EntityKind, RelationType, Source
+from registry.progress import Progress, silent
 
 SOURCE_ID = "us-1286"
 LIST_ID = "us-dod-1286"

@@ -25,9 +25,9 @@ from registry.importers.lists import (
     tidy,
     unique,
 )
-from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.models import Source
+from registry.progress import Progress, silent
 
 SOURCE_ID = "us-mieu"
 LIST_ID = "us-mieu"

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from registry import store
 from registry.errors import BadImportError
 from registry.importers.lists import Incoming, Organisations, guess_kind, registered_names
-from registry.importers.progress import Progress, silent
 from registry.importers.result import ImportResult
 from registry.importers.special_leg import read
 from registry.models import Source
+from registry.progress import Progress, silent
 
 SOURCE_ID = "us-ndaa"
 PUBLISHER = "United States Congress"

@@ -1,9 +1,28 @@
 """Resolution keys: what two spellings of one organisation's name share, the country a
 name states, and which of a body's names name its units.
 
-``name_key`` is the one key function: merges compare its keys, and ``token_key`` (the
-index tokens a load-time join and a name subscription compare) is the other view of a
-name, never a second key of the same kind.
+``name_key`` is the one key that says two records are one organisation: merges after
+import and reviewed decisions compare it. ``token_key`` is not a second such key but the
+lookup index's view of a name (``registry.names.normalize.tokens``, joined), used where
+a name only proposes an organisation and something else decides. Both fold words by the
+same rules (``registry.names``: case, punctuation, accents, abbreviations and spellings,
+"The"/"of"/"and"); they differ on purpose in what a merge must not ignore:
+
+- legal form: ``token_key`` drops every form wherever it stands; ``name_key`` cuts only
+  the trailing ones and keeps their family, so "Hytera Communications Corporation" and
+  "... Limited", or an institute and a company of the same words, never merge on the
+  name alone (``compatible``);
+- places: ``name_key`` keeps a leading place apart (``NameKey.place``) and reads a
+  trailing bracket as a campus or a listing tag; ``token_key`` keeps every word;
+- Chinese: ``name_key`` is the Han text with the PLA prefix and legal form folded, and
+  None under three characters (a short form names nothing on its own); ``token_key`` is
+  the index's character pairs, short forms included;
+- other small words ("for", "de", "in") and "science and technology" as one word are
+  folded by ``token_key`` only, as the index reads queries.
+
+So a load-time join (``joins.Resolver``: one hit only, identifiers first, reviewed
+``keep apart`` decisions honoured by ``name_key``) and a name subscription (every
+spelling of a watched name) use ``token_key``; a merge uses ``name_key``.
 """
 
 from __future__ import annotations
@@ -15,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from registry.names.abbreviations import singular
+from registry.names.abbreviations import VARIANTS, singular
 from registry.names.generic import FOLDED_WORDS, GENERIC, INSTITUTION_WORDS
 from registry.names.legal_forms import (
     FOREIGN_FORMS,
@@ -111,7 +130,10 @@ def name_key(name: str) -> NameKey | None:
     forms: list[str] = []
     while words and words[-1] in FORM_FAMILY and len(words) > 1:
         forms.append(FORM_FAMILY[words.pop()])
-    words = [w for w in words if w not in FOLDED_WORDS]
+    # Abbreviations and spellings fold as the lookup index folds them ("Intl",
+    # "Imp & Exp", "Centre"): once the legal form is off, so "Co" and "Corp" at the end
+    # stay forms.
+    words = [VARIANTS.get(w, w) for w in words if w not in FOLDED_WORDS]
     if not words:
         return None
     form = next((f for f in FORM_PRECEDENCE if f in forms), None)
@@ -248,7 +270,7 @@ def singular_key(key: str) -> str:
 
 
 def token_key(name: str) -> str:
-    """The key a load-time join and a name subscription compare: the name's index tokens
-    (legal forms anywhere, case, punctuation, abbreviations and spellings folded). Merges
-    after import compare the stricter ``registry.resolution.name_key``."""
+    """The lookup index's view of a name, as one string: what a load-time join and a name
+    subscription compare. Not a merge key: see the module docstring for how it differs
+    from ``name_key`` and why."""
     return " ".join(tokens(name))

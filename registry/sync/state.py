@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.catalog import SyncSource, sync_sources
-from registry.models import SyncState
+from registry.models import SyncState, utcnow
 from registry.sync.options import SyncOptions
 
 # Failures in a row after which a source is reported as failing (a warning in the log and
@@ -80,3 +80,10 @@ def oldest_attempt(session: Session, sources: Sequence[SyncSource]) -> dt.dateti
     if len(known) < len(times):
         return None
     return min(known)
+
+
+def seconds_until_due(session: Session, sources: Sequence[SyncSource], interval_s: float) -> float:
+    """How long until the least recently tried of ``sources`` is ``interval_s`` old (0 or
+    less: due now, as when one was never tried)."""
+    oldest = oldest_attempt(session, sources)
+    return 0.0 if oldest is None else interval_s - (utcnow() - oldest).total_seconds()

@@ -16,6 +16,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,6 +81,20 @@ def write_locked(database: Path) -> bool:
         conn.close()
 
 
+@contextmanager
+def write_lock_held(database: Path) -> Iterator[None]:
+    """Hold SQLite's write lock on ``database`` with an open, uncommitted write, as an
+    import does between its first write and its commit, for as long as the block runs."""
+    conn = sqlite3.connect(database, timeout=0, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("CREATE TABLE held_by_test (x INTEGER)")
+        yield
+    finally:
+        conn.rollback()
+        conn.close()
+
+
 def start_import(database: Path, data: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ, MCF_DATABASE_URL=f"sqlite:///{database}")
     return subprocess.Popen(
@@ -107,7 +123,7 @@ class Answer:
 
 
 async def ask(
-    server: str, fake: FakeSlack, command: str, key: str, proc: subprocess.Popen[bytes]
+    server: str, fake: FakeSlack, command: str, key: str, writing: Callable[[], bool]
 ) -> Answer:
     body = slash_body(command, fake.response_url_for(key)).replace(
         "channel_id=C1", f"channel_id=CW{key}"
@@ -120,16 +136,20 @@ async def ask(
             await asyncio.sleep(0.02)
         text = json.dumps(fake.responses_by_key[key], ensure_ascii=False)
     elapsed = time.monotonic() - started
-    return Answer(command, elapsed, status, text, proc.poll() is None)
+    return Answer(command, elapsed, status, text, writing())
 
 
 async def burst(
-    server: str, fake: FakeSlack, proc: subprocess.Popen[bytes], lookups: int, watches: int
+    server: str, fake: FakeSlack, writing: Callable[[], bool], lookups: int, watches: int
 ) -> list[Answer]:
+    """Lookups and watches all at once; ``writing()`` says whether the writer still holds
+    its transaction open when an answer arrives."""
     commands = [LOOKUPS[i % len(LOOKUPS)] for i in range(lookups)]
     commands += [f"watch {WATCHES[i % len(WATCHES)]}" for i in range(watches)]
     return list(
-        await asyncio.gather(*(ask(server, fake, c, str(i), proc) for i, c in enumerate(commands)))
+        await asyncio.gather(
+            *(ask(server, fake, c, str(i), writing) for i, c in enumerate(commands))
+        )
     )
 
 

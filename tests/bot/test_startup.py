@@ -23,7 +23,7 @@ import sys
 from bot.cli import main
 main(["ask", "Baidu"])
 loaded = [m for m in sys.modules if m.split(".")[0] in {heavy!r} or
-          m.startswith("registry.importers.") and m != "registry.importers.progress"
+          m.startswith("registry.importers.") and m != "registry.progress"
           and m != "registry.importers.result"]
 print("LOADED", sorted(loaded))
 """

@@ -108,6 +108,32 @@ def test_two_organisations_a_bracket_form_or_place_apart_have_two(a: str, b: str
     assert not _same(a, b)
 
 
+# Abbreviations and spellings: one rule for the merge key and the index's key.
+ABBREVIATED = [
+    ("Shenzhen Intl Trading Co., Ltd.", "Shenzhen International Trading Co., Ltd."),
+    ("Ningbo Imp & Exp Co., Ltd.", "Ningbo Import and Export Co., Ltd."),
+    ("Harbin Engineering Univ", "Harbin Engineering University"),
+    (
+        "Beijing Computational Science Research Centre",
+        "Beijing Computational Science Research Center",
+    ),
+    ("Hunan Aerospace Tech Co., Ltd.", "Hunan Aerospace Technology Co., Ltd."),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), ABBREVIATED)
+def test_abbreviations_fold_alike_in_the_merge_key_and_the_index_key(a: str, b: str) -> None:
+    assert _same(a, b)
+    assert resolution.token_key(a) == resolution.token_key(b)
+
+
+def test_the_index_key_is_no_merge_key_where_the_legal_form_differs() -> None:
+    # Documented in registry.resolution.keys: a merge keeps the legal form's family.
+    a, b = "Hytera Communications Co., Ltd.", "Hytera Communications Inc."
+    assert resolution.token_key(a) == resolution.token_key(b)
+    assert not _same(a, b)
+
+
 def test_an_acronym_or_a_legal_form_alone_is_no_key() -> None:
     assert name_key("有限会社") is None and name_key("华为") is None
     assert name_key("Co., Ltd.") is not None  # a name of nothing but a form keeps its words

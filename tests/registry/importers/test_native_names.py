@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session, selectinload
 from registry.db import unit_of_work
 from registry.importers import native_names, run_import
 from registry.lookup import MatchStatus, NameIndex
-from registry.models import Designation, Entity
+from registry.models import Alias, Designation, Entity
 from registry.names.normalize import pinyin
 from registry.names.places import MAINLAND_PLACE_WORDS as CHINESE_PLACES
-from registry.resolution import KEEP_APART, load_decisions
+from registry.resolution import KEEP_APART, load_decisions, token_key
 from registry.resolution.joins import Resolver
 from registry.service import Registry
 from tests.conftest import DATA
@@ -312,19 +312,42 @@ def test_no_sourced_chinese_name_sits_on_a_record_of_two_organisations_kept_apar
 
 
 def test_a_row_for_a_record_of_two_organisations_kept_apart_is_skipped(
-    bundled_registry: Registry, tmp_path: Path
+    empty_registry: Registry, tmp_path: Path
 ) -> None:
-    with unit_of_work(bundled_registry.sessions) as session:
-        resolver = Resolver(session, report_near_misses=False)
-        apart = _kept_apart(session, resolver)
-        if not apart:
-            pytest.skip("resolution keeps every reviewed pair apart: nothing to refuse")
-        entity = session.get(Entity, next(iter(apart)))
-        assert entity is not None
-        path = _write(tmp_path, HEADER, f'"{entity.name}",无此公司,,,{GOOD_SOURCE}')
-        (result,) = run_import(session, "native-names", [path])
-        assert any("keeps apart" in n for n in result.near_misses)
-        assert "无此公司" not in _names(entity)
+    """A record that holds both names of a reviewed "keep apart" decision (two
+    organisations made one, until resolution splits them) takes no Chinese name: it would
+    go on the wrong one. The bundled data no longer has such a record, so one is made:
+    for every decision, the first name's entity given the second as an alias."""
+    decisions = [d for d in load_decisions() if d.decision == KEEP_APART]
+    assert decisions
+    # One record per decision whose names no other chosen decision uses (a name in two
+    # decisions would make one row name two records).
+    chosen, used = [], set()
+    for decision in decisions:
+        keys = {token_key(n) for n in decision.names}
+        if not keys & used:
+            chosen.append(decision)
+            used |= keys
+    assert len(chosen) >= 10
+    with unit_of_work(empty_registry.sessions) as session:
+        made = []
+        for decision in chosen:
+            first, second = decision.names
+            entity = Entity(key=f"kept-apart-{len(made)}", name=first)
+            entity.aliases.append(Alias(name=second))
+            session.add(entity)
+            made.append(entity)
+        session.flush()
+        assert set(_kept_apart(session, Resolver(session, report_near_misses=False))) == {
+            e.id for e in made
+        }
+        rows = [f'"{e.name}",无此公司{i},,,{GOOD_SOURCE}' for i, e in enumerate(made)]
+        (result,) = run_import(session, "native-names", [_write(tmp_path, HEADER, *rows)])
+        skipped = [n for n in result.near_misses if "keeps apart" in n]
+        assert len(skipped) == len(made), result.near_misses
+        for entity in made:
+            assert not any(n.startswith("无此公司") for n in _names(entity))
+            assert entity.native_name is None
 
 
 def _leading_place(name: str) -> str | None:

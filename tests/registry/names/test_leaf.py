@@ -52,3 +52,14 @@ def test_each_rule_has_one_home(pattern: re.Pattern[str], home: str | None) -> N
         if pattern.search(path.read_text(encoding="utf-8"))
     )
     assert holders == ([home] if home else []), holders
+
+
+def test_no_module_stands_in_for_another() -> None:
+    """Moved modules leave no alias behind (``registry/resolve.py`` once stood for
+    ``registry.resolution.joins``): each rule is imported from its one home."""
+    aliases = sorted(
+        str(path.relative_to(REGISTRY))
+        for path in REGISTRY.rglob("*.py")
+        if "sys.modules[__name__]" in path.read_text(encoding="utf-8")
+    )
+    assert aliases == []

@@ -1,9 +1,0 @@
-"""Moved to ``registry.names.normalize``: this name stays an alias of that module (the same
-module object, so its state is shared) until every branch imports the new path."""
-
-import sys
-
-import registry.names.normalize
-from registry.names.normalize import *  # noqa: F403 (the names, for type checkers)
-
-sys.modules[__name__] = registry.names.normalize

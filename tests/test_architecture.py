@@ -1,0 +1,118 @@
+"""The design card's layering, enforced: imports flow bot -> handlers -> registry and no
+module imports itself back through others. (That a lookup loads no importer is
+tests/bot/test_startup.py's.)"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+LAYERS = ("registry", "handlers", "bot")  # each may import only those before it
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for layer in LAYERS:
+        for path in sorted((ROOT / layer).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            found[name] = path
+    return found
+
+
+MODULES = _modules()
+
+
+def _imports(tree: ast.AST, *, top_level_only: bool) -> Iterator[tuple[int, str]]:
+    """(line, module) for every import of a project module; ``from pkg import sub`` counts
+    as importing ``pkg.sub`` when that is a module, as Python loads it."""
+    nodes = tree.body if top_level_only and isinstance(tree, ast.Module) else ast.walk(tree)
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            subs = [f"{node.module}.{a.name}" for a in node.names]
+            modules = [s for s in subs if s in MODULES]
+            yield from ((node.lineno, m) for m in modules or [node.module])
+
+
+def _layer(module: str) -> int | None:
+    top = module.split(".")[0]
+    return LAYERS.index(top) if top in LAYERS else None
+
+
+def test_imports_flow_from_bot_to_handlers_to_registry() -> None:
+    wrong = []
+    for name, path in MODULES.items():
+        own = _layer(name)
+        for line, target in _imports(ast.parse(path.read_text()), top_level_only=False):
+            other = _layer(target)
+            if own is not None and other is not None and other > own:
+                wrong.append(f"{path.relative_to(ROOT)}:{line} imports {target}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_module_imports_itself_back() -> None:
+    """No cycle among module-level imports (imports inside functions are the lazy ones,
+    made at call time, and may point anywhere their layer allows)."""
+    graph = {
+        name: {
+            t
+            for _, t in _imports(ast.parse(path.read_text()), top_level_only=True)
+            if t in MODULES and t != name
+        }
+        for name, path in MODULES.items()
+    }
+    cycles = _cycles(graph)
+    assert not cycles, cycles
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan, iteratively)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, edges = work[-1]
+            nxt = next(edges, None)
+            if nxt is not None:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(sorted(graph[nxt]))))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
