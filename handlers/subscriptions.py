@@ -79,7 +79,10 @@ def subscribe(services: Services, chat: ChatContext, list_id: str | None) -> Not
     return NoticeReply(f"{prefix} {what}, from now on.", public=created)
 
 
-def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
+def watch(services: Services, chat: ChatContext, name: str, *, screen: bool = False) -> NoticeReply:
+    """Watch one organisation (or a name not held yet) from a channel. ``screen``: store
+    its verdict now, so the first digest can say what it was (a partner file's import);
+    a chat command leaves that to the alert worker's next pass and answers at once."""
     _may_change(services, chat)
     with unit_of_work(services.registry.sessions, lock_wait_s=CHAT_LOCK_WAIT_S) as session:
         result = services.index.lookup(session, name)
@@ -92,7 +95,7 @@ def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
         if result.status is MatchStatus.MATCH and result.best is not None:
             entity_id = result.best.entity_id
             # The verdict the channel starts from: a digest later says "was …, now …".
-            now = verdict_now(session, entity_id)
+            now = verdict_now(session, entity_id) if screen else None
             _, created = alerts.subscribe(
                 session,
                 platform=chat.platform,

@@ -28,7 +28,7 @@ from bot.alerts.notifier import (
     TransientDeliveryError,
 )
 from handlers.alerts import build_digests
-from handlers.watch_digest import build_watch_digest
+from handlers.watch_digest import build_watch_digest, verdict_now
 from registry import alerts
 from registry.db import unit_of_work
 from registry.errors import RegistryBusyError
@@ -131,11 +131,18 @@ class AlertWorker:
         with unit_of_work(self.registry.sessions) as session:
             if not alerts.plan_lock(session, platform, channel_id):
                 return 0  # another worker is planning this channel's watches now
-            news = []
+            news, baselines = [], {}
             for sub in alerts.channel_watches(session, platform, channel_id):
                 changes = alerts.pending_changes(session, sub)
                 if changes:
                     news.append((sub, changes))
+                elif sub.verdict is None and sub.entity_id is not None:
+                    # Watched from chat (answered without screening it, to stay quick):
+                    # the verdict it has now is the one the channel starts from.
+                    now = verdict_now(session, sub.entity_id)
+                    if now is not None:
+                        baselines[sub.id] = now.level.value
+            alerts.remember_verdicts(session, baselines)
             planned = build_watch_digest(session, news) if news else None
             if planned is None:
                 return 0
