@@ -1,7 +1,8 @@
 """``mcf-bot sync``: fetch the lists from their publishers and import what changed.
 
 ``--once`` suits cron and a Kubernetes CronJob (its exit status says whether every source
-synced); without it the command repeats every ``MCF_SYNC_INTERVAL`` seconds.
+synced: 1 when one failed or was held, 3 when another pass held the lock and this one
+did nothing); without it the command repeats every ``MCF_SYNC_INTERVAL`` seconds.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ log = logging.getLogger(__name__)
 
 # Exit status of a pass in which at least one source failed (2 is a usage or settings error).
 EXIT_FAILED = 1
+# Exit status of a pass that did nothing because another pass holds the lock: not a
+# success (nothing was checked), not a failure of any source.
+EXIT_SKIPPED = 3
 
 
 def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
@@ -41,19 +45,22 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
         )
         run_forever(registry, settings, threading.Event(), sources_ids=args.source or [])
         return 0
-    failed = False
+    failed = skipped = False
     for outcome in sync(
         registry, sources, settings.sync.options, accept=accept, report=_progress_line
     ):
         edition = f" (edition {outcome.edition})" if outcome.edition else ""
         # One line per source, whatever happened: the reason, never a traceback.
         line = " ".join(f"{outcome.source}: {outcome.status}: {outcome.message}{edition}".split())
-        if outcome.status in ("failed", "held"):
-            failed = True
+        failed = failed or outcome.status in ("failed", "held")
+        skipped = skipped or outcome.status == "skipped"
+        if outcome.status in ("failed", "held", "skipped"):
             print(line, file=sys.stderr)
         else:
             print(line)
-    return EXIT_FAILED if failed else 0
+    if failed:
+        return EXIT_FAILED
+    return EXIT_SKIPPED if skipped else 0
 
 
 def _progress_line(line: str) -> None:
@@ -88,7 +95,7 @@ def run_forever(
                 wait = seconds_until_due(session, sources, interval)
             if wait <= 0:
                 for outcome in sync(registry, sources, settings.sync.options):
-                    if outcome.status == "changed":
+                    if outcome.status in ("changed", "skipped"):
                         log.info("sync: %s: %s", outcome.source, outcome.message)
                 wait = interval
         except Exception:

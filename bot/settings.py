@@ -22,6 +22,8 @@
 | MCF_SYNC_RETRIES | 3 | further attempts on 5xx, dropped connections and timeouts |
 | MCF_SYNC_BACKOFF | 2 | seconds before the first retry, doubling each time |
 | MCF_SYNC_MAX_BYTES | 268435456 | largest download accepted |
+| MCF_SYNC_DEADLINE | 1800 | seconds all of one source's downloads may take, retries included |
+| MCF_SYNC_HTTP_MIRRORS | (none) | mirror hosts (``host`` or ``host:port``) allowed over http |
 | MCF_GUARD_MAX_ENDED | 0.2 | hold an edition ending more than this share of a list's listings |
 | MCF_GUARD_MIN_ROWS | 0.5 | hold an edition with fewer rows than this share of the last one |
 | HTTPS_PROXY, NO_PROXY | unset | proxy for downloads (``HTTP_PROXY`` for http:// URLs) |
@@ -367,6 +369,9 @@ def _sync(env: Mapping[str, str]) -> SyncSettings:
     ca_bundle = env.get("MCF_SYNC_CA_BUNDLE") or None
     if ca_bundle is not None and not Path(ca_bundle).is_file():
         raise SettingsError(f"MCF_SYNC_CA_BUNDLE: no such file {ca_bundle!r}")
+    http_hosts = frozenset(
+        h.strip().lower() for h in env.get("MCF_SYNC_HTTP_MIRRORS", "").split(",") if h.strip()
+    )
     urls = {}
     files = {f.env_name: f for source in sync_sources().values() for f in source.files}
     for name in sorted(k for k in env if k.startswith(SYNC_URL_PREFIX)):
@@ -376,7 +381,7 @@ def _sync(env: Mapping[str, str]) -> SyncSettings:
             raise SettingsError(f"{name} names no sync file; known: {', '.join(sorted(files))}")
         url = env[name].strip()
         if url:
-            urls[files[name].id] = _sync_url(name, url)
+            urls[files[name].id] = _sync_url(name, url, http_hosts)
     return SyncSettings(
         interval_s=_number(env, "MCF_SYNC_INTERVAL", DEFAULT_SYNC_INTERVAL_S),
         options=SyncOptions(
@@ -389,6 +394,8 @@ def _sync(env: Mapping[str, str]) -> SyncSettings:
                 backoff_s=_number(env, "MCF_SYNC_BACKOFF", default.backoff_s),
                 max_bytes=int(_number(env, "MCF_SYNC_MAX_BYTES", default.max_bytes, integer=True)),
                 ca_bundle=ca_bundle,
+                deadline_s=_number(env, "MCF_SYNC_DEADLINE", default.deadline_s),
+                http_hosts=http_hosts,
             ),
             urls=urls,
             guard=GuardOptions(
@@ -399,10 +406,22 @@ def _sync(env: Mapping[str, str]) -> SyncSettings:
     )
 
 
-def _sync_url(name: str, url: str) -> str:
-    """An http(s) URL, a ``file://`` URL or a plain path (an air-gapped copy, which must
-    exist now: a typo should fail at start-up, not at the first pass)."""
-    if url.startswith(("https://", "http://")):
+def _sync_url(name: str, url: str, http_hosts: frozenset[str]) -> str:
+    """An https URL (http only to a host of MCF_SYNC_HTTP_MIRRORS), a ``file://`` URL or
+    a plain path (an air-gapped copy, which must exist now: a typo should fail at
+    start-up, not at the first pass)."""
+    if url.startswith("https://"):
+        return url
+    if url.startswith("http://"):
+        from registry.sync.fetch import SyncError, check_scheme
+
+        try:
+            check_scheme(url, FetchOptions(http_hosts=http_hosts))
+        except SyncError:
+            raise SettingsError(
+                f"{name}: {url!r} is plain http; use https, or name its host in "
+                "MCF_SYNC_HTTP_MIRRORS to allow this mirror over http"
+            ) from None
         return url
     from registry.sync.local import local_path
 

@@ -7,6 +7,7 @@ run, which file); the rows themselves are derived from what was flushed.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +29,10 @@ from registry.models import (
 
 _CONTEXT = "mcf_change_context"
 _NEW_ENTITIES = "mcf_new_entities"
+# PostgreSQL advisory lock that makes the log's "settled" position knowable: every
+# transaction that writes change rows holds it shared until it ends; ``settled_change_id``
+# takes it exclusively for an instant. Any constant no other application uses.
+_WRITERS_LOCK_KEY = zlib.crc32(b"mcf-bot change writers")
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ def log_bulk(session: Session, kind: ChangeKind, entries: list[tuple[int, dict[s
     context: ChangeContext = session.info.get(_CONTEXT) or ChangeContext()
     if kind is ChangeKind.ENTITY_ADDED:
         session.info.setdefault(_NEW_ENTITIES, set()).update(e for e, _ in entries)
+    _writing(session)
     at = utcnow()
     session.execute(
         insert(Change.__table__),  # type: ignore[arg-type]  # a Table: Core, not ORM bulk
@@ -154,7 +160,41 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
                     end=new_end.isoformat(),
                 )
     if rows:
+        _writing(session)
         session.connection().execute(insert(Change), rows)
+
+
+def _writing(session: Session) -> None:
+    """Before change ids are drawn (PostgreSQL): hold the writers' lock, shared, until the
+    transaction ends. Taken at every write, not once per transaction: a savepoint rolled
+    back releases what was taken inside it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(select(func.pg_advisory_xact_lock_shared(_WRITERS_LOCK_KEY)))
+
+
+def settled_change_id(session: Session) -> int | None:
+    """The change-log position below which nothing more can appear: every change with a
+    lower id is committed (or never will be). None when that cannot be known now.
+
+    SQLite has one writer at a time, so ids are committed in order and the highest visible
+    id is settled. PostgreSQL draws ids when rows are written, not when they commit: a
+    long import may hold id 100 uncommitted while a change with id 101 is visible. So the
+    highest id is read only while no writer is in flight (the writers' lock taken
+    exclusively, never waited for, in a transaction of its own that ends at once); a
+    writer that starts after it draws higher ids. A watermark that stops here loses
+    nothing (``registry.alerts.pending_changes``)."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return session.scalar(select(func.max(Change.id))) or 0
+    with bind.engine.connect() as conn:
+        if not conn.scalar(select(func.pg_try_advisory_xact_lock(_WRITERS_LOCK_KEY))):
+            conn.rollback()
+            return None
+        # A statement of its own, after the lock: its snapshot sees every writer that
+        # held the lock before (each released it only when it ended).
+        top = conn.scalar(select(func.max(Change.id))) or 0
+        conn.commit()
+    return top
 
 
 def _reopened(added: Sequence[Any], deleted: Sequence[Any]) -> bool:

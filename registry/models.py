@@ -379,6 +379,9 @@ class Subscription(Base):
     watch_name: Mapped[str | None] = mapped_column(String(300))
     # A new subscription starts from now: only changes after this id reach it.
     start_after_change_id: Mapped[int] = mapped_column(default=0)
+    # Planning has read the change log up to here (a settled position): later passes read
+    # only what came after, so an idle pass reads nothing old.
+    scanned_to_change_id: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(100))
     paused_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -8,6 +8,8 @@
   per run (for properties tested over the whole registry).
 - PostgreSQL: ``MCF_TEST_POSTGRES_URL`` points at a server; without it the tests that
   need one skip with a reason, except in CI (``CI=true``), where they fail.
+  ``pg_empty_registry``: a schema of its own on that server, migrated, dropped after.
+- ``tls_cert``: a self-signed certificate and key for 127.0.0.1 (local https stand-ins).
 - Every test runs apart from the user's environment (``isolated_from_the_user``): no
   ``MCF_*``, Slack or Teams variables, and a home, XDG folders and so platformdirs' data
   folder of its own. A test wanting a setting sets it; the subprocesses tests start
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -114,3 +118,38 @@ def postgres_url() -> str:
             pytest.fail("CI must provide PostgreSQL: MCF_TEST_POSTGRES_URL is not set")
         pytest.skip("no PostgreSQL: set MCF_TEST_POSTGRES_URL=postgresql://user@host/db to run")
     return url
+
+
+@pytest.fixture
+def pg_empty_registry(postgres_url: str) -> Iterator[Registry]:
+    from sqlalchemy import text
+
+    from registry.db import make_engine, make_session_factory
+
+    name = f"mcf_test_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {name}"))
+    engine = make_engine(postgres_url, connect_args={"options": f"-csearch_path={name}"})
+    registry = Registry(engine, make_session_factory(engine))
+    registry.init(empty=True)
+    yield registry
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def tls_cert(tmp_path: Path) -> tuple[Path, Path]:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key

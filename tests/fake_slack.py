@@ -11,7 +11,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -29,6 +29,8 @@ class FakeSlack:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
     responses_by_key: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Every response_url message by the URL's path and query, for ``post`` to follow.
+    responses_by_url: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # Messages Slack accepted, per channel, as the channel would show them.
     channels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # Failure injection for chat.postMessage: a share of calls answered 429 or 500
@@ -89,9 +91,11 @@ class FakeSlack:
         app.router.add_get("/files/{name}", self._file)
         app.router.add_post("/upload/{file_id}", self._upload)
         self.runner, self.port = await listen(app)
+        _RUNNING[self.port] = self
         return self
 
     async def stop(self) -> None:
+        _RUNNING.pop(self.port, None)
         if self.runner is not None:
             await self.runner.cleanup()
 
@@ -239,6 +243,7 @@ class FakeSlack:
     async def _response(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.responses.append(body)
+        self.responses_by_url.setdefault(request.path_qs, []).append(body)
         if "key" in request.query:  # a response_url made by ``response_url_for``
             self.responses_by_key.setdefault(request.query["key"], []).append(body)
         return web.json_response({"ok": True})
@@ -394,9 +399,38 @@ def select_body(action_id: str, value: str, response_url: str) -> str:
 
 
 async def post(url: str, body: str, headers: dict[str, str]) -> tuple[int, Any]:
+    """Send a request as Slack does; for a slash command, its answer. An answer slower
+    than the app's inline budget is acked "Looking that up…" and follows through the
+    command's response_url, as Slack shows it: that follow-up is returned then (a loaded
+    machine decides which path an answer takes, not the test)."""
+    url_of_response = dict(parse_qsl(body)).get("response_url", "")
+    fake, path = _fake_for(url_of_response)
+    seen = len(fake.responses_by_url.get(path, [])) if fake else 0
     async with aiohttp.ClientSession() as http, http.post(url, data=body, headers=headers) as r:
         text = await r.text()
-        return r.status, (await r.json() if text.startswith("{") else text)
+        answer = await r.json() if text.startswith("{") else text
+    if fake is not None and isinstance(answer, dict) and answer.get("text") == PLACEHOLDER:
+        deadline = time.monotonic() + FOLLOW_UP_S
+        while len(fake.responses_by_url.get(path, [])) <= seen:
+            assert time.monotonic() < deadline, "the deferred answer never came"
+            await asyncio.sleep(0.02)
+        answer = fake.responses_by_url[path][seen]
+    return r.status, answer
+
+
+# The placeholder the app acks with when an answer takes longer than its inline budget,
+# and how long a test waits for the answer to follow.
+PLACEHOLDER = "Looking that up…"
+FOLLOW_UP_S = 120.0
+# Fakes listening now, by port: ``post`` finds the one a response_url points at.
+_RUNNING: dict[int, FakeSlack] = {}
+
+
+def _fake_for(response_url: str) -> tuple[FakeSlack | None, str]:
+    parts = urlsplit(response_url)
+    if parts.hostname != "127.0.0.1" or parts.port is None:
+        return None, ""
+    return _RUNNING.get(parts.port), parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def validate(blocks: list[dict[str, Any]]) -> list[Block]:

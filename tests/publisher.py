@@ -17,7 +17,10 @@ from aiohttp import web
 
 from tests.local_http import listen
 
-Mode = Literal["ok", "500", "cut", "html", "slow", "no-validators", "chunked"]
+# Plain http is refused unless the host is named (MCF_SYNC_HTTP_MIRRORS): this stand-in's.
+LOCAL_HTTP = frozenset({"127.0.0.1"})
+
+Mode = Literal["ok", "500", "cut", "html", "slow", "no-validators", "chunked", "drip"]
 
 
 @dataclass
@@ -26,6 +29,12 @@ class Publisher:
     mode: Mode = "ok"
     # How long "slow" stalls before sending anything.
     stall_s: float = 5.0
+    # "drip": one byte every drip_s (each well inside any read timeout), for at most
+    # drip_for_s, then the rest at once.
+    drip_s: float = 0.05
+    drip_for_s: float = 20.0
+    # Path -> Location answered with a 302 instead of the file (relative or absolute).
+    redirects: dict[str, str] = field(default_factory=dict)
     # (path, request headers) of every request, to check what the client asked.
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     runner: web.AppRunner | None = None
@@ -58,6 +67,8 @@ class Publisher:
     async def _get(self, request: web.Request) -> web.StreamResponse:
         path = request.match_info["path"]
         self.requests.append((path, dict(request.headers)))
+        if path in self.redirects:
+            raise web.HTTPFound(self.redirects[path])
         if path not in self.files:
             raise web.HTTPNotFound()
         body = self.files[path]
@@ -83,6 +94,20 @@ class Publisher:
             await response.write(body[: len(body) // 2])
             assert request.transport is not None
             request.transport.close()  # the connection drops mid-body
+            return response
+        if self.mode == "drip":
+            response = web.StreamResponse(headers=headers)
+            response.content_type = "text/csv"
+            response.enable_chunked_encoding()
+            await response.prepare(request)
+            loop = asyncio.get_running_loop()
+            until, sent = loop.time() + self.drip_for_s, 0
+            while sent < len(body) and loop.time() < until:
+                await response.write(body[sent : sent + 1])
+                sent += 1
+                await asyncio.sleep(self.drip_s)
+            await response.write(body[sent:])
+            await response.write_eof()
             return response
         if self.mode == "chunked":
             response = web.StreamResponse(headers=headers)

@@ -168,6 +168,7 @@ def test_every_mcf_bot_command_in_the_readme_runs(
     publisher.publish("1260h.csv", (ROOT / "data/lists/us_dod_1260h.csv").read_bytes())
     # The sync example fetches from a local stand-in of the publisher, never the internet.
     monkeypatch.setenv("MCF_SYNC_URL_US_1260H", publisher.url("1260h.csv"))
+    monkeypatch.setenv("MCF_SYNC_HTTP_MIRRORS", "127.0.0.1")
     thread = _serve_in_background(loop)
     try:
         for command in commands:

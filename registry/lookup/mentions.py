@@ -41,113 +41,19 @@ Chinese script
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import opencc
-
+from registry.lookup import mention_words as lex
 from registry.lookup.index import NameIndex, NameRecord
 from registry.names import normalize
 from registry.names.abbreviations import SPELLINGS
 from registry.names.legal_forms import HAN_COMPANY_SUFFIXES, TRAILING_FORMS
 from registry.names.prefixes import PLA_PREFIXES
 from registry.names.script import HAN_RUN
-
-# -- vocabulary -------------------------------------------------------------------------
-
-# Words that, alone or together, do not single out one organisation in running text.
-SCAN_GENERIC = normalize.GENERIC | {
-    "affiliated",
-    "hospital",
-    "ministry",
-    "education",
-    "department",
-    "bureau",
-    "office",
-    "branch",
-    "sub",
-    "division",
-    "station",
-    "general",
-    "central",
-    "administration",
-    "committee",
-    "commission",
-    "council",
-    "first",
-    "second",
-    "third",
-    "fourth",
-    "fifth",
-    "sixth",
-    "seventh",
-    "eighth",
-    "ninth",
-    "tenth",
-    "new",
-    "medical",
-    "normal",
-    "polytechnic",
-    "academic",
-    "unit",
-    "team",
-    "services",
-    "service",
-}
-STOPWORDS = normalize.STOPWORDS | {"a", "an"}
-# A name ending in one of these names a different, larger body when the text goes on
-# with "of <Capitalised word>": "Shanghai University of Finance and Economics".
-HEAD_WORDS = frozenset(
-    {"university", "institute", "academy", "college", "school", "hospital", "laboratory"}
-)
-# "... University of China": a country qualifier, not a different organisation.
-QUALIFIERS = frozenset({"china", "prc", "the"})
-# Acronyms of four letters or more are distinctive on their own, unless they spell a word.
-WORDLIKE_ACRONYMS = frozenset({"cast", "just", "star", "care", "core", "mast", "nice", "pace"})
-MIN_DISTINCT_ACRONYM = 4
-# Words that put a text in a Chinese context, where a short acronym can be trusted.
-CHINA_CUES = frozenset(
-    {
-        "china",
-        "chinese",
-        "prc",
-        "beijing",
-        "shanghai",
-        "shenzhen",
-        "hong",
-        "mainland",
-        "ccp",
-        "cpc",
-        "mcf",
-        "sino",
-        "harbin",
-        "nanjing",
-        "wuhan",
-        "xian",
-        "chengdu",
-        "tianjin",
-        "hangzhou",
-    }
-)
-
-# Chinese: particles and punctuation around a short name; characters that end another
-# organisation's name (a unit named right after it belongs to that organisation).
-_PARTICLES = frozenset("的在和与及或同跟对从是为把被向给等了也都由将并而以于")
-_ORG_END = frozenset("学院校司团所部局厅委会省市县队厂室站心馆社")
-_HAN_SUFFIXES = HAN_COMPANY_SUFFIXES
-_BRACKETED = re.compile(r"\s*[(（][^)）]*[)）]\s*$")
-
-_HAN_RUN = HAN_RUN
-_LATIN = "0-9A-Za-z\u00c0-\u024f"
-_WORD = re.compile(f"[{_LATIN}]+(?:['’][{_LATIN}]+)*|&")
-# What may stand between two words of one name: spaces, commas, dots, dashes, apostrophes.
-_JOINER = re.compile(r"[ \t\u00a0,.\-–—'’]*")
-_T2S = opencc.OpenCC("t2s")
-
 
 # -- results ----------------------------------------------------------------------------
 
@@ -190,18 +96,18 @@ class _Word:
 def _words(text: str) -> tuple[list[_Word], list[int]]:
     """Latin words of ``text`` and, for each, how many words from it stay in one clause."""
     words = [
-        _Word(_norm_word(m.group()), m.group(), m.start(), m.end()) for m in _WORD.finditer(text)
+        _Word(_norm_word(m.group()), m.group(), m.start(), m.end()) for m in lex.WORD.finditer(text)
     ]
     reach = [1] * len(words)
     for i in range(len(words) - 2, -1, -1):
         gap = text[words[i].end : words[i + 1].start]
-        if _JOINER.fullmatch(gap) is not None:
+        if lex.JOINER.fullmatch(gap) is not None:
             reach[i] = reach[i + 1] + 1
     return words, reach
 
 
 def _is_content(norm: str) -> bool:
-    return norm not in STOPWORDS
+    return norm not in lex.STOPWORDS
 
 
 def _capitalised(raw: str) -> bool:
@@ -257,21 +163,21 @@ def _generic(tokens: Iterable[str]) -> bool:
     """Only generic words, and few of them: "First Affiliated Hospital". Four or more
     capitalised generic words ("China Electronics Technology Group Corporation") are a
     proper name."""
-    content = [t for t in tokens if t not in STOPWORDS]
-    return len(content) <= 3 and all(t in SCAN_GENERIC or t.isdigit() for t in content)
+    content = [t for t in tokens if t not in lex.STOPWORDS]
+    return len(content) <= 3 and all(t in lex.SCAN_GENERIC or t.isdigit() for t in content)
 
 
 def _han_variants(text: str) -> list[str]:
-    text = _BRACKETED.sub("", text.strip())
+    text = lex.BRACKETED.sub("", text.strip())
     text = "".join(text.split())
-    simple = _T2S.convert(text)
-    if not simple or _HAN_RUN.fullmatch(simple) is None:
+    simple = lex.T2S.convert(text)
+    if not simple or HAN_RUN.fullmatch(simple) is None:
         return []  # mixed script ("西安212所"): not looked for in running text
     out = [simple]
     for prefix in PLA_PREFIXES:
         if simple.startswith(prefix) and len(simple) - len(prefix) >= 4:
             out.append(simple[len(prefix) :])
-    for suffix in _HAN_SUFFIXES:
+    for suffix in HAN_COMPANY_SUFFIXES:
         if simple.endswith(suffix) and len(simple) - len(suffix) >= 4:
             out.append(simple[: -len(suffix)])
             break
@@ -346,7 +252,7 @@ class MentionScanner:
                     continue
                 letters = sum(ch.isalpha() for ch in key)
                 distinctive = (
-                    letters >= MIN_DISTINCT_ACRONYM and key.lower() not in WORDLIKE_ACRONYMS
+                    letters >= lex.MIN_DISTINCT_ACRONYM and key.lower() not in lex.WORDLIKE_ACRONYMS
                 )
                 acronym = self.acronyms.setdefault(key, _Acronym(key, distinctive))
                 acronym.entity_ids.add(rec.entity_id)
@@ -385,7 +291,7 @@ class MentionScanner:
         if acronyms:
             named = {e for m, _ in found for e in m.entity_ids}
             china = bool(han) or bool(found) or normalize.has_han(text)
-            china = china or any(w.norm in CHINA_CUES for w in words)
+            china = china or any(w.norm in lex.CHINA_CUES for w in words)
             for mention, distinctive in acronyms:
                 if distinctive or china or named.intersection(mention.entity_ids):
                     found.append((mention, True))
@@ -444,12 +350,12 @@ class MentionScanner:
     @staticmethod
     def _continues(form: _LatinForm, words: list[_Word], reach: list[int], after: int) -> bool:
         """Does the text go on naming a bigger body ("... University of Finance")?"""
-        if form.tokens[-1] not in HEAD_WORDS or after + 1 >= len(words):
+        if form.tokens[-1] not in lex.HEAD_WORDS or after + 1 >= len(words):
             return False
         if reach[after - 1] < 3 or words[after].norm != "of":
             return False
         nxt = words[after + 1]
-        return _capitalised(nxt.raw) and nxt.norm not in QUALIFIERS
+        return _capitalised(nxt.raw) and nxt.norm not in lex.QUALIFIERS
 
     def _scan_acronyms(
         self, words: list[_Word], text: str, taken: list[tuple[int, int]]
@@ -488,11 +394,11 @@ class MentionScanner:
         if not self.han or not normalize.has_han(text):
             return []
         out = []
-        for run in _HAN_RUN.finditer(text):
+        for run in HAN_RUN.finditer(text):
             raw = run.group()
-            simple = _T2S.convert(raw)
+            simple = lex.T2S.convert(raw)
             if len(simple) != len(raw):  # a phrase mapping changed the length: go per char
-                simple = "".join(_T2S.convert(ch) for ch in raw)
+                simple = "".join(lex.T2S.convert(ch) for ch in raw)
             base = run.start()
             i = 0
             while i < len(simple) - 1:
@@ -522,15 +428,15 @@ class MentionScanner:
     @staticmethod
     def _han_fits(text: str, start: int, end: int, form: _HanForm) -> bool:
         before = text[start - 1] if start > 0 else " "
-        if before in _ORG_END:
+        if before in lex.ORG_END:
             return False  # "…大学第一附属医院": a unit of the organisation named before it
         if not form.short:
             return True
         after = text[end] if end < len(text) else " "
-        left = not normalize.has_han(before) or before in _PARTICLES
+        left = not normalize.has_han(before) or before in lex.PARTICLES
         right = (
             not normalize.has_han(after)
-            or after in _PARTICLES
+            or after in lex.PARTICLES
             or text.startswith(("公司", "集团"), end)
         )
         return left and right

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+from yarl import URL
 
 from registry.errors import BadImportError, RegistryError
 from registry.sync.local import copy_local, local_path
@@ -29,6 +30,9 @@ CHUNK_BYTES = 64 * 1024
 # Statuses worth asking again for: the publisher's server or a proxy in front of it is
 # overloaded or restarting. Anything else in 4xx is our request and will not improve.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Redirects followed for one request (all within the URL's own origin); more is a loop.
+MAX_REDIRECTS = 5
 
 
 class SyncError(RegistryError):
@@ -97,6 +101,7 @@ async def fetch(
     local = local_path(url)
     if local is not None:
         return _copy(url, local, dest, options)
+    check_scheme(url, options)
     last = "no attempt"
     for attempt in range(options.retries + 1):
         if attempt:
@@ -139,6 +144,28 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def check_scheme(url: str, options: FetchOptions) -> None:
+    """https, or http to a mirror the operator named (MCF_SYNC_HTTP_MIRRORS)."""
+    parsed = URL(url)
+    if parsed.scheme == "https":
+        return
+    if parsed.scheme == "http" and _http_allowed(parsed, options):
+        return
+    raise SyncError(
+        f"{url}: refused, downloads are https only "
+        "(MCF_SYNC_HTTP_MIRRORS names mirror hosts allowed over http)"
+    )
+
+
+def _http_allowed(parsed: URL, options: FetchOptions) -> bool:
+    host = (parsed.host or "").lower()
+    return host in options.http_hosts or f"{host}:{parsed.port}" in options.http_hosts
+
+
+def _origin(url: URL) -> tuple[str, str, int | None]:
+    return url.scheme, (url.host or "").lower(), url.port
+
+
 async def _fetch_once(
     http: aiohttp.ClientSession,
     url: str,
@@ -147,34 +174,62 @@ async def _fetch_once(
     validators: Validators,
     progress: Callable[[int, int | None], None] | None = None,
 ) -> Fetched:
-    async with http.get(url, headers=validators.headers(), allow_redirects=True) as resp:
-        if resp.status == 304:
-            # A 304 may refresh the validators; keep the old ones where it sends none.
-            return Fetched(url, False, dest, _validators(resp.headers, validators))
-        if resp.status in RETRY_STATUSES:
-            raise _Transient(f"HTTP {resp.status} {resp.reason or ''}".strip())
-        if resp.status != 200:
-            raise SyncError(f"{url}: HTTP {resp.status} {resp.reason or ''}".strip())
-        expected = resp.content_length
-        # With Content-Encoding the header counts compressed bytes, which we never see.
-        if resp.headers.get("Content-Encoding", "identity") != "identity":
-            expected = None
-        if expected is not None and expected > options.max_bytes:
-            raise SyncError(f"{url}: {expected} bytes is over the cap of {options.max_bytes}")
-        digest = hashlib.sha256()
-        size = 0
-        with dest.open("wb") as out:
-            async for chunk in resp.content.iter_chunked(CHUNK_BYTES):
-                size += len(chunk)
-                if size > options.max_bytes:
-                    raise SyncError(f"{url}: the body is over the cap of {options.max_bytes} bytes")
-                digest.update(chunk)
-                out.write(chunk)
-                if progress is not None:
-                    progress(size, expected)
-        if expected is not None and size != expected:
-            raise _Transient(f"the body was cut short: {size} of {expected} bytes")
-        return Fetched(url, True, dest, _validators(resp.headers), digest.hexdigest(), size)
+    """One request, following redirects only within the URL's origin (scheme, host and
+    port): a publisher's file moved to another host, or from https to http, is refused
+    with its new address, for the operator to trust or not (MCF_SYNC_URL_<ID>)."""
+    target = URL(url)
+    for _ in range(MAX_REDIRECTS + 1):
+        async with http.get(target, headers=validators.headers(), allow_redirects=False) as resp:
+            if resp.status not in REDIRECT_STATUSES:
+                return await _receive(resp, url, dest, options, validators, progress)
+            location = resp.headers.get("Location")
+            if not location:
+                raise SyncError(f"{url}: HTTP {resp.status} without a Location")
+            following = target.join(URL(location))
+        if _origin(following) != _origin(target):
+            raise SyncError(
+                f"{url}: redirected to {following}, another origin; not followed "
+                "(set its MCF_SYNC_URL_<ID> to that address if you trust it)"
+            )
+        target = following
+    raise SyncError(f"{url}: more than {MAX_REDIRECTS} redirects")
+
+
+async def _receive(
+    resp: aiohttp.ClientResponse,
+    url: str,
+    dest: Path,
+    options: FetchOptions,
+    validators: Validators,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Fetched:
+    if resp.status == 304:
+        # A 304 may refresh the validators; keep the old ones where it sends none.
+        return Fetched(url, False, dest, _validators(resp.headers, validators))
+    if resp.status in RETRY_STATUSES:
+        raise _Transient(f"HTTP {resp.status} {resp.reason or ''}".strip())
+    if resp.status != 200:
+        raise SyncError(f"{url}: HTTP {resp.status} {resp.reason or ''}".strip())
+    expected = resp.content_length
+    # With Content-Encoding the header counts compressed bytes, which we never see.
+    if resp.headers.get("Content-Encoding", "identity") != "identity":
+        expected = None
+    if expected is not None and expected > options.max_bytes:
+        raise SyncError(f"{url}: {expected} bytes is over the cap of {options.max_bytes}")
+    digest = hashlib.sha256()
+    size = 0
+    with dest.open("wb") as out:
+        async for chunk in resp.content.iter_chunked(CHUNK_BYTES):
+            size += len(chunk)
+            if size > options.max_bytes:
+                raise SyncError(f"{url}: the body is over the cap of {options.max_bytes} bytes")
+            digest.update(chunk)
+            out.write(chunk)
+            if progress is not None:
+                progress(size, expected)
+    if expected is not None and size != expected:
+        raise _Transient(f"the body was cut short: {size} of {expected} bytes")
+    return Fetched(url, True, dest, _validators(resp.headers), digest.hexdigest(), size)
 
 
 def _validators(headers: Mapping[str, str], old: Validators | None = None) -> Validators:

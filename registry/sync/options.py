@@ -8,6 +8,12 @@ from dataclasses import dataclass, field
 from registry.catalog import SyncFile
 from registry.guard import GuardOptions
 
+# The longest one source's downloads may take, retries included (MCF_SYNC_DEADLINE): the
+# read timeout only bounds a pause between bytes, so a server that drips a byte at a time
+# would otherwise hold the sync (and its lock) for ever. trade.gov's ~60 MB JSON takes
+# about ten minutes at 100 kB/s; three times that is a stalled source.
+SOURCE_DEADLINE_S = 30 * 60.0
+
 
 @dataclass(frozen=True)
 class FetchOptions:
@@ -26,6 +32,11 @@ class FetchOptions:
     # A PEM file of CAs to trust instead of the system store (TLS interception proxies).
     ca_bundle: str | None = None
     user_agent: str = "mcf-bot-sync/1"
+    # Seconds for all of one source's downloads (see SOURCE_DEADLINE_S).
+    deadline_s: float = SOURCE_DEADLINE_S
+    # Hosts (``host`` or ``host:port``) of mirrors that may be fetched over plain http
+    # (MCF_SYNC_HTTP_MIRRORS); everything else is https only.
+    http_hosts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

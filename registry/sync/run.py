@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 # The advisory lock's key: any constant no other application uses on the same database.
 _PG_LOCK_KEY = zlib.crc32(b"mcf-bot sync")
 
+# What a pass that found the lock taken says of each source: it did nothing, and why.
+SKIPPED_MESSAGE = "not synced by this pass: another sync pass holds the lock and is running now"
+
 Status = Literal["changed", "unchanged", "failed", "skipped", "held"]
 # Where a pass tells a person what it is doing, one line at a time (the CLI prints them).
 Report = Callable[[str], None]
@@ -98,10 +101,7 @@ def sync(
     ``accept``: source ids whose next edition is imported without the guard."""
     with pass_lock(registry) as held:
         if not held:
-            return [
-                SyncOutcome(s.id, "skipped", "another sync is running; it will see this too")
-                for s in sources
-            ]
+            return [SyncOutcome(s.id, "skipped", SKIPPED_MESSAGE) for s in sources]
         return [
             _sync_one(registry, source, options, accept=source.id in accept, report=report)
             for source in sources
@@ -122,7 +122,7 @@ def _sync_one(
     tmp = ""
     try:
         with tempfile.TemporaryDirectory(prefix=f"mcf-sync-{source.id}-") as tmp:
-            fetched = asyncio.run(_download(source, options, known, Path(tmp), report))
+            fetched = asyncio.run(_download_within(source, options, known, Path(tmp), report))
             if not any(f.modified for _, f in fetched):
                 files = {file.id: _file_state(f, known.get(file.id)) for file, f in fetched}
                 return _record_ok(registry, source, started, files, "not modified (304)")
@@ -154,6 +154,25 @@ def _with_urls(message: str, tmp: str, source: SyncSource, options: SyncOptions)
     for file in source.files:
         message = message.replace(str(Path(tmp) / file.name), options.url(file))
     return message
+
+
+async def _download_within(
+    source: SyncSource,
+    options: SyncOptions,
+    known: Mapping[str, dict[str, str]],
+    tmp: Path,
+    report: Report = _quiet,
+) -> list[tuple[SyncFile, Fetched]]:
+    """``_download`` within the source's deadline: a publisher that drips bytes (each
+    under the read timeout) fails the source instead of holding the pass lock for ever."""
+    deadline = options.fetch.deadline_s
+    try:
+        async with asyncio.timeout(deadline):
+            return await _download(source, options, known, tmp, report)
+    except TimeoutError:
+        raise SyncError(
+            f"the downloads took longer than {deadline:g} s (MCF_SYNC_DEADLINE); abandoned"
+        ) from None
 
 
 async def _download(

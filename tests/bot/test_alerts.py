@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from sqlalchemy import text
 
@@ -31,7 +30,7 @@ from tests.bot.app_server import serve
 from tests.conftest import DATA
 from tests.editions import edition_1260h_file, rows_1260h
 from tests.extras import require
-from tests.fake_slack import FakeSlack, signed, slash_body
+from tests.fake_slack import FakeSlack, post, signed, slash_body
 
 SECRET = "alerts-secret"
 FULL = DATA / "lists" / "us_dod_1260h.csv"
@@ -176,12 +175,9 @@ async def _serve(registry: Registry, fake: FakeSlack) -> AsyncIterator[str]:
 
 async def _slash(server: str, fake: FakeSlack, text_: str, channel: str) -> dict[str, Any]:
     body = slash_body(text_, fake.response_url).replace("channel_id=C1", f"channel_id={channel}")
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(f"{server}/slack/events", data=body, headers=signed(SECRET, body)) as r,
-    ):
-        assert r.status == 200
-        return dict(await r.json())
+    status, answer = await post(f"{server}/slack/events", body, signed(SECRET, body))
+    assert status == 200
+    return dict(answer)
 
 
 async def _subscribe_a_and_b(registry: Registry, fake: FakeSlack) -> None:

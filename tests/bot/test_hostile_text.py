@@ -153,7 +153,7 @@ async def test_block_kit_digests_watch_alerts_and_app_home(
     with unit_of_work(services.registry.sessions) as session:
         chat = ChatContext("teams", "19:c@thread", user_id="U1")
         for sub in alerts.channel_subscriptions(session, "slack", "C1"):
-            sub.start_after_change_id = 0
+            sub.start_after_change_id = sub.scanned_to_change_id = 0
             changes = alerts.pending_changes(session, sub)
             for digest in build_digests(session, sub, changes):
                 for message in adaptive.digest_messages(digest):

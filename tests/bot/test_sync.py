@@ -31,7 +31,7 @@ from registry.sync.state import FAILING_AFTER
 from tests.conftest import ROOT
 from tests.editions import FULL_1260H, edition_1260h
 from tests.fake_slack import FakeSlack
-from tests.publisher import Publisher
+from tests.publisher import LOCAL_HTTP, Publisher
 
 PATH = "lists/us_dod_1260h.csv"
 
@@ -53,6 +53,7 @@ def db_url(tmp_path: Path) -> str:
 def _env(monkeypatch: pytest.MonkeyPatch, db_url: str, publisher: Publisher) -> None:
     monkeypatch.setenv("MCF_DATABASE_URL", db_url)
     monkeypatch.setenv("MCF_SYNC_URL_US_1260H", publisher.url(PATH))
+    monkeypatch.setenv("MCF_SYNC_HTTP_MIRRORS", "127.0.0.1")
     # Fast failures: two quick retries, half a second of silence is a stall.
     monkeypatch.setenv("MCF_SYNC_RETRIES", "2")
     monkeypatch.setenv("MCF_SYNC_BACKOFF", "0.05")
@@ -185,6 +186,7 @@ async def test_serve_syncs_by_itself(publisher: Publisher, db_url: str, tmp_path
         **os.environ,
         "MCF_DATABASE_URL": db_url,
         "MCF_SYNC_URL_US_1260H": publisher.url(PATH),
+        "MCF_SYNC_HTTP_MIRRORS": "127.0.0.1",
         "MCF_SYNC_INTERVAL": "5",
         "MCF_PORT": "0",
         "SLACK_BOT_TOKEN": "xoxb-test",
@@ -236,7 +238,9 @@ async def test_a_source_failing_in_a_row_shows_on_the_app_home_not_in_channels(
 
     publisher.publish(PATH, edition_1260h("2025-01-07"))
     publisher.mode = "500"
-    options = SyncOptions(fetch=FetchOptions(retries=0), urls={"us-1260h": publisher.url(PATH)})
+    options = SyncOptions(
+        fetch=FetchOptions(retries=0, http_hosts=LOCAL_HTTP), urls={"us-1260h": publisher.url(PATH)}
+    )
     sources = resolve_sources(["us-1260h"])
     for _ in range(FAILING_AFTER):
         body = home_event()

@@ -57,6 +57,7 @@ def test_an_unreachable_publisher_fails_in_one_line_per_source(
     # Port 9 on localhost: nothing listens, the connection is refused at once.
     monkeypatch.setenv("MCF_SYNC_URL_US_1260H", "http://127.0.0.1:9/sanctions.csv")
     monkeypatch.setenv("MCF_SYNC_URL_US_1286", "http://127.0.0.1:9/section_1286.csv")
+    monkeypatch.setenv("MCF_SYNC_HTTP_MIRRORS", "127.0.0.1")
     monkeypatch.setenv("MCF_SYNC_RETRIES", "0")
     assert main(["sync", "--once", "--source", "us-1260h", "--source", "us-1286"]) == 1
     out, err = capsys.readouterr()

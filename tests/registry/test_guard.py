@@ -27,7 +27,7 @@ from registry.sync.options import FetchOptions, SyncOptions
 from registry.sync.run import resolve_sources, sync
 from tests.conftest import DATA
 from tests.editions import edition_1260h_file
-from tests.publisher import Publisher
+from tests.publisher import LOCAL_HTTP, Publisher
 
 CSL_2022 = DATA / "lists" / "csl" / "consolidated-2022-04.csv.gz"
 GUARD = GuardOptions()
@@ -174,7 +174,7 @@ async def test_a_download_cut_between_rows_without_content_length_is_held_by_syn
     publisher.mode = "chunked"
     publisher.publish("consolidated.csv", editions["cut"].read_bytes())
     options = SyncOptions(
-        fetch=FetchOptions(retries=0, read_timeout_s=5, connect_timeout_s=5),
+        fetch=FetchOptions(retries=0, read_timeout_s=5, connect_timeout_s=5, http_hosts=LOCAL_HTTP),
         urls={"csl": publisher.url("consolidated.csv")},
     )
     before = _counts(registry)

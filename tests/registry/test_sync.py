@@ -6,28 +6,32 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-import subprocess
 import threading
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from aiohttp import web
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from bot.settings import Settings, SettingsError
 from registry.catalog import sync_sources
-from registry.db import make_engine, make_session_factory, unit_of_work
+from registry.db import unit_of_work
 from registry.models import Change, ImportRun
 from registry.service import Registry
 from registry.sync.options import FetchOptions, SyncOptions
 from registry.sync.run import SyncOutcome, resolve_sources, sync
 from tests.conftest import DATA
 from tests.editions import edition_1260h
-from tests.publisher import Publisher
+from tests.publisher import LOCAL_HTTP, Publisher
 
-FAST = FetchOptions(retries=1, backoff_s=0.01, read_timeout_s=2.0, connect_timeout_s=2.0)
+FAST = FetchOptions(
+    retries=1,
+    backoff_s=0.01,
+    read_timeout_s=2.0,
+    connect_timeout_s=2.0,
+    http_hosts=LOCAL_HTTP | {"mirror.invalid"},
+)
 PRIM = (DATA / "lists" / "ofac" / "cons_prim.csv").read_bytes()
 ALT = (DATA / "lists" / "ofac" / "cons_alt.csv").read_bytes()
 
@@ -95,7 +99,8 @@ async def test_over_the_size_cap_writes_nothing(
 ) -> None:
     publisher.publish("1260h.csv", edition_1260h("2021-06-03"))
     options = SyncOptions(
-        fetch=FetchOptions(max_bytes=1000, retries=0), urls={"us-1260h": publisher.url("1260h.csv")}
+        fetch=FetchOptions(max_bytes=1000, retries=0, http_hosts=LOCAL_HTTP),
+        urls={"us-1260h": publisher.url("1260h.csv")},
     )
     outcome = await _sync(empty_registry, "us-1260h", options)
     assert outcome.status == "failed" and "over the cap of 1000" in outcome.message
@@ -130,21 +135,6 @@ async def test_http_proxy_and_no_proxy_are_honoured(
     monkeypatch.setenv("NO_PROXY", "mirror.invalid")
     outcome = await _sync(empty_registry, "us-1260h", options)
     assert outcome.status == "failed" and "connection failed" in outcome.message
-
-
-@pytest.fixture
-def tls_cert(tmp_path: Path) -> tuple[Path, Path]:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-keyout", str(key), "-out", str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return cert, key
 
 
 async def test_tls_is_verified_and_a_ca_bundle_adds_trust(
@@ -204,25 +194,9 @@ def test_sync_settings_come_from_the_environment() -> None:
 # -- PostgreSQL: two syncers at once ----------------------------------------------------
 
 
-@pytest.fixture
-def pg_registry(postgres_url: str) -> Iterator[Registry]:
-    name = f"mcf_sync_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(postgres_url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {name}"))
-    engine = make_engine(postgres_url, connect_args={"options": f"-csearch_path={name}"})
-    registry = Registry(engine, make_session_factory(engine))
-    registry.init(empty=True)
-    yield registry
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
-    admin.dispose()
-
-
 @pytest.mark.postgres
 async def test_two_syncers_at_once_on_postgres_import_once(
-    pg_registry: Registry, publisher: Publisher
+    pg_empty_registry: Registry, publisher: Publisher
 ) -> None:
     publisher.publish("1260h.csv", edition_1260h("2025-01-07"))
     publisher.mode = "slow"  # both are mid-download together
@@ -232,19 +206,19 @@ async def test_two_syncers_at_once_on_postgres_import_once(
 
     def run() -> list[SyncOutcome]:
         start.wait()
-        return sync(pg_registry, resolve_sources(["us-1260h"]), options)
+        return sync(pg_empty_registry, resolve_sources(["us-1260h"]), options)
 
     results = await asyncio.gather(asyncio.to_thread(run), asyncio.to_thread(run))
     statuses = sorted(o.status for [o] in results)
     assert statuses == ["changed", "skipped"], results
-    with unit_of_work(pg_registry.sessions) as session:
+    with unit_of_work(pg_empty_registry.sessions) as session:
         runs = session.scalar(
             select(func.count()).select_from(ImportRun).where(ImportRun.source == "us-1260h")
         )
     assert runs == 1
     # Afterwards either replica's next pass asks conditionally and writes nothing.
     publisher.mode = "ok"
-    again = await _sync(pg_registry, "us-1260h", options)
+    again = await _sync(pg_empty_registry, "us-1260h", options)
     assert again.message == "not modified (304)"
 
 
