@@ -1,7 +1,7 @@
 """the verdict a watching channel last heard, on each watch subscription
 
-Revision ID: 0010_watch_verdict_s22
-Revises: 0009_held_i24
+Revision ID: 0011_watch_verdict_s22
+Revises: 0010_watermark_s27a
 Create Date: 2026-12-05 13:20:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_watch_verdict_s22"
-down_revision: str | None = "0009_held_i24"
+revision: str = "0011_watch_verdict_s22"
+down_revision: str | None = "0010_watermark_s27a"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
