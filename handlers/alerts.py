@@ -85,7 +85,26 @@ def build_digests(session: Session, sub: Subscription, changes: Sequence[Change]
 def _digest(
     session: Session, sub: Subscription, run_id: int | None, changes: list[Change]
 ) -> Digest | None:
-    described = describe_changes(session, changes)
+    sections = change_sections(session, changes)
+    if not sections:
+        return None
+    file_name = import_file_name(session, run_id)
+    source = f" from {file_name}" if file_name else ""
+    watch = sub.kind == "watch"
+    if watch:
+        subject = (
+            entity_names(session, {sub.entity_id}).get(sub.entity_id) if sub.entity_id else None
+        )
+        title = f"Watched: {subject or sub.watch_name or 'a watched organisation'}"
+    else:
+        title = f"Registry update{source}"
+    all_ids = tuple(c.id for c in changes)
+    return Digest(title, tuple(sections), watch=watch, change_ids=all_ids)
+
+
+def change_sections(session: Session, changes: Sequence[Change]) -> list[DigestSection]:
+    """The changes grouped by what happened (and on which list), one entry each."""
+    described = describe_changes(session, list(changes))
     groups: dict[tuple[str, str, str], list[Change]] = defaultdict(list)
     listed_entities = {c.entity_id for c in changes if c.kind in LISTED_KINDS}
     absorbed: dict[int, list[int]] = defaultdict(list)
@@ -111,20 +130,7 @@ def _digest(
                 DigestEntry(change.entity_id, words.name, words.brief, words.source_url, ids)
             )
         sections.append(DigestSection(_heading(kind, list_name, action, members), tuple(entries)))
-    if not sections:
-        return None
-    file_name = import_file_name(session, run_id)
-    source = f" from {file_name}" if file_name else ""
-    watch = sub.kind == "watch"
-    if watch:
-        subject = (
-            entity_names(session, {sub.entity_id}).get(sub.entity_id) if sub.entity_id else None
-        )
-        title = f"Watched: {subject or sub.watch_name or 'a watched organisation'}"
-    else:
-        title = f"Registry update{source}"
-    all_ids = tuple(c.id for c in changes)
-    return Digest(title, tuple(sections), watch=watch, change_ids=all_ids)
+    return sections
 
 
 def _heading(kind: str, list_name: str, action: str, members: list[Change]) -> str:

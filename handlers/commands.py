@@ -33,6 +33,8 @@ USAGE = (
     "is complete, and what a listing means.",
     "`/mcf NAME as of 2023-03-01`: the answer from the listings in force on that day.",
     "`/mcf record 42`: one of your screening records (every answer is kept as evidence).",
+    "`/mcf report <organisation>`: the answer as a PDF of evidence (sources, list "
+    "editions, record and hash), posted here.",
     "`/mcf help`: this message.",
     "Examples: `/mcf Baidu`, `/mcf 北京航空航天大学`, `/mcf Hikvision`",
 )
@@ -49,6 +51,14 @@ class Check:
     """Many names at once; each is answered as ``mcf-bot check`` answers it."""
 
     names: tuple[str, ...]
+    as_of: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A lookup whose answer also comes as the evidence PDF (``/mcf report NAME``)."""
+
+    query: str
     as_of: dt.date | None = None
 
 
@@ -121,6 +131,7 @@ Command = (
     | Sources
     | Record
     | Graph
+    | Report
 )
 
 _CHECK = re.compile(r"\s*check(?:\s+|$)", re.IGNORECASE)
@@ -215,6 +226,10 @@ def parse(text: str | None) -> Command:
         return ListSubscriptions()
     if verb in {"sources", "lists"} and not rest:
         return Sources()
+    if verb == "report":
+        if not rest:
+            return Help(hint="`report` needs an organisation, e.g. `/mcf report Baidu`.")
+        return Report(*split_as_of(rest))
     if verb in {"graph", "network"}:
         if not rest:
             return Help(hint=f"`{verb}` needs an organisation, e.g. `/mcf {verb} AVIC`.")

@@ -32,6 +32,8 @@ ReplyBody = (
 
 log = logging.getLogger(__name__)
 
+REPORT_NEEDS_ONE = "A report is made for one organisation: ask for it by its exact name."
+
 
 def _needs_channel(chat: ChatContext | None) -> ChatContext:
     if chat is None:
@@ -90,6 +92,11 @@ def handle(
                 return records.recorded(services, asker, "pick", Reply(show(services, entity_id)))
             case commands.Lookup(query=query, as_of=as_of):
                 reply = Reply(lookup(services, query, as_of))
+                return records.recorded(services, asker, "lookup", reply, as_of)
+            case commands.Report(query=query, as_of=as_of):
+                found = lookup(services, query, as_of)
+                unclear = () if found.card is not None else (REPORT_NEEDS_ONE,)
+                reply = Reply(found, notes=unclear, report=True)
                 return records.recorded(services, asker, "lookup", reply, as_of)
             case commands.Check(names=names, as_of=as_of):
                 reply = Reply(quick.check_list(services, names, as_of))

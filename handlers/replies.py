@@ -404,3 +404,5 @@ class Reply:
     )
     notes: tuple[str, ...] = field(default_factory=tuple)
     records: tuple[int, ...] = ()  # the screening records this answer left
+    # ``/mcf report NAME``: the front end attaches the evidence PDF (``bot.report_pdf``).
+    report: bool = False

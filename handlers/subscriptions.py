@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 
 from handlers.context import ChatContext, Services
 from handlers.errors import BadInput
-from handlers.replies import NoticeReply
+from handlers.replies import Level, NoticeReply
+from handlers.watch_digest import verdict_now
 from registry import alerts
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus
@@ -78,7 +79,10 @@ def subscribe(services: Services, chat: ChatContext, list_id: str | None) -> Not
     return NoticeReply(f"{prefix} {what}, from now on.", public=created)
 
 
-def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
+def watch(services: Services, chat: ChatContext, name: str, *, screen: bool = False) -> NoticeReply:
+    """Watch one organisation (or a name not held yet) from a channel. ``screen``: store
+    its verdict now, so the first digest can say what it was (a partner file's import);
+    a chat command leaves that to the alert worker's next pass and answers at once."""
     _may_change(services, chat)
     with unit_of_work(services.registry.sessions, lock_wait_s=CHAT_LOCK_WAIT_S) as session:
         result = services.index.lookup(session, name)
@@ -90,6 +94,8 @@ def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
             )
         if result.status is MatchStatus.MATCH and result.best is not None:
             entity_id = result.best.entity_id
+            # The verdict the channel starts from: a digest later says "was …, now …".
+            now = verdict_now(session, entity_id) if screen else None
             _, created = alerts.subscribe(
                 session,
                 platform=chat.platform,
@@ -101,6 +107,7 @@ def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
                 watch_name=name,
                 created_by=chat.user_id,
                 conversation=chat.conversation,
+                verdict=now.level.value if now is not None else None,
             )
             return NoticeReply(
                 f"Watching {result.best.name.rstrip('.')}" + ("." if created else " (already)."),
@@ -116,6 +123,7 @@ def watch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
             watch_name=name,
             created_by=chat.user_id,
             conversation=chat.conversation,
+            verdict=Level.NO_MATCH.value,
         )
     return NoticeReply(
         f"“{name}” is not listed today; {chat.where} will be told if it appears.", public=True

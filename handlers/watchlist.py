@@ -31,7 +31,7 @@ def import_watchlist(
         if not name.strip():
             continue
         try:
-            watched.append(watch(services, chat, name).text)
+            watched.append(watch(services, chat, name, screen=True).text)
         except CommandError as exc:
             unclear.append((name, exc.message))
     return WatchlistImport(tuple(watched), tuple(unclear))

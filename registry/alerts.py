@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +81,7 @@ def subscribe(
     watch_name: str | None = None,
     created_by: str | None = None,
     conversation: dict[str, Any] | None = None,
+    verdict: str | None = None,
 ) -> tuple[Subscription, bool]:
     """Create the subscription, or resume a paused one; returns (subscription, created)."""
     found = find_subscription(session, platform, channel_id, topic)
@@ -101,6 +102,7 @@ def subscribe(
         watch_name=watch_name,
         created_by=created_by,
         conversation=conversation,
+        verdict=verdict,
         start_after_change_id=latest_change_id(session),
     )
     try:
@@ -200,6 +202,40 @@ def claim_subscriptions(session: Session, platform: str | None = None) -> list[S
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return list(session.scalars(query))
+
+
+def channel_watches(session: Session, platform: str, channel_id: str) -> list[Subscription]:
+    """A channel's active watches (its partners), oldest first, for one digest; locked on
+    PostgreSQL for the planning transaction (``plan_lock`` keeps other planners away)."""
+    query = (
+        select(Subscription)
+        .where(
+            Subscription.platform == platform,
+            Subscription.channel_id == channel_id,
+            Subscription.kind == "watch",
+            Subscription.paused_at.is_(None),
+        )
+        .order_by(Subscription.id)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return list(session.scalars(query))
+
+
+def plan_lock(session: Session, platform: str, channel_id: str) -> bool:
+    """PostgreSQL: one planner per channel's watches at a time (a transaction-scoped
+    advisory lock, never waited for: the holder plans them). SQLite serialises writes,
+    and the unique (subscription, change) delivery refuses a second plan anyway."""
+    return _try_lock(session, f"mcf-plan:{platform}:{channel_id}")
+
+
+def remember_verdicts(session: Session, verdicts: Mapping[int, str]) -> None:
+    """Store the verdict each watching channel has now been told (``Subscription.verdict``),
+    in the planning transaction: the outbox message and the new verdict commit together."""
+    for sub_id, verdict in verdicts.items():
+        session.execute(
+            update(Subscription).where(Subscription.id == sub_id).values(verdict=verdict[:40])
+        )
 
 
 def _watched_entities(session: Session, entity_id: int) -> set[int]:
@@ -304,9 +340,17 @@ class PlannedMessage:
     change_ids: Sequence[int]
 
 
-def enqueue(session: Session, sub: Subscription, messages: Sequence[PlannedMessage]) -> int:
+def enqueue(
+    session: Session,
+    sub: Subscription,
+    messages: Sequence[PlannedMessage],
+    owners: Mapping[int, Sequence[int]] | None = None,
+) -> int:
     """Store rendered messages and the delivery rows they carry, in the caller's
-    transaction. The unique (subscription, change) constraint refuses a second plan."""
+    transaction. The unique (subscription, change) constraint refuses a second plan.
+
+    ``owners``: for a digest that answers for several subscriptions of the channel (its
+    watches), the subscription ids each change id is delivered to; by default ``sub``."""
     for planned in messages:
         message = OutboxMessage(
             platform=sub.platform,
@@ -322,8 +366,9 @@ def enqueue(session: Session, sub: Subscription, messages: Sequence[PlannedMessa
             session.execute(
                 insert(Delivery),
                 [
-                    {"subscription_id": sub.id, "change_id": cid, "message_id": message.id}
+                    {"subscription_id": sub_id, "change_id": cid, "message_id": message.id}
                     for cid in planned.change_ids
+                    for sub_id in (owners[cid] if owners is not None else (sub.id,))
                 ],
             )
     return len(messages)
@@ -466,9 +511,13 @@ def _channel_lock(session: Session, platform: str, channel_id: str) -> bool:
     never waited for). Locking the first row instead, as before, took a row lock out of
     id order, and two workers' claims and releases could deadlock. SQLite: writes are
     serialised anyway."""
+    return _try_lock(session, f"mcf-outbox:{platform}:{channel_id}")
+
+
+def _try_lock(session: Session, name: str) -> bool:
     if session.get_bind().dialect.name != "postgresql":
         return True
-    key = func.hashtext(f"mcf-outbox:{platform}:{channel_id}")
+    key = func.hashtext(name)
     return bool(session.scalar(select(func.pg_try_advisory_xact_lock(key))))
 
 

@@ -388,6 +388,11 @@ class Subscription(Base):
     paused_reason: Mapped[str | None] = mapped_column(String(200))
     # Platform address beyond the channel id (a Teams conversation reference).
     conversation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Watches: the verdict on the watched organisation the channel last heard
+    # (``handlers.replies.Level`` values; "no_match" for a name not in the registry yet).
+    # A digest says "was <this>, now <new>" and stores the new one in the same
+    # transaction as the outbox message, so the change is told once.
+    verdict: Mapped[str | None] = mapped_column(String(40))
 
     entity: Mapped[Entity | None] = relationship()
 

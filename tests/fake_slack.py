@@ -165,6 +165,8 @@ class FakeSlack:
                     return web.json_response({"ok": False, "error": "file_not_found"})
                 upload["completed"] = {**payload, "title": item.get("title")}
             return web.json_response({"ok": True, "files": [{"id": f["id"]} for f in files]})
+        if method == "conversations.open":  # the bot's direct message with a user
+            return web.json_response({"ok": True, "channel": {"id": f"D{payload.get('users')}"}})
         if method == "auth.test":
             return web.json_response(
                 {"ok": True, "team_id": "T1", "user_id": "UBOT", "bot_id": "B1", "user": "mcf"}

@@ -7,6 +7,7 @@ Safe to run several at once (serve replicas, dedicated workers) on PostgreSQL; s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import socket
@@ -27,6 +28,7 @@ from bot.alerts.notifier import (
     TransientDeliveryError,
 )
 from handlers.alerts import build_digests
+from handlers.watch_digest import build_watch_digest, verdict_now
 from registry import alerts
 from registry.db import unit_of_work
 from registry.errors import RegistryBusyError
@@ -93,13 +95,24 @@ class AlertWorker:
         # Channels subscribed to the same thing get the same digest: render it once.
         self._rendered = {}
         with unit_of_work(self.registry.sessions) as session:
-            ids = [s.id for s in alerts.claim_subscriptions(session)]
-        for sub_id in ids:
+            subs = alerts.claim_subscriptions(session)
+            # A channel's watches (its partners) share one digest; the rest plan alone.
+            tasks: list[tuple[str, Callable[[], int]]] = [
+                (f"subscription {s.id}", functools.partial(self._plan_one, s.id))
+                for s in subs
+                if s.kind != "watch"
+            ]
+            channels = dict.fromkeys((s.platform, s.channel_id) for s in subs if s.kind == "watch")
+            tasks += [
+                (f"the watches of {p} {c}", functools.partial(self._plan_watches, p, c))
+                for p, c in channels
+            ]
+        for what, task in tasks:
             try:
-                planned += self._plan_one(sub_id)
+                planned += task()
             except IntegrityError:
                 # Another worker planned this subscription first; its plan stands.
-                log.info("subscription %s planned elsewhere", sub_id)
+                log.info("%s planned elsewhere", what)
             except RegistryBusyError:
                 # An import holds the database (SQLite): so it does for every subscription.
                 log.info("registry busy (an import?): planning resumes next pass")
@@ -107,8 +120,35 @@ class AlertWorker:
             except Exception:
                 # Each subscription on its own: this one is retried next pass, the others
                 # are planned (and delivered) now. The traceback is what an operator needs.
-                log.exception("planning subscription %s failed; retrying next pass", sub_id)
+                log.exception("planning %s failed; retrying next pass", what)
         return planned
+
+    def _plan_watches(self, platform: str, channel_id: str) -> int:
+        """One digest for every watch of the channel with news; each changed verdict is
+        told as old and new, and stored with the message in one transaction."""
+        if platform not in self.notifiers:
+            return 0
+        with unit_of_work(self.registry.sessions) as session:
+            if not alerts.plan_lock(session, platform, channel_id):
+                return 0  # another worker is planning this channel's watches now
+            news, baselines = [], {}
+            for sub in alerts.channel_watches(session, platform, channel_id):
+                changes = alerts.pending_changes(session, sub)
+                if changes:
+                    news.append((sub, changes))
+                elif sub.verdict is None and sub.entity_id is not None:
+                    # Watched from chat (answered without screening it, to stay quick):
+                    # the verdict it has now is the one the channel starts from.
+                    now = verdict_now(session, sub.entity_id)
+                    if now is not None:
+                        baselines[sub.id] = now.level.value
+            alerts.remember_verdicts(session, baselines)
+            planned = build_watch_digest(session, news) if news else None
+            if planned is None:
+                return 0
+            messages = self.notifiers[platform].render(planned.digest)
+            alerts.remember_verdicts(session, planned.verdicts)
+            return alerts.enqueue(session, news[0][0], messages, owners=planned.owners)
 
     def _plan_one(self, sub_id: int) -> int:
         with unit_of_work(self.registry.sessions) as session:

@@ -896,6 +896,18 @@ def layout(
         return digest_layout(reply)
     if isinstance(reply, HomeReply):
         return home_layout(reply)
+    lay = _reply_layout(reply, public=public, full=full, shareable=shareable, max_ties=max_ties)
+    if not reply.notes:
+        return lay
+    # The reply's own notes ("This answer could not be recorded", "a report is made for
+    # one organisation"), after the answer, in every front end.
+    notes = Section(None, tuple(Line((Run(n, Style.SUBTLE),)) for n in reply.notes), subtle=True)
+    return replace(lay, sections=(*lay.sections, notes))
+
+
+def _reply_layout(
+    reply: Reply, *, public: bool, full: bool, shareable: bool | None, max_ties: int | None
+) -> Layout:
     body = reply.body
     share = not public if shareable is None else shareable
     if isinstance(body, LookupReply):

@@ -31,7 +31,7 @@ from bot.slack.common import (
     runner,
     shared_by,
 )
-from bot.slack.pictures import Picture, drawn, upload
+from bot.slack.pictures import Picture, files_of, upload
 from bot.slack.record_listeners import with_decision_button
 from handlers.context import ChatContext, Services
 from handlers.dispatch import guarded, handle, writes
@@ -52,7 +52,7 @@ def answer(
     """The whole of a ``/mcf`` answer, in the pool: the reply, rendered (a card comes
     from the render cache), whether the channel sees it, and a picture to upload
     (``/mcf graph``)."""
-    reply, picture = drawn(handle(services, text, chat))
+    reply, picture = files_of(services, handle(services, text, chat))
     return response_type(reply), with_decision_button(message(reply), reply), picture
 
 
@@ -104,7 +104,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
         else:
             await ack(response_type=kind, **reply)
         if picture is not None:
-            await upload(client, chat.channel_id, picture, respond)
+            await upload(client, chat.channel_id, picture, respond, user)
 
     @app.action(SHARE_ACTION)
     async def share(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:

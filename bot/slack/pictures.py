@@ -1,4 +1,5 @@
-"""Network pictures in Slack: ``/mcf graph NAME`` and the "Show network" button.
+"""Files the bot posts in Slack: network pictures (``/mcf graph NAME`` and the "Show
+network" button) and evidence reports (``/mcf report NAME``, a PDF).
 
 The picture is drawn in the pool (matplotlib is imported only there, and only now) and
 uploaded into the conversation with ``files_upload_v2`` (``files.getUploadURLExternal``,
@@ -10,6 +11,7 @@ privately: the answer where the picture cannot be posted (an app not in the chan
 from __future__ import annotations
 
 import logging
+import re
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
@@ -25,21 +27,28 @@ from handlers.context import Services
 from handlers.dispatch import guarded
 from handlers.errors import BadInput
 from handlers.graph import graph_of
-from handlers.replies import ErrorReply, GraphReply, Reply
+from handlers.records import read
+from handlers.replies import ErrorReply, GraphReply, LookupReply, Reply
 
 log = logging.getLogger(__name__)
 
 # Slack's limit on a file's alt text (files.getUploadURLExternal ``alt_txt``).
 ALT_TEXT_CHARS = 1000
+REPORT_NAME_CHARS = 60  # of the organisation's name in a report's file name
 
 
 @dataclass(frozen=True)
 class Picture:
-    png: bytes
+    """A file to post: a PNG picture, or the PDF of a report (no alt text)."""
+
+    data: bytes
     filename: str
     title: str
     alt_text: str
     caption: str
+    # A report is evidence of one person's screening (records are theirs and the
+    # admins'): it goes to that person's direct message with the bot, not the channel.
+    private: bool = False
 
 
 def draw(reply: Reply) -> Picture | None:
@@ -51,7 +60,7 @@ def draw(reply: Reply) -> Picture | None:
 
     net = body.network
     return Picture(
-        png=render(net),
+        data=render(net),
         filename=picture_name(body),
         title=f"Network of {body.name}",
         alt_text=net.alt_text()[:ALT_TEXT_CHARS],
@@ -60,23 +69,33 @@ def draw(reply: Reply) -> Picture | None:
 
 
 async def upload(
-    client: AsyncWebClient, channel: str, picture: Picture, respond: AsyncRespond
+    client: AsyncWebClient,
+    channel: str,
+    picture: Picture,
+    respond: AsyncRespond,
+    user: str | None = None,
 ) -> bool:
-    """Post the picture into ``channel``; on failure, tell whoever asked, privately."""
+    """Post the picture into ``channel`` (a private one into ``user``'s direct message
+    with the bot); on failure, tell whoever asked, privately."""
     try:
+        if picture.private:
+            opened = await client.conversations_open(users=user or "")
+            channel = str((opened.get("channel") or {}).get("id") or "")
+            if not channel:
+                raise SlackApiError("no direct message", opened)
         await client.files_upload_v2(
             channel=channel,
-            file=picture.png,
+            file=picture.data,
             filename=picture.filename,
             title=picture.title,
-            alt_txt=picture.alt_text,
+            alt_txt=picture.alt_text or None,
             initial_comment=escape(f"{picture.title}. {picture.caption}."),
         )
     except SlackApiError as exc:
         error = exc.response.get("error") if exc.response is not None else None
-        log.warning("network picture upload to %s failed: %s", channel, error)
+        log.warning("upload of %s to %s failed: %s", picture.filename, channel, error)
         failed = ErrorReply(
-            f"I could not post the picture here ({error or 'upload failed'}).",
+            f"I could not post the file here ({error or 'upload failed'}).",
             "Invite me to this channel, or ask in a direct message with me.",
         )
         await respond(response_type="ephemeral", replace_original=False, **message(Reply(failed)))
@@ -100,6 +119,39 @@ def drawn(reply: Reply) -> tuple[Reply, Picture | None]:
     except Exception:  # a drawing error must still answer whoever asked
         log.exception("drawing a network picture failed")
         failed = ErrorReply("I could not draw that picture; the error has been logged.")
+        return Reply(failed), None
+
+
+def report_of(services: Services, reply: Reply) -> Picture | None:
+    """The evidence PDF of a ``/mcf report`` answer with a card (in the pool), with the
+    record the answer left; None for any other reply."""
+    body = reply.body
+    if not reply.report or not isinstance(body, LookupReply) or body.card is None:
+        return None
+    from bot import report_pdf  # fpdf2: only when a report is made
+
+    record = read(services, None, reply.records[0]) if reply.records else None
+    kept = f"record #{record.id}, SHA-256 {record.answer_sha256}" if record else "not recorded"
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", body.card.name).strip("-")[:REPORT_NAME_CHARS]
+    return Picture(
+        data=report_pdf.render(reply, record),
+        filename=f"mcf-report-{slug or 'organisation'}.pdf",
+        title=f"Evidence report: {body.card.name}",
+        alt_text="",
+        caption=kept,
+        private=True,
+    )
+
+
+def files_of(services: Services, reply: Reply) -> tuple[Reply, Picture | None]:
+    """What a ``/mcf`` answer posts besides its message: a network picture or a report;
+    a failure to make it answers like any other error."""
+    reply, picture = drawn(reply)
+    try:
+        return reply, picture or report_of(services, reply)
+    except Exception:  # a PDF error must still answer whoever asked
+        log.exception("making an evidence report failed")
+        failed = ErrorReply("I could not make that report; the error has been logged.")
         return Reply(failed), None
 
 

@@ -4,6 +4,7 @@ run the handler in the thread pool, render."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 from concurrent.futures import Executor
@@ -83,6 +84,12 @@ def _full(value: Any) -> bool:
     return isinstance(value, dict) and value.get("full") is True
 
 
+TEAMS_REPORT_NOTE = (
+    "The PDF report is not sent in Teams: make it with `mcf-bot report NAME -o report.pdf` "
+    "or `/mcf report NAME` in Slack."
+)
+
+
 def _graph(value: Any) -> bool:
     """The "Show network" button asks for a picture."""
     return isinstance(value, dict) and value.get("graph") is True
@@ -153,6 +160,10 @@ def register(app: AgentApplication[TurnState], services: Services, executor: Exe
             text = command_text(activity.text)
             chat = chat_context(activity)
             reply = await run(handle, services, text, chat, pool=pool_for(executor, text))
+        if reply.report:
+            # Teams takes a bot's files only through a consent card and the user's
+            # OneDrive, which this bot does not use: the answer says where the PDF is made.
+            reply = dataclasses.replace(reply, notes=(*reply.notes, TEAMS_REPORT_NOTE))
         if isinstance(reply.body, GraphReply):
             await context.send_activity(await run(picture_message, reply))
             return

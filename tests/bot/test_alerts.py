@@ -380,7 +380,42 @@ async def test_a_name_watched_before_it_is_listed_alerts_when_it_appears(
         await asyncio.to_thread(_worker(sqlite_registry, fake).run_once)
         seen = _seen(fake, "CW")
         assert {name for _, name, _ in seen} == {"Example Robotics Co., Ltd."}
-        assert any("added to the US DoD" in heading for heading, _, _ in seen)
+        # Re-screened when it appears: the verdict the channel had, and the new one.
+        assert [(h, d.split(" · ")[0]) for h, _, d in seen] == [
+            (
+                "1 watched organisation's verdict changed",
+                "verdict was not in the registry, now listed: DoD 1260H from 2027-01-01 "
+                "(not yet in force)",
+            )
+        ]
+    finally:
+        await fake.stop()
+
+
+async def test_two_watched_partners_listed_at_once_make_one_message(
+    sqlite_registry: Registry, tmp_path: Path
+) -> None:
+    fake = await FakeSlack().start()
+    new = ("Example Robotics Co., Ltd.", "Example Drones Co., Ltd.")
+    try:
+        async for server in _serve(sqlite_registry, fake):
+            for name in (*new, "Baidu"):
+                await _slash(server, fake, f"watch {name}", "CP")
+        edition = _edition_file(tmp_path, CUTOFF)
+        with edition.open("a", newline="", encoding="utf-8") as f:
+            for name in new:
+                row = [name, name, "", "", "", "", "2026-01-05", "", "https://example.org/e.pdf"]
+                csv.writer(f, lineterminator="\r\n").writerow(row)
+        with unit_of_work(sqlite_registry.sessions) as session:
+            run_import(session, "us-1260h", [edition])
+        for _ in range(2):  # a second worker, later: nothing more
+            await asyncio.to_thread(_worker(sqlite_registry, fake).run_once)
+        assert len(fake.channels["CP"]) == 1  # one digest for the channel's watches
+        seen = _seen(fake, "CP")
+        assert sorted(n for _, n, _ in seen) == sorted(escape(n, 300) for n in new)
+        for heading, _, detail in seen:
+            assert heading == "2 watched organisations' verdicts changed"
+            assert detail.startswith("verdict was not in the registry, now listed: DoD 1260H")
     finally:
         await fake.stop()
 

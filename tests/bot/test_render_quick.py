@@ -89,6 +89,10 @@ def test_the_manifest_offers_what_the_app_listens_for() -> None:
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
         "app_home_opened",
         "app_mention",
+        "message.im",  # partner files shared in a DM
     }
+    assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"app_mentions:read", "channels:read", "groups:read", "commands"} <= scopes
+    # Files in (partner files), files out (results, pictures, reports to the asker's DM).
+    assert {"im:history", "files:read", "files:write", "im:write"} <= scopes

@@ -11,8 +11,10 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
+from bot.render.slack import SHARE_ACTION
 from bot.slack.record_listeners import DECIDE_VIEW, RECORD_ACTION
 from handlers.context import Services
+from handlers.lookup import lookup
 from registry.db import unit_of_work
 from registry.records import since
 from tests.fake_slack import (
@@ -140,6 +142,32 @@ async def test_the_decision_modal_stores_the_decision_on_the_record(
     assert len(_records(services)[0].decisions) == 1
 
 
+async def test_a_signed_check_leaves_a_record_per_row_and_a_share_one_more(
+    server: str, fake_slack: FakeSlack, services: Services
+) -> None:
+    await _slash(server, fake_slack, "check Hikvision; Baidu; Zzyzx Widgets Unknown Partner")
+    rows = _records(services)
+    assert [r.query for r in rows] == ["Hikvision", "Baidu", "Zzyzx Widgets Unknown Partner"]
+    assert {r.kind for r in rows} == {"check"} and all(r.intact for r in rows)
+    assert len({r.batch for r in rows}) == 1 and rows[0].batch is not None  # one batch
+    assert rows[2].verdict == "no_match" and rows[0].verdict == "listed"
+
+    answer = await _slash(server, fake_slack, "Baidu")
+    body = action_body(
+        SHARE_ACTION, _button(answer["blocks"], SHARE_ACTION)["value"], fake_slack.response_url
+    )
+    status, _ = await post(server + EVENTS, body, signed(SECRET, body))
+    assert status == 200
+    for _ in range(200):
+        if len(_records(services)) == 5:
+            break
+        await asyncio.sleep(0.05)
+    *_, lookup, share = _records(services)
+    assert (lookup.kind, share.kind) == ("lookup", "share")
+    assert share.entity_ids == lookup.entity_ids and share.intact
+    assert (share.platform, share.user_id, share.channel_id) == ("slack", "U1", "C1")
+
+
 def _cp1252_csv() -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
@@ -213,3 +241,37 @@ async def test_partner_files_shared_in_a_dm_come_back_screened(
     kept = _records(services)
     assert len(kept) == 6 and {r.kind for r in kept} == {"file"}
     assert len({r.batch for r in kept}) == 2 and {r.channel_id for r in kept} == {"D1"}
+
+
+async def test_a_signed_report_command_posts_the_evidence_pdf(
+    server: str, fake_slack: FakeSlack, services: Services
+) -> None:
+    from pypdf import PdfReader
+
+    answer = await _slash(server, fake_slack, "report Baidu")
+    (record,) = _records(services)
+    assert record.query == "Baidu" and record.intact
+    assert "Record decision" in json.dumps(answer)  # the card, as any lookup's
+    for _ in range(600):
+        done = [u for u in fake_slack.uploads.values() if u["completed"]]
+        if done:
+            break
+        await asyncio.sleep(0.05)
+    (upload,) = done
+    assert upload["filename"].endswith(".pdf")
+    # Evidence of U1's screening: to U1's direct message with the bot, not the channel.
+    assert upload["completed"]["channel_id"] == "DU1"
+    assert record.answer_sha256 in upload["completed"]["initial_comment"]
+    reader = PdfReader(io.BytesIO(upload["data"]))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    flat = text.replace("\n", "")
+    assert f"Record #{record.id}" in text and record.answer_sha256 in flat
+    card = lookup(services, "Baidu").card
+    assert card is not None and card.native_name and card.native_name in text
+    assert card.sources and all(s.url in flat for s in card.sources if s.url)
+
+    # No card to report on: said in one line, no file.
+    answer = await _slash(server, fake_slack, "report Zzyzx Widgets Unknown Partner")
+    assert "exact name" in json.dumps(answer)
+    await asyncio.sleep(0.5)
+    assert len([u for u in fake_slack.uploads.values() if u["completed"]]) == 1
