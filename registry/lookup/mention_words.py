@@ -10,6 +10,7 @@ import re
 import opencc
 
 from registry.names import normalize
+from registry.names.places import PLACES
 
 # -- vocabulary -------------------------------------------------------------------------
 
@@ -63,30 +64,12 @@ QUALIFIERS = frozenset({"china", "prc", "the"})
 # Acronyms of four letters or more are distinctive on their own, unless they spell a word.
 WORDLIKE_ACRONYMS = frozenset({"cast", "just", "star", "care", "core", "mast", "nice", "pace"})
 MIN_DISTINCT_ACRONYM = 4
-# Words that put a text in a Chinese context, where a short acronym can be trusted.
+# Words that put a text in a Chinese context, where a short acronym can be trusted: China
+# by its names, the Party, and every place of the name rules' place list written as one
+# word (provinces and the larger cities: "Harbin", "Shenzhen").
 CHINA_CUES = frozenset(
-    {
-        "china",
-        "chinese",
-        "prc",
-        "beijing",
-        "shanghai",
-        "shenzhen",
-        "hong",
-        "mainland",
-        "ccp",
-        "cpc",
-        "mcf",
-        "sino",
-        "harbin",
-        "nanjing",
-        "wuhan",
-        "xian",
-        "chengdu",
-        "tianjin",
-        "hangzhou",
-    }
-)
+    {"china", "chinese", "prc", "hong", "mainland", "ccp", "cpc", "mcf", "sino"}
+) | frozenset(p for p in PLACES if "-" not in p)
 
 # Chinese: particles and punctuation around a short name; characters that end another
 # organisation's name (a unit named right after it belongs to that organisation).
