@@ -271,6 +271,8 @@ class FakeSlack:
         assert self.socket is not None, "no app has connected over Socket Mode"
         envelope_id = f"env-{len(self.acks) + 1}"
         self.acks[envelope_id] = asyncio.get_running_loop().create_future()
+        fake, path = _fake_for(str(payload.get("response_url", "")))
+        seen = len(self.responses_by_url.get(path, []))
         await self.socket.send_json(
             {
                 "envelope_id": envelope_id,
@@ -279,7 +281,13 @@ class FakeSlack:
                 "accepts_response_payload": kind != "events_api",
             }
         )
-        return await self.acks[envelope_id]
+        ack = await self.acks[envelope_id]
+        if fake is self and (ack.get("payload") or {}).get("text") == PLACEHOLDER:
+            # Slower than the inline budget: the answer follows by response_url, as
+            # ``post`` reads it for HTTP.
+            answer = await _follow_up(self, path, seen)
+            return {**ack, "payload": answer}
+        return ack
 
     def response_url_for(self, key: str) -> str:
         """A response_url of its own, so concurrent requests' follow-ups can be told apart."""
@@ -410,12 +418,17 @@ async def post(url: str, body: str, headers: dict[str, str]) -> tuple[int, Any]:
         text = await r.text()
         answer = await r.json() if text.startswith("{") else text
     if fake is not None and isinstance(answer, dict) and answer.get("text") == PLACEHOLDER:
-        deadline = time.monotonic() + FOLLOW_UP_S
-        while len(fake.responses_by_url.get(path, [])) <= seen:
-            assert time.monotonic() < deadline, "the deferred answer never came"
-            await asyncio.sleep(0.02)
-        answer = fake.responses_by_url[path][seen]
+        answer = await _follow_up(fake, path, seen)
     return r.status, answer
+
+
+async def _follow_up(fake: FakeSlack, path: str, seen: int) -> dict[str, Any]:
+    """The first message to reach ``path`` after the ``seen`` already there."""
+    deadline = time.monotonic() + FOLLOW_UP_S
+    while len(fake.responses_by_url.get(path, [])) <= seen:
+        assert time.monotonic() < deadline, "the deferred answer never came"
+        await asyncio.sleep(0.02)
+    return fake.responses_by_url[path][seen]
 
 
 # The placeholder the app acks with when an answer takes longer than its inline budget,

@@ -18,7 +18,7 @@ from bot.server import INDEX_REFRESH_S
 from registry import store
 from registry.db import unit_of_work
 from registry.service import Registry
-from tests.fake_slack import FakeSlack, signed, slash_body
+from tests.fake_slack import FakeSlack, post, signed, slash_body
 
 SECRET = "process-test-secret"
 
@@ -84,14 +84,12 @@ async def test_serve_answers_signed_requests_and_refuses_forged_ones(
 ) -> None:
     await _wait_healthy(serve)
     body = slash_body("Baidu", fake_slack.response_url)
+    # Within Slack's three seconds comes the card or "Looking that up…" and then the card
+    # by response_url (``post`` follows it): which one is the machine's load, not a rule.
+    status, answer = await post(f"{serve}/slack/events", body, signed(SECRET, body))
+    assert status == 200
+    assert "Baidu, Inc." in str(answer["blocks"])
     async with aiohttp.ClientSession() as http:
-        started = time.monotonic()
-        async with http.post(f"{serve}/slack/events", data=body, headers=signed(SECRET, body)) as r:
-            assert r.status == 200
-            answer = await r.json()
-        assert time.monotonic() - started < 3.0
-        assert "Baidu, Inc." in str(answer["blocks"])
-
         async with http.post(
             f"{serve}/slack/events", data=body, headers=signed("forged", body)
         ) as r:
@@ -103,9 +101,9 @@ async def test_serve_answers_signed_requests_and_refuses_forged_ones(
 
 async def _ask(http: aiohttp.ClientSession, url: str, text: str, response_url: str) -> str:
     body = slash_body(text, response_url)
-    async with http.post(f"{url}/slack/events", data=body, headers=signed(SECRET, body)) as r:
-        assert r.status == 200
-        return str((await r.json()).get("blocks"))
+    status, answer = await post(f"{url}/slack/events", body, signed(SECRET, body))
+    assert status == 200
+    return str(answer.get("blocks"))
 
 
 async def test_an_entry_imported_by_another_process_is_found_without_a_restart(
