@@ -6,9 +6,9 @@ from sqlalchemy.orm import Session
 
 from handlers.errors import NotFound
 from handlers.replies import EntityCard
-from registry.views import INCOMING, OUTGOING, entity_card
+from registry.views import entity_card
 
-__all__ = ["INCOMING", "OUTGOING", "build_card"]
+__all__ = ["build_card"]
 
 
 def build_card(session: Session, entity_id: int) -> EntityCard:

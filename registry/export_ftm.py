@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from registry.catalog import catalog
 from registry.models import Designation, Entity, EntityKind, Relationship
+from registry.relation_types import relation_type
 
 DATASET = "mcf_registry"
 # Research databases, not government lists (``legal: false`` in the catalogue): their
@@ -98,7 +99,7 @@ def _entities(session: Session) -> Iterator[ValueEntity]:
 
 
 def _tie(rel: Relationship, subject: Entity, object_: Entity) -> ValueEntity:
-    owned = rel.type == "subsidiary_of" and SCHEMATA.get(subject.kind) == "Company"
+    owned = relation_type(rel.type).ownership and SCHEMATA.get(subject.kind) == "Company"
     proxy = _proxy(
         "Ownership" if owned else "UnknownLink",
         "mcf-tie-" + str(make_entity_id(subject.key, rel.type, object_.key)),

@@ -17,30 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.models import Entity, ImportRun
-from registry.owners import CONTROL_TIES, _legal_listings
+from registry.owners import _legal_listings
+from registry.relation_types import relation_type
 from registry.views import EntityCard, RelationshipView, lists_loaded
 
 # A picture stays readable up to about this many organisations.
 MAX_NODES = 25
-
-# Layers: negative above the organisation, positive below, 0 beside it.
-_ABOVE = {f"{t}:out" for t in CONTROL_TIES} | {"supplies:out"}
-_BELOW = {f"{t}:in" for t in CONTROL_TIES} | {"supplies:in", "hosted_by:in"}
-
-# The tie type as an edge label: "<subject> -label-> <object>".
-EDGE_LABELS = {
-    "subsidiary_of": "subsidiary of",
-    "supervised_by": "supervised by",
-    "part_of": "part of",
-    "joint_lab": "joint lab",
-    "joint_venture": "joint venture",
-    "supplies": "supplies",
-    "research_partner": "research partner",
-    "co_founded": "co-founded",
-    "collaborates_with": "collaborates",
-    "hosted_by": "hosted by",
-    "other": "linked",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +47,7 @@ class Edge:
 
     @property
     def label(self) -> str:
-        return EDGE_LABELS.get(self.type, self.type.replace("_", " "))
+        return relation_type(self.type).label
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +89,8 @@ class Network:
 
 
 def _layer(tie: RelationshipView) -> int:
-    key = f"{tie.type}:{tie.direction}"
-    return -1 if key in _ABOVE else 1 if key in _BELOW else 0
+    """Negative above the organisation, positive below, 0 beside it."""
+    return relation_type(tie.type).reading(tie.direction).layer
 
 
 def _listings(session: Session, ids: set[int]) -> dict[int, list[str]]:

@@ -22,22 +22,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from registry.catalog import OwnershipRule, describe, rules_for
 from registry.models import Designation, Relationship, Source
+from registry.relation_types import CONTROL_TYPES, OWNERSHIP_TYPES, relation_type
 
-# Ties that carry ownership or control upwards. ``part_of`` is no type of the registry's
-# yet (a lab of a university is recorded as ``subsidiary_of``); it is named so that a
-# future importer writing it is followed without another change here.
-OWNERSHIP_TIES = ("subsidiary_of",)
-CONTROL_TIES = (*OWNERSHIP_TIES, "supervised_by", "part_of")
+# Ties that carry ownership or control upwards (the relation-type table's ``ownership``
+# and ``control``).
+OWNERSHIP_TIES = OWNERSHIP_TYPES
+CONTROL_TIES = CONTROL_TYPES
 # Four hops reach from a lab or a second-tier subsidiary to a conglomerate's parent and
 # its supervisor; beyond that a chain says little about who is in charge.
 MAX_HOPS = 4
-
-# What a hop says, in our words: "<from> is <words> <to>".
-HOP_WORDS = {
-    "subsidiary_of": "a subsidiary of",
-    "supervised_by": "supervised by",
-    "part_of": "part of",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +44,8 @@ class Hop:
 
     @property
     def words(self) -> str:
-        return HOP_WORDS.get(self.type, "tied to")
+        """What the hop says, in our words: "<from> is <words> <to>"."""
+        return relation_type(self.type).hop
 
 
 @dataclass(frozen=True, slots=True)

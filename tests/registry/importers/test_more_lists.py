@@ -31,7 +31,7 @@ from registry.importers import IMPORTERS, run_import
 from registry.importers.us_1286 import fiscal_year_end, fiscal_year_start
 from registry.models import Designation, Entity, EntityKind, Relationship, Source
 from registry.service import Registry
-from registry.views import _status
+from registry.views.designations import _status
 from tests.registry.importers.helpers import assert_refused_unchanged
 
 ROOT = Path(__file__).resolve().parents[3]
