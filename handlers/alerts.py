@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from registry.models import Change, ChangeKind, Subscription
+from registry.alert_records import ChangeKind, ChangeRecord, SubscriptionRecord
 from registry.views import describe_changes, entity_names, import_file_name
 
 
@@ -70,8 +70,10 @@ def _edition(dates: set[str | None]) -> str:
     return f" ({known[0]} to {known[-1]})" if known else ""
 
 
-def build_digests(session: Session, sub: Subscription, changes: Sequence[Change]) -> list[Digest]:
-    by_run: dict[int | None, list[Change]] = defaultdict(list)
+def build_digests(
+    session: Session, sub: SubscriptionRecord, changes: Sequence[ChangeRecord]
+) -> list[Digest]:
+    by_run: dict[int | None, list[ChangeRecord]] = defaultdict(list)
     for change in changes:
         by_run[change.import_run_id].append(change)
     digests = []
@@ -83,7 +85,7 @@ def build_digests(session: Session, sub: Subscription, changes: Sequence[Change]
 
 
 def _digest(
-    session: Session, sub: Subscription, run_id: int | None, changes: list[Change]
+    session: Session, sub: SubscriptionRecord, run_id: int | None, changes: list[ChangeRecord]
 ) -> Digest | None:
     sections = change_sections(session, changes)
     if not sections:
@@ -102,10 +104,10 @@ def _digest(
     return Digest(title, tuple(sections), watch=watch, change_ids=all_ids)
 
 
-def change_sections(session: Session, changes: Sequence[Change]) -> list[DigestSection]:
+def change_sections(session: Session, changes: Sequence[ChangeRecord]) -> list[DigestSection]:
     """The changes grouped by what happened (and on which list), one entry each."""
     described = describe_changes(session, list(changes))
-    groups: dict[tuple[str, str, str], list[Change]] = defaultdict(list)
+    groups: dict[tuple[str, str, str], list[ChangeRecord]] = defaultdict(list)
     listed_entities = {c.entity_id for c in changes if c.kind in LISTED_KINDS}
     absorbed: dict[int, list[int]] = defaultdict(list)
     for change in changes:
@@ -133,7 +135,7 @@ def change_sections(session: Session, changes: Sequence[Change]) -> list[DigestS
     return sections
 
 
-def _heading(kind: str, list_name: str, action: str, members: list[Change]) -> str:
+def _heading(kind: str, list_name: str, action: str, members: list[ChangeRecord]) -> str:
     n = len(members)
     orgs = _plural(n, "organisation", "organisations")
     if kind in LISTED_KINDS:

@@ -9,10 +9,11 @@ from handlers.errors import BadInput
 from handlers.replies import Level, NoticeReply
 from handlers.watch_digest import verdict_now
 from registry import alerts
+from registry.alert_records import SubscriptionRecord, subscription_records
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus
-from registry.models import Subscription
 from registry.resolution import token_key
+from registry.views import entity_names
 
 # How long a change to a channel's alerts waits for another writer on SQLite (an import
 # holds the lock until it commits) before answering "try again in a minute": other chat
@@ -37,14 +38,14 @@ def _may_change(services: Services, chat: ChatContext) -> None:
     )
 
 
-def describe(session: Session, sub: Subscription) -> str:
+def describe(session: Session, sub: SubscriptionRecord) -> str:
     lists = alerts.known_lists(session)
     if sub.kind == "all":
         text = "everything new in the registry"
     elif sub.kind == "list":
         text = f"changes to the {lists.get(sub.list_id or '', sub.list_id)} (`{sub.list_id}`)"
-    elif sub.entity is not None:
-        text = f"changes touching {sub.entity.name}"
+    elif sub.entity_id is not None and (name := entity_names(session, {sub.entity_id})):
+        text = f"changes touching {name[sub.entity_id]}"
     else:
         text = f"“{sub.watch_name}” if it appears"
     if sub.paused_at is not None:
@@ -74,7 +75,7 @@ def subscribe(services: Services, chat: ChatContext, list_id: str | None) -> Not
             created_by=chat.user_id,
             conversation=chat.conversation,
         )
-        what = describe(session, sub)
+        what = describe(session, SubscriptionRecord.of(sub))
     prefix = f"{_here(chat)} will now be told about" if created else "Already subscribed to"
     return NoticeReply(f"{prefix} {what}, from now on.", public=created)
 
@@ -160,7 +161,7 @@ def unsubscribe(services: Services, chat: ChatContext, list_id: str | None) -> N
 def list_subscriptions(services: Services, chat: ChatContext) -> NoticeReply:
     with unit_of_work(services.registry.sessions) as session:
         subs = alerts.channel_subscriptions(session, chat.platform, chat.channel_id)
-        lines = tuple(describe(session, s) for s in subs)
+        lines = tuple(describe(session, s) for s in subscription_records(subs))
     if not lines:
         return NoticeReply(f"{_here(chat)} has no alerts. Try `/mcf subscribe`.")
     return NoticeReply(f"{_here(chat)} gets:", lines)

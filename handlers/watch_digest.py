@@ -21,7 +21,7 @@ from handlers.cards import build_card
 from handlers.errors import NotFound
 from handlers.replies import Finding, Level
 from handlers.verdict import of_card
-from registry.models import Change, ChangeKind, Subscription
+from registry.alert_records import ChangeKind, ChangeRecord, SubscriptionRecord
 from registry.views import describe_changes, entity_names
 
 # How a verdict the channel heard before is named in "was …, now …".
@@ -68,7 +68,11 @@ def verdict_now(session: Session, entity_id: int) -> Finding | None:
 
 
 def _changed_line(
-    session: Session, sub: Subscription, changes: Sequence[Change], now: Finding, name: str
+    session: Session,
+    sub: SubscriptionRecord,
+    changes: Sequence[ChangeRecord],
+    now: Finding,
+    name: str,
 ) -> DigestEntry:
     new = VERDICT_WORDS.get(now.level, now.level.value)
     detail = f"verdict was {words(sub.verdict or '')}, now {new}"
@@ -80,7 +84,7 @@ def _changed_line(
 
 
 def build_watch_digest(
-    session: Session, news: Sequence[tuple[Subscription, Sequence[Change]]]
+    session: Session, news: Sequence[tuple[SubscriptionRecord, Sequence[ChangeRecord]]]
 ) -> WatchDigest | None:
     """``news``: each watch of one channel with its pending changes (non-empty)."""
     owners: dict[int, list[int]] = defaultdict(list)
@@ -90,7 +94,7 @@ def build_watch_digest(
     names = entity_names(session, {s.entity_id for s, _ in news if s.entity_id is not None})
     changed: list[DigestEntry] = []
     verdicts: dict[int, str] = {}
-    rest: dict[int, Change] = {}
+    rest: dict[int, ChangeRecord] = {}
     for sub, changes in news:
         now = verdict_now(session, sub.entity_id) if sub.entity_id is not None else None
         if now is not None:

@@ -204,6 +204,15 @@ def claim_subscriptions(session: Session, platform: str | None = None) -> list[S
     return list(session.scalars(query))
 
 
+def claim_subscription(session: Session, sub_id: int) -> Subscription | None:
+    """One subscription to plan, locked on PostgreSQL for the planning transaction (None
+    when another worker holds it, or it is gone)."""
+    query = select(Subscription).where(Subscription.id == sub_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return session.scalars(query).first()
+
+
 def channel_watches(session: Session, platform: str, channel_id: str) -> list[Subscription]:
     """A channel's active watches (its partners), oldest first, for one digest; locked on
     PostgreSQL for the planning transaction (``plan_lock`` keeps other planners away)."""

@@ -116,3 +116,46 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+# What only the registry may touch: its ORM models and queries. Handlers and front ends
+# get plain views and records from it (``registry.views``, ``registry.alert_records``).
+ORM_CALLS = ("select", "query")
+
+
+def _orm_uses(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = {a.name for a in node.names}
+            if node.module == "registry.models" or (
+                node.module == "registry" and "models" in names
+            ):
+                yield node.lineno, "imports registry.models"
+        elif isinstance(node, ast.Import):
+            if any(a.name == "registry.models" for a in node.names):
+                yield node.lineno, "imports registry.models"
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name in ORM_CALLS:
+                yield node.lineno, f"calls {name}("
+
+
+def test_no_orm_model_or_query_outside_the_registry() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{line} {what}"
+        for name, path in MODULES.items()
+        if _layer(name) in (LAYERS.index("handlers"), LAYERS.index("bot"))
+        for line, what in _orm_uses(ast.parse(path.read_text()))
+    ]
+    assert not found, "\n".join(found)
+
+
+def test_the_orm_scan_finds_a_model_import_and_a_query() -> None:
+    planted = (
+        "from registry.models import Subscription\n"
+        "from registry import models\n"
+        "rows = session.scalars(select(Subscription))\n"
+        "sub = session.query(Subscription).first()\n"
+    )
+    assert [line for line, _ in _orm_uses(ast.parse(planted))] == [1, 2, 3, 4]

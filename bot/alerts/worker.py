@@ -30,9 +30,9 @@ from bot.alerts.notifier import (
 from handlers.alerts import build_digests
 from handlers.watch_digest import build_watch_digest, verdict_now
 from registry import alerts
+from registry.alert_records import SubscriptionRecord, change_records, utcnow
 from registry.db import unit_of_work
 from registry.errors import RegistryBusyError
-from registry.models import Subscription, utcnow
 from registry.service import Registry
 
 log = logging.getLogger(__name__)
@@ -132,10 +132,11 @@ class AlertWorker:
             if not alerts.plan_lock(session, platform, channel_id):
                 return 0  # another worker is planning this channel's watches now
             news, baselines = [], {}
-            for sub in alerts.channel_watches(session, platform, channel_id):
+            watches = alerts.channel_watches(session, platform, channel_id)
+            for sub in watches:
                 changes = alerts.pending_changes(session, sub)
                 if changes:
-                    news.append((sub, changes))
+                    news.append((SubscriptionRecord.of(sub), change_records(changes)))
                 elif sub.verdict is None and sub.entity_id is not None:
                     # Watched from chat (answered without screening it, to stay quick):
                     # the verdict it has now is the one the channel starts from.
@@ -148,14 +149,12 @@ class AlertWorker:
                 return 0
             messages = self.notifiers[platform].render(planned.digest)
             alerts.remember_verdicts(session, planned.verdicts)
-            return alerts.enqueue(session, news[0][0], messages, owners=planned.owners)
+            first = next(s for s in watches if s.id == news[0][0].id)
+            return alerts.enqueue(session, first, messages, owners=planned.owners)
 
     def _plan_one(self, sub_id: int) -> int:
         with unit_of_work(self.registry.sessions) as session:
-            query = session.query(Subscription).filter(Subscription.id == sub_id)
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            sub = query.first()
+            sub = alerts.claim_subscription(session, sub_id)
             if sub is None or sub.paused_at is not None or sub.platform not in self.notifiers:
                 return 0
             changes = alerts.pending_changes(session, sub)
@@ -166,7 +165,8 @@ class AlertWorker:
             if messages is None:
                 messages = []
                 notifier = self.notifiers[sub.platform]
-                for digest in build_digests(session, sub, changes):
+                record = SubscriptionRecord.of(sub)
+                for digest in build_digests(session, record, change_records(changes)):
                     messages += notifier.render(digest)
                 self._rendered[key] = messages
             return alerts.enqueue(session, sub, messages)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from registry.alert_records import ChangeRecord
 from registry.models import (
     Alias,
     Change,
@@ -47,7 +48,9 @@ class ChangeDescribed:
 IDS_PER_QUERY = 5000
 
 
-def describe_changes(session: Session, changes: Sequence[Change]) -> dict[int, ChangeDescribed]:
+def describe_changes(
+    session: Session, changes: Sequence[Change | ChangeRecord]
+) -> dict[int, ChangeDescribed]:
     """Many changes in words (a digest): the organisations and listings they name are
     loaded first, a bounded number of ids per query, so describing each asks nothing."""
     entity_ids = sorted({c.entity_id for c in changes if c.entity_id is not None})
@@ -69,7 +72,7 @@ def describe_changes(session: Session, changes: Sequence[Change]) -> dict[int, C
     return {c.id: describe_change(session, c) for c in changes}
 
 
-def describe_change(session: Session, change: Change) -> ChangeDescribed:
+def describe_change(session: Session, change: Change | ChangeRecord) -> ChangeDescribed:
     detail = change.detail or {}
     entity = session.get(Entity, change.entity_id) if change.entity_id else None
     name = entity.name if entity else str(detail.get("name") or "(removed)")
