@@ -33,10 +33,10 @@ from handlers.replies import (
     ErrorReply,
     GraphReply,
     HelpReply,
+    Level,
     NoticeReply,
     Reply,
     SourcesReply,
-    Verdict,
 )
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus, NameIndex
@@ -57,7 +57,7 @@ def card_line(
     finding = verdict.of_card(card)
     return CheckLine(
         query,
-        Verdict.of(finding.level),
+        finding.level,
         finding.detail,
         entity_id=card.id,
         name=card.name,
@@ -73,21 +73,21 @@ def line_for(query: str, reply: Reply) -> CheckLine:
     body = reply.body
     finding = verdict.of_reply(reply)
     if isinstance(body, ErrorReply):
-        return CheckLine(query, Verdict.ERROR, body.message, finding=finding)
+        return CheckLine(query, Level.ERROR, body.message, finding=finding)
     if isinstance(body, HelpReply | NoticeReply | CheckListReply | SourcesReply | GraphReply):
-        return CheckLine(query, Verdict.ERROR, "not an organisation name", finding=finding)
+        return CheckLine(query, Level.ERROR, "not an organisation name", finding=finding)
     if body.status is MatchStatus.AMBIGUOUS and body.candidates:
         # Names only: no candidate's verdict, country or card stands in for an answer.
         return CheckLine(
             query,
-            Verdict.AMBIGUOUS,
+            Level.AMBIGUOUS,
             finding.detail,
             candidates=body.candidates,
             how=body.how,
             finding=finding,
         )
     if body.status is not MatchStatus.MATCH or body.card is None:
-        return CheckLine(query, Verdict.NONE, finding.detail, finding=finding)
+        return CheckLine(query, Level.NO_MATCH, finding.detail, finding=finding)
     how = body.how if body.how and body.how != "exact name" else None
     return card_line(query, body.card, how, body.matched_on)
 
@@ -130,7 +130,7 @@ def _mention_lines(
                 card = build_card(session, ids[0])
             except NotFound:
                 gone = verdict.gone()
-                lines.append(CheckLine(text, Verdict.NONE, gone.detail, finding=gone))
+                lines.append(CheckLine(text, Level.NO_MATCH, gone.detail, finding=gone))
                 continue
             lines.append(card_line(text, card, how if how != "name" else None))
             continue
@@ -141,7 +141,7 @@ def _mention_lines(
         lines.append(
             CheckLine(
                 text,
-                Verdict.AMBIGUOUS,
+                Level.AMBIGUOUS,
                 finding.detail,
                 candidates=candidates,
                 how=how,

@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from handlers import verdict
 from handlers.context import ChatContext, Services
 from handlers.errors import BadInput, NotFound
 from handlers.replies import (
@@ -78,9 +77,11 @@ def _card_plain(services: Services, card: EntityCard) -> Any:
 
 def lookup_answer(services: Services, body: LookupReply) -> dict[str, Any]:
     """A lookup's answer as plain data: the verdict, the match and the whole card."""
-    finding = verdict.of_lookup(body)
+    finding = body.finding
     answer = {
-        f.name: _plain(getattr(body, f.name)) for f in dataclasses.fields(body) if f.name != "card"
+        f.name: _plain(getattr(body, f.name))
+        for f in dataclasses.fields(body)
+        if f.name not in ("card", "finding", "card_finding")  # the verdict and card below
     }
     answer["verdict"] = {"level": str(finding.level), "text": finding.text}
     answer["card"] = _card_plain(services, body.card) if body.card is not None else None
@@ -89,6 +90,7 @@ def lookup_answer(services: Services, body: LookupReply) -> dict[str, Any]:
 
 def line_answer(line: CheckLine) -> dict[str, Any]:
     answer = _plain(line)
+    answer["verdict"] = line.verdict.words  # as a check line says it
     if line.finding is not None:
         answer["verdict"] = {"level": str(line.finding.level), "text": line.finding.text}
     return dict(answer)
@@ -106,7 +108,7 @@ def lookup_screening(
     return Screening(
         kind=kind,
         query=body.query,
-        verdict=str(verdict.of_lookup(body).level),
+        verdict=str(body.finding.level),
         entity_ids=_ids(body),
         answer=lookup_answer(services, body),
         as_of=as_of,
@@ -114,7 +116,7 @@ def lookup_screening(
 
 
 def line_screening(kind: str, line: CheckLine, as_of: dt.date | None = None) -> Screening:
-    level = str(line.finding.level) if line.finding is not None else str(line.verdict)
+    level = str(line.finding.level) if line.finding is not None else line.verdict.words
     ids = (line.entity_id,) if line.entity_id is not None else tuple(c.id for c in line.candidates)
     return Screening(kind, line.query, level, ids, line_answer(line), as_of)
 

@@ -52,6 +52,25 @@ class Level(StrEnum):
     AMBIGUOUS = "did_you_mean"  # the name is unclear: no verdict on a guess
     ERROR = "error"
 
+    @property
+    def words(self) -> str:
+        """The level in words, as a check line, its JSON and a screening file say it."""
+        return LEVEL_WORDS[self]
+
+
+LEVEL_WORDS = {
+    Level.LISTED: "listed",
+    Level.FORMER: "formerly listed",
+    Level.TIED: "tied",
+    Level.TRACKED: "tracked",
+    Level.NOT_LISTED: "not listed",  # in the registry, on no list loaded
+    Level.AMBIGUOUS: "did you mean",
+    Level.NO_MATCH: "no match",
+    Level.ERROR: "error",
+}
+# The order a quick check counts its lines in ("3 listed, 1 did you mean, 2 no match").
+CHECK_COUNT_ORDER = tuple(LEVEL_WORDS)
+
 
 @dataclass(frozen=True, slots=True)
 class Tie:
@@ -115,6 +134,19 @@ class LookupReply:
     # ``later`` says what changed after it ("DoD 1260H from 2025-01-07").
     as_of: str | None = None
     later: tuple[str, ...] = ()
+    # The verdict (``handlers.verdict.findings``), decided whenever the reply is made or
+    # replaced, so that renderers only map it; ``card_finding`` is the card's own, without
+    # the as-of wording (``match.verdict`` in JSON; the reply's own when there is no card).
+    finding: Finding = field(init=False, repr=False, compare=False)
+    card_finding: Finding = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # handlers.verdict reads the reply types defined here: imported when a reply is made.
+        from handlers import verdict
+
+        finding, card = verdict.findings(self)
+        object.__setattr__(self, "finding", finding)
+        object.__setattr__(self, "card_finding", card)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +162,11 @@ class ErrorReply:
     # The asker's to fix (a bad name, an unknown list), not a failure on our side: the
     # terminal exits 2 for these, 1 for the others.
     fixable: bool = False
+
+    @property
+    def finding(self) -> Finding:
+        """No verdict: the error, as the verdict's place says it."""
+        return Finding(Level.ERROR, self.message, detail=self.message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,35 +306,6 @@ class SourcesReply:
         return NoticeReply(self.title, tuple(view.line() for view in self.lists))
 
 
-class Verdict(StrEnum):
-    """One name's answer in a quick check: the verdict levels (``Level``) in words."""
-
-    LISTED = "listed"
-    FORMER = "formerly listed"
-    TIED = "tied"
-    TRACKED = "tracked"
-    KNOWN = "not listed"  # in the registry, on no list loaded
-    AMBIGUOUS = "did you mean"
-    NONE = "no match"
-    ERROR = "error"
-
-    @classmethod
-    def of(cls, level: Level) -> Verdict:
-        return _LEVEL_VERDICTS[level]
-
-
-_LEVEL_VERDICTS = {
-    Level.LISTED: Verdict.LISTED,
-    Level.FORMER: Verdict.FORMER,
-    Level.TIED: Verdict.TIED,
-    Level.TRACKED: Verdict.TRACKED,
-    Level.NOT_LISTED: Verdict.KNOWN,
-    Level.NO_MATCH: Verdict.NONE,
-    Level.AMBIGUOUS: Verdict.AMBIGUOUS,
-    Level.ERROR: Verdict.ERROR,
-}
-
-
 @dataclass(frozen=True, slots=True)
 class CheckLine:
     """One name of a quick check: the verdict, and a sentence saying why.
@@ -307,7 +315,7 @@ class CheckLine:
     """
 
     query: str  # as typed (a check) or as written in the message (a scan)
-    verdict: Verdict
+    verdict: Level
     detail: str = ""
     entity_id: int | None = None
     name: str | None = None
@@ -354,13 +362,13 @@ class CheckLine:
 
 
 _VERDICT_WORDS = {
-    Verdict.LISTED: ("listed on ", ""),
-    Verdict.TIED: ("tied: ", ""),
-    Verdict.FORMER: ("formerly listed: ", ""),
-    Verdict.TRACKED: ("tracked, not listed: ", ""),
-    Verdict.KNOWN: ("not listed: ", ""),
-    Verdict.NONE: ("no match: ", ""),
-    Verdict.AMBIGUOUS: ("did you mean ", "?"),
+    Level.LISTED: ("listed on ", ""),
+    Level.TIED: ("tied: ", ""),
+    Level.FORMER: ("formerly listed: ", ""),
+    Level.TRACKED: ("tracked, not listed: ", ""),
+    Level.NOT_LISTED: ("not listed: ", ""),
+    Level.NO_MATCH: ("no match: ", ""),
+    Level.AMBIGUOUS: ("did you mean ", "?"),
 }
 
 
@@ -374,8 +382,12 @@ class CheckListReply:
     share_key: str | None = None
     omitted: int = 0  # organisations found beyond the lines shown
 
-    def count(self, verdict: Verdict) -> int:
+    def count(self, verdict: Level) -> int:
         return sum(line.verdict is verdict for line in self.lines)
+
+    def counts(self) -> tuple[tuple[Level, int], ...]:
+        """Each verdict with lines, and how many, in ``CHECK_COUNT_ORDER``."""
+        return tuple((v, self.count(v)) for v in CHECK_COUNT_ORDER if self.count(v))
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,34 +12,34 @@ from handlers import records
 from handlers.context import Services
 from handlers.lookup import check
 from handlers.quick import line_for
-from handlers.replies import CheckLine, LookupReply, Reply, Verdict
+from handlers.replies import CheckLine, Level, LookupReply, Reply
 from registry.records import Requester
 
 # The summary's words per verdict, in the order they are counted (strongest first).
 SUMMARY_WORDS = {
-    Verdict.LISTED: "listed",
-    Verdict.FORMER: "formerly listed",
-    Verdict.TIED: "tied",
-    Verdict.TRACKED: "tracked",
-    Verdict.AMBIGUOUS: "did you mean",
-    Verdict.KNOWN: "not listed",
-    Verdict.NONE: "no match",
-    Verdict.ERROR: "unreadable",
+    Level.LISTED: "listed",
+    Level.FORMER: "formerly listed",
+    Level.TIED: "tied",
+    Level.TRACKED: "tracked",
+    Level.AMBIGUOUS: "did you mean",
+    Level.NOT_LISTED: "not listed",
+    Level.NO_MATCH: "no match",
+    Level.ERROR: "unreadable",
 }
 # What ``--fail-on`` accepts, as the user may write it.
 FAIL_WORDS = {
-    "listed": Verdict.LISTED,
-    "tied": Verdict.TIED,
-    "formerly_listed": Verdict.FORMER,
-    "former": Verdict.FORMER,
-    "tracked": Verdict.TRACKED,
-    "not_listed": Verdict.KNOWN,
-    "did_you_mean": Verdict.AMBIGUOUS,
-    "ambiguous": Verdict.AMBIGUOUS,
-    "no_match": Verdict.NONE,
+    "listed": Level.LISTED,
+    "tied": Level.TIED,
+    "formerly_listed": Level.FORMER,
+    "former": Level.FORMER,
+    "tracked": Level.TRACKED,
+    "not_listed": Level.NOT_LISTED,
+    "did_you_mean": Level.AMBIGUOUS,
+    "ambiguous": Level.AMBIGUOUS,
+    "no_match": Level.NO_MATCH,
 }
 # Always said, even at 0: the counts a reader looks for first.
-ALWAYS = (Verdict.LISTED, Verdict.FORMER, Verdict.TIED, Verdict.AMBIGUOUS, Verdict.NONE)
+ALWAYS = (Level.LISTED, Level.FORMER, Level.TIED, Level.AMBIGUOUS, Level.NO_MATCH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,7 @@ class ScreenedRow:
         lists = "; ".join(d.label for d in finding.lists) if finding else ""
         note = line.detail if not line.how else f"{line.how}: {line.detail}"
         score = f"{self.score:.0f}" if self.score is not None else ""
-        return (line.verdict.value, lists, line.name or "", note, score, self.source_url or "")
+        return (line.verdict.words, lists, line.name or "", note, score, self.source_url or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +66,7 @@ class ScreenedFile:
     records: tuple[int, ...]
     as_of: dt.date | None = None
 
-    def count(self, verdict: Verdict) -> int:
+    def count(self, verdict: Level) -> int:
         return sum(r.line.verdict is verdict for r in self.rows)
 
     def summary(self) -> str:
@@ -79,11 +79,11 @@ class ScreenedFile:
         when = f" (as of {self.as_of})" if self.as_of else ""
         return f"{n} name{'s' if n != 1 else ''}{when}: " + ", ".join(parts)
 
-    def fails(self, on: frozenset[Verdict]) -> bool:
+    def fails(self, on: frozenset[Level]) -> bool:
         return any(r.line.verdict in on for r in self.rows)
 
 
-def fail_set(text: str) -> frozenset[Verdict]:
+def fail_set(text: str) -> frozenset[Level]:
     """``listed,tied`` -> the verdicts that make ``check`` exit 1."""
     from handlers.errors import BadInput
 

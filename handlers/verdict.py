@@ -194,15 +194,23 @@ def no_match(query: str, nearest: list[str], checked: ListsLoaded | None) -> Fin
 
 
 def of_lookup(reply: LookupReply) -> Finding:
-    finding = _of_lookup(reply)
-    if reply.as_of is None:
-        return finding
-    return dataclasses.replace(finding, text=as_of.finding_text(finding.text, reply))
+    return findings(reply)[0]
 
 
-def _of_lookup(reply: LookupReply) -> Finding:
-    if reply.status is MatchStatus.MATCH and reply.card is not None:
-        return of_card(reply.card)
+def findings(reply: LookupReply) -> tuple[Finding, Finding]:
+    """A lookup's verdict and its card's own (without the as-of wording; the lookup's
+    when there is no card), the card's computed once: ``LookupReply.finding`` and
+    ``LookupReply.card_finding``."""
+    card = of_card(reply.card) if reply.card is not None else None
+    finding = _of_lookup(reply, card)
+    if reply.as_of is not None:
+        finding = dataclasses.replace(finding, text=as_of.finding_text(finding.text, reply))
+    return finding, card or finding
+
+
+def _of_lookup(reply: LookupReply, card: Finding | None) -> Finding:
+    if reply.status is MatchStatus.MATCH and card is not None:
+        return card
     names = [c.name for c in reply.candidates]
     if reply.status is MatchStatus.AMBIGUOUS:
         exact = any(c.how.startswith(("exact", "same")) for c in reply.candidates)
@@ -233,7 +241,7 @@ def gone() -> Finding:
 def of_reply(reply: Reply) -> Finding:
     body = reply.body
     if isinstance(body, LookupReply):
-        return of_lookup(body)
+        return body.finding
     if isinstance(body, ErrorReply):
-        return Finding(Level.ERROR, body.message, detail=body.message)
+        return body.finding
     return Finding(Level.ERROR, "not an organisation name", detail="not an organisation name")

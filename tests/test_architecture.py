@@ -159,3 +159,19 @@ def test_the_orm_scan_finds_a_model_import_and_a_query() -> None:
         "sub = session.query(Subscription).first()\n"
     )
     assert [line for line, _ in _orm_uses(ast.parse(planted))] == [1, 2, 3, 4]
+
+
+def test_renderers_map_the_verdict_the_handler_decided() -> None:
+    """One verdict level type (``handlers.replies.Level``), decided in ``handlers.verdict``
+    and carried by the reply: no front end imports the module that decides it."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for name, path in MODULES.items()
+        if _layer(name) == LAYERS.index("bot")
+        for line, target in _imports(ast.parse(path.read_text()), top_level_only=False)
+        if target == "handlers.verdict"
+    ]
+    assert not found, found
+    import handlers.replies
+
+    assert not hasattr(handlers.replies, "Verdict"), "a second verdict type is back"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import verdict
 from handlers.replies import (
     CandidateView,
     CheckLine,
@@ -123,7 +122,7 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
         "score": reply.score,
         "matched_on": reply.matched_on,
         "how": reply.how,
-        "verdict": finding_dict(verdict.of_card(card), card),
+        "verdict": finding_dict(reply.card_finding, card),
         "designations": [
             {
                 **_listing(d),
@@ -202,10 +201,10 @@ def candidate_dict(c: CandidateView) -> dict[str, Any]:
 
 
 def check_line_dict(line: CheckLine) -> dict[str, Any]:
-    """One name of a quick check (``verdict`` is one of ``handlers.replies.Verdict``)."""
+    """One name of a quick check (``verdict``: a ``handlers.replies.Level``, in its words)."""
     return {
         "query": clean_text(line.query),
-        "verdict": line.verdict.value,
+        "verdict": line.verdict.words,
         "name": line.name,
         "entity_id": line.entity_id,
         "detail": line.detail,
@@ -245,7 +244,7 @@ def _reply_dict(reply: Reply) -> dict[str, Any]:
             "status": body.status.value,
             # The answer's verdict: for a match, the same as ``match.verdict``; for a
             # "did you mean", no verdict on the best guess (``did_you_mean``).
-            "verdict": finding_dict(verdict.of_lookup(body), body.card),
+            "verdict": finding_dict(body.finding, body.card),
             "match": card_dict(body.card, body) if body.card else None,
             "candidates": [candidate_dict(c) for c in body.candidates],
         }
@@ -263,7 +262,7 @@ def _reply_dict(reply: Reply) -> dict[str, Any]:
             "status": "error",
             "error": body.message,
             "hint": body.hint,
-            "verdict": finding_dict(verdict.of_reply(reply)),
+            "verdict": finding_dict(body.finding),
         }
     if isinstance(body, SourcesReply):
         return {

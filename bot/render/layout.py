@@ -74,13 +74,13 @@ from bot.render.layout_parts import (
     verdict_line,
     web_link,
 )
-from handlers import verdict as verdicts
 from handlers.alerts import Digest
 from handlers.home import HomeReply
 from handlers.replies import (
     CheckListReply,
     EntityCard,
     ErrorReply,
+    Finding,
     GraphReply,
     HelpReply,
     LookupReply,
@@ -110,7 +110,7 @@ KINDS = {
 
 
 def _card_sections(
-    card: EntityCard, caps: Caps, note: str | None, more: Button | None
+    card: EntityCard, finding: Finding, caps: Caps, note: str | None, more: Button | None
 ) -> tuple[Section, ...]:
     sources = CardSources(card)
     meta = [KINDS.get(card.kind, card.kind)] + ([card.country] if card.country else [])
@@ -129,7 +129,7 @@ def _card_sections(
     if note:
         sections.append(Section(None, (Line((Run(one_line(note), Style.SUBTLE),)),), subtle=True))
     sections += [
-        Section(None, (verdict_line(verdicts.of_card(card)),)),
+        Section(None, (verdict_line(finding),)),
         Section(None, (Line((Run(about, Style.SUBTLE),)),), subtle=True),
     ]
     if caps.summary and card.summary:
@@ -189,13 +189,13 @@ def card_layout(
     if card.relationships:  # a picture of one box says nothing
         actions.append(Button("Show network", Action.GRAPH, str(card.id)))
     title = card.name + (f" ({card.native_name})" if card.native_name else "")
-    finding = verdicts.of_card(card)
+    finding = reply.card_finding
     whole = replace(FULL, ties=max_ties)
     for caps in (whole,) if full else SHORTER:
         layout = Layout(
             "card",
             one_line(title),
-            _card_sections(card, caps, note, more),
+            _card_sections(card, finding, caps, note, more),
             tuple(actions),
             summary=one_line(f"{card.name}: {finding.text}"),
             finding=finding,

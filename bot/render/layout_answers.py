@@ -17,12 +17,11 @@ from bot.render.layout_parts import (
     plural,
     verdict_line,
 )
-from handlers import verdict as verdicts
 from handlers.replies import (
     CheckLine,
     CheckListReply,
+    Level,
     LookupReply,
-    Verdict,
 )
 from registry.lookup import MatchStatus
 
@@ -36,7 +35,7 @@ def candidates_layout(reply: LookupReply, *, public: bool = False) -> Layout:
     """ "Did you mean" (or no match, with the closest names): the verdict, then one
     button per candidate."""
     action = Action.CARD if public else Action.PICK
-    finding = verdicts.of_lookup(reply)
+    finding = reply.finding
     sections = [Section(None, (verdict_line(finding),))]
     lines = [
         Line(
@@ -67,14 +66,14 @@ def candidates_layout(reply: LookupReply, *, public: bool = False) -> Layout:
 # -- quick checks -----------------------------------------------------------------------
 
 _CHECK_MARKS = {
-    Verdict.LISTED: (Mark.LISTED, Style.ATTENTION),
-    Verdict.TIED: (Mark.TIED, Style.WARNING),
-    Verdict.FORMER: (Mark.FORMER, Style.PLAIN),
-    Verdict.TRACKED: (Mark.KNOWN, Style.PLAIN),
-    Verdict.KNOWN: (Mark.KNOWN, Style.PLAIN),
-    Verdict.AMBIGUOUS: (Mark.AMBIGUOUS, Style.PLAIN),
-    Verdict.NONE: (Mark.NONE, Style.PLAIN),
-    Verdict.ERROR: (Mark.WARNING, Style.PLAIN),
+    Level.LISTED: (Mark.LISTED, Style.ATTENTION),
+    Level.TIED: (Mark.TIED, Style.WARNING),
+    Level.FORMER: (Mark.FORMER, Style.PLAIN),
+    Level.TRACKED: (Mark.KNOWN, Style.PLAIN),
+    Level.NOT_LISTED: (Mark.KNOWN, Style.PLAIN),
+    Level.AMBIGUOUS: (Mark.AMBIGUOUS, Style.PLAIN),
+    Level.NO_MATCH: (Mark.NONE, Style.PLAIN),
+    Level.ERROR: (Mark.WARNING, Style.PLAIN),
 }
 MAX_LINE_CANDIDATES = 5  # cards offered beside one "did you mean" line
 
@@ -88,7 +87,7 @@ def check_heading(reply: CheckListReply) -> str:
         head = f"{plural(n, 'organisation')} from the registry named in the message"
     else:
         head = f"{plural(len(reply.lines), 'name')} checked"
-    counts = [f"{reply.count(v)} {v.value}" for v in Verdict if reply.count(v)]
+    counts = [f"{n} {v.words}" for v, n in reply.counts()]
     shown = f" (the first {len(reply.lines)} shown)" if reply.omitted else ""
     return f"{head}{shown}: " + ", ".join(counts)
 

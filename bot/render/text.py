@@ -232,7 +232,7 @@ def check_line(query: str, reply: Reply) -> str:
     """One line of ``mcf-bot check``, tab-separated: the query, the verdict, the
     organisation and why (the same verdict as ``/mcf check`` gives in chat)."""
     line = line_for(query, reply)
-    fields = [query, line.verdict.value]
+    fields = [query, line.verdict.words]
     if line.name:
         fields.append(line.label)  # "name (country), as the name that matched"
     if line.detail:  # a "no match" says too that it is no evidence of anything

@@ -28,7 +28,6 @@ from handlers.replies import (
     LookupReply,
     NoticeReply,
     Reply,
-    Verdict,
 )
 from registry.lookup import MatchStatus
 
@@ -221,7 +220,7 @@ def test_json_carries_the_same_verdict(replies: dict[str, Answer], kind: str) ->
     if data["status"] == "check":
         for line in data["lines"]:
             assert line["finding"]["level"] in {level.value for level in Level}
-            assert line["verdict"] == Verdict.of(Level(line["finding"]["level"])).value
+            assert line["verdict"] == Level(line["finding"]["level"]).words
 
 
 def test_cards_are_short_unless_full(replies: dict[str, Answer]) -> None:

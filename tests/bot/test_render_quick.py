@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import Block
 from bot.render.slack import check_list_blocks, home_view
 from bot.slack.shortcut_listeners import SCAN_SHORTCUT
 from handlers.home import ChangeView, ChannelAlerts, HomeReply
-from handlers.replies import CandidateView, CheckLine, CheckListReply, Verdict
+from handlers.replies import CandidateView, CheckLine, CheckListReply, Level
 from tests.conftest import ROOT
 
 EVIL = "<!channel> Evil & Co <https://evil.example|click> <@U123> @here"
@@ -25,16 +25,16 @@ def _valid(blocks: list[Block]) -> str:
 
 def _lines(n: int) -> tuple[CheckLine, ...]:
     kinds = [
-        CheckLine(EVIL, Verdict.LISTED, EVIL, entity_id=1, name=EVIL, how="near (typo) name"),
-        CheckLine(EVIL, Verdict.TIED, EVIL, entity_id=2, name=EVIL),
-        CheckLine(EVIL, Verdict.NONE, "not in the registry"),
+        CheckLine(EVIL, Level.LISTED, EVIL, entity_id=1, name=EVIL, how="near (typo) name"),
+        CheckLine(EVIL, Level.TIED, EVIL, entity_id=2, name=EVIL),
+        CheckLine(EVIL, Level.NO_MATCH, "not in the registry"),
         CheckLine(
             EVIL,
-            Verdict.AMBIGUOUS,
+            Level.AMBIGUOUS,
             EVIL,
             candidates=tuple(CandidateView(i, EVIL * 3, 90.0, EVIL, "x") for i in range(3, 10)),
         ),
-        CheckLine(EVIL * 10, Verdict.ERROR, EVIL * 10),
+        CheckLine(EVIL * 10, Level.ERROR, EVIL * 10),
     ]
     return tuple(kinds[i % len(kinds)] for i in range(n))
 

@@ -35,7 +35,7 @@ from handlers import verdict
 from handlers.context import Services
 from handlers.dispatch import handle
 from handlers.quick import card_line, line_for
-from handlers.replies import EntityCard, Level, LookupReply, Reply, SourcesReply, Verdict
+from handlers.replies import EntityCard, Level, LookupReply, Reply, SourcesReply
 from handlers.sources import sources
 from registry.bundled import BUNDLE, data_dir
 from registry.catalog import catalog
@@ -287,7 +287,7 @@ def test_every_card_has_one_verdict_in_every_renderer_json_and_check(
         data = reply_dict(_reply(s.card))
         assert data["verdict"]["level"] == finding.level.value
         line = card_line(s.card.name, s.card)
-        assert line.verdict is Verdict.of(finding.level) and line.detail == finding.detail
+        assert line.verdict is finding.level and line.detail == finding.detail
         if finding.level is not Level.LISTED:
             assert "Listed" not in finding.text.split(":")[0]
         if finding.level in (Level.NOT_LISTED, Level.TRACKED):
@@ -342,7 +342,7 @@ def test_an_unknown_name_is_no_match_never_on_none_of_the_lists(
     reply = handle(services, "Zzzq Unknown Org")
     _assert_no_match(reply)
     line = line_for("Zzzq Unknown Org", reply)
-    assert line.verdict is Verdict.NONE and "not evidence" in line.detail
+    assert line.verdict is Level.NO_MATCH and "not evidence" in line.detail
     monkeypatch.setenv("MCF_DATABASE_URL", str(services.registry.engine.url))
     assert main(["ask", "Zzzq Unknown Org"]) == 0
     out = capsys.readouterr().out
@@ -407,7 +407,7 @@ def test_removed_and_tied_is_formerly_listed_with_its_dates_and_the_tie(
                 assert d.end in finding.text
         assert "now tied:" in finding.text and finding.tie.other_name in finding.text
         line = card_line(s.card.name, s.card)
-        assert line.verdict is Verdict.FORMER and finding.tie.other_name in line.detail
+        assert line.verdict is Level.FORMER and finding.tie.other_name in line.detail
         data = reply_dict(_reply(s.card))["verdict"]
         assert data["level"] == "formerly_listed" and data["tie"] and data["former"]
 
@@ -422,7 +422,7 @@ def test_only_in_a_research_tracker_is_tracked_with_rating_and_category(
         finding = verdict.of_card(s.card)
         assert not finding.text.startswith("Listed")
         line = card_line(s.card.name, s.card)
-        assert line.verdict is Verdict.TRACKED
+        assert line.verdict is Level.TRACKED
         assert "listed on" not in line.reason(line.detail)
         for d in finding.tracked:
             if d.risk:

@@ -13,7 +13,7 @@ from handlers.context import Services
 from handlers.dispatch import handle
 from handlers.errors import BadInput
 from handlers.home import home
-from handlers.replies import CheckListReply, Verdict
+from handlers.replies import CheckListReply, Level
 from registry import alerts
 from registry.db import unit_of_work
 from registry.service import Registry
@@ -35,10 +35,10 @@ def test_the_issue_list_in_one_answer(services: Services) -> None:
     reply = _check(services, ISSUE_LIST)
     tsinghua, harvard, hikvision, bit = reply.lines
     # Only in ASPI's tracker: tracked, with its rating, never "listed".
-    assert tsinghua.verdict is Verdict.TRACKED and "ASPI tracker rates it" in tsinghua.detail
-    assert bit.verdict is Verdict.LISTED and bit.name == "Beijing Institute of Technology"
-    assert harvard.verdict is Verdict.NONE and harvard.entity_id is None
-    assert hikvision.verdict is Verdict.LISTED and "Hikvision" in (hikvision.name or "")
+    assert tsinghua.verdict is Level.TRACKED and "ASPI tracker rates it" in tsinghua.detail
+    assert bit.verdict is Level.LISTED and bit.name == "Beijing Institute of Technology"
+    assert harvard.verdict is Level.NO_MATCH and harvard.entity_id is None
+    assert hikvision.verdict is Level.LISTED and "Hikvision" in (hikvision.name or "")
     assert "since 2021-06-03" in hikvision.detail and "typo" in (hikvision.how or "")
 
 
@@ -47,10 +47,10 @@ def test_verdicts_tied_and_did_you_mean(services: Services) -> None:
     institute, unclear = reply.lines
     # The whole Entity List also names "System Equipment Co., Ltd. of the 28th Research
     # Institute": a short query may now be a "did you mean", as long as CETC's 28th is offered.
-    assert institute.verdict in (Verdict.LISTED, Verdict.TIED, Verdict.AMBIGUOUS)
-    if institute.verdict is Verdict.AMBIGUOUS:
+    assert institute.verdict in (Level.LISTED, Level.TIED, Level.AMBIGUOUS)
+    if institute.verdict is Level.AMBIGUOUS:
         assert any("China Electronics Technology" in c.name for c in institute.candidates)
-    assert unclear.verdict is Verdict.AMBIGUOUS and len(unclear.candidates) > 1
+    assert unclear.verdict is Level.AMBIGUOUS and len(unclear.candidates) > 1
     # An organisation with ties but no list: the strongest tie, and to whom.
     tied = next(
         line
@@ -60,7 +60,7 @@ def test_verdicts_tied_and_did_you_mean(services: Services) -> None:
             "Aerospace High Technology Research Institute",
         )
         for line in _check(services, f"check {name}").lines
-        if line.verdict is Verdict.TIED
+        if line.verdict is Level.TIED
     )
     assert tied.detail.startswith(("is ", "has ", "was ", "supervises", "hosted", "co-founded"))
 
@@ -88,7 +88,7 @@ def test_chat_and_terminal_give_the_same_verdicts(
     rows = [line.split("\t") for line in lines]
     assert summary.startswith(f"{len(names)} names: ")
     assert [r[0] for r in rows] == [n for n in names]
-    assert [r[1] for r in rows] == [line.verdict.value for line in chat.lines]
+    assert [r[1] for r in rows] == [line.verdict.words for line in chat.lines]
     assert rows[2][2] == chat.lines[2].label  # "name (country), as matched name"
 
 
@@ -142,7 +142,7 @@ def test_a_check_line_names_the_country_and_the_name_that_matched(services: Serv
 
 def test_a_did_you_mean_line_shows_no_candidates_verdict(services: Services) -> None:
     (line,) = quick.check_list(services, ["China Electronics Technology"]).lines
-    assert line.verdict is Verdict.AMBIGUOUS
+    assert line.verdict is Level.AMBIGUOUS
     assert line.entity_id is None and line.name is None and line.country is None
 
 

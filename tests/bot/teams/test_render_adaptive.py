@@ -27,11 +27,11 @@ from handlers.replies import (
     CheckListReply,
     DesignationView,
     EntityCard,
+    Level,
     LookupReply,
     RelationshipView,
     Reply,
     SourceRef,
-    Verdict,
 )
 from registry.lookup import MatchStatus
 from tests.bot.teams.fake_connector import card_text
@@ -127,19 +127,19 @@ def test_a_large_digest_is_split_and_keeps_every_entry_once() -> None:
 
 def _check_lines() -> tuple[CheckLine, ...]:
     return (
-        CheckLine("Baidu", Verdict.LISTED, "US DoD 1260H list since 2021-06-03", 8, "Baidu, Inc."),
-        CheckLine(HOSTILE, Verdict.TIED, HOSTILE, 9, HOSTILE, how="near (typo) name"),
-        CheckLine("Harvard University", Verdict.NONE, "not in the registry"),
+        CheckLine("Baidu", Level.LISTED, "US DoD 1260H list since 2021-06-03", 8, "Baidu, Inc."),
+        CheckLine(HOSTILE, Level.TIED, HOSTILE, 9, HOSTILE, how="near (typo) name"),
+        CheckLine("Harvard University", Level.NO_MATCH, "not in the registry"),
         CheckLine(
             "China Aerospace",
-            Verdict.AMBIGUOUS,
+            Level.AMBIGUOUS,
             "CASC or CASIC",
             candidates=(
                 CandidateView(3, "CASC", 93.0, "CASC", "partial name"),
                 CandidateView(28, "CASIC", 92.0, "CASIC", "partial name"),
             ),
         ),
-        CheckLine("Old Co", Verdict.FORMER, "US Entity List until 2020-01-01", 11, "Old Co"),
+        CheckLine("Old Co", Level.FORMER, "US Entity List until 2020-01-01", 11, "Old Co"),
     )
 
 
@@ -194,7 +194,7 @@ def test_registry_text_in_a_check_list_stays_literal() -> None:
 def test_a_long_check_list_fits_and_opens_cards_from_one_menu() -> None:
     long = "x" * 580
     lines = tuple(
-        CheckLine(f"Org {i} {HOSTILE}", Verdict.LISTED, long, 100 + i, f"Organisation {i}")
+        CheckLine(f"Org {i} {HOSTILE}", Level.LISTED, long, 100 + i, f"Organisation {i}")
         for i in range(50)
     )
     card = reply_card(Reply(CheckListReply(lines)))
