@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.alerts.notifier import SlackNotifier
 from bot.alerts.worker import AlertWorker
-from registry import alerts
+from registry import subscriptions
 from registry.db import unit_of_work
 from registry.importers import run_import
 from registry.service import Registry
@@ -90,7 +90,7 @@ def run(channels: int, orgs: int, workers: int, fail_rate: float) -> dict[str, f
         registry.init(empty=True)
         with unit_of_work(registry.sessions) as session:
             for c in range(channels):
-                alerts.subscribe(
+                subscriptions.subscribe(
                     session, platform="slack", channel_id=f"C{c:05d}", topic="all", kind="all"
                 )
         edition = Path(tmp) / "edition.csv"

@@ -31,10 +31,10 @@ from sqlalchemy import insert, text, update
 
 from bot.alerts.notifier import SlackNotifier
 from bot.alerts.worker import AlertWorker
-from registry import alerts
+from registry import subscriptions
 from registry.changelog import log_bulk
 from registry.db import make_engine, make_session_factory, unit_of_work
-from registry.models import ChangeKind, Entity, Subscription
+from registry.models import ChangeKind, Entity, Subscription, utcnow
 from registry.service import Registry
 
 WATCHED = "Crimson Lotus Avionics Co., Ltd."
@@ -82,7 +82,7 @@ def _timed(worker: AlertWorker) -> float:
 def run(registry: Registry, names: int) -> dict[str, float]:
     registry.init(empty=True)
     with unit_of_work(registry.sessions) as session:
-        sub, _ = alerts.subscribe(
+        sub, _ = subscriptions.subscribe(
             session,
             platform="slack",
             channel_id="C1",
@@ -110,7 +110,7 @@ def run(registry: Registry, names: int) -> dict[str, float]:
     rewind()
     without_watermark = _timed(worker)  # every idle pass read all again before
     with unit_of_work(registry.sessions) as session:
-        session.execute(update(Subscription).values(paused_at=alerts.utcnow()))
+        session.execute(update(Subscription).values(paused_at=utcnow()))
     no_watch = min(_timed(worker) for _ in range(IDLE_PASSES))
     return {
         "import_s": imported,

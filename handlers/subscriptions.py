@@ -8,7 +8,7 @@ from handlers.context import ChatContext, Services
 from handlers.errors import BadInput
 from handlers.replies import Level, NoticeReply
 from handlers.watch_digest import verdict_now
-from registry import alerts
+from registry import subscriptions
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus
 from registry.models import Subscription
@@ -38,7 +38,7 @@ def _may_change(services: Services, chat: ChatContext) -> None:
 
 
 def describe(session: Session, sub: Subscription) -> str:
-    lists = alerts.known_lists(session)
+    lists = subscriptions.known_lists(session)
     if sub.kind == "all":
         text = "everything new in the registry"
     elif sub.kind == "list":
@@ -58,12 +58,12 @@ def subscribe(services: Services, chat: ChatContext, list_id: str | None) -> Not
         if list_id is None:
             topic, kind = "all", "all"
         else:
-            lists = alerts.known_lists(session)
+            lists = subscriptions.known_lists(session)
             if list_id not in lists:
                 known = ", ".join(f"`{k}`" for k in sorted(lists)) or "none loaded yet"
                 raise BadInput(f"There is no list called `{list_id}`.", f"Lists: {known}.")
             topic, kind = f"list:{list_id}", "list"
-        sub, created = alerts.subscribe(
+        sub, created = subscriptions.subscribe(
             session,
             platform=chat.platform,
             channel_id=chat.channel_id,
@@ -96,7 +96,7 @@ def watch(services: Services, chat: ChatContext, name: str, *, screen: bool = Fa
             entity_id = result.best.entity_id
             # The verdict the channel starts from: a digest later says "was …, now …".
             now = verdict_now(session, entity_id) if screen else None
-            _, created = alerts.subscribe(
+            _, created = subscriptions.subscribe(
                 session,
                 platform=chat.platform,
                 channel_id=chat.channel_id,
@@ -113,7 +113,7 @@ def watch(services: Services, chat: ChatContext, name: str, *, screen: bool = Fa
                 f"Watching {result.best.name.rstrip('.')}" + ("." if created else " (already)."),
                 public=created,
             )
-        alerts.subscribe(
+        subscriptions.subscribe(
             session,
             platform=chat.platform,
             channel_id=chat.channel_id,
@@ -137,7 +137,7 @@ def unwatch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
         result = services.index.lookup(session, name)
         if result.status is MatchStatus.MATCH and result.best is not None:
             topics.append(f"entity:{result.best.entity_id}")
-        removed = alerts.unsubscribe(session, chat.platform, chat.channel_id, topics)
+        removed = subscriptions.unsubscribe(session, chat.platform, chat.channel_id, topics)
     if not removed:
         raise BadInput(f"{_here(chat)} was not watching “{name}”.")
     return NoticeReply(f"Stopped watching “{name}”.", public=True)
@@ -146,10 +146,10 @@ def unwatch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
 def unsubscribe(services: Services, chat: ChatContext, list_id: str | None) -> NoticeReply:
     _may_change(services, chat)
     with unit_of_work(services.registry.sessions, lock_wait_s=CHAT_LOCK_WAIT_S) as session:
-        subs = alerts.channel_subscriptions(session, chat.platform, chat.channel_id)
+        subs = subscriptions.channel_subscriptions(session, chat.platform, chat.channel_id)
         if list_id is not None:
             subs = [s for s in subs if s.topic == f"list:{list_id}"]
-        removed = alerts.unsubscribe(
+        removed = subscriptions.unsubscribe(
             session, chat.platform, chat.channel_id, [s.topic for s in subs]
         )
     if not removed:
@@ -159,7 +159,7 @@ def unsubscribe(services: Services, chat: ChatContext, list_id: str | None) -> N
 
 def list_subscriptions(services: Services, chat: ChatContext) -> NoticeReply:
     with unit_of_work(services.registry.sessions) as session:
-        subs = alerts.channel_subscriptions(session, chat.platform, chat.channel_id)
+        subs = subscriptions.channel_subscriptions(session, chat.platform, chat.channel_id)
         lines = tuple(describe(session, s) for s in subs)
     if not lines:
         return NoticeReply(f"{_here(chat)} has no alerts. Try `/mcf subscribe`.")

@@ -23,8 +23,8 @@ from bot.alerts.notifier import SlackNotifier
 from bot.alerts.runtime import worker_for
 from bot.alerts.worker import AlertWorker
 from bot.settings import Settings
-from registry import alerts
-from registry.alerts import PlannedMessage
+from registry import alert_planning, subscriptions
+from registry.alert_planning import PlannedMessage
 from registry.db import make_engine, make_session_factory, unit_of_work
 from registry.models import OutboxMessage
 from registry.service import Registry
@@ -64,7 +64,7 @@ def _outbox(registry: Registry) -> set[str]:
     texts = set()
     with unit_of_work(registry.sessions) as session:
         for c in range(CHANNELS):
-            sub, _ = alerts.subscribe(
+            sub, _ = subscriptions.subscribe(
                 session, platform="slack", channel_id=f"C{c}", topic="all", kind="all"
             )
             planned = [
@@ -72,7 +72,7 @@ def _outbox(registry: Registry) -> set[str]:
                 for i in range(PER_CHANNEL)
             ]
             texts |= {p.payload["text"] for p in planned}
-            alerts.enqueue(session, sub, planned)
+            alert_planning.enqueue(session, sub, planned)
     return texts
 
 
