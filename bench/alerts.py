@@ -29,6 +29,7 @@ from registry import subscriptions
 from registry.db import unit_of_work
 from registry.importers import run_import
 from registry.service import Registry
+from registry.subscriptions import Topic
 from tests.fake_slack import FakeSlack
 
 HEADER = [
@@ -91,7 +92,7 @@ def run(channels: int, orgs: int, workers: int, fail_rate: float) -> dict[str, f
         with unit_of_work(registry.sessions) as session:
             for c in range(channels):
                 subscriptions.subscribe(
-                    session, platform="slack", channel_id=f"C{c:05d}", topic="all", kind="all"
+                    session, platform="slack", channel_id=f"C{c:05d}", topic=Topic.everything()
                 )
         edition = Path(tmp) / "edition.csv"
         _edition(edition, orgs)

@@ -36,6 +36,7 @@ from registry.changelog import log_bulk
 from registry.db import make_engine, make_session_factory, unit_of_work
 from registry.models import ChangeKind, Entity, Subscription, utcnow
 from registry.service import Registry
+from registry.subscriptions import Topic
 
 WATCHED = "Crimson Lotus Avionics Co., Ltd."
 IDLE_PASSES = 3
@@ -86,8 +87,7 @@ def run(registry: Registry, names: int) -> dict[str, float]:
             session,
             platform="slack",
             channel_id="C1",
-            topic="name:crimson lotus avionics",
-            kind="watch",
+            topic=Topic.of_name(WATCHED),
             watch_name=WATCHED,
         )
         sub_id, start = sub.id, sub.start_after_change_id

@@ -12,7 +12,7 @@ from registry import subscriptions
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus
 from registry.models import Subscription
-from registry.resolution import token_key
+from registry.subscriptions import SubscriptionKind, Topic
 
 # How long a change to a channel's alerts waits for another writer on SQLite (an import
 # holds the lock until it commits) before answering "try again in a minute": other chat
@@ -39,9 +39,9 @@ def _may_change(services: Services, chat: ChatContext) -> None:
 
 def describe(session: Session, sub: Subscription) -> str:
     lists = subscriptions.known_lists(session)
-    if sub.kind == "all":
+    if sub.kind == SubscriptionKind.ALL:
         text = "everything new in the registry"
-    elif sub.kind == "list":
+    elif sub.kind == SubscriptionKind.LIST:
         text = f"changes to the {lists.get(sub.list_id or '', sub.list_id)} (`{sub.list_id}`)"
     elif sub.entity is not None:
         text = f"changes touching {sub.entity.name}"
@@ -56,21 +56,19 @@ def subscribe(services: Services, chat: ChatContext, list_id: str | None) -> Not
     _may_change(services, chat)
     with unit_of_work(services.registry.sessions, lock_wait_s=CHAT_LOCK_WAIT_S) as session:
         if list_id is None:
-            topic, kind = "all", "all"
+            topic = Topic.everything()
         else:
             lists = subscriptions.known_lists(session)
             if list_id not in lists:
                 known = ", ".join(f"`{k}`" for k in sorted(lists)) or "none loaded yet"
                 raise BadInput(f"There is no list called `{list_id}`.", f"Lists: {known}.")
-            topic, kind = f"list:{list_id}", "list"
+            topic = Topic.of_list(list_id)
         sub, created = subscriptions.subscribe(
             session,
             platform=chat.platform,
             channel_id=chat.channel_id,
             team_id=chat.team_id,
             topic=topic,
-            kind=kind,
-            list_id=list_id,
             created_by=chat.user_id,
             conversation=chat.conversation,
         )
@@ -101,9 +99,7 @@ def watch(services: Services, chat: ChatContext, name: str, *, screen: bool = Fa
                 platform=chat.platform,
                 channel_id=chat.channel_id,
                 team_id=chat.team_id,
-                topic=f"entity:{entity_id}",
-                kind="watch",
-                entity_id=entity_id,
+                topic=Topic.of_entity(entity_id),
                 watch_name=name,
                 created_by=chat.user_id,
                 conversation=chat.conversation,
@@ -118,8 +114,7 @@ def watch(services: Services, chat: ChatContext, name: str, *, screen: bool = Fa
             platform=chat.platform,
             channel_id=chat.channel_id,
             team_id=chat.team_id,
-            topic=f"name:{token_key(name)}",
-            kind="watch",
+            topic=Topic.of_name(name),
             watch_name=name,
             created_by=chat.user_id,
             conversation=chat.conversation,
@@ -133,10 +128,10 @@ def watch(services: Services, chat: ChatContext, name: str, *, screen: bool = Fa
 def unwatch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
     _may_change(services, chat)
     with unit_of_work(services.registry.sessions, lock_wait_s=CHAT_LOCK_WAIT_S) as session:
-        topics = [f"name:{token_key(name)}"]
+        topics = [Topic.of_name(name)]
         result = services.index.lookup(session, name)
         if result.status is MatchStatus.MATCH and result.best is not None:
-            topics.append(f"entity:{result.best.entity_id}")
+            topics.append(Topic.of_entity(result.best.entity_id))
         removed = subscriptions.unsubscribe(session, chat.platform, chat.channel_id, topics)
     if not removed:
         raise BadInput(f"{_here(chat)} was not watching “{name}”.")
@@ -147,11 +142,10 @@ def unsubscribe(services: Services, chat: ChatContext, list_id: str | None) -> N
     _may_change(services, chat)
     with unit_of_work(services.registry.sessions, lock_wait_s=CHAT_LOCK_WAIT_S) as session:
         subs = subscriptions.channel_subscriptions(session, chat.platform, chat.channel_id)
+        topics = [Topic.parse(s.topic) for s in subs]
         if list_id is not None:
-            subs = [s for s in subs if s.topic == f"list:{list_id}"]
-        removed = subscriptions.unsubscribe(
-            session, chat.platform, chat.channel_id, [s.topic for s in subs]
-        )
+            topics = [t for t in topics if t == Topic.of_list(list_id)]
+        removed = subscriptions.unsubscribe(session, chat.platform, chat.channel_id, topics)
     if not removed:
         raise BadInput(f"{_here(chat)} had no such subscription.")
     return NoticeReply(f"Removed {removed} subscription{'s' if removed != 1 else ''}.", public=True)

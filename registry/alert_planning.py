@@ -28,6 +28,7 @@ from registry.models import (
 )
 from registry.outbox import try_lock
 from registry.resolution.joins import token_key
+from registry.subscriptions import SubscriptionKind, subscription_kind
 
 LIST_KINDS = (
     ChangeKind.DESIGNATION_ADDED.value,
@@ -55,7 +56,7 @@ def channel_watches(session: Session, platform: str, channel_id: str) -> list[Su
         .where(
             Subscription.platform == platform,
             Subscription.channel_id == channel_id,
-            Subscription.kind == "watch",
+            Subscription.kind == SubscriptionKind.WATCH.value,
             Subscription.paused_at.is_(None),
         )
         .order_by(Subscription.id)
@@ -152,10 +153,11 @@ def _after(sub: Subscription, floor: int) -> Select[Any]:
 
 def _pending(session: Session, sub: Subscription) -> list[Change]:
     query = _after(sub, max(sub.start_after_change_id, sub.scanned_to_change_id or 0))
-    if sub.kind == "list":
+    kind = subscription_kind(sub)
+    if kind is SubscriptionKind.LIST:
         query = query.where(Change.kind.in_(LIST_KINDS))
         return [c for c in session.scalars(query) if c.detail.get("list_id") == sub.list_id]
-    if sub.kind == "watch" and sub.entity_id is None and sub.watch_name:
+    if kind is SubscriptionKind.WATCH and sub.entity_id is None and sub.watch_name:
         # Watched as a name: the first organisation that appears under it adopts the watch,
         # and its changes since the watch began are told (read once, from the start).
         key = token_key(sub.watch_name)
@@ -170,7 +172,7 @@ def _pending(session: Session, sub: Subscription) -> list[Change]:
         sub.entity_id = adopter
         session.flush()
         query = _after(sub, sub.start_after_change_id)
-    if sub.kind == "watch":
+    if kind is SubscriptionKind.WATCH:
         assert sub.entity_id is not None
         ids = _watched_entities(session, sub.entity_id)
         return list(session.scalars(query.where(Change.entity_id.in_(ids))))

@@ -5,6 +5,8 @@ or a name), made, resumed, paused and removed. Planning what a subscription is o
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -17,6 +19,79 @@ from registry.models import (
     Subscription,
     utcnow,
 )
+from registry.resolution.joins import token_key
+
+
+class SubscriptionKind(StrEnum):
+    """What a subscription follows, as ``Subscription.kind`` stores it."""
+
+    ALL = "all"  # everything new in the registry
+    LIST = "list"  # listings on, and removals from, one list
+    WATCH = "watch"  # one organisation (its parents and subsidiaries), or a name not held yet
+
+
+# ``Subscription.topic`` prefixes: the stored forms are "all", "list:<list id>",
+# "entity:<entity id>" and "name:<name key>". Rows written before these types keep working:
+# the strings are the ones handlers used to build.
+_LIST, _ENTITY, _NAME = "list:", "entity:", "name:"
+
+
+@dataclass(frozen=True)
+class Topic:
+    """What one subscription of a channel follows; its ``stored`` form is unique per
+    channel (``Subscription.topic``). Build one with ``everything``, ``of_list``,
+    ``of_entity`` or ``of_name``; read one back with ``parse``."""
+
+    kind: SubscriptionKind
+    list_id: str | None = None
+    entity_id: int | None = None
+    name_key: str | None = None  # a name watch: the name's key (``token_key``)
+
+    @classmethod
+    def everything(cls) -> Topic:
+        return cls(SubscriptionKind.ALL)
+
+    @classmethod
+    def of_list(cls, list_id: str) -> Topic:
+        return cls(SubscriptionKind.LIST, list_id=list_id)
+
+    @classmethod
+    def of_entity(cls, entity_id: int) -> Topic:
+        return cls(SubscriptionKind.WATCH, entity_id=entity_id)
+
+    @classmethod
+    def of_name(cls, name: str) -> Topic:
+        """A name watched before (or without) an organisation holding it: spellings with
+        the same key are one topic."""
+        return cls(SubscriptionKind.WATCH, name_key=token_key(name))
+
+    @property
+    def stored(self) -> str:
+        if self.kind is SubscriptionKind.ALL:
+            return SubscriptionKind.ALL.value
+        if self.kind is SubscriptionKind.LIST:
+            return f"{_LIST}{self.list_id}"
+        if self.entity_id is not None:
+            return f"{_ENTITY}{self.entity_id}"
+        return f"{_NAME}{self.name_key}"
+
+    @classmethod
+    def parse(cls, stored: str) -> Topic:
+        """The topic a stored ``Subscription.topic`` names (``ValueError`` if none)."""
+        if stored == SubscriptionKind.ALL.value:
+            return cls.everything()
+        if stored.startswith(_LIST):
+            return cls.of_list(stored.removeprefix(_LIST))
+        if stored.startswith(_ENTITY) and stored.removeprefix(_ENTITY).isdigit():
+            return cls.of_entity(int(stored.removeprefix(_ENTITY)))
+        if stored.startswith(_NAME):
+            return cls(SubscriptionKind.WATCH, name_key=stored.removeprefix(_NAME))
+        raise ValueError(f"not a subscription topic: {stored!r}")
+
+
+def subscription_kind(sub: Subscription) -> SubscriptionKind:
+    """The kind of a stored subscription."""
+    return SubscriptionKind(sub.kind)
 
 
 def latest_change_id(session: Session) -> int:
@@ -29,13 +104,13 @@ def known_lists(session: Session) -> dict[str, str]:
 
 
 def find_subscription(
-    session: Session, platform: str, channel_id: str, topic: str
+    session: Session, platform: str, channel_id: str, topic: Topic
 ) -> Subscription | None:
     return session.scalars(
         select(Subscription).where(
             Subscription.platform == platform,
             Subscription.channel_id == channel_id,
-            Subscription.topic == topic,
+            Subscription.topic == topic.stored,
         )
     ).first()
 
@@ -45,17 +120,16 @@ def subscribe(
     *,
     platform: str,
     channel_id: str,
-    topic: str,
-    kind: str,
+    topic: Topic,
     team_id: str | None = None,
-    list_id: str | None = None,
-    entity_id: int | None = None,
     watch_name: str | None = None,
     created_by: str | None = None,
     conversation: dict[str, Any] | None = None,
     verdict: str | None = None,
 ) -> tuple[Subscription, bool]:
-    """Create the subscription, or resume a paused one; returns (subscription, created)."""
+    """Create the subscription, or resume a paused one; returns (subscription, created).
+    Its kind, list and organisation are the topic's; ``watch_name`` is the name a watch
+    was asked for (shown, and read for a name watch)."""
     found = find_subscription(session, platform, channel_id, topic)
     if found is not None:
         if found.paused_at is not None:
@@ -67,10 +141,10 @@ def subscribe(
         platform=platform,
         team_id=team_id,
         channel_id=channel_id,
-        topic=topic,
-        kind=kind,
-        list_id=list_id,
-        entity_id=entity_id,
+        topic=topic.stored,
+        kind=topic.kind.value,
+        list_id=topic.list_id,
+        entity_id=topic.entity_id,
         watch_name=watch_name,
         created_by=created_by,
         conversation=conversation,
@@ -92,7 +166,7 @@ def subscribe(
     return sub, True
 
 
-def unsubscribe(session: Session, platform: str, channel_id: str, topics: Iterable[str]) -> int:
+def unsubscribe(session: Session, platform: str, channel_id: str, topics: Iterable[Topic]) -> int:
     removed = 0
     for topic in topics:
         sub = find_subscription(session, platform, channel_id, topic)

@@ -34,6 +34,7 @@ from registry.db import unit_of_work
 from registry.errors import RegistryBusyError
 from registry.models import Subscription, utcnow
 from registry.service import Registry
+from registry.subscriptions import SubscriptionKind
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +101,11 @@ class AlertWorker:
             tasks: list[tuple[str, Callable[[], int]]] = [
                 (f"subscription {s.id}", functools.partial(self._plan_one, s.id))
                 for s in subs
-                if s.kind != "watch"
+                if s.kind != SubscriptionKind.WATCH
             ]
-            channels = dict.fromkeys((s.platform, s.channel_id) for s in subs if s.kind == "watch")
+            channels = dict.fromkeys(
+                (s.platform, s.channel_id) for s in subs if s.kind == SubscriptionKind.WATCH
+            )
             tasks += [
                 (f"the watches of {p} {c}", functools.partial(self._plan_watches, p, c))
                 for p, c in channels
@@ -162,7 +165,7 @@ class AlertWorker:
             if not changes:
                 return 0
             key = (sub.platform, sub.kind, sub.list_id, sub.entity_id, tuple(c.id for c in changes))
-            messages = self._rendered.get(key) if sub.kind != "watch" else None
+            messages = self._rendered.get(key) if sub.kind != SubscriptionKind.WATCH else None
             if messages is None:
                 messages = []
                 notifier = self.notifiers[sub.platform]

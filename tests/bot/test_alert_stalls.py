@@ -19,6 +19,7 @@ from registry.alert_planning import PlannedMessage
 from registry.db import unit_of_work
 from registry.models import OutboxMessage
 from registry.service import Registry
+from registry.subscriptions import Topic
 from tests.fake_slack import FakeSlack
 
 ENTRIES = 1500
@@ -52,7 +53,7 @@ def _big_digest() -> Digest:
 def _queue(registry: Registry, messages: list[PlannedMessage]) -> None:
     with unit_of_work(registry.sessions) as session:
         sub, _ = subscriptions.subscribe(
-            session, platform="slack", channel_id="C1", topic="all", kind="all"
+            session, platform="slack", channel_id="C1", topic=Topic.everything()
         )
         alert_planning.enqueue(session, sub, messages)
 

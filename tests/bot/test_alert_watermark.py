@@ -20,6 +20,7 @@ from registry import store, subscriptions
 from registry.db import unit_of_work
 from registry.models import Change, Delivery, Entity, Subscription
 from registry.service import Registry
+from registry.subscriptions import Topic
 
 WATCHED = "Crimson Lotus Avionics Co., Ltd."
 OTHERS = 300
@@ -72,8 +73,7 @@ def _watch(registry: Registry, name: str) -> int:
             session,
             platform="slack",
             channel_id="C1",
-            topic=f"name:{name.lower()}",
-            kind="watch",
+            topic=Topic.of_name(name),
             watch_name=name,
         )
         return sub.id

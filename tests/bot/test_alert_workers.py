@@ -28,6 +28,7 @@ from registry.alert_planning import PlannedMessage
 from registry.db import make_engine, make_session_factory, unit_of_work
 from registry.models import OutboxMessage
 from registry.service import Registry
+from registry.subscriptions import Topic
 from tests.fake_slack import FakeSlack
 
 POST_DELAY_S = 1.5
@@ -65,7 +66,7 @@ def _outbox(registry: Registry) -> set[str]:
     with unit_of_work(registry.sessions) as session:
         for c in range(CHANNELS):
             sub, _ = subscriptions.subscribe(
-                session, platform="slack", channel_id=f"C{c}", topic="all", kind="all"
+                session, platform="slack", channel_id=f"C{c}", topic=Topic.everything()
             )
             planned = [
                 PlannedMessage({"text": f"C{c} message {i}", "blocks": []}, ())

@@ -13,6 +13,7 @@ from registry import alert_planning, store, subscriptions
 from registry.db import unit_of_work
 from registry.models import Change, ChangeKind, Designation, Entity, Subscription
 from registry.service import Registry
+from registry.subscriptions import Topic
 
 LIST_ID, LIST_NAME = "us-entity-list", "Entity List"
 START = dt.date(2019, 10, 9)
@@ -57,9 +58,7 @@ def test_reopening_a_closed_period_is_a_relisting_change(empty_registry: Registr
             session,
             platform="slack",
             channel_id="C1",
-            topic=f"list:{LIST_ID}",
-            kind="list",
-            list_id=LIST_ID,
+            topic=Topic.of_list(LIST_ID),
         )
         sub_id = sub.id
 

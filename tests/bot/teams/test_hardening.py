@@ -19,6 +19,7 @@ from handlers.context import Services
 from registry import subscriptions
 from registry.db import unit_of_work
 from registry.models import Subscription
+from registry.subscriptions import Topic
 from tests.bot.app_server import serve
 from tests.bot.teams.conftest import SECURED_ENV, teams_settings
 from tests.bot.teams.fake_connector import FakeConnector, activity
@@ -103,8 +104,7 @@ async def test_alerts_never_go_to_a_stored_reference_on_another_host(
             session,
             platform="teams",
             channel_id="19:old@thread",
-            topic="all",
-            kind="all",
+            topic=Topic.everything(),
             conversation={"serviceUrl": "https://evil.example/", "conversation": {"id": "x"}},
         )
     teams = Settings.from_env(SECURED_ENV).require_teams()
