@@ -248,6 +248,7 @@ class Dataset:
 
 def engine_fingerprint() -> str:
     """Which lookup engine was measured: the commit, and hashes of the files as loaded."""
+    from registry.lookup import build, candidates, decide, scoring, typos
     from registry.lookup import index as index_module
     from registry.lookup import types as types_module
 
@@ -268,7 +269,8 @@ def engine_fingerprint() -> str:
         head += " + uncommitted changes in registry/lookup" if dirty else ""
     except (OSError, subprocess.CalledProcessError):
         head = "no git"
-    files = [Path(m.__file__ or "") for m in (index_module, normalize, types_module)]
+    engine = (index_module, build, candidates, scoring, decide, typos, normalize, types_module)
+    files = [Path(m.__file__ or "") for m in engine]
     hashes = " ".join(f"{f.name}={hashlib.sha256(f.read_bytes()).hexdigest()[:10]}" for f in files)
     return f"HEAD {head}; {hashes}"
 
@@ -959,6 +961,7 @@ def worker(spec: str, args: argparse.Namespace) -> dict[str, Any]:
         log(f"  slow: {times[i] * 1e3:7.1f} ms  {data.queries[i].kind:10} {data.queries[i].text!r}")
     if args.profile:
         again = [data.queries[i] for i in subset(data.queries, 300)]
+        index._answers.clear()  # answers are remembered: profile the lookups, not a dict
         profile(f"{len(again)} of the lookups again", lambda: run_lookups(index, again))
 
     records = len(index.records)

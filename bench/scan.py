@@ -24,7 +24,7 @@ import time
 
 from registry.db import unit_of_work
 from registry.lookup import NameIndex
-from registry.lookup.index import NameRecord
+from registry.lookup.build import NameRecord
 from registry.lookup.mentions import MentionScanner
 from registry.service import Registry
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from handlers.context import Services
 from handlers.subscriptions import describe
-from registry import alerts
+from registry import subscriptions
 from registry.alert_records import subscription_records
 from registry.db import unit_of_work
 from registry.sync.state import failing_sources
@@ -83,7 +83,7 @@ def channel_alerts(
     session: Session, platform: str, channel_ids: Sequence[str]
 ) -> tuple[ChannelAlerts, ...]:
     wanted = list(dict.fromkeys(channel_ids))
-    subs = subscription_records(alerts.subscriptions_in(session, platform, wanted))
+    subs = subscription_records(subscriptions.subscriptions_in(session, platform, wanted))
     by_channel: dict[str, list[str]] = {}
     for sub in subs:
         by_channel.setdefault(sub.channel_id, []).append(describe(session, sub))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.models import Change, ChangeKind, Subscription, utcnow
+from registry.subscriptions import SubscriptionKind, subscription_kind
 
 __all__ = [
     "ChangeKind",
@@ -27,13 +28,13 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class SubscriptionRecord:
-    """One channel's subscription (``kind``: all | list | watch) as a handler reads it."""
+    """One channel's subscription as a handler reads it."""
 
     id: int
     platform: str
     channel_id: str
     topic: str
-    kind: str
+    kind: SubscriptionKind
     list_id: str | None
     entity_id: int | None
     watch_name: str | None
@@ -48,7 +49,7 @@ class SubscriptionRecord:
             platform=sub.platform,
             channel_id=sub.channel_id,
             topic=sub.topic,
-            kind=sub.kind,
+            kind=subscription_kind(sub),
             list_id=sub.list_id,
             entity_id=sub.entity_id,
             watch_name=sub.watch_name,

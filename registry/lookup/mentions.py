@@ -48,7 +48,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from registry.lookup import mention_words as lex
-from registry.lookup.index import NameIndex, NameRecord
+from registry.lookup.build import NameRecord
+from registry.lookup.index import NameIndex
 from registry.names import normalize
 from registry.names.abbreviations import SPELLINGS
 from registry.names.legal_forms import HAN_COMPANY_SUFFIXES, TRAILING_FORMS

@@ -1,6 +1,6 @@
 """What tells a namesake from the listed organisation it resembles.
 
-The index finds names by shared words and typos; ``NameIndex._namesake`` says when such
+The index finds names by shared words and typos; ``scoring._namesake`` says when such
 a find is only a "did you mean", from evidence of these kinds (none of them a list of
 namesakes):
 

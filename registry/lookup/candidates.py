@@ -1,0 +1,255 @@
+"""Candidate generation: which records a query may mean, before any is scored.
+
+Candidates come from an inverted index of tokens (with a symmetric-delete table for
+typos), so only names sharing a word with the query are scored. A query reads the
+postings of its rarest words only, as many as it takes for a name that lacks all of them
+to be unable to reach a suggestion. Exact keys (the whole name, compacted, in pinyin) and
+Chinese names one character away are found by hash.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz.distance import OSA
+
+from registry.lookup import namesakes, typos
+from registry.lookup.build import HAN_NEAR_MIN, NameStore
+from registry.lookup.decide import MATCH_SCORE, SUGGEST_SCORE
+from registry.lookup.tables import IntArray, contains, remembered, str_key
+from registry.names import normalize
+from registry.names.generic import NATION_WORDS
+
+# Query words whose similar index words are remembered (a few MB at most, whatever the
+# registry's size).
+MAX_SIMILAR_MEMO = 50_000
+# Similarity lost per edit of a typo (one edit: 0.94), and of a four-letter word read as
+# another four-letter word ("Powr" as "Power" is 0.94, "CETE" as "CETC" would be 0.85).
+# Higher makes typo matches rank further below exact ones.
+TYPO_COST = 0.06
+SHORT_WORD_SIM = 0.85
+# How many names, ranked by shared-word evidence, get the full (slower) score.
+RESCORE = 64
+# Postings a query may read to find candidates before it settles for confident answers
+# only (queries made of the commonest words: "China Electronics Technology Group").
+CANDIDATE_BUDGET = 40_000
+
+_TONE_NUMBER = re.compile(r"(?<=[a-zü])[1-5]")
+
+
+@dataclass(slots=True)
+class Group:
+    """One query word: the index words it may be (with a similarity), and their postings."""
+
+    token: str
+    sims: list[tuple[int, float]]
+    postings: list[IntArray]
+    unmatched_weight: float  # what the word weighs when a name lacks it
+    best_weight: float  # the most it can add when a name has it
+    # The word as typed is a word of a name in the index. Read as another word
+    # ("Northwestern" as "Northeastern"), it names another body rather than misspelling
+    # this one. (Not every dictionary word: "Sooth" and "Fiance" are slips far more often
+    # than names.)
+    real_word: bool
+    ordinary: bool  # an English dictionary word ("Southern"), not a coined name
+
+
+@dataclass(slots=True)
+class _Unit:
+    """One index word a query word may be, with its postings."""
+
+    group: Group
+    slot: int  # the group's position in the query
+    weight: float
+    sim: float
+    postings: IntArray
+
+
+def tells_apart(token: str) -> bool:
+    """A Latin word that may distinguish two bodies. (A Chinese bigram the name lacks
+    already costs its weight: 天津理工大学 shares little with 天津大学.)"""
+    return token.isascii() and token not in NATION_WORDS
+
+
+# -- exact keys and Chinese names ------------------------------------------------------
+
+
+def exact_records(index: NameStore, query: str, q_tokens: tuple[str, ...]) -> Iterator[int]:
+    """Live records with a whole-name key equal to the query's (as typed, compacted,
+    toneless pinyin)."""
+    dead = index.dead
+    typed = query.lower().replace(" ", "")
+    # Pinyin typed with tone numbers ("Bei3jing1 Hang2kong1"): the keys are toneless.
+    toneless = _TONE_NUMBER.sub("", typed)
+    for key in {" ".join(q_tokens), normalize.compact(query), typed, toneless}:
+        for idx in index.exact.get(str_key(key)).tolist():
+            if idx in dead:
+                continue
+            yield idx
+
+
+def han_near_records(index: NameStore, query: str) -> list[int]:
+    """Records of Chinese names one character away from the query's (a wrong, missing
+    or extra character)."""
+    if not normalize.has_han(query):
+        return []
+    han = normalize.han_text(query)
+    if len(han) < HAN_NEAR_MIN:
+        return []
+    found: set[int] = set(index.han_near.get(str_key(han)).tolist())  # one missing
+    for variant in set(typos.deletes(han)):
+        found.update(index.han_near.get(str_key(variant)).tolist())  # one wrong
+        found.update(index.exact.get(str_key(variant)).tolist())  # one extra
+    out = []
+    for idx in found:
+        text = index._texts[idx]
+        if idx in index.dead or not normalize.has_han(text):
+            continue
+        if OSA.distance(han, normalize.han_text(text), score_cutoff=1) <= 1:
+            out.append(idx)
+    return out
+
+
+# -- words and their postings ----------------------------------------------------------
+
+
+def similar_tokens(index: NameStore, token: str, context: bool) -> list[tuple[int, float]]:
+    """Index words within the typo budget of ``token``, with a similarity (shared
+    between lookups: not to be changed)."""
+    return remembered(
+        index._similar, (token, context), MAX_SIMILAR_MEMO, _find_similar, index, token, context
+    )
+
+
+def _find_similar(index: NameStore, token: str, context: bool) -> list[tuple[int, float]]:
+    out: list[tuple[int, float]] = []
+    own = index._vocab.get(token)
+    if own is not None:
+        out.append((own, 1.0))
+    budget = typos.typo_budget(token)
+    # "Powr" for "Power": a four-letter word may be a five-letter one missing a letter.
+    # Another four-letter word only beside other words ("No. 165 Research Institute
+    # of NSSC"), and weakly: alone, four letters are mostly an acronym (CETC, CETE).
+    min_len = 0
+    if not budget and typos.is_short_word(token):
+        budget, min_len = 1, (4 if context else 5)
+    if budget:
+        seen = {token}
+        for variant in [token, *typos.deletes(token)]:
+            for cand_id in index.deletes.get(str_key(variant)).tolist():
+                cand = index._words[cand_id]
+                if cand in seen or len(cand) < min_len:
+                    continue
+                seen.add(cand)
+                dist = OSA.distance(token, cand, score_cutoff=budget)
+                if dist <= budget:
+                    sim = SHORT_WORD_SIM if len(cand) == 4 else 1.0 - TYPO_COST * dist
+                    out.append((cand_id, sim))
+            vid = index._vocab.get(variant)
+            if vid is not None and variant not in seen and len(variant) >= min_len:
+                seen.add(variant)
+                if OSA.distance(token, variant) <= budget:
+                    out.append((vid, 1.0 - TYPO_COST))
+    return out
+
+
+def query_groups(index: NameStore, q_tokens: tuple[str, ...]) -> tuple[list[Group], float, bool]:
+    """The query's words that can match, the weight of those that cannot, and
+    whether one of those is a word that tells names apart."""
+    groups: list[Group] = []
+    missing = 0.0
+    unknown = False
+    cache: dict[str, Group | None] = {}
+    context = len(set(q_tokens)) > 1
+    for t in q_tokens:
+        if t not in cache:
+            sims = similar_tokens(index, t, context)
+            if not sims:
+                cache[t] = None
+            else:
+                ordinary = namesakes.is_ordinary(t)
+                cache[t] = Group(
+                    t,
+                    sims,
+                    [index.postings.get(tid) for tid, _ in sims],
+                    index.word_weight(t),
+                    max(index.idf(tid) for tid, _ in sims),
+                    # (Four letters have no typo budget: "Powr" is a slip for "Power".)
+                    bool(typos.typo_budget(t)) and t in index._vocab,
+                    ordinary,
+                )
+        group = cache[t]
+        if group is not None:
+            groups.append(group)
+        elif not typos.is_legal_form_typo(t):  # "Limietd" carries no identity: skipped
+            missing += index.word_weight(t)
+            unknown |= tells_apart(t)
+    return groups, missing, unknown
+
+
+def _units(index: NameStore, groups: list[Group]) -> list[_Unit]:
+    return [
+        _Unit(g, i, index.idf(tid), sim, found)
+        for i, g in enumerate(groups)
+        for (tid, sim), found in zip(g.sims, g.postings, strict=True)
+    ]
+
+
+def _split(
+    units: list[_Unit], groups: list[Group], missing: float, floor: float
+) -> tuple[list[_Unit], list[_Unit]]:
+    """Split ``units`` (largest postings first) into those a search must read, and
+    those it may leave out.
+
+    A name holding none of the units read covers at most A / (A + B) of the query:
+    A is the most the left-out units can add (the best one per query word), B what
+    the words with no unit left out weigh when absent. Units are left out, commonest
+    first, whenever that bound stays below ``floor``: such names cannot reach it.
+    """
+    best: list[float] = [0.0] * len(groups)
+    absent = missing + sum(g.unmatched_weight for g in groups)
+    add = 0.0
+    kept, left_out = [], []
+    for u in units:
+        was = best[u.slot]
+        a = add - was + max(was, u.weight)
+        b = absent - (u.group.unmatched_weight if not was else 0.0)
+        if a / (a + b) >= floor:
+            kept.append(u)
+        else:
+            left_out.append(u)
+            add, absent, best[u.slot] = a, b, max(was, u.weight)
+    return kept, left_out
+
+
+def shortlist(index: NameStore, groups: list[Group], missing: float) -> list[int]:
+    """The records worth a full score: those sharing the most evidence with the query."""
+    units = sorted(_units(index, groups), key=lambda u: len(u.postings), reverse=True)
+    if not units:
+        return []
+    kept, left_out = _split(units, groups, missing, SUGGEST_SCORE / 100)
+    if sum(len(u.postings) for u in kept) > CANDIDATE_BUDGET:
+        # Only common words: look for names that could be confident answers.
+        kept, left_out = _split(units, groups, missing, MATCH_SCORE / 100)
+    if not kept:
+        return []  # no name can share enough of the query
+    names, where = np.unique(np.concatenate([u.postings for u in kept]), return_inverse=True)
+    gains = np.concatenate([np.full(len(u.postings), u.weight * u.sim) for u in kept])
+    evidence = np.asarray(np.bincount(where, gains, minlength=len(names)), np.float64)
+    if len(index._dead_sorted):
+        live = ~contains(index._dead_sorted, names)
+        names, evidence = names[live], evidence[live]
+    if len(names) > RESCORE:
+        # Rank by every shared word: add what the left-out units give these names.
+        for u in left_out:
+            evidence += contains(u.postings, names) * (u.weight * u.sim)
+        floor = np.partition(evidence, -RESCORE)[-RESCORE]
+        above = np.flatnonzero(evidence > floor)
+        # Names tied with the last place stay in (cutting a tie is a coin toss), up
+        # to a bound.
+        tied = np.flatnonzero(evidence == floor)[: RESCORE * 3 - len(above)]
+        return list(names[np.concatenate((above, tied))].tolist())
+    return list(names.tolist())
