@@ -44,6 +44,7 @@ from handlers.replies import (
     edition_words,
 )
 from registry.lookup import MatchStatus
+from registry.lookup.types import CHOSEN, EXACT_NAME
 from registry.text import clean_text
 from registry.views import pinyin, strongest_restriction
 
@@ -546,7 +547,7 @@ def _card_sections(
 
 
 def match_note(reply: LookupReply) -> str | None:
-    if reply.how and reply.how not in ("exact name", "chosen"):
+    if reply.how is not None and reply.how not in (EXACT_NAME, CHOSEN):
         return f"matched “{one_line(reply.matched_on)}”: {reply.how}"
     return None
 
