@@ -25,10 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.alerts.notifier import SlackNotifier
 from bot.alerts.worker import AlertWorker
-from registry import alerts
+from registry import subscriptions
 from registry.db import unit_of_work
 from registry.importers import run_import
 from registry.service import Registry
+from registry.subscriptions import Topic
 from tests.fake_slack import FakeSlack
 
 HEADER = [
@@ -90,8 +91,8 @@ def run(channels: int, orgs: int, workers: int, fail_rate: float) -> dict[str, f
         registry.init(empty=True)
         with unit_of_work(registry.sessions) as session:
             for c in range(channels):
-                alerts.subscribe(
-                    session, platform="slack", channel_id=f"C{c:05d}", topic="all", kind="all"
+                subscriptions.subscribe(
+                    session, platform="slack", channel_id=f"C{c:05d}", topic=Topic.everything()
                 )
         edition = Path(tmp) / "edition.csv"
         _edition(edition, orgs)

@@ -25,7 +25,7 @@ from pathlib import Path
 from handlers.context import Services
 from handlers.dispatch import handle
 from handlers.replies import LookupReply
-from registry.importers.csl import country, is_person, list_of, listed_name
+from registry.importers.csl_rows import country, is_person, list_of, listed_name
 from registry.lookup import MatchStatus
 from registry.service import Registry
 

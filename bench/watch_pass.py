@@ -31,11 +31,12 @@ from sqlalchemy import insert, text, update
 
 from bot.alerts.notifier import SlackNotifier
 from bot.alerts.worker import AlertWorker
-from registry import alerts
+from registry import subscriptions
 from registry.changelog import log_bulk
 from registry.db import make_engine, make_session_factory, unit_of_work
-from registry.models import ChangeKind, Entity, Subscription
+from registry.models import ChangeKind, Entity, Subscription, utcnow
 from registry.service import Registry
+from registry.subscriptions import Topic
 
 WATCHED = "Crimson Lotus Avionics Co., Ltd."
 IDLE_PASSES = 3
@@ -82,12 +83,11 @@ def _timed(worker: AlertWorker) -> float:
 def run(registry: Registry, names: int) -> dict[str, float]:
     registry.init(empty=True)
     with unit_of_work(registry.sessions) as session:
-        sub, _ = alerts.subscribe(
+        sub, _ = subscriptions.subscribe(
             session,
             platform="slack",
             channel_id="C1",
-            topic="name:crimson lotus avionics",
-            kind="watch",
+            topic=Topic.of_name(WATCHED),
             watch_name=WATCHED,
         )
         sub_id, start = sub.id, sub.start_after_change_id
@@ -110,7 +110,7 @@ def run(registry: Registry, names: int) -> dict[str, float]:
     rewind()
     without_watermark = _timed(worker)  # every idle pass read all again before
     with unit_of_work(registry.sessions) as session:
-        session.execute(update(Subscription).values(paused_at=alerts.utcnow()))
+        session.execute(update(Subscription).values(paused_at=utcnow()))
     no_watch = min(_timed(worker) for _ in range(IDLE_PASSES))
     return {
         "import_s": imported,

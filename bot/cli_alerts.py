@@ -11,7 +11,7 @@ from bot.settings import Settings, SettingsError
 from handlers.context import ChatContext, Services
 from handlers.dispatch import handle
 from handlers.replies import ErrorReply
-from registry import alerts
+from registry import subscriptions
 from registry.db import unit_of_work
 from registry.service import Registry
 
@@ -42,7 +42,7 @@ def cmd_subscriptions(settings: Settings, args: argparse.Namespace) -> int:
     registry.ensure_ready(lambda m: print(m, file=sys.stderr))
     if args.action == "list" and not args.channel:
         with unit_of_work(registry.sessions) as session:
-            subs = alerts.all_subscriptions(session)
+            subs = subscriptions.all_subscriptions(session)
             for sub in subs:
                 state = f" (paused: {sub.paused_reason})" if sub.paused_at else ""
                 print(f"{sub.platform}\t{sub.channel_id}\t{sub.topic}{state}")

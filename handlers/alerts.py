@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from registry.models import Change, ChangeKind, Subscription
+from registry.subscriptions import SubscriptionKind
 from registry.views import describe_changes, entity_names, import_file_name
 
 
@@ -90,7 +91,7 @@ def _digest(
         return None
     file_name = import_file_name(session, run_id)
     source = f" from {file_name}" if file_name else ""
-    watch = sub.kind == "watch"
+    watch = sub.kind == SubscriptionKind.WATCH
     if watch:
         subject = (
             entity_names(session, {sub.entity_id}).get(sub.entity_id) if sub.entity_id else None

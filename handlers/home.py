@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from handlers.context import Services
 from handlers.subscriptions import describe
-from registry import alerts
+from registry import subscriptions
 from registry.db import unit_of_work
 from registry.sync.state import failing_sources
 from registry.views import ChangeDescribed, recent_changes
@@ -82,7 +82,7 @@ def channel_alerts(
     session: Session, platform: str, channel_ids: Sequence[str]
 ) -> tuple[ChannelAlerts, ...]:
     wanted = list(dict.fromkeys(channel_ids))
-    subs = alerts.subscriptions_in(session, platform, wanted)
+    subs = subscriptions.subscriptions_in(session, platform, wanted)
     by_channel: dict[str, list[str]] = {}
     for sub in subs:
         by_channel.setdefault(sub.channel_id, []).append(describe(session, sub))

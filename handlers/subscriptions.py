@@ -8,11 +8,11 @@ from handlers.context import ChatContext, Services
 from handlers.errors import BadInput
 from handlers.replies import Level, NoticeReply
 from handlers.watch_digest import verdict_now
-from registry import alerts
+from registry import subscriptions
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus
 from registry.models import Subscription
-from registry.resolution import token_key
+from registry.subscriptions import SubscriptionKind, Topic
 
 # How long a change to a channel's alerts waits for another writer on SQLite (an import
 # holds the lock until it commits) before answering "try again in a minute": other chat
@@ -38,10 +38,10 @@ def _may_change(services: Services, chat: ChatContext) -> None:
 
 
 def describe(session: Session, sub: Subscription) -> str:
-    lists = alerts.known_lists(session)
-    if sub.kind == "all":
+    lists = subscriptions.known_lists(session)
+    if sub.kind == SubscriptionKind.ALL:
         text = "everything new in the registry"
-    elif sub.kind == "list":
+    elif sub.kind == SubscriptionKind.LIST:
         text = f"changes to the {lists.get(sub.list_id or '', sub.list_id)} (`{sub.list_id}`)"
     elif sub.entity is not None:
         text = f"changes touching {sub.entity.name}"
@@ -56,21 +56,19 @@ def subscribe(services: Services, chat: ChatContext, list_id: str | None) -> Not
     _may_change(services, chat)
     with unit_of_work(services.registry.sessions, lock_wait_s=CHAT_LOCK_WAIT_S) as session:
         if list_id is None:
-            topic, kind = "all", "all"
+            topic = Topic.everything()
         else:
-            lists = alerts.known_lists(session)
+            lists = subscriptions.known_lists(session)
             if list_id not in lists:
                 known = ", ".join(f"`{k}`" for k in sorted(lists)) or "none loaded yet"
                 raise BadInput(f"There is no list called `{list_id}`.", f"Lists: {known}.")
-            topic, kind = f"list:{list_id}", "list"
-        sub, created = alerts.subscribe(
+            topic = Topic.of_list(list_id)
+        sub, created = subscriptions.subscribe(
             session,
             platform=chat.platform,
             channel_id=chat.channel_id,
             team_id=chat.team_id,
             topic=topic,
-            kind=kind,
-            list_id=list_id,
             created_by=chat.user_id,
             conversation=chat.conversation,
         )
@@ -96,14 +94,12 @@ def watch(services: Services, chat: ChatContext, name: str, *, screen: bool = Fa
             entity_id = result.best.entity_id
             # The verdict the channel starts from: a digest later says "was …, now …".
             now = verdict_now(session, entity_id) if screen else None
-            _, created = alerts.subscribe(
+            _, created = subscriptions.subscribe(
                 session,
                 platform=chat.platform,
                 channel_id=chat.channel_id,
                 team_id=chat.team_id,
-                topic=f"entity:{entity_id}",
-                kind="watch",
-                entity_id=entity_id,
+                topic=Topic.of_entity(entity_id),
                 watch_name=name,
                 created_by=chat.user_id,
                 conversation=chat.conversation,
@@ -113,13 +109,12 @@ def watch(services: Services, chat: ChatContext, name: str, *, screen: bool = Fa
                 f"Watching {result.best.name.rstrip('.')}" + ("." if created else " (already)."),
                 public=created,
             )
-        alerts.subscribe(
+        subscriptions.subscribe(
             session,
             platform=chat.platform,
             channel_id=chat.channel_id,
             team_id=chat.team_id,
-            topic=f"name:{token_key(name)}",
-            kind="watch",
+            topic=Topic.of_name(name),
             watch_name=name,
             created_by=chat.user_id,
             conversation=chat.conversation,
@@ -133,11 +128,11 @@ def watch(services: Services, chat: ChatContext, name: str, *, screen: bool = Fa
 def unwatch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
     _may_change(services, chat)
     with unit_of_work(services.registry.sessions, lock_wait_s=CHAT_LOCK_WAIT_S) as session:
-        topics = [f"name:{token_key(name)}"]
+        topics = [Topic.of_name(name)]
         result = services.index.lookup(session, name)
         if result.status is MatchStatus.MATCH and result.best is not None:
-            topics.append(f"entity:{result.best.entity_id}")
-        removed = alerts.unsubscribe(session, chat.platform, chat.channel_id, topics)
+            topics.append(Topic.of_entity(result.best.entity_id))
+        removed = subscriptions.unsubscribe(session, chat.platform, chat.channel_id, topics)
     if not removed:
         raise BadInput(f"{_here(chat)} was not watching “{name}”.")
     return NoticeReply(f"Stopped watching “{name}”.", public=True)
@@ -146,12 +141,11 @@ def unwatch(services: Services, chat: ChatContext, name: str) -> NoticeReply:
 def unsubscribe(services: Services, chat: ChatContext, list_id: str | None) -> NoticeReply:
     _may_change(services, chat)
     with unit_of_work(services.registry.sessions, lock_wait_s=CHAT_LOCK_WAIT_S) as session:
-        subs = alerts.channel_subscriptions(session, chat.platform, chat.channel_id)
+        subs = subscriptions.channel_subscriptions(session, chat.platform, chat.channel_id)
+        topics = [Topic.parse(s.topic) for s in subs]
         if list_id is not None:
-            subs = [s for s in subs if s.topic == f"list:{list_id}"]
-        removed = alerts.unsubscribe(
-            session, chat.platform, chat.channel_id, [s.topic for s in subs]
-        )
+            topics = [t for t in topics if t == Topic.of_list(list_id)]
+        removed = subscriptions.unsubscribe(session, chat.platform, chat.channel_id, topics)
     if not removed:
         raise BadInput(f"{_here(chat)} had no such subscription.")
     return NoticeReply(f"Removed {removed} subscription{'s' if removed != 1 else ''}.", public=True)
@@ -159,7 +153,7 @@ def unsubscribe(services: Services, chat: ChatContext, list_id: str | None) -> N
 
 def list_subscriptions(services: Services, chat: ChatContext) -> NoticeReply:
     with unit_of_work(services.registry.sessions) as session:
-        subs = alerts.channel_subscriptions(session, chat.platform, chat.channel_id)
+        subs = subscriptions.channel_subscriptions(session, chat.platform, chat.channel_id)
         lines = tuple(describe(session, s) for s in subs)
     if not lines:
         return NoticeReply(f"{_here(chat)} has no alerts. Try `/mcf subscribe`.")

@@ -182,7 +182,7 @@ def settled_change_id(session: Session) -> int | None:
     highest id is read only while no writer is in flight (the writers' lock taken
     exclusively, never waited for, in a transaction of its own that ends at once); a
     writer that starts after it draws higher ids. A watermark that stops here loses
-    nothing (``registry.alerts.pending_changes``)."""
+    nothing (``registry.alert_planning.pending_changes``)."""
     bind = session.get_bind()
     if bind.dialect.name != "postgresql":
         return session.scalar(select(func.max(Change.id))) or 0

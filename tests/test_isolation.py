@@ -11,9 +11,10 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 # Tests that open the registry, save a name index and start `mcf-bot` processes: each
-# would use (or fill) the user's folder if their settings leaked in.
+# would use (or fill) the user's folder if their settings leaked in. Neither needs the
+# bundled registry (a build of some 100 s on a shared CI machine).
 SUBSET = (
-    "tests/registry/lookup/test_saved.py::test_a_new_process_opens_the_index_without_rebuilding",
+    "tests/registry/lookup/test_saved.py::test_a_new_process_opens_the_index_without_rebuilding[curated_registry]",
     "tests/bot/test_cli.py::test_missing_slack_settings_fail_fast",
 )
 

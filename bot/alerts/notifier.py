@@ -53,7 +53,7 @@ def always() -> bool:
 
 if TYPE_CHECKING:
     from handlers.alerts import Digest
-    from registry.alerts import PlannedMessage
+    from registry.alert_planning import PlannedMessage
 
 
 class PermanentDeliveryError(Exception):

@@ -3,7 +3,7 @@
 The worker is synchronous and may run in any process; each send runs the SDK's
 ``continue_conversation`` on a short-lived event loop, with the conversation reference
 that ``subscribe``/``watch`` stored in the subscription. The outbox, leases and the
-one-plan rule (``registry.alerts``) hold exactly as for Slack. One difference: Teams
+one-plan rule (``registry.outbox``) hold exactly as for Slack. One difference: Teams
 gives bots no way to read a conversation's history, so ``find_sent`` cannot look for a
 message's nonce after a crash; a worker killed in the instant between Teams accepting a
 message and the database recording it sends that one message again. For the same reason
@@ -42,9 +42,10 @@ from bot.teams.conversation import (
 )
 from bot.teams.listeners import card_message
 from handlers.alerts import Digest
-from registry.alerts import PlannedMessage, conversation_reference
+from registry.alert_planning import PlannedMessage
 from registry.db import unit_of_work
 from registry.service import Registry
+from registry.subscriptions import conversation_reference
 
 log = logging.getLogger(__name__)
 

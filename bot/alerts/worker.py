@@ -1,7 +1,7 @@
 """``mcf-bot alerts run``: plan digests from the change log, then deliver the outbox.
 
 Safe to run several at once (serve replicas, dedicated workers) on PostgreSQL; see
-``registry.alerts`` for the exactly-once rules it relies on.
+``registry.outbox`` for the exactly-once rules it relies on.
 """
 
 from __future__ import annotations
@@ -29,11 +29,12 @@ from bot.alerts.notifier import (
 )
 from handlers.alerts import build_digests
 from handlers.watch_digest import build_watch_digest, verdict_now
-from registry import alerts
+from registry import alert_planning, outbox, subscriptions
 from registry.db import unit_of_work
 from registry.errors import RegistryBusyError
 from registry.models import Subscription, utcnow
 from registry.service import Registry
+from registry.subscriptions import SubscriptionKind
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class AlertWorker:
         self.channel_budget_s = channel_budget_s
         self.sleep = sleep
         self._last_sent: dict[str, float] = {}
-        self._rendered: dict[tuple[object, ...], list[alerts.PlannedMessage]] = {}
+        self._rendered: dict[tuple[object, ...], list[alert_planning.PlannedMessage]] = {}
 
     # -- planning -------------------------------------------------------------------
 
@@ -95,14 +96,16 @@ class AlertWorker:
         # Channels subscribed to the same thing get the same digest: render it once.
         self._rendered = {}
         with unit_of_work(self.registry.sessions) as session:
-            subs = alerts.claim_subscriptions(session)
+            subs = alert_planning.claim_subscriptions(session)
             # A channel's watches (its partners) share one digest; the rest plan alone.
             tasks: list[tuple[str, Callable[[], int]]] = [
                 (f"subscription {s.id}", functools.partial(self._plan_one, s.id))
                 for s in subs
-                if s.kind != "watch"
+                if s.kind != SubscriptionKind.WATCH
             ]
-            channels = dict.fromkeys((s.platform, s.channel_id) for s in subs if s.kind == "watch")
+            channels = dict.fromkeys(
+                (s.platform, s.channel_id) for s in subs if s.kind == SubscriptionKind.WATCH
+            )
             tasks += [
                 (f"the watches of {p} {c}", functools.partial(self._plan_watches, p, c))
                 for p, c in channels
@@ -129,11 +132,11 @@ class AlertWorker:
         if platform not in self.notifiers:
             return 0
         with unit_of_work(self.registry.sessions) as session:
-            if not alerts.plan_lock(session, platform, channel_id):
+            if not alert_planning.plan_lock(session, platform, channel_id):
                 return 0  # another worker is planning this channel's watches now
             news, baselines = [], {}
-            for sub in alerts.channel_watches(session, platform, channel_id):
-                changes = alerts.pending_changes(session, sub)
+            for sub in alert_planning.channel_watches(session, platform, channel_id):
+                changes = alert_planning.pending_changes(session, sub)
                 if changes:
                     news.append((sub, changes))
                 elif sub.verdict is None and sub.entity_id is not None:
@@ -142,13 +145,13 @@ class AlertWorker:
                     now = verdict_now(session, sub.entity_id)
                     if now is not None:
                         baselines[sub.id] = now.level.value
-            alerts.remember_verdicts(session, baselines)
+            alert_planning.remember_verdicts(session, baselines)
             planned = build_watch_digest(session, news) if news else None
             if planned is None:
                 return 0
             messages = self.notifiers[platform].render(planned.digest)
-            alerts.remember_verdicts(session, planned.verdicts)
-            return alerts.enqueue(session, news[0][0], messages, owners=planned.owners)
+            alert_planning.remember_verdicts(session, planned.verdicts)
+            return alert_planning.enqueue(session, news[0][0], messages, owners=planned.owners)
 
     def _plan_one(self, sub_id: int) -> int:
         with unit_of_work(self.registry.sessions) as session:
@@ -158,18 +161,18 @@ class AlertWorker:
             sub = query.first()
             if sub is None or sub.paused_at is not None or sub.platform not in self.notifiers:
                 return 0
-            changes = alerts.pending_changes(session, sub)
+            changes = alert_planning.pending_changes(session, sub)
             if not changes:
                 return 0
             key = (sub.platform, sub.kind, sub.list_id, sub.entity_id, tuple(c.id for c in changes))
-            messages = self._rendered.get(key) if sub.kind != "watch" else None
+            messages = self._rendered.get(key) if sub.kind != SubscriptionKind.WATCH else None
             if messages is None:
                 messages = []
                 notifier = self.notifiers[sub.platform]
                 for digest in build_digests(session, sub, changes):
                     messages += notifier.render(digest)
                 self._rendered[key] = messages
-            return alerts.enqueue(session, sub, messages)
+            return alert_planning.enqueue(session, sub, messages)
 
     # -- delivery -------------------------------------------------------------------
 
@@ -180,7 +183,7 @@ class AlertWorker:
         done: set[str] = set()
         while True:
             with unit_of_work(self.registry.sessions) as session:
-                batch = alerts.claim_channel(session, self.owner, self.lease, skip=done)
+                batch = outbox.claim_channel(session, self.owner, self.lease, skip=done)
                 work = [
                     (m.id, m.platform, m.channel_id, m.payload, m.nonce, m.attempts, m.created_at)
                     for m in batch
@@ -195,7 +198,7 @@ class AlertWorker:
                 result.deferred += 1
             finally:
                 with unit_of_work(self.registry.sessions) as session:
-                    alerts.release(session, self.owner)
+                    outbox.release(session, self.owner)
 
     def _hold(self, message_id: int, notifier: Notifier) -> bool:
         """Renew the lease on this message for one more attempt and confirm it is still
@@ -203,7 +206,7 @@ class AlertWorker:
         attempt = dt.timedelta(seconds=getattr(notifier, "attempt_s", 0.0))
         until = utcnow() + max(self.lease, attempt)
         with unit_of_work(self.registry.sessions) as session:
-            return alerts.renew_lease(session, message_id, self.owner, until)
+            return outbox.renew_lease(session, message_id, self.owner, until)
 
     def _deliver_channel(self, work: list[tuple[Any, ...]], result: PassResult) -> None:
         started = time.monotonic()
@@ -226,11 +229,11 @@ class AlertWorker:
                         log.warning("%s %s: %s", platform, channel, unchecked)
                     if remote is not None:
                         with unit_of_work(self.registry.sessions) as session:
-                            alerts.mark_sent(session, message_id, remote)
+                            outbox.mark_sent(session, message_id, remote)
                         result.recovered += 1
                         continue
                 with unit_of_work(self.registry.sessions) as session:
-                    alerts.mark_attempt(session, message_id)
+                    outbox.mark_attempt(session, message_id)
                 self._pace(f"{platform}:{channel}")
 
                 def hold(message_id: int = message_id, notifier: Notifier = notifier) -> bool:
@@ -238,13 +241,13 @@ class AlertWorker:
 
                 remote = notifier.send(channel, payload, nonce, hold=hold)
                 with unit_of_work(self.registry.sessions) as session:
-                    alerts.mark_sent(session, message_id, remote, unchecked)
+                    outbox.mark_sent(session, message_id, remote, unchecked)
                 result.sent += 1
             except PayloadRefused as exc:
                 self._refused(message_id, platform, channel, exc, result)
             except PermanentDeliveryError as exc:
                 with unit_of_work(self.registry.sessions) as session:
-                    paused = alerts.pause_channel(session, platform, channel, str(exc))
+                    paused = subscriptions.pause_channel(session, platform, channel, str(exc))
                 log.warning(
                     "alerts paused for %s channel %s: %s (%d subscriptions); "
                     "re-subscribe in the channel once the bot can post there",
@@ -271,7 +274,7 @@ class AlertWorker:
     ) -> None:
         """A message the platform will never take: recorded, and the channel goes on."""
         with unit_of_work(self.registry.sessions) as session:
-            alerts.mark_refused(session, message_id, str(exc))
+            outbox.mark_refused(session, message_id, str(exc))
         log.warning("alert message %s to %s %s refused: %s", message_id, platform, channel, exc)
         result.refused += 1
 

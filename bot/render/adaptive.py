@@ -35,7 +35,7 @@ from bot.render.layout import (
 )
 from handlers.alerts import Digest, changes_per_part
 from handlers.replies import CandidateView, CheckListReply, GraphReply, LookupReply, Reply
-from registry.alerts import PlannedMessage
+from registry.alert_planning import PlannedMessage
 from registry.text import clean_text
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"

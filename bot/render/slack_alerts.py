@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 from bot.render.layout import digest_layout
 from bot.render.slack import SECTION_LIMIT, escape, line_text, mrkdwn
 from handlers.alerts import Digest, changes_per_part
-from registry.alerts import PlannedMessage
+from registry.alert_planning import PlannedMessage
 
 MAX_BLOCKS = 45  # Slack allows 50 per message; the part header and context take a few
 # Characters of blocks (as JSON) per message. Slack documents 50 blocks, 3,000 characters

@@ -6,7 +6,7 @@
 
 Drops every ``description`` (the cluster's and each entry's) and the notes ASPI mixed
 into its laboratory and subsidiary lists ("Jointly run with ...", "This laboratory ..."),
-which ``registry.importers.unitracker.is_note`` recognises. Names, categories, agencies,
+which ``registry.importers.unitracker_names.is_note`` recognises. Names, categories, agencies,
 topics, addresses and tracker URLs (facts) are kept. The output is deterministic: the
 same input gives byte-identical output.
 """
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from registry.importers.unitracker import is_note
+from registry.importers.unitracker_names import is_note
 
 LISTS_WITH_NOTES = ("major defence laboratories", "subsidiaries")
 

@@ -26,7 +26,7 @@ from registry import store
 from registry.errors import BadImportError
 from registry.importers.lists import read_table, tidy
 from registry.importers.result import ImportResult
-from registry.importers.unitracker import Names, kind_for
+from registry.importers.unitracker_names import Names, kind_for
 from registry.models import Entity, EntityKind, RelationType, Source
 from registry.names.script import has_han
 from registry.progress import Progress, silent

@@ -9,6 +9,9 @@ their content:
 - the JSON that trade.gov's search API serves (``{"entities": [...], "count": N,
   "lastUpdate": ...}``), read by ``registry.importers.csl_json``.
 
+Reading is ``registry.importers.csl_read``'s (rows and fields: ``csl_rows``); this module
+writes an edition.
+
 What is kept of each party with an address in China or Hong Kong (the country comes from
 the addresses; the JSON's ``country`` is always "Unknown"): its name and alternate names,
 the effective date, each Federal Register citation as a source that links to the notice
@@ -29,8 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
 from pathlib import Path
 
 from rapidfuzz import fuzz
@@ -38,500 +40,32 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import store
-from registry.errors import BadImportError
+from registry.importers.csl_read import group, read
+from registry.importers.csl_rows import DIGITS, LIST_NAMES, Edition, Entry
 from registry.importers.lists import (
     Incoming,
     Organisations,
     guess_kind,
     is_weak,
     org_key,
-    read_table,
-    read_text,
     split_trailing_alias,
-    tidy,
     unique,
     with_place,
 )
-from registry.importers.parents import parent_chain, unit_name, without_stated_parent
+from registry.importers.parents import parent_chain
 from registry.importers.result import ImportResult
 from registry.models import Alias, Designation, Entity, ImportRun, RelationType, Source
 from registry.progress import Progress, silent
 
 SOURCE_ID = "csl"
-COLUMNS = (
-    "source",
-    "name",
-    "addresses",
-    "federal_register_notice",
-    "start_date",
-    "end_date",
-    "source_list_url",
-    "alt_names",
-)
-# (prefix of the CSL "source" column, list_id, list_name): every list the CSL
-# consolidates that names organisations. The Palestinian Legislative Council list names
-# persons only and is not loaded; NS-CMIC comes from OFAC's own file (``ofac-cons``), its
-# CSL rows give only the "Linked To:" ties below.
-LISTS = (
-    ("Entity List", "us-entity-list", "US Commerce Entity List"),
-    ("Military End User", "us-meu", "US Commerce Military End-User List"),
-    ("Specially Designated Nationals", "us-sdn", "US Treasury OFAC SDN List"),
-    ("Unverified List", "us-uvl", "US Commerce Unverified List"),
-    ("Denied Persons List", "us-dpl", "US Commerce Denied Persons List"),
-    ("Nonproliferation Sanctions", "us-isn", "US State Department Nonproliferation Sanctions"),
-    ("ITAR Debarred", "us-itar-debarred", "US State Department ITAR Debarred List"),
-    ("Capta List", "us-capta", "US Treasury OFAC CAPTA List"),
-    ("Sectoral Sanctions Identifications", "us-ssi", "US Treasury OFAC SSI List"),
-    ("Non-SDN Menu-Based Sanctions", "us-ns-mbs", "US Treasury OFAC NS-MBS List"),
-    ("Foreign Sanctions Evaders", "us-fse", "US Treasury OFAC FSE List"),
-)
-# The lists this importer loaded before it read the whole CSL: their parties are kept as
-# they always were (persons on them included), so earlier registries keep their rows.
-ORIGINAL_LISTS = frozenset({"us-entity-list", "us-meu"})
-# OFAC programmes about China itself: a party listed under one is in scope wherever its
-# address is (Hong Kong autonomy sanctions, Chinese military companies).
-CHINESE_PROGRAMMES = frozenset({"HK-EO13936", "CMIC-EO13959"})
-# The CSL's ``type`` for what is not an organisation (persons are out of scope for now).
-_NOT_ORGANISATIONS = frozenset({"individual", "vessel", "aircraft"})
-LIST_NAMES = {list_id: name for _, list_id, name in LISTS}
-NS_CMIC_SOURCE = "Non-SDN Chinese Military-Industrial Complex"
-PUBLISHER = "US Department of Commerce, Bureau of Industry and Security"
 CSL_PUBLISHER = "International Trade Administration (trade.gov)"
 CSL_URL = "https://www.trade.gov/consolidated-screening-list"
 FR_PUBLISHER = "Federal Register (US Department of Commerce, Bureau of Industry and Security)"
 FR_URL = "https://www.federalregister.gov/citation/{volume}-FR-{page}"
-COUNTRIES = {"CN": "CN", "CHINA": "CN", "HK": "HK", "HONG KONG": "HK"}
-# Fields that hold a country code for people; kept for parties listed under them.
-_PERSON_COUNTRY_FIELDS = ("nationalities", "citizenships")
-# trade.gov's value for an entry whose parts were listed on different dates.
-_VARIOUS = "various"
-# A CSV holding at least this many Entity List rows (any country) is a whole CSL
-# download, not an extract: the Entity List has had over 1,000 entries since the 2010s
-# (2,001 in April 2022), while published extracts hold a few dozen. A whole edition
-# closes the periods of parties it no longer holds; an extract closes nothing.
-FULL_EDITION_MIN_ENTITY_LIST_ROWS = 1000
 # Two spellings of one party in two editions: "Xinjiang Uighur ..." / "Xinjiang Uyghur
 # ...". High enough that "CETC 13th" and "CETC 14th" (which differ only in a number, and
 # numbers must match anyway) or two firms sharing most words stay apart.
 SAME_PARTY_SPELLING = 94.0
-
-_CITATION = re.compile(r"(\d+)\s*FR\s*(\d+)", re.IGNORECASE)
-_AKA = re.compile(r",?\s*\ba\.?k\.?a\.?,?\s+", re.IGNORECASE)
-_AKA_IN_BRACKETS = re.compile(r"^(?P<name>.+?)\s*\(a\.k\.a\.?,?\s*(?P<aka>.+)\)$", re.IGNORECASE)
-# "Security?s", "Xi?an": a lost apostrophe (the 2022 CSV's "?" for "’"); a question
-# mark inside a word is never part of a name.
-_LOST_APOSTROPHE = re.compile(r"(?<=[A-Za-z)])\?(?=[A-Za-z])")
-# Pieces of an alternate-names list that are notes, not names.
-_NOTE = re.compile(r"^\(?(?:all of (?:the )?preceding|located in|see )", re.IGNORECASE)
-_LINKED_TO = "(Linked To: "
-_DIGITS = re.compile(r"\d+")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One row of the Entity List or MEU list (any country; ``country`` None outside
-    China and Hong Kong)."""
-
-    line: int
-    list_id: str
-    name: str
-    aliases: tuple[str, ...]
-    country: str | None
-    citations: tuple[str, ...]  # "84 FR 54002"
-    start: dt.date | None
-    licence_requirement: str | None = None
-    licence_policy: str | None = None
-    kind: str | None = None
-    # The name as listed, with any parent it states ("CETC 13th Research Institute.
-    # Subordinate Institution - ..."); ``name`` may be shorter.
-    listed: str = ""
-    # The sanctions programmes the entry names (SDN: "NPWMD; IFSR").
-    programmes: str | None = None
-    # A person, vessel or aircraft: counted, not loaded (organisations only, for now).
-    person: bool = False
-
-    @property
-    def in_scope(self) -> bool:
-        if self.person and self.list_id not in ORIGINAL_LISTS:
-            return False
-        if self.country:
-            return True
-        codes = {p.strip() for p in (self.programmes or "").split(";")}
-        return bool(codes & CHINESE_PROGRAMMES)
-
-    @property
-    def list_name(self) -> str:
-        return LIST_NAMES[self.list_id]
-
-
-@dataclass(frozen=True)
-class Link:
-    """An NS-CMIC row's "Linked To:" party (OFAC does not say which is the parent)."""
-
-    line: int
-    entity_number: str
-    name: str
-    linked_to: str
-
-
-@dataclass
-class Edition:
-    """What one file holds, checked in full before anything is written."""
-
-    file: str
-    date: str | None  # ISO date of the edition, where the file tells it
-    # A whole edition of its lists (closes absent parties) rather than an extract.
-    full: bool
-    lists: tuple[str, ...]
-    entries: list[Entry] = field(default_factory=list)
-    links: list[Link] = field(default_factory=list)
-    # How a source title names the edition ("edition of 2025-11-08").
-    label: str = ""
-    # The file's columns (CSV header, JSON keys) and its shape, for the import guard.
-    columns: list[str] = field(default_factory=list)
-    format: str = "csv"
-
-    def rows(self) -> dict[str, int]:
-        """Rows per list (any country, persons too)."""
-        out: dict[str, int] = {}
-        for entry in self.entries:
-            out[entry.list_id] = out.get(entry.list_id, 0) + 1
-        return out
-
-    def out_of_scope(self) -> dict[str, int]:
-        """Persons (vessels, aircraft) with a China or Hong Kong tie, per list: not loaded."""
-        out: dict[str, int] = {}
-        for e in self.entries:
-            if e.person and not e.in_scope and replace(e, person=False).in_scope:
-                out[e.list_id] = out.get(e.list_id, 0) + 1
-        return out
-
-
-# --- reading ------------------------------------------------------------------------
-
-
-def list_of(source: str) -> str | None:
-    for prefix, list_id, _ in LISTS:
-        if source.strip().startswith(prefix):
-            return list_id
-    return None
-
-
-def country(addresses: Iterable[str], others: Iterable[str] = ()) -> str | None:
-    """CN or HK from the last part of each address (or a person's nationality)."""
-    found = []
-    for text in addresses:
-        for address in text.split(";"):
-            code = COUNTRIES.get(address.rsplit(",", 1)[-1].strip().upper())
-            # The Entity List files Hong Kong under China ("…, Kowloon, Hong Kong, CN"):
-            # the address itself says which.
-            if code == "CN" and "HONG KONG" in address.upper():
-                code = "HK"
-            found.append(code)
-    found += [COUNTRIES.get(c.strip().upper()) for c in others]
-    codes = {c for c in found if c}
-    return "CN" if "CN" in codes else ("HK" if codes else None)
-
-
-def clean_name(raw: str) -> str:
-    return _LOST_APOSTROPHE.sub("'", tidy(raw))
-
-
-def listed_name(raw_name: str) -> str:
-    return _AKA.split(clean_name(raw_name))[0]
-
-
-def names(raw_name: str) -> tuple[str, list[str]]:
-    """The listed name and the other names it carries: "A, a.k.a. B (C)" -> A, [B, C];
-    "CNOOC Limited (a subsidiary of ...)" -> "CNOOC Limited"."""
-    first, *akas = _AKA.split(clean_name(raw_name))
-    name, acronym = name_and_acronym(without_stated_parent(first))
-    # The name exactly as listed ("Huawei Technologies Co., Ltd. (Huawei)") is a name
-    # people paste from the list: it finds the party too.
-    others: list[str | None] = [first, acronym, unit_name(first)]
-    for aka in akas:
-        others += name_and_acronym(aka)
-    return name, unique(others)
-
-
-def name_and_acronym(text: str) -> tuple[str, str | None]:
-    """``split_trailing_alias``, except that the acronym of the group a unit belongs to
-    is not the unit's: in "10th Research Institute of China Electronic Technology Group
-    Corp (CETC)", CETC names the group."""
-    name, acronym = split_trailing_alias(text)
-    if acronym and " of " in name:
-        owner = name.rsplit(" of ", 1)[1]
-        initials = "".join(w[0] for w in re.findall(r"[A-Za-z]+", owner)).upper()
-        letters = re.sub(r"[^A-Za-z]", "", acronym).upper()
-        remaining = iter(initials)
-        if len(letters) >= 2 and all(ch in remaining for ch in letters):
-            return name, None
-    return name, acronym
-
-
-def alt_names(text: str) -> list[str]:
-    """ "A; B; and C." -> [A, B, C]: the list is written as an English sentence, with
-    "(a.k.a. D)" inside some of its names and notes ("all of preceding located in ...")
-    that are not names."""
-    out: list[str | None] = []
-    for piece in clean_name(text).split(";"):
-        piece = re.sub(r"^and\b\s*", "", piece.strip()).strip(" ,")
-        # A sentence-final full stop, not the one closing "Ltd." or "Corp.".
-        if piece.endswith(".") and len(piece.rsplit(" ", 1)[-1]) > 5:
-            piece = piece[:-1]
-        if not piece or _NOTE.match(piece):
-            continue
-        bracketed = _AKA_IN_BRACKETS.match(piece)
-        parts = [bracketed.group("name"), bracketed.group("aka")] if bracketed else [piece]
-        for part in parts:
-            if part.count("(") != part.count(")"):
-                part = part.strip("()").strip()
-            out += name_and_acronym(part)
-    return unique(out)
-
-
-def citations(text: str) -> tuple[str, ...]:
-    """ "84 FR 54002; 85 FR 44159" -> both; dates and issue numbers beside them dropped."""
-    return tuple(unique(f"{v} FR {p}" for v, p in _CITATION.findall(text)))
-
-
-def start_date(value: str, *, file: str, line: int, field: str) -> dt.date | None:
-    """ISO date; empty or "Various" (parts listed on different dates) is unknown."""
-    value = value.strip()
-    if not value or value.casefold() == _VARIOUS:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise BadImportError(f"not a date: {value!r}", file=file, line=line, field=field) from exc
-
-
-def linked_to(remarks: str) -> list[str]:
-    """Every "(Linked To: X)" in OFAC remarks; X may hold brackets of its own."""
-    found = []
-    start = remarks.find(_LINKED_TO)
-    while start >= 0:
-        depth, i = 1, start + len(_LINKED_TO)
-        begin = i
-        while i < len(remarks) and depth:
-            depth += {"(": 1, ")": -1}.get(remarks[i], 0)
-            i += 1
-        found.append(tidy(remarks[begin : i - 1]))
-        start = remarks.find(_LINKED_TO, i)
-    return [f for f in found if f]
-
-
-def read_csv(path: Path) -> Edition:
-    file = str(path)
-    header, table = read_table(path, COLUMNS)
-    if not table:
-        raise BadImportError("no rows after the header", file=file, line=1)
-    entries: list[Entry] = []
-    links: list[Link] = []
-    dates: list[dt.date] = []
-    entity_list_rows = 0
-    for line, values in table:
-        listed = list_of(values["source"])
-        start = start_date(values["start_date"], file=file, line=line, field="start_date")
-        if start:
-            dates.append(start)
-        if values["source"].startswith(NS_CMIC_SOURCE):
-            links += _links(line, values)
-        if listed is None:
-            continue
-        entity_list_rows += listed == "us-entity-list"
-        entries.append(_csv_entry(line, values, listed, start, file=file))
-    edition = max(dates).isoformat() if dates else None
-    return Edition(
-        file=file,
-        date=edition,
-        full=entity_list_rows >= FULL_EDITION_MIN_ENTITY_LIST_ROWS and edition is not None,
-        lists=tuple(unique(e.list_id for e in entries)),
-        entries=entries,
-        links=links,
-        label=f"edition with entries up to {edition}" if edition else "undated extract",
-        columns=header,
-    )
-
-
-# Footnote markers the Entity List's own table carries into the CSL, glued to the text they
-# annotate: "§§ 734.9(e)1 ... of the EAR2", "(See ... of the EAR)4". Never "EAR99" (an
-# export classification) nor a paragraph such as "(e)(1)".
-_FOOTNOTE = re.compile(r"(?:(?<=\bEAR\))|(?<=\bEAR)(?!99\b)|(?<=\([a-z]\)))\d{1,2}(?=[\s.,;:)]|$)")
-
-
-def licence_terms(text: str | None) -> str | None:
-    """An entry's licence requirement or review policy as the list states it, without
-    the footnote markers of the publisher's table."""
-    return _FOOTNOTE.sub("", tidy(text or "")) or None
-
-
-def _csv_entry(
-    line: int, values: dict[str, str], list_id: str, start: dt.date | None, *, file: str
-) -> Entry:
-    name, others = names(values["name"])
-    if not name:
-        raise BadImportError("no name", file=file, line=line, field="name")
-    people = [c for f in _PERSON_COUNTRY_FIELDS for c in values.get(f, "").split(";")]
-    return Entry(
-        line=line,
-        list_id=list_id,
-        name=name,
-        aliases=tuple(unique([*others, *alt_names(values["alt_names"])])),
-        country=country([values["addresses"]], people),
-        citations=citations(values["federal_register_notice"]),
-        start=start,
-        licence_requirement=licence_terms(values.get("license_requirement", "")),
-        licence_policy=licence_terms(values.get("license_policy", "")),
-        listed=listed_name(values["name"]),
-        programmes=tidy(values.get("programs", "")) or None,
-        person=is_person(values.get("type", ""), values["name"], list_id),
-    )
-
-
-# Words that make a name an organisation's ("SHUTTLE LONG CO, LTD.", "SinoHTS" is one
-# word and is taken for an organisation too).
-_ORGANISATION_WORDS = re.compile(
-    r"\b(?:co|corp|corporation|company|ltd|limited|inc|llc|gmbh|group|industr\w*|"
-    r"technolog\w*|tech|trading|trade|electronic\w*|systems?|international|logistics|"
-    r"university|institute|academy|cent(?:er|re)|laborator\w*|bank|bureau|ministry|"
-    r"enterprises?|factory|works|import|export|science\w*|holdings?|services?|shipping|"
-    r"aviation|engineering|equipment|development|organi[sz]ation|department|office)\b",
-    re.IGNORECASE,
-)
-# Lists whose untyped rows name organisations only (the Unverified List names parties
-# whose bona fides BIS could not check: never a person).
-_ORGANISATIONS_ONLY = frozenset({"us-uvl", "us-entity-list", "us-meu"})
-
-
-def is_person(kind: str, name: str, list_id: str) -> bool:
-    """A person (or vessel, aircraft) by the CSL's ``type``; where the list gives no type
-    (Denied Persons, ITAR debarred, Nonproliferation), by the name's shape: two to four
-    words, or "Surname, Given", with no organisation word."""
-    if kind.strip():
-        return kind.strip().casefold() in _NOT_ORGANISATIONS
-    if list_id in _ORGANISATIONS_ONLY or _ORGANISATION_WORDS.search(name):
-        return False
-    words = re.sub(r"[,.]", " ", name).split()
-    return 2 <= len(words) <= 5 and all(w.replace("-", "").isalpha() for w in words)
-
-
-def _links(line: int, values: dict[str, str]) -> list[Link]:
-    number = values.get("entity_number", "").strip()
-    return [
-        Link(line=line, entity_number=number, name=tidy(values["name"]), linked_to=other)
-        for other in linked_to(values.get("remarks", ""))
-    ]
-
-
-def read(path: Path) -> Edition:
-    """Either format, told apart by content: JSON starts with a brace."""
-    if read_text(path).lstrip()[:1] in ("{", "["):
-        from registry.importers.csl_json import read_json
-
-        return read_json(path)
-    return read_csv(path)
-
-
-def parse(path: Path) -> list[Entry]:
-    """The entries of ``path`` the registry loads (either format): organisations in China
-    or Hong Kong, or under a Chinese programme."""
-    return [e for e in read(path).entries if e.in_scope]
-
-
-def group(entries: list[Entry]) -> list[list[Entry]]:
-    """One group per party per list (a party may have several rows).
-
-    Rows of one name are one party, unless the file says otherwise: rows that share a
-    name but none of its alternate names with its first rows, and either give the
-    alternate names of a row of another name (the file's own row for that organisation)
-    or state a unit number the name does not ("12th Institute" under the 702 Institute's
-    name), are another organisation that the file titles alike. They join that other
-    row's party, else form one of their own titled by their first alternate name; the
-    shared name stays with the first rows only, never on two organisations. Rows that
-    merely list other alternate names (a company's a.k.a.s per address) stay one party.
-    """
-    groups: dict[tuple[str, str], list[Entry]] = {}
-    for entry in entries:
-        groups.setdefault((entry.list_id, org_key(entry.name)), []).append(entry)
-    # Every name and alternate name a party's rows give -> that party, per list.
-    by_name: dict[tuple[str, str], set[tuple[str, str]]] = {}
-    for key, rows in groups.items():
-        for row in rows:
-            for name in (row.name, *row.aliases):
-                by_name.setdefault((key[0], org_key(name)), set()).add(key)
-    out: dict[tuple[str, str], list[Entry]] = {}
-    moved: list[tuple[tuple[str, str], list[Entry]]] = []
-    for key, rows in groups.items():
-        parts = _by_alternate_names(key[1], rows)
-        out[key] = parts[0]
-        moved += [(key, part) for part in parts[1:]]
-    for key, part in moved:  # after every party's own rows: its first row names it
-        alternates = _alternate_keys(key[1], part)
-        elsewhere = {o for a in alternates for o in by_name.get((key[0], a), ()) if o != key}
-        if len(elsewhere) == 1:
-            (target,) = elsewhere
-            name = groups[target][0].name
-        elif _other_number(part[0].name, part):
-            target = (key[0], f"{key[1]}#{part[0].line}")
-            name = next(a for a in part[0].aliases if org_key(a) != key[1])
-        else:  # nothing says they are another organisation: the name's party
-            out[key].extend(part)
-            continue
-        out.setdefault(target, []).extend(_retitled(part, key[1], name))
-    return [rows for rows in out.values() if rows]
-
-
-def _alternate_keys(name_key: str, rows: Iterable[Entry]) -> set[str]:
-    """The keys of the rows' alternate names other than their (shared) name."""
-    return {k for row in rows for a in row.aliases if (k := org_key(a)) and k != name_key}
-
-
-def _other_number(name: str, rows: list[Entry]) -> bool:
-    """The name and the rows' alternate names state unit numbers, none in common."""
-    stated = {int(n) for row in rows for a in row.aliases if a != name for n in _DIGITS.findall(a)}
-    own = {int(n) for n in _DIGITS.findall(name)}
-    return bool(stated) and bool(own) and not stated & own
-
-
-def _by_alternate_names(name_key: str, rows: list[Entry]) -> list[list[Entry]]:
-    """``rows`` (of one name) in sets that share an alternate name, in file order; a row
-    without alternate names goes with the first set."""
-    parts: list[tuple[set[str], list[Entry]]] = []
-    bare: list[Entry] = []
-    for row in rows:
-        keys = _alternate_keys(name_key, [row])
-        if not keys:
-            bare.append(row)
-            continue
-        touching = [p for p in parts if p[0] & keys]
-        merged: tuple[set[str], list[Entry]] = (keys, [row])
-        for part in touching:
-            parts.remove(part)
-            merged = (merged[0] | part[0], part[1] + merged[1])
-        parts.append(merged)
-    parts.sort(key=lambda p: min(r.line for r in p[1]))
-    if not parts:
-        return [bare]
-    parts[0][1].extend(bare)
-    return [sorted(p[1], key=lambda r: r.line) for p in parts]
-
-
-def _retitled(rows: list[Entry], shared_key: str, name: str) -> list[Entry]:
-    """Rows moved off a name they share with another organisation: titled ``name``, the
-    shared name gone from their names."""
-    return [
-        replace(
-            row,
-            name=name,
-            aliases=tuple(a for a in row.aliases if org_key(a) != shared_key),
-            listed="",  # the shared name's stated parents are not theirs to read
-        )
-        for row in rows
-    ]
-
-
-# --- writing ------------------------------------------------------------------------
 
 
 def load(session: Session, path: Path, progress: Progress = silent) -> ImportResult:
@@ -873,7 +407,7 @@ def same_party_spelling(a: str, b: str) -> bool:
 def _close(a: str, b: str) -> bool:
     if not a or not b or abs(len(a) - len(b)) > 3:
         return False
-    if sorted(_DIGITS.findall(a)) != sorted(_DIGITS.findall(b)):
+    if sorted(DIGITS.findall(a)) != sorted(DIGITS.findall(b)):
         return False
     return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b)) >= SAME_PARTY_SPELLING
 

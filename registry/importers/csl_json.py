@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from registry.errors import BadImportError
-from registry.importers.csl import (
+from registry.importers.csl_rows import (
     Edition,
     Entry,
     alt_names,

@@ -14,11 +14,12 @@ from sqlalchemy import select
 from bot.alerts.notifier import SlackNotifier
 from bot.alerts.worker import AlertWorker
 from handlers.alerts import Digest, DigestEntry, DigestSection
-from registry import alerts
-from registry.alerts import PlannedMessage
+from registry import alert_planning, subscriptions
+from registry.alert_planning import PlannedMessage
 from registry.db import unit_of_work
 from registry.models import OutboxMessage
 from registry.service import Registry
+from registry.subscriptions import Topic
 from tests.fake_slack import FakeSlack
 
 ENTRIES = 1500
@@ -51,10 +52,10 @@ def _big_digest() -> Digest:
 
 def _queue(registry: Registry, messages: list[PlannedMessage]) -> None:
     with unit_of_work(registry.sessions) as session:
-        sub, _ = alerts.subscribe(
-            session, platform="slack", channel_id="C1", topic="all", kind="all"
+        sub, _ = subscriptions.subscribe(
+            session, platform="slack", channel_id="C1", topic=Topic.everything()
         )
-        alerts.enqueue(session, sub, messages)
+        alert_planning.enqueue(session, sub, messages)
 
 
 def _next_alert() -> PlannedMessage:

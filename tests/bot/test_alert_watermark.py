@@ -16,10 +16,11 @@ from sqlalchemy import event, func, select
 
 from bot.alerts.notifier import SlackNotifier
 from bot.alerts.worker import AlertWorker
-from registry import alerts, store
+from registry import store, subscriptions
 from registry.db import unit_of_work
 from registry.models import Change, Delivery, Entity, Subscription
 from registry.service import Registry
+from registry.subscriptions import Topic
 
 WATCHED = "Crimson Lotus Avionics Co., Ltd."
 OTHERS = 300
@@ -68,12 +69,11 @@ def _reading_changes(registry: Registry, fn: Callable[[], Any]) -> tuple[Any, in
 
 def _watch(registry: Registry, name: str) -> int:
     with unit_of_work(registry.sessions) as session:
-        sub, _ = alerts.subscribe(
+        sub, _ = subscriptions.subscribe(
             session,
             platform="slack",
             channel_id="C1",
-            topic=f"name:{name.lower()}",
-            kind="watch",
+            topic=Topic.of_name(name),
             watch_name=name,
         )
         return sub.id
@@ -101,7 +101,7 @@ def _sub(registry: Registry, sub_id: int) -> tuple[int | None, int, int]:
     with unit_of_work(registry.sessions) as session:
         sub = session.get(Subscription, sub_id)
         assert sub is not None
-        return sub.entity_id, sub.scanned_to_change_id, alerts.latest_change_id(session)
+        return sub.entity_id, sub.scanned_to_change_id, subscriptions.latest_change_id(session)
 
 
 def test_an_idle_pass_reads_no_old_change_and_the_watch_still_hears(registry: Registry) -> None:

@@ -23,11 +23,12 @@ from bot.alerts.notifier import SlackNotifier
 from bot.alerts.runtime import worker_for
 from bot.alerts.worker import AlertWorker
 from bot.settings import Settings
-from registry import alerts
-from registry.alerts import PlannedMessage
+from registry import alert_planning, subscriptions
+from registry.alert_planning import PlannedMessage
 from registry.db import make_engine, make_session_factory, unit_of_work
 from registry.models import OutboxMessage
 from registry.service import Registry
+from registry.subscriptions import Topic
 from tests.fake_slack import FakeSlack
 
 POST_DELAY_S = 1.5
@@ -64,15 +65,15 @@ def _outbox(registry: Registry) -> set[str]:
     texts = set()
     with unit_of_work(registry.sessions) as session:
         for c in range(CHANNELS):
-            sub, _ = alerts.subscribe(
-                session, platform="slack", channel_id=f"C{c}", topic="all", kind="all"
+            sub, _ = subscriptions.subscribe(
+                session, platform="slack", channel_id=f"C{c}", topic=Topic.everything()
             )
             planned = [
                 PlannedMessage({"text": f"C{c} message {i}", "blocks": []}, ())
                 for i in range(PER_CHANNEL)
             ]
             texts |= {p.payload["text"] for p in planned}
-            alerts.enqueue(session, sub, planned)
+            alert_planning.enqueue(session, sub, planned)
     return texts
 
 

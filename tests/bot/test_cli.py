@@ -100,12 +100,15 @@ def test_first_run_announces_itself_on_stderr(
 
 
 def test_missing_slack_settings_fail_fast(
-    db_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    database = tmp_path / "never-made.sqlite3"
+    monkeypatch.setenv("MCF_DATABASE_URL", f"sqlite:///{database}")
     monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
     assert main(["serve"]) == 2
     assert "SLACK_SIGNING_SECRET is missing" in capsys.readouterr().err
+    assert not database.exists()  # failed before opening (or creating) the registry
 
 
 def test_db_init_and_upgrade_for_operators(

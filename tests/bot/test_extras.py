@@ -15,8 +15,10 @@ HINT = "needs the ftm extra: pip install 'mcf-bot[ftm]'"
 @pytest.fixture
 def without_followthemoney(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setitem(sys.modules, "followthemoney", None)  # import fails as if absent
-    for module in ("registry.importers.ftm", "registry.export_ftm"):
-        monkeypatch.delitem(sys.modules, module, raising=False)
+    # The importer is several modules (registry.importers.ftm_*): each must import anew.
+    for module in [m for m in sys.modules if m.startswith("registry.importers.ftm")]:
+        monkeypatch.delitem(sys.modules, module)
+    monkeypatch.delitem(sys.modules, "registry.export_ftm", raising=False)
     monkeypatch.setenv("MCF_DATABASE_URL", f"sqlite:///{tmp_path / 'registry.sqlite3'}")
 
 

@@ -26,7 +26,7 @@ from bot.render import adaptive
 from handlers.alerts import build_digests
 from handlers.context import ChatContext, Services
 from handlers.dispatch import handle
-from registry import alerts
+from registry import alert_planning, subscriptions
 from registry.db import unit_of_work
 from registry.importers import run_import
 from registry.text import is_clean
@@ -155,9 +155,9 @@ async def test_block_kit_digests_watch_alerts_and_app_home(
     # The same digests as Teams cards.
     with unit_of_work(services.registry.sessions) as session:
         chat = ChatContext("teams", "19:c@thread", user_id="U1")
-        for sub in alerts.channel_subscriptions(session, "slack", "C1"):
+        for sub in subscriptions.channel_subscriptions(session, "slack", "C1"):
             sub.start_after_change_id = sub.scanned_to_change_id = 0
-            changes = alerts.pending_changes(session, sub)
+            changes = alert_planning.pending_changes(session, sub)
             for digest in build_digests(session, sub, changes):
                 for message in adaptive.digest_messages(digest):
                     assert_inert(message.payload, f"Teams digest for {chat.platform}")

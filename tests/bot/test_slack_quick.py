@@ -21,8 +21,9 @@ from slack_sdk.models.views import View
 from bot.render.slack import CARD_ACTION, SHARE_ACTION, SHARE_LIST_ACTION
 from bot.slack.shortcut_listeners import SCAN_SHORTCUT
 from handlers.context import Services
-from registry import alerts, store
+from registry import store, subscriptions
 from registry.db import unit_of_work
+from registry.subscriptions import Topic
 from tests.fake_slack import (
     SECRET,
     FakeSlack,
@@ -308,16 +309,14 @@ async def test_home_shows_changes_channel_alerts_and_how_to(
     services: Services,
 ) -> None:
     with unit_of_work(services.registry.sessions) as session:
-        for channel, topic, kind in (("C0ONE", "all", "all"), ("C0THREE", "list:us-1260h", "list")):
-            alerts.subscribe(
-                session,
-                platform="slack",
-                channel_id=channel,
-                topic=topic,
-                kind=kind,
-                list_id="us-1260h" if kind == "list" else None,
-            )
-        alerts.subscribe(session, platform="slack", channel_id="C0NINE", topic="all", kind="all")
+        for channel, topic in (
+            ("C0ONE", Topic.everything()),
+            ("C0THREE", Topic.of_list("us-1260h")),
+        ):
+            subscriptions.subscribe(session, platform="slack", channel_id=channel, topic=topic)
+        subscriptions.subscribe(
+            session, platform="slack", channel_id="C0NINE", topic=Topic.everything()
+        )
     # Three channels: two pages, so the cursor is followed.
     fake_slack.memberships["U1"] = ["C0ONE", "C0TWO", "C0THREE"]
 

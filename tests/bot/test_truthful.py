@@ -39,7 +39,7 @@ from handlers.replies import EntityCard, Level, LookupReply, Reply, SourcesReply
 from handlers.sources import sources
 from registry.bundled import BUNDLE, data_dir
 from registry.catalog import catalog
-from registry.importers.csl import licence_terms
+from registry.importers.csl_rows import licence_terms
 from registry.lookup import MatchStatus
 from registry.lookup.types import CHOSEN
 from registry.service import Registry

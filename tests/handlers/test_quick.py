@@ -14,10 +14,11 @@ from handlers.dispatch import handle
 from handlers.errors import BadInput
 from handlers.home import home
 from handlers.replies import CheckListReply, Verdict
-from registry import alerts
+from registry import subscriptions
 from registry.db import unit_of_work
 from registry.lookup.types import MatchKind
 from registry.service import Registry
+from registry.subscriptions import Topic
 
 ISSUE_LIST = "check Tsinghua University; Harvard University; Hikvison; 北京理工大学"
 NOTES = (
@@ -123,8 +124,12 @@ def test_home_lists_changes_with_sources_and_only_the_users_channels(
 ) -> None:
     services = Services(bundled_registry)
     with unit_of_work(bundled_registry.sessions) as session:
-        alerts.subscribe(session, platform="slack", channel_id="CMINE", topic="all", kind="all")
-        alerts.subscribe(session, platform="slack", channel_id="COTHER", topic="all", kind="all")
+        subscriptions.subscribe(
+            session, platform="slack", channel_id="CMINE", topic=Topic.everything()
+        )
+        subscriptions.subscribe(
+            session, platform="slack", channel_id="COTHER", topic=Topic.everything()
+        )
     reply = home(services, "slack", ["CMINE", "CNONE"])
     assert len(reply.changes) == 20
     assert all(c.date and c.what and c.source_title for c in reply.changes)

@@ -9,10 +9,11 @@ import datetime as dt
 from sqlalchemy import select
 
 from handlers.alerts import build_digests
-from registry import alerts, store
+from registry import alert_planning, store, subscriptions
 from registry.db import unit_of_work
-from registry.models import Change, ChangeKind, Designation, Entity
+from registry.models import Change, ChangeKind, Designation, Entity, Subscription
 from registry.service import Registry
+from registry.subscriptions import Topic
 
 LIST_ID, LIST_NAME = "us-entity-list", "Entity List"
 START = dt.date(2019, 10, 9)
@@ -52,14 +53,12 @@ def test_reopening_a_closed_period_is_a_relisting_change(empty_registry: Registr
     _edition(empty_registry, "2024-01-01", listed=True)
     _edition(empty_registry, "2024-06-01", listed=False)
     with unit_of_work(empty_registry.sessions) as session:
-        before = alerts.latest_change_id(session)
-        sub, _ = alerts.subscribe(
+        before = subscriptions.latest_change_id(session)
+        sub, _ = subscriptions.subscribe(
             session,
             platform="slack",
             channel_id="C1",
-            topic=f"list:{LIST_ID}",
-            kind="list",
-            list_id=LIST_ID,
+            topic=Topic.of_list(LIST_ID),
         )
         sub_id = sub.id
 
@@ -72,9 +71,9 @@ def test_reopening_a_closed_period_is_a_relisting_change(empty_registry: Registr
         assert [c.kind for c in changes] == [ChangeKind.DESIGNATION_REOPENED]
         assert changes[0].detail["designation_id"] == period.id
         # Every process's cached cards are keyed on this position: it moved.
-        assert alerts.latest_change_id(session) > before
-        sub = session.get(alerts.Subscription, sub_id)
-        pending = alerts.pending_changes(session, sub)
+        assert subscriptions.latest_change_id(session) > before
+        sub = session.get(Subscription, sub_id)
+        pending = alert_planning.pending_changes(session, sub)
         assert [c.id for c in pending] == [changes[0].id]
         (digest,) = build_digests(session, sub, pending)
         (section,) = digest.sections
@@ -89,7 +88,7 @@ def test_an_older_edition_after_a_newer_one_reopens_nothing(empty_registry: Regi
     _edition(empty_registry, "2024-01-01", listed=True)
     _edition(empty_registry, "2024-06-01", listed=False)
     with unit_of_work(empty_registry.sessions) as session:
-        before = alerts.latest_change_id(session)
+        before = subscriptions.latest_change_id(session)
     _edition(empty_registry, "2024-03-01", listed=True)
     with unit_of_work(empty_registry.sessions) as session:
-        assert alerts.latest_change_id(session) == before
+        assert subscriptions.latest_change_id(session) == before

@@ -16,9 +16,10 @@ from bot.cli import main
 from bot.settings import DEFAULT_TEAMS_SERVICE_HOSTS, TEAMS_PREFIX, Settings, SettingsError
 from bot.teams.conversation import service_url_allowed
 from handlers.context import Services
-from registry import alerts
+from registry import subscriptions
 from registry.db import unit_of_work
 from registry.models import Subscription
+from registry.subscriptions import Topic
 from tests.bot.app_server import serve
 from tests.bot.teams.conftest import SECURED_ENV, teams_settings
 from tests.bot.teams.fake_connector import FakeConnector, activity
@@ -99,12 +100,11 @@ async def test_alerts_never_go_to_a_stored_reference_on_another_host(
     services: Services, connector: FakeConnector
 ) -> None:
     with unit_of_work(services.registry.sessions) as session:
-        alerts.subscribe(
+        subscriptions.subscribe(
             session,
             platform="teams",
             channel_id="19:old@thread",
-            topic="all",
-            kind="all",
+            topic=Topic.everything(),
             conversation={"serviceUrl": "https://evil.example/", "conversation": {"id": "x"}},
         )
     teams = Settings.from_env(SECURED_ENV).require_teams()

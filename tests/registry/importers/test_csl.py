@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from registry.db import unit_of_work
 from registry.importers import run_import
-from registry.importers.csl import parse
+from registry.importers.csl_read import parse
 from registry.models import Designation, Entity
 from registry.service import Registry
 from tests.registry.importers.helpers import assert_refused_unchanged

@@ -10,7 +10,8 @@ import datetime as dt
 from sqlalchemy import select
 
 from registry.db import unit_of_work
-from registry.importers.csl import Entry, group, read
+from registry.importers.csl_read import group, read
+from registry.importers.csl_rows import Entry
 from registry.models import Alias, Entity
 from registry.service import Registry
 from tests.conftest import DATA

@@ -19,7 +19,7 @@ from handlers.lookup import lookup
 from registry.db import unit_of_work
 from registry.errors import BadImportError
 from registry.importers import run_import
-from registry.importers.unitracker import is_note, parse_names
+from registry.importers.unitracker_names import is_note, parse_names
 from registry.models import Alias, Base, Designation, Entity, Relationship
 from registry.service import Registry
 from tests.registry.importers.helpers import table_counts
