@@ -53,6 +53,7 @@ from handlers.replies import EntityCard, LookupReply, Reply
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus
 from registry.lookup.saved import live_index
+from registry.lookup.types import EXACT_NAME
 from registry.service import Registry
 
 log = logging.getLogger(__name__)
@@ -231,7 +232,7 @@ def start_warming(settings: Settings, services: Services) -> threading.Event:
         renders.append(teams_message)
 
     def render(card: EntityCard) -> None:
-        reply = Reply(LookupReply(card.name, MatchStatus.MATCH, card, how="exact name"))
+        reply = Reply(LookupReply(card.name, MatchStatus.MATCH, card, how=EXACT_NAME))
         for rendered in renders:
             rendered(reply)
 

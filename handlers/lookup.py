@@ -15,6 +15,7 @@ from handlers.errors import CommandError, to_reply
 from handlers.replies import CandidateView, EntityCard, HelpReply, LookupReply, Reply
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus, NameIndex
+from registry.lookup.types import CHOSEN
 from registry.views import entity_ids_listed_first, lists_loaded
 
 CardOf = Callable[[int], EntityCard]
@@ -104,7 +105,7 @@ def show(services: Services, entity_id: int, *, full: bool = False) -> LookupRep
         card,
         score=100.0,
         matched_on=card.name,
-        how="chosen",
+        how=CHOSEN,
         full=full,
     )
 

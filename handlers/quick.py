@@ -40,6 +40,7 @@ from handlers.replies import (
 )
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus, NameIndex
+from registry.lookup.types import EXACT_NAME, Explanation, MatchKind, NameField
 
 # A message is at most 40,000 characters in Slack; a list shows at most this many lines.
 MAX_SCAN_CHARS = 40_000
@@ -50,7 +51,7 @@ _SHARE_NAME_CHARS = 120
 
 
 def card_line(
-    query: str, card: EntityCard, how: str | None = None, matched_on: str | None = None
+    query: str, card: EntityCard, how: Explanation | None = None, matched_on: str | None = None
 ) -> CheckLine:
     """The verdict on one organisation, from its card: the level and the words of
     ``handlers.verdict`` (a check line says what the card's verdict says)."""
@@ -88,7 +89,7 @@ def line_for(query: str, reply: Reply) -> CheckLine:
         )
     if body.status is not MatchStatus.MATCH or body.card is None:
         return CheckLine(query, Level.NO_MATCH, finding.detail, finding=finding)
-    how = body.how if body.how and body.how != "exact name" else None
+    how = body.how if body.how != EXACT_NAME else None
     return card_line(query, body.card, how, body.matched_on)
 
 
@@ -109,7 +110,7 @@ def scan_message(services: Services, text: str) -> CheckListReply:
     with unit_of_work(services.registry.sessions) as session:
         index = services.index.current(session)
         mentions = services.mentions.current(index).scan(text[:MAX_SCAN_CHARS])
-        shown = [(m.text, m.entity_ids, m.how) for m in mentions[:MAX_LINES]]
+        shown = [(m.text, m.entity_ids, NameField(m.how)) for m in mentions[:MAX_LINES]]
         lines = _mention_lines(session, index, shown)
     key = _pack(services, {"m": [[t[:_SHARE_NAME_CHARS], list(ids), how] for t, ids, how in shown]})
     return CheckListReply(
@@ -121,7 +122,7 @@ def scan_message(services: Services, text: str) -> CheckListReply:
 
 
 def _mention_lines(
-    session: Session, index: NameIndex, found: Iterable[tuple[str, Sequence[int], str]]
+    session: Session, index: NameIndex, found: Iterable[tuple[str, Sequence[int], NameField]]
 ) -> tuple[CheckLine, ...]:
     lines = []
     for text, ids, how in found:
@@ -132,10 +133,12 @@ def _mention_lines(
                 gone = verdict.gone()
                 lines.append(CheckLine(text, Level.NO_MATCH, gone.detail, finding=gone))
                 continue
-            lines.append(card_line(text, card, how if how != "name" else None))
+            found_as = Explanation(MatchKind.FOUND, how) if how is not NameField.NAME else None
+            lines.append(card_line(text, card, found_as))
             continue
         candidates = tuple(
-            CandidateView(i, index.entity_name(i), 100.0, text, f"same {how}") for i in ids
+            CandidateView(i, index.entity_name(i), 100.0, text, Explanation(MatchKind.SAME, how))
+            for i in ids
         )
         finding = verdict.ambiguous(text, [c.name for c in candidates])
         lines.append(
@@ -144,7 +147,7 @@ def _mention_lines(
                 Level.AMBIGUOUS,
                 finding.detail,
                 candidates=candidates,
-                how=how,
+                how=Explanation(MatchKind.FOUND, how),
                 finding=finding,
             )
         )
@@ -160,7 +163,8 @@ def reshare(services: Services, key: str) -> CheckListReply:
     if not isinstance(found, list):
         raise BadInput("That button is not one of mine.")
     try:
-        items = [(str(t), [int(i) for i in ids], str(how)) for t, ids, how in found]
+        # (A name field we no longer know is a button of an older version.)
+        items = [(str(t), [int(i) for i in ids], NameField(str(how))) for t, ids, how in found]
     except (TypeError, ValueError):
         raise BadInput("That button is not one of mine.") from None
     with unit_of_work(services.registry.sessions) as session:

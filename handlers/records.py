@@ -32,6 +32,7 @@ from handlers.replies import (
 )
 from registry import records
 from registry.db import BUSY_TIMEOUT_MS, unit_of_work
+from registry.lookup.types import Explanation
 from registry.records import Decision, Requester, Screening
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,10 @@ def requester(chat: ChatContext | None, who: Requester | None = None) -> Request
 def _fields(value: Any) -> Any:
     """``json.dumps``'s fallback: a dataclass as its fields (one level: the encoder walks
     on), a date or anything else as its text. Cheaper than ``dataclasses.asdict``, which
-    deep-copies a card's thousands of values before they are encoded anyway."""
+    deep-copies a card's thousands of values before they are encoded anyway. A match
+    explanation is stored as the text it shows ("near (typo) name")."""
+    if isinstance(value, Explanation):
+        return value.text
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     return str(value)

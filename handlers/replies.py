@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from registry.catalog import OwnershipRule
 from registry.lookup import MatchStatus
+from registry.lookup.types import Explanation
 from registry.network import Network
 from registry.owners import OwnerPath
 from registry.views import (
@@ -36,7 +37,7 @@ class CandidateView:
     name: str
     score: float
     matched_on: str
-    how: str
+    how: Explanation
 
 
 class Level(StrEnum):
@@ -126,7 +127,7 @@ class LookupReply:
     card: EntityCard | None  # the match; None when ambiguous ("did you mean": candidates)
     score: float | None = None
     matched_on: str | None = None
-    how: str | None = None
+    how: Explanation | None = None
     candidates: tuple[CandidateView, ...] = ()
     checked: ListsLoaded | None = None  # what a "no finding" was checked against
     full: bool = False  # every tie, alias and reason (``--full``, the "more" button)
@@ -319,7 +320,7 @@ class CheckLine:
     detail: str = ""
     entity_id: int | None = None
     name: str | None = None
-    how: str | None = None  # how the query matched: "near (typo) name", "acronym", ...
+    how: Explanation | None = None  # how the query matched: "near (typo) name", "acronym"...
     candidates: tuple[CandidateView, ...] = ()
     country: str | None = None  # the organisation's country, so namesakes abroad show
     matched_on: str | None = None  # the registry name the query matched
@@ -358,7 +359,7 @@ class CheckLine:
     @property
     def shows_how(self) -> bool:
         """Worth saying how the query matched (not when it was the name as written)."""
-        return bool(self.how) and not (self.how or "").startswith(("exact", "same"))
+        return self.how is not None and not self.how.as_written
 
 
 _VERDICT_WORDS = {

@@ -55,7 +55,7 @@ class ScreenedRow:
         line = self.line
         finding = line.finding
         lists = "; ".join(d.label for d in finding.lists) if finding else ""
-        note = line.detail if not line.how else f"{line.how}: {line.detail}"
+        note = line.detail if line.how is None else f"{line.how.text}: {line.detail}"
         score = f"{self.score:.0f}" if self.score is not None else ""
         return (line.verdict.words, lists, line.name or "", note, score, self.source_url or "")
 

@@ -213,7 +213,7 @@ def _of_lookup(reply: LookupReply, card: Finding | None) -> Finding:
         return card
     names = [c.name for c in reply.candidates]
     if reply.status is MatchStatus.AMBIGUOUS:
-        exact = any(c.how.startswith(("exact", "same")) for c in reply.candidates)
+        exact = any(c.how.as_written for c in reply.candidates)
         return ambiguous(reply.query, names, exact=exact)
     return no_match(reply.query, names, reply.checked)
 

@@ -121,7 +121,7 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
         "summary": card.summary,
         "score": reply.score,
         "matched_on": reply.matched_on,
-        "how": reply.how,
+        "how": reply.how.text if reply.how is not None else None,
         "verdict": finding_dict(reply.card_finding, card),
         "designations": [
             {
@@ -197,7 +197,13 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
 
 
 def candidate_dict(c: CandidateView) -> dict[str, Any]:
-    return {"id": c.id, "name": c.name, "score": c.score, "matched_on": c.matched_on, "how": c.how}
+    return {
+        "id": c.id,
+        "name": c.name,
+        "score": c.score,
+        "matched_on": c.matched_on,
+        "how": c.how.text,
+    }
 
 
 def check_line_dict(line: CheckLine) -> dict[str, Any]:
@@ -208,7 +214,7 @@ def check_line_dict(line: CheckLine) -> dict[str, Any]:
         "name": line.name,
         "entity_id": line.entity_id,
         "detail": line.detail,
-        "how": line.how,
+        "how": line.how.text if line.how is not None else None,
         "candidates": [candidate_dict(c) for c in line.candidates],
         # The same verdict object as ``match.verdict`` (``verdict`` above stays the
         # check list's word: listed, tied, formerly listed, ...).

@@ -89,6 +89,7 @@ from handlers.replies import (
     SourcesReply,
 )
 from registry.lookup import MatchStatus
+from registry.lookup.types import CHOSEN, EXACT_NAME
 from registry.views import pinyin
 
 # A card fits a laptop screen or a phone without scrolling back for the verdict.
@@ -161,7 +162,7 @@ def _card_sections(
 
 
 def match_note(reply: LookupReply) -> str | None:
-    if reply.how and reply.how not in ("exact name", "chosen"):
+    if reply.how is not None and reply.how not in (EXACT_NAME, CHOSEN):
         return f"matched “{one_line(reply.matched_on)}”: {reply.how}"
     return None
 

@@ -51,6 +51,7 @@ from bot.render.layout import (
 from handlers.home import HomeReply
 from handlers.replies import CheckListReply, EntityCard, LookupReply, NoticeReply, Reply
 from registry.lookup import MatchStatus
+from registry.lookup.types import CHOSEN
 from registry.text import clean_text
 
 SHARE_ACTION = "mcf_share"
@@ -280,7 +281,7 @@ def card_blocks(
     card: EntityCard, note: str | None = None, *, shareable: bool = True, full: bool = False
 ) -> list[Block]:
     """One card; ``note`` is our own mrkdwn (``shared by <@U123>``), added as it is."""
-    reply = LookupReply(card.name, MatchStatus.MATCH, card, how="chosen")
+    reply = LookupReply(card.name, MatchStatus.MATCH, card, how=CHOSEN)
     blocks = blocks_of(layout(Reply(reply), full=full, shareable=shareable))
     if note:
         for block in blocks:

@@ -21,13 +21,11 @@ from sqlalchemy.orm import Session
 
 from registry.lookup import typos
 from registry.lookup.tables import EMPTY, IntArray, IntMultimap, str_key
-from registry.lookup.types import LookupResult
+from registry.lookup.types import LookupResult, NameField
 from registry.models import Alias, Change, Entity
 from registry.names import normalize
 from registry.names.legal_forms import TRAILING_NEUTRAL_FORMS
 
-# The record kind of a weak alias (an acronym): it answers exact queries only.
-ACRONYM = "acronym"
 # What a generic word ("University", "Technology") weighs against a word of the same
 # frequency that is not: lower lets the distinctive words decide more alone.
 GENERIC_WEIGHT = 0.15
@@ -43,7 +41,7 @@ DEAD_SHARE = 5
 class NameRecord:
     entity_id: int
     text: str
-    how: str  # "name", "alias", "Chinese name", "pinyin of Chinese name", "acronym"
+    how: str  # which of its names (a ``NameField``: "name", "alias", "Chinese name", ...)
     weak: bool
     tokens: tuple[str, ...]
 
@@ -224,11 +222,12 @@ class NameStore:
             query = query.where(Entity.id.in_(only))
             alias_query = alias_query.where(Alias.entity_id.in_(only))
         for entity_id, name, native in session.execute(query):
-            self.add_name(entity_id, name, "name")
+            self.add_name(entity_id, name, NameField.NAME)
             if native:
-                self.add_name(entity_id, native, "Chinese name")
+                self.add_name(entity_id, native, NameField.CHINESE)
         for entity_id, name, weak in session.execute(alias_query):
-            self.add_name(entity_id, name, ACRONYM if weak else "alias", weak=weak)
+            field = NameField.ACRONYM if weak else NameField.ALIAS
+            self.add_name(entity_id, name, field, weak=weak)
 
     def add_name(self, entity_id: int, text: str, how: str, *, weak: bool = False) -> None:
         self._answers = {}
@@ -236,7 +235,7 @@ class NameStore:
         if not toks and not text.strip():
             return
         idx = len(self._texts)
-        if how == "name":
+        if how == NameField.NAME:
             self._name_rec[entity_id] = idx
         ids = [self._word_id(t) for t in toks]
         self._texts.append(text)
@@ -246,7 +245,7 @@ class NameStore:
         self._tok_data.extend(ids)
         self._tok_start.append(len(self._tok_data))
         keys = {" ".join(toks), normalize.compact(text)}
-        if how == "name":
+        if how == NameField.NAME:
             # The listed name without the "Corporation" or "Company" that ends it is that
             # organisation's name too ("China Aerospace Science and Technology"): an exact
             # key, so it answers as a match unless another name has the same words.

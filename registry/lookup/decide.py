@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz
 
-from registry.lookup.types import Candidate, MatchStatus
+from registry.lookup.types import Candidate, MatchKind, MatchStatus
 from registry.names.aliases import empty_alias
 
 # A score at or above this is a confident match, unless a rival is close (MARGIN).
@@ -54,7 +54,7 @@ def _decide(ranked: list[Candidate]) -> MatchStatus:
         return MatchStatus.MATCH
     # Two exact answers (a name and another body's acronym, or a name without its legal
     # form and an acronym: "CEC") are never told apart by score: "did you mean" both.
-    exact = top.how.startswith("exact")
+    exact = top.how.kind is MatchKind.EXACT
     if top.typos and any(top.score - c.score < CLOSE_CALL and not c.typos for c in close):
         # A typo match, and close behind it a name with the words as typed and more.
         return MatchStatus.AMBIGUOUS
@@ -62,6 +62,6 @@ def _decide(ranked: list[Candidate]) -> MatchStatus:
     # an exact one beats mere near matches. Two of the same strength stay ambiguous.
     if top.complete and not any(c.complete for c in close):
         return MatchStatus.MATCH
-    if exact and not any(c.how.startswith("exact") for c in close):
+    if exact and not any(c.how.kind is MatchKind.EXACT for c in close):
         return MatchStatus.MATCH
     return MatchStatus.AMBIGUOUS

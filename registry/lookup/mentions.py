@@ -50,6 +50,7 @@ from functools import lru_cache
 from registry.lookup import mention_words as lex
 from registry.lookup.build import NameRecord
 from registry.lookup.index import NameIndex
+from registry.lookup.types import NameField
 from registry.names import normalize
 from registry.names.abbreviations import SPELLINGS
 from registry.names.legal_forms import HAN_COMPANY_SUFFIXES, TRAILING_FORMS
@@ -69,7 +70,7 @@ class Mention:
     end: int
     text: str  # as written in the message
     matched: str  # the registry name or alias it is
-    how: str  # "name", "alias", "acronym", "Chinese name"
+    how: str  # which of its names (a ``NameField``): "name", "alias", "acronym", ...
 
 
 # -- normalisation ----------------------------------------------------------------------
@@ -212,7 +213,7 @@ class MentionScanner:
         """From the index's public view: its live records and each entity's main name."""
         dead = index.dead
         records = [r for i, r in enumerate(index.records) if i not in dead]
-        names = {r.entity_id: r.text for r in records if r.how == "name"}
+        names = {r.entity_id: r.text for r in records if r.how == NameField.NAME}
         return cls.from_records(records, names)
 
     @classmethod

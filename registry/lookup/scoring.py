@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass
 
 from registry.lookup import namesakes
-from registry.lookup.build import ACRONYM, NameStore
+from registry.lookup.build import NameStore
 from registry.lookup.candidates import Group, query_groups, shortlist, tells_apart
 from registry.lookup.decide import MATCH_SCORE, SUGGEST_SCORE
 from registry.lookup.tables import remembered
-from registry.lookup.types import Candidate
+from registry.lookup.types import Candidate, Explanation, MatchKind, NameField
 from registry.names import normalize
 from registry.names.legal_forms import TRAILING_NEUTRAL_FORMS
 
@@ -62,6 +62,7 @@ COINED_TYPO_MIN = 7
 HAN_NEAR_SCORE = 80.0
 
 OTHER_FORM = "another legal form"
+_EXACT_ACRONYM = Explanation(MatchKind.EXACT, NameField.ACRONYM)
 
 _RAW_WORD = re.compile(r"[^\W_]+")
 _PARENTHESES = re.compile(r"\(([^()]*)\)")
@@ -92,16 +93,16 @@ def what_is_asked(query: str, q_tokens: tuple[str, ...], form: str | None) -> _A
 
 def exact_candidate(index: NameStore, idx: int, query: str, form: str | None) -> Candidate:
     """Record ``idx``, whose whole-name key is the query's."""
-    how = index._hows[index._how[idx]]
-    if how == "Chinese name" and not normalize.has_han(query):
-        how = "pinyin of Chinese name"
+    field = NameField(index._hows[index._how[idx]])
+    if field is NameField.CHINESE and not normalize.has_han(query):
+        field = NameField.PINYIN
     weak = bool(index._weak[idx])
     entity_id = index._entity[idx]
     text = index._texts[idx]
-    score, how = (WEAK_EXACT_SCORE if weak else 100.0), f"exact {how}"
+    score, how = (WEAK_EXACT_SCORE if weak else 100.0), Explanation(MatchKind.EXACT, field)
     if namesakes.other_legal_form(form, text, index.entity_name(entity_id)):
         # "CoStar Group, Inc." is not "Costar Group Co., Ltd.".
-        score, how = capped(score), f"words of the {how[6:]}; {OTHER_FORM}"
+        score, how = capped(score), Explanation(MatchKind.SAME_WORDS, field, OTHER_FORM)
     return Candidate(
         entity_id,
         index.entity_name(entity_id) or text,
@@ -123,7 +124,7 @@ def han_near_candidate(index: NameStore, idx: int) -> Candidate:
         name,
         HAN_NEAR_SCORE,
         text,
-        "near (one character) Chinese name",
+        Explanation(MatchKind.ONE_CHARACTER, NameField.CHINESE),
         True,
     )
 
@@ -134,7 +135,9 @@ def fuzzy_candidates(index: NameStore, q_tokens: tuple[str, ...], asked: _Asked)
     rare = RARE_SHARE * index._weight(0, False)  # a rare word weighs this much or more
     out = []
     for idx in shortlist(index, groups, missing):
-        score, how, typos = score_record(index, groups, missing, unknown, rare, idx, asked)
+        score, kind, held_back, typos = score_record(
+            index, groups, missing, unknown, rare, idx, asked
+        )
         if score >= SUGGEST_SCORE:
             entity_id = index._entity[idx]
             text = index._texts[idx]
@@ -144,8 +147,8 @@ def fuzzy_candidates(index: NameStore, q_tokens: tuple[str, ...], asked: _Asked)
                     index.entity_name(entity_id) or text,
                     round(score, 1),
                     text,
-                    f"{how[0]} {index._hows[index._how[idx]]}{how[1]}",
-                    how[0] != "partial",
+                    Explanation(kind, NameField(index._hows[index._how[idx]]), held_back),
+                    kind is not MatchKind.PARTIAL,
                     typos,
                 )
             )
@@ -154,7 +157,7 @@ def fuzzy_candidates(index: NameStore, q_tokens: tuple[str, ...], asked: _Asked)
 
 def demote_beside_acronym(scored: dict[int, Candidate], query: str) -> None:
     """Hold names found without their legal form to an exact acronym's score."""
-    if any(c.how == f"exact {ACRONYM}" for c in scored.values()):
+    if any(c.how == _EXACT_ACRONYM for c in scored.values()):
         # "CEC" is "CEC LIMITED" only once its legal form goes (exactly or as all its
         # words): no stronger than another body's exact acronym ("CEC", China
         # Electronics Corporation). The two make a "did you mean" (decide), the text
@@ -172,10 +175,11 @@ def score_record(
     rare: float,
     idx: int,
     asked: _Asked,
-) -> tuple[float, tuple[str, str], int]:
-    """The score of record ``idx`` for the query; how it matched: the kind of match
-    ("near (typo)", "partial"...) and, when the score was held below a confident
-    match, why ("; ..." or ""); and how many query words it read with a typo."""
+) -> tuple[float, MatchKind, str | None, int]:
+    """The score of record ``idx`` for the query; the kind of match (typo, partial...);
+    when the score was held below a confident match, why (``Explanation.held_back``:
+    "" when plain from the kind, None when not held back); and how many query words it
+    read with a typo."""
     r_set = set(index._record_tokens(idx))
     used: set[int] = set()
     q_weight, q_hit = missing, 0.0
@@ -216,7 +220,7 @@ def score_record(
                 misread = f"{g.token!r} is a word of its own, not a slip for {word!r}"
                 misread_weight = w
     if not q_weight:
-        return 0.0, ("", ""), 0
+        return 0.0, MatchKind.PARTIAL, None, 0
     cached = index._idf
     r_weight = remembered(index._rec_weight, idx, MAX_RECORD_WEIGHTS, index._weight_of, r_set)
     r_hit = sum(cached.get(t) or index.idf(t) for t in used)
@@ -237,12 +241,12 @@ def score_record(
         if why is not None:
             score = capped(score)
     if partial or extra:
-        how = "partial"
+        kind = MatchKind.PARTIAL
     elif typos:
-        how = "near (typo)"
+        kind = MatchKind.TYPO
     else:
-        how = "reordered"
-    return score, (how, f"; {why}" if why else ""), typos
+        kind = MatchKind.REORDERED
+    return score, kind, why, typos
 
 
 def _namesake(

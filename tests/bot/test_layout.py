@@ -30,6 +30,7 @@ from handlers.replies import (
     Reply,
 )
 from registry.lookup import MatchStatus
+from registry.lookup.types import EXACT_NAME
 
 Answer = Reply | Digest | Any  # HomeReply too
 
@@ -243,7 +244,7 @@ def test_every_card_in_the_registry_is_short_and_says_what_listings_mean(
     bundled_cards: list[EntityCard],
 ) -> None:
     for card in bundled_cards:
-        reply = Reply(LookupReply(card.name, MatchStatus.MATCH, card, how="exact name"))
+        reply = Reply(LookupReply(card.name, MatchStatus.MATCH, card, how=EXACT_NAME))
         lines = text_render.render(reply).splitlines()
         assert len(lines) <= MAX_CARD_LINES, card.name
         finding = layout(reply).finding
@@ -283,7 +284,7 @@ def test_registry_text_reaches_no_front_end_with_control_or_bidi_characters() ->
         ),
         sources=(SourceRef(1, HOSTILE_TEXT, HOSTILE_TEXT, "https://e.org", None),),
     )
-    reply = Reply(LookupReply(HOSTILE_TEXT, MatchStatus.MATCH, card, how="exact name"))
+    reply = Reply(LookupReply(HOSTILE_TEXT, MatchStatus.MATCH, card, how=EXACT_NAME))
     for shown in (
         text_render.render(reply, full=True),
         json.dumps(slack.as_dicts(slack.reply_blocks(reply)), ensure_ascii=False),

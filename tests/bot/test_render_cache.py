@@ -11,6 +11,7 @@ from handlers.context import Services
 from handlers.lookup import lookup
 from handlers.replies import ErrorReply, LookupReply, Reply
 from registry.lookup import MatchStatus
+from registry.lookup.types import Explanation, MatchKind, NameField
 
 
 def _card_reply(services: Services, query: str = "Baidu") -> Reply:
@@ -52,7 +53,9 @@ def test_the_match_note_is_part_of_the_key(services: Services) -> None:
     reply = _card_reply(services)
     body = reply.body
     assert isinstance(body, LookupReply)
-    via_alias = Reply(replace(body, matched_on="Baidu Online", how="alias"))
+    via_alias = Reply(
+        replace(body, matched_on="Baidu Online", how=Explanation(MatchKind.FOUND, NameField.ALIAS))
+    )
     plain = slack.message(reply)
     noted = slack.message(via_alias)
     assert noted is not plain and noted != plain

@@ -10,6 +10,7 @@ from bot.render.slack import check_list_blocks, home_view
 from bot.slack.shortcut_listeners import SCAN_SHORTCUT
 from handlers.home import ChangeView, ChannelAlerts, HomeReply
 from handlers.replies import CandidateView, CheckLine, CheckListReply, Level
+from registry.lookup.types import Explanation, MatchKind, NameField
 from tests.conftest import ROOT
 
 EVIL = "<!channel> Evil & Co <https://evil.example|click> <@U123> @here"
@@ -25,14 +26,26 @@ def _valid(blocks: list[Block]) -> str:
 
 def _lines(n: int) -> tuple[CheckLine, ...]:
     kinds = [
-        CheckLine(EVIL, Level.LISTED, EVIL, entity_id=1, name=EVIL, how="near (typo) name"),
+        CheckLine(
+            EVIL,
+            Level.LISTED,
+            EVIL,
+            entity_id=1,
+            name=EVIL,
+            how=Explanation(MatchKind.TYPO, NameField.NAME),
+        ),
         CheckLine(EVIL, Level.TIED, EVIL, entity_id=2, name=EVIL),
         CheckLine(EVIL, Level.NO_MATCH, "not in the registry"),
         CheckLine(
             EVIL,
             Level.AMBIGUOUS,
             EVIL,
-            candidates=tuple(CandidateView(i, EVIL * 3, 90.0, EVIL, "x") for i in range(3, 10)),
+            candidates=tuple(
+                CandidateView(
+                    i, EVIL * 3, 90.0, EVIL, Explanation(MatchKind.PARTIAL, NameField.NAME)
+                )
+                for i in range(3, 10)
+            ),
         ),
         CheckLine(EVIL * 10, Level.ERROR, EVIL * 10),
     ]

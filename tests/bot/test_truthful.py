@@ -41,6 +41,7 @@ from registry.bundled import BUNDLE, data_dir
 from registry.catalog import catalog
 from registry.importers.csl_rows import licence_terms
 from registry.lookup import MatchStatus
+from registry.lookup.types import CHOSEN
 from registry.service import Registry
 from tests.bot.test_layout import _adaptive_text, _slack_text
 
@@ -58,7 +59,7 @@ class Shown:
 
 def _reply(card: EntityCard, full: bool = False) -> Reply:
     return Reply(
-        LookupReply(card.name, MatchStatus.MATCH, card, 100.0, card.name, "chosen", full=full)
+        LookupReply(card.name, MatchStatus.MATCH, card, 100.0, card.name, CHOSEN, full=full)
     )
 
 
@@ -483,7 +484,7 @@ def test_a_did_you_mean_says_when_nothing_bears_the_name_asked(services: Service
             continue
         finding = verdict.of_reply(reply)
         assert finding.level is Level.AMBIGUOUS and finding.nearest
-        exact = any(c.how.startswith(("exact", "same")) for c in body.candidates)
+        exact = any(c.how.as_written for c in body.candidates)
         if exact:
             assert "Not sure which organisation" in finding.text
         else:

@@ -6,6 +6,7 @@ from handlers.context import Services
 from handlers.dispatch import handle
 from handlers.replies import ErrorReply, HelpReply, LookupReply
 from registry.lookup import MatchStatus
+from registry.lookup.types import MatchKind
 
 
 def _lookup(services: Services, text: str) -> LookupReply:
@@ -30,7 +31,7 @@ def test_typo_still_finds_hikvision(services: Services) -> None:
     reply = _lookup(services, "Hikvison")
     assert reply.status is MatchStatus.MATCH
     assert reply.card is not None and "Hikvision" in reply.card.name
-    assert reply.how and "typo" in reply.how
+    assert reply.how is not None and reply.how.kind is MatchKind.TYPO
 
 
 def test_unknown_organisation_is_none(services: Services) -> None:

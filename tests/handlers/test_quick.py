@@ -16,6 +16,7 @@ from handlers.home import home
 from handlers.replies import CheckListReply, Level
 from registry import subscriptions
 from registry.db import unit_of_work
+from registry.lookup.types import MatchKind
 from registry.service import Registry
 from registry.subscriptions import Topic
 
@@ -40,7 +41,8 @@ def test_the_issue_list_in_one_answer(services: Services) -> None:
     assert bit.verdict is Level.LISTED and bit.name == "Beijing Institute of Technology"
     assert harvard.verdict is Level.NO_MATCH and harvard.entity_id is None
     assert hikvision.verdict is Level.LISTED and "Hikvision" in (hikvision.name or "")
-    assert "since 2021-06-03" in hikvision.detail and "typo" in (hikvision.how or "")
+    assert "since 2021-06-03" in hikvision.detail
+    assert hikvision.how is not None and hikvision.how.kind is MatchKind.TYPO
 
 
 def test_verdicts_tied_and_did_you_mean(services: Services) -> None:

@@ -17,6 +17,7 @@ from handlers.replies import LookupReply, Reply
 from registry import catalog
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus
+from registry.lookup.types import EXACT_NAME
 from registry.models import Designation, Entity, Relationship, Source
 from registry.owners import MAX_HOPS, nearest_listed_owner
 from registry.service import Registry
@@ -66,7 +67,7 @@ def _card_text(registry: Registry, entity_id: int) -> tuple[str, dict[str, Any]]
     with unit_of_work(registry.sessions) as session:
         card = entity_card(session, entity_id)
     assert card is not None
-    reply = Reply(LookupReply(card.name, MatchStatus.MATCH, card, how="exact name"))
+    reply = Reply(LookupReply(card.name, MatchStatus.MATCH, card, how=EXACT_NAME))
     return render(reply), reply_dict(reply)
 
 

@@ -34,6 +34,7 @@ from handlers.replies import (
     SourceRef,
 )
 from registry.lookup import MatchStatus
+from registry.lookup.types import EXACT_NAME, Explanation, MatchKind, NameField
 from tests.bot.teams.fake_connector import card_text
 
 HOSTILE = "Evil [click](https://evil.example) **bold** <at>Everyone</at> @channel"
@@ -74,7 +75,7 @@ def _hostile_card() -> EntityCard:
 
 
 def test_registry_text_never_reaches_markdown_and_links_are_ours() -> None:
-    reply = Reply(LookupReply("q", MatchStatus.MATCH, _hostile_card(), 100.0, "q", "exact name"))
+    reply = Reply(LookupReply("q", MatchStatus.MATCH, _hostile_card(), 100.0, "q", EXACT_NAME))
     card = reply_card(reply)
     elements = _walk(card)
     for element in elements:
@@ -128,15 +129,26 @@ def test_a_large_digest_is_split_and_keeps_every_entry_once() -> None:
 def _check_lines() -> tuple[CheckLine, ...]:
     return (
         CheckLine("Baidu", Level.LISTED, "US DoD 1260H list since 2021-06-03", 8, "Baidu, Inc."),
-        CheckLine(HOSTILE, Level.TIED, HOSTILE, 9, HOSTILE, how="near (typo) name"),
+        CheckLine(
+            HOSTILE,
+            Level.TIED,
+            HOSTILE,
+            9,
+            HOSTILE,
+            how=Explanation(MatchKind.TYPO, NameField.NAME),
+        ),
         CheckLine("Harvard University", Level.NO_MATCH, "not in the registry"),
         CheckLine(
             "China Aerospace",
             Level.AMBIGUOUS,
             "CASC or CASIC",
             candidates=(
-                CandidateView(3, "CASC", 93.0, "CASC", "partial name"),
-                CandidateView(28, "CASIC", 92.0, "CASIC", "partial name"),
+                CandidateView(
+                    3, "CASC", 93.0, "CASC", Explanation(MatchKind.PARTIAL, NameField.NAME)
+                ),
+                CandidateView(
+                    28, "CASIC", 92.0, "CASIC", Explanation(MatchKind.PARTIAL, NameField.NAME)
+                ),
             ),
         ),
         CheckLine("Old Co", Level.FORMER, "US Entity List until 2020-01-01", 11, "Old Co"),

@@ -7,6 +7,7 @@ from registry.db import unit_of_work
 from registry.importers import run_import
 from registry.lookup import MatchStatus, NameIndex
 from registry.lookup.live import LiveIndex
+from registry.lookup.types import MatchKind
 from registry.service import Registry
 from tests.conftest import DATA
 
@@ -55,7 +56,7 @@ def test_one_wrong_chinese_character_is_suggested_never_matched() -> None:
     typo = index.lookup("重乐坤润化工有限公司")
     assert typo.best is not None and typo.best.entity_id == 1
     assert typo.status is MatchStatus.AMBIGUOUS
-    assert "one character" in typo.best.how
+    assert typo.best.how.kind is MatchKind.ONE_CHARACTER
     # Beijing Normal is not Nanjing Normal: one character apart, so at most a suggestion.
     assert index.lookup("北京师范大学").status is not MatchStatus.MATCH
 
