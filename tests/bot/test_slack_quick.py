@@ -104,8 +104,10 @@ async def test_check_answers_a_list_in_one_message(server: str, fake_slack: Fake
     # "Card" opens Hikvision's full card privately, beside the list.
     hik = cards[1]
     click = action_body(hik["action_id"], hik["value"], fake_slack.response_url)
+    # Counted from here: a list that came after the inline budget is a response already.
+    seen = len(fake_slack.responses)
     assert (await post(server + EVENTS, click, signed(SECRET, click)))[0] == 200
-    await settled(fake_slack)
+    await settled(fake_slack, seen + 1)
     card = fake_slack.responses[-1]
     assert card["response_type"] == "ephemeral" and card["replace_original"] is False
     validate(card["blocks"])
@@ -116,7 +118,7 @@ async def test_check_answers_a_list_in_one_message(server: str, fake_slack: Fake
     # "Share in channel" posts the same list for everyone, from the button alone.
     shared_click = action_body(share["action_id"], share["value"], fake_slack.response_url)
     assert (await post(server + EVENTS, shared_click, signed(SECRET, shared_click)))[0] == 200
-    await settled(fake_slack, 2)
+    await settled(fake_slack, seen + 2)
     shared = fake_slack.responses[-1]
     assert shared["response_type"] == "in_channel" and shared["delete_original"] is True
     validate(shared["blocks"])
@@ -149,8 +151,9 @@ async def test_fifty_names_fit_one_message(server: str, fake_slack: FakeSlack) -
     assert any(e["type"] == "static_select" for e in menus)
     menu = next(e for e in menus if e["type"] == "static_select")
     pick = select_body(menu["action_id"], menu["options"][0]["value"], fake_slack.response_url)
+    seen = len(fake_slack.responses)
     assert (await post(server + EVENTS, pick, signed(SECRET, pick)))[0] == 200
-    await settled(fake_slack)
+    await settled(fake_slack, seen + 1)
     assert fake_slack.responses[-1]["blocks"][0]["type"] == "header"
 
 
