@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from handlers.alerts import Digest, DigestEntry, DigestSection, change_sections
 from handlers.cards import build_card
+from handlers.digests import Digest, DigestEntry, DigestSection, change_sections
 from handlers.errors import NotFound
 from handlers.replies import Finding, Level
 from handlers.verdict import of_card

@@ -52,7 +52,7 @@ def always() -> bool:
 
 
 if TYPE_CHECKING:
-    from handlers.alerts import Digest
+    from handlers.digests import Digest
     from registry.alert_planning import PlannedMessage
 
 

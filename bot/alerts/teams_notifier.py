@@ -41,7 +41,7 @@ from bot.teams.conversation import (
     service_url_allowed,
 )
 from bot.teams.listeners import card_message
-from handlers.alerts import Digest
+from handlers.digests import Digest
 from registry.alert_planning import PlannedMessage
 from registry.db import unit_of_work
 from registry.service import Registry

@@ -27,7 +27,7 @@ from bot.alerts.notifier import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from handlers.alerts import build_digests
+from handlers.digests import build_digests
 from handlers.watch_digest import build_watch_digest, verdict_now
 from registry import alert_planning, outbox, subscriptions
 from registry.alert_records import SubscriptionRecord, change_records, utcnow

@@ -33,7 +33,7 @@ from bot.render.layout import (
     shown_lines,
     web_link,
 )
-from handlers.alerts import Digest, changes_per_part
+from handlers.digests import Digest, changes_per_part
 from handlers.replies import CandidateView, CheckListReply, GraphReply, LookupReply, Reply
 from registry.alert_planning import PlannedMessage
 from registry.text import clean_text

@@ -74,7 +74,7 @@ from bot.render.layout_parts import (
     verdict_line,
     web_link,
 )
-from handlers.alerts import Digest
+from handlers.digests import Digest
 from handlers.home import HomeReply
 from handlers.replies import (
     CheckListReply,

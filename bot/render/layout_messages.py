@@ -13,7 +13,7 @@ from bot.render.layout_parts import (
     one_line,
     plural,
 )
-from handlers.alerts import Digest
+from handlers.digests import Digest
 from handlers.home import HomeReply
 from handlers.replies import (
     ErrorReply,

@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 
 from bot.render.layout import digest_layout
 from bot.render.slack import SECTION_LIMIT, escape, line_text, mrkdwn
-from handlers.alerts import Digest, changes_per_part
+from handlers.digests import Digest, changes_per_part
 from registry.alert_planning import PlannedMessage
 
 MAX_BLOCKS = 45  # Slack allows 50 per message; the part header and context take a few

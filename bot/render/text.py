@@ -25,7 +25,7 @@ from bot.render.layout import (
     shown_lines,
     web_link,
 )
-from handlers.alerts import Digest
+from handlers.digests import Digest
 from handlers.home import HomeReply
 from handlers.quick import line_for
 from handlers.replies import ErrorReply, Reply

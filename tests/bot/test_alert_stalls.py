@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.alerts.notifier import SlackNotifier
 from bot.alerts.worker import AlertWorker
-from handlers.alerts import Digest, DigestEntry, DigestSection
+from handlers.digests import Digest, DigestEntry, DigestSection
 from registry import alert_planning, subscriptions
 from registry.alert_planning import PlannedMessage
 from registry.db import unit_of_work

@@ -23,8 +23,8 @@ from bot.alerts.notifier import SlackNotifier
 from bot.alerts.worker import AlertWorker
 from bot.cli import main
 from bot.render import adaptive
-from handlers.alerts import build_digests
 from handlers.context import ChatContext, Services
+from handlers.digests import build_digests
 from handlers.dispatch import handle
 from registry import alert_planning, subscriptions
 from registry.db import unit_of_work

@@ -16,8 +16,8 @@ from bot.render import adaptive, slack, slack_alerts
 from bot.render import text as text_render
 from bot.render.json import reply_dict
 from bot.render.layout import MAX_CARD_LINES, Layout, layout, one_line
-from handlers.alerts import Digest, DigestEntry, DigestSection
 from handlers.context import Services
+from handlers.digests import Digest, DigestEntry, DigestSection
 from handlers.dispatch import handle
 from handlers.home import home
 from handlers.lookup import help_reply

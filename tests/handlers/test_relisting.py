@@ -8,7 +8,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from handlers.alerts import build_digests
+from handlers.digests import build_digests
 from registry import alert_planning, store, subscriptions
 from registry.db import unit_of_work
 from registry.models import Change, ChangeKind, Designation, Entity, Subscription

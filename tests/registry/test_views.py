@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from handlers.alerts import build_digests
+from handlers.digests import build_digests
 from handlers.home import recent_changes
 from registry.db import unit_of_work
 from registry.importers import run_import

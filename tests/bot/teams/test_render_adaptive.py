@@ -20,7 +20,7 @@ from bot.render.adaptive import (
     summary,
 )
 from bot.teams.conversation import payload_text
-from handlers.alerts import Digest, DigestEntry, DigestSection
+from handlers.digests import Digest, DigestEntry, DigestSection
 from handlers.replies import (
     CandidateView,
     CheckLine,

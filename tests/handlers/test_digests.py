@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.alerts import Digest, changes_per_part
+from handlers.digests import Digest, changes_per_part
 
 
 def test_each_change_belongs_to_one_part_and_unlisted_ones_to_the_first() -> None:
