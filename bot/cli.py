@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import cli_alerts, cli_check, cli_records, cli_sync, cli_watchlist
+from bot import cli_alerts, cli_check, cli_records, cli_sync, cli_watchlist, wiring
 from bot.progress import stages
 from bot.render import text as text_render
 from bot.render.json import reply_dict
@@ -23,7 +23,6 @@ from handlers.replies import ErrorReply, GraphReply, Reply
 from registry.db import unit_of_work
 from registry.errors import RegistryError
 from registry.extras import import_with_extra
-from registry.lookup.saved import live_index
 from registry.service import Registry
 
 # Exit status of an import the guard held (nothing was written).
@@ -38,14 +37,9 @@ def _services(settings: Settings, *, open_index: bool = False) -> Services:
     """The registry (created on first use) and its name index. ``open_index``: open (or
     build) the index now, under the progress line, rather than silently inside the first
     lookup."""
-    registry = Registry.connect(settings.database_url)
     with stages() as announce:
-        registry.ensure_ready(announce)
-        services = Services(
-            registry,
-            index=live_index(registry.engine.url, settings.index_dir, announce=announce),
-            sync=settings.sync.options,
-        )
+        services = wiring.build_services(settings, announce=announce)
+        registry = services.registry
         if open_index:
             with unit_of_work(registry.sessions) as session:
                 services.index.current(session)
@@ -145,7 +139,7 @@ def _readable(path: str) -> Path:
 
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
-    registry = Registry.connect(settings.database_url)
+    registry = wiring.open_registry(settings, ready=False)
     from registry import schema
 
     if args.db_command in ("duplicates", "merges", "unmerge"):
@@ -218,8 +212,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         raise SettingsError(f"no importer called {args.source!r}; known: {known}")
     importer_for(args.source)  # a missing extra, before any work
     files = [_readable(f) for f in args.files]
-    registry = Registry.connect(settings.database_url)
-    registry.ensure_ready(_announce)
+    registry = wiring.open_registry(settings)
     guard = None if args.accept else settings.sync.options.guard
     try:
         with unit_of_work(registry.sessions) as session:
@@ -247,8 +240,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         "registry.export_ftm", extra="ftm", feature="exporting to FollowTheMoney"
     )
 
-    registry = Registry.connect(settings.database_url)
-    registry.ensure_ready(_announce)
+    registry = wiring.open_registry(settings)
     with unit_of_work(registry.sessions) as session:
         if args.output == "-":
             try:

@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 
+from bot import wiring
 from bot.render import text as text_render
 from bot.settings import Settings, SettingsError
 from handlers.context import ChatContext, Services
@@ -13,7 +14,6 @@ from handlers.dispatch import handle
 from handlers.replies import ErrorReply
 from registry import subscriptions
 from registry.db import unit_of_work
-from registry.service import Registry
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +22,7 @@ def cmd_alerts(settings: Settings, args: argparse.Namespace) -> int:
     # Imported here: the worker brings the Slack and Teams clients, which `ask` never needs.
     from bot.alerts.runtime import worker_for
 
-    registry = Registry.connect(settings.database_url)
-    registry.ensure_ready(lambda m: print(m, file=sys.stderr))
+    registry = wiring.open_registry(settings)
     worker = worker_for(settings, registry)
     if args.once:
         result = worker.run_once()
@@ -38,8 +37,7 @@ def cmd_alerts(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_subscriptions(settings: Settings, args: argparse.Namespace) -> int:
-    registry = Registry.connect(settings.database_url)
-    registry.ensure_ready(lambda m: print(m, file=sys.stderr))
+    registry = wiring.open_registry(settings)
     if args.action == "list" and not args.channel:
         with unit_of_work(registry.sessions) as session:
             subs = subscriptions.all_subscriptions(session)

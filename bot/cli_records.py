@@ -15,6 +15,7 @@ import json
 import sys
 from typing import TextIO
 
+from bot import wiring
 from bot.settings import Settings, SettingsError
 from registry.service import Registry
 
@@ -39,9 +40,7 @@ EXPORT_COLUMNS = (
 
 def _registry(settings: Settings) -> Registry:
 
-    registry = Registry.connect(settings.database_url)
-    registry.ensure_ready(lambda m: print(m, file=sys.stderr))
-    return registry
+    return wiring.open_registry(settings)
 
 
 def cmd_show(settings: Settings, args: argparse.Namespace) -> int:

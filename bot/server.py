@@ -25,8 +25,7 @@ from aiohttp import web
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import text
 
-from bot.alerts.runtime import start_background_worker
-from bot.cli_sync import start_background_sync, start_stale_log
+from bot import wiring
 from bot.edge import (
     Refused,
     ReplayGuard,
@@ -52,9 +51,7 @@ from handlers.lookup import warm
 from handlers.replies import EntityCard, LookupReply, Reply
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus
-from registry.lookup.saved import live_index
 from registry.lookup.types import EXACT_NAME
-from registry.service import Registry
 
 log = logging.getLogger(__name__)
 
@@ -204,18 +201,7 @@ def create_app(
 
 
 def build_services(settings: Settings) -> Services:
-    registry = Registry.connect(settings.database_url)
-    registry.ensure_ready(lambda message: print(message, file=sys.stderr))
-    services = Services(
-        registry,
-        index=live_index(registry.engine.url, settings.index_dir, INDEX_REFRESH_S),
-        alert_admins=frozenset(settings.alert_admins),
-        record_admins=frozenset(settings.record_admins),
-        check_max_rows=settings.check_max_rows,
-        sync=settings.sync.options,
-    )
-    if settings.share_secrets:
-        services.share_keys = settings.share_keys()
+    services = wiring.build_services(settings, index_refresh_s=INDEX_REFRESH_S)
     _ping(services)
     return services
 
@@ -342,11 +328,7 @@ def run(settings: Settings, *, alerts: bool = True) -> None:
         require_app_token(settings.slack)
     services = build_services(settings)
     warmed = start_warming(settings, services)
-    if alerts:
-        start_background_worker(services.registry, settings)
-    # Every replica may run the schedule: the pass lock lets one of them sync at a time.
-    start_background_sync(services.registry, settings)
-    start_stale_log(services.registry)
+    wiring.start_background(settings, services.registry, alerts=alerts)
     executor = Pools()
     # One server in every mode: Socket Mode still answers /healthz (compose's healthcheck).
     app = create_app(settings, services, executor, warmed)

@@ -175,3 +175,29 @@ def test_renderers_map_the_verdict_the_handler_decided() -> None:
     import handlers.replies
 
     assert not hasattr(handlers.replies, "Verdict"), "a second verdict type is back"
+
+
+def _opens_registry(tree: ast.AST) -> Iterator[int]:
+    """Lines that open a registry: ``Registry.connect(...)``."""
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "connect"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "Registry"
+        ):
+            yield node.lineno
+
+
+def test_only_the_wiring_opens_the_registry() -> None:
+    """``bot/wiring.py`` opens the registry for every command, the server and the
+    workers; anything else in ``bot`` or ``handlers`` is handed one."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for name, path in MODULES.items()
+        if _layer(name) != LAYERS.index("registry") and name != "bot.wiring"
+        for line in _opens_registry(ast.parse(path.read_text()))
+    ]
+    assert not found, "\n".join(found)
+    assert list(_opens_registry(ast.parse("r = Registry.connect(url)\n"))) == [1]

@@ -18,9 +18,10 @@ def notifiers(settings: Settings, registry: Registry | None = None) -> dict[str,
     if settings.slack is not None:
         found["slack"] = SlackNotifier(settings.slack.bot_token, settings.slack.api_url)
     if settings.teams is not None:
+        from bot import wiring
         from bot.alerts.teams_notifier import TeamsNotifier
 
-        registry = registry or Registry.connect(settings.database_url)
+        registry = registry or wiring.open_registry(settings, ready=False)
         found["teams"] = TeamsNotifier(settings.teams, registry)
     if not found:
         raise SettingsError(

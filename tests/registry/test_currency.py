@@ -90,7 +90,7 @@ def test_the_first_ask_on_a_never_synced_registry_says_how_old_the_data_is(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     from bot.cli import main
-    from bot.cli_sync import log_stale_lists
+    from bot.schedule import log_stale_lists
 
     monkeypatch.setenv("MCF_DATABASE_URL", str(bundled_registry.engine.url))
     assert main(["ask", UNKNOWN]) == 0

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.cli_sync import run_forever
+from bot.schedule import run_forever
 from bot.settings import Settings, SyncSettings
 from registry import db
 from registry.db import unit_of_work
