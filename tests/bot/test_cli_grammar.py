@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from bot import cli_sync
+from bot import schedule
 from bot.cli import main
 from registry.service import Registry
 
@@ -77,7 +77,7 @@ def test_sync_without_once_says_it_repeats_until_stopped(
 ) -> None:
     ran: list[float] = []
     monkeypatch.setattr(
-        cli_sync, "run_forever", lambda _r, settings, _s, **_k: ran.append(settings.sync.interval_s)
+        schedule, "run_forever", lambda _r, settings, _s, **_k: ran.append(settings.sync.interval_s)
     )
     monkeypatch.setenv("MCF_SYNC_INTERVAL", "21600")
     assert main(["sync"]) == 0
