@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from concurrent.futures import Executor, ThreadPoolExecutor
 
-from handlers.dispatch import writes
+from handlers.dispatch import Typed, writes
 
 READ_THREADS = 4
 # Enough that a burst of subscribe/watch commands during an import each get their
@@ -32,8 +32,8 @@ class Pools(ThreadPoolExecutor):
         super().shutdown(wait, cancel_futures=cancel_futures)
 
 
-def pool_for(executor: Executor, text: str | None) -> Executor:
+def pool_for(executor: Executor, typed: Typed) -> Executor:
     """The pool a typed command runs on: writes on the write pool when there is one."""
-    if isinstance(executor, Pools) and writes(text):
+    if isinstance(executor, Pools) and writes(typed):
         return executor.writes
     return executor

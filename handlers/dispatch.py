@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from handlers import commands, quick, records, subscriptions
@@ -51,13 +52,26 @@ def _log(exc: Exception, what: str) -> None:
         log.exception("%s failed", what)
 
 
-def writes(text: str | None) -> bool:
+@dataclass(frozen=True)
+class Typed:
+    """What someone typed, parsed once per request: the front end routes on it (``writes``)
+    and ``handle`` answers it. ``parsed`` is the command, or the error that answers it."""
+
+    text: str | None
+    parsed: commands.Command | CommandError
+
+
+def read(text: str | None) -> Typed:
+    try:
+        return Typed(text, commands.parse(text))
+    except CommandError as exc:
+        return Typed(text, exc)  # ``handle`` answers it
+
+
+def writes(typed: Typed | str | None) -> bool:
     """Does this command change the registry (a channel's alerts)? The chat front ends
     run those on their own pool, so lookups never queue behind a write."""
-    try:
-        command = commands.parse(text)
-    except CommandError:
-        return False  # ``handle`` answers it
+    command = (typed if isinstance(typed, Typed) else read(typed)).parsed
     return isinstance(
         command, commands.Subscribe | commands.Unsubscribe | commands.Watch | commands.Unwatch
     )
@@ -76,16 +90,20 @@ def guarded(fn: Callable[..., Reply | ReplyBody], *args: Any, what: str = "") ->
 
 def handle(
     services: Services,
-    text: str | None,
+    text: Typed | str | None,
     chat: ChatContext | None = None,
     *,
     who: Requester | None = None,
 ) -> Reply:
-    """Answer ``text``. A lookup or check asked by someone (``chat``'s user, or ``who``
-    in the terminal) leaves a screening record (``handlers.records``)."""
+    """Answer ``text`` (as typed, or as ``read`` already parsed it). A lookup or check
+    asked by someone (``chat``'s user, or ``who`` in the terminal) leaves a screening
+    record (``handlers.records``)."""
+    typed = text if isinstance(text, Typed) else read(text)
     asker = records.requester(chat, who)
     try:
-        match commands.parse(text):
+        if isinstance(typed.parsed, CommandError):
+            raise typed.parsed
+        match typed.parsed:
             case commands.Help(hint=hint):
                 return Reply(help_reply(hint))
             case commands.Show(entity_id=entity_id):
@@ -118,7 +136,7 @@ def handle(
             case commands.Graph(query=query):
                 return Reply(graph(services, query))
     except Exception as exc:
-        _log(exc, f"command {(text or '')[:200]!r}")
+        _log(exc, f"command {(typed.text or '')[:200]!r}")
         return Reply(to_reply(exc))
     raise AssertionError("unreachable: parse returns a Command")
 

@@ -34,7 +34,7 @@ from bot.slack.common import (
 from bot.slack.pictures import Picture, files_of, upload
 from bot.slack.record_listeners import with_decision_button
 from handlers.context import ChatContext, Services
-from handlers.dispatch import guarded, handle, writes
+from handlers.dispatch import Typed, guarded, handle, read, writes
 from handlers.records import recorded
 from handlers.replies import LookupReply, Reply
 from registry.records import Requester
@@ -47,12 +47,12 @@ INLINE_BUDGET_S = 2.0
 
 
 def answer(
-    services: Services, text: str, chat: ChatContext
+    services: Services, typed: Typed, chat: ChatContext
 ) -> tuple[str, dict[str, Any], Picture | None]:
     """The whole of a ``/mcf`` answer, in the pool: the reply, rendered (a card comes
     from the render cache), whether the channel sees it, and a picture to upload
     (``/mcf graph``)."""
-    reply, picture = files_of(services, handle(services, text, chat))
+    reply, picture = files_of(services, handle(services, typed, chat))
     return response_type(reply), with_decision_button(message(reply), reply), picture
 
 
@@ -76,17 +76,17 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
     async def mcf_command(
         ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
-        text = readable(command.get("text", ""))
+        typed = read(readable(command.get("text", "")))  # parsed once for this request
         user = command.get("user_id")
         chat = ChatContext(
             platform="slack",
             channel_id=command.get("channel_id", ""),
             team_id=command.get("team_id"),
             user_id=user,
-            groups=await admin_groups.of(client, user) if writes(text) else frozenset(),
+            groups=await admin_groups.of(client, user) if writes(typed) else frozenset(),
         )
-        call = runner(pool_for(executor, text))
-        task = asyncio.ensure_future(call(answer, services, text, chat))
+        call = runner(pool_for(executor, typed))
+        task = asyncio.ensure_future(call(answer, services, typed, chat))
         try:
             kind, reply, picture = await asyncio.wait_for(asyncio.shield(task), INLINE_BUDGET_S)
         except TimeoutError:

@@ -14,7 +14,7 @@ from bot.pools import pool_for
 from bot.render.slack import message
 from bot.slack.common import AdminGroups, is_retry, readable, runner
 from handlers.context import ChatContext, Services
-from handlers.dispatch import handle, writes
+from handlers.dispatch import handle, read, writes
 from handlers.replies import Reply
 
 
@@ -29,16 +29,16 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
             return  # the first delivery was acknowledged and is being answered
         channel = event.get("channel", "")
         # "<@UBOT> check A; B": the mention itself reads as nothing.
-        text = readable(event.get("text"))
+        typed = read(readable(event.get("text")))  # parsed once for this request
         user = event.get("user")
         chat = ChatContext(
             platform="slack",
             channel_id=channel,
             team_id=event.get("team"),
             user_id=user,
-            groups=await admin_groups.of(client, user) if writes(text) else frozenset(),
+            groups=await admin_groups.of(client, user) if writes(typed) else frozenset(),
         )
-        reply: Reply = await runner(pool_for(executor, text))(handle, services, text, chat)
+        reply: Reply = await runner(pool_for(executor, typed))(handle, services, typed, chat)
         await client.chat_postMessage(
             channel=channel,
             thread_ts=event.get("thread_ts") or event.get("ts"),

@@ -28,7 +28,7 @@ from bot.render.adaptive import (
 from bot.teams.conversation import chat_context, command_text, payload_text
 from bot.teams.records import decision_of, with_decision_form
 from handlers.context import ChatContext, Services
-from handlers.dispatch import guarded, handle
+from handlers.dispatch import guarded, handle, read
 from handlers.errors import CommandError, to_reply
 from handlers.graph import graph_of
 from handlers.lookup import help_reply, show
@@ -157,9 +157,9 @@ def register(app: AgentApplication[TurnState], services: Services, executor: Exe
         elif activity.value is not None and not activity.text:
             reply = Reply(ErrorReply("That button is not one of mine.", "Try `@mcf help`."))
         else:
-            text = command_text(activity.text)
+            typed = read(command_text(activity.text))  # parsed once for this request
             chat = chat_context(activity)
-            reply = await run(handle, services, text, chat, pool=pool_for(executor, text))
+            reply = await run(handle, services, typed, chat, pool=pool_for(executor, typed))
         if reply.report:
             # Teams takes a bot's files only through a consent card and the user's
             # OneDrive, which this bot does not use: the answer says where the PDF is made.
