@@ -201,3 +201,20 @@ def test_only_the_wiring_opens_the_registry() -> None:
     ]
     assert not found, "\n".join(found)
     assert list(_opens_registry(ast.parse("r = Registry.connect(url)\n"))) == [1]
+
+
+def test_a_text_helper_of_the_lookup_package_loads_no_engine() -> None:
+    """``registry.lookup`` loads ``NameIndex`` (numpy, the models) only when asked for it."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, registry.lookup.mention_words, registry.lookup.namesakes\n"
+        "print(sorted({'numpy', 'registry.models', 'registry.lookup.index'} & set(sys.modules)))\n"
+        "from registry.lookup import NameIndex\n"
+        "print(NameIndex.__module__)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert run.stdout.split("\n")[:2] == ["[]", "registry.lookup.index"]
