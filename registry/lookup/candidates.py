@@ -225,17 +225,22 @@ def _split(
     return kept, left_out
 
 
-def shortlist(index: NameStore, groups: list[Group], missing: float) -> list[int]:
-    """The records worth a full score: those sharing the most evidence with the query."""
+def shortlist_with_evidence(
+    index: NameStore, groups: list[Group], missing: float
+) -> tuple[list[int], list[float] | None]:
+    """The records worth a full score (those sharing the most evidence with the query),
+    with each record's evidence (the weight of every query word it has,
+    times the similarity) when that evidence is whole, else None: a record's share of
+    the query's weight is at most its evidence over ``least_query_weight``."""
     units = sorted(_units(index, groups), key=lambda u: len(u.postings), reverse=True)
     if not units:
-        return []
+        return [], None
     kept, left_out = _split(units, groups, missing, SUGGEST_SCORE / 100)
     if sum(len(u.postings) for u in kept) > CANDIDATE_BUDGET:
         # Only common words: look for names that could be confident answers.
         kept, left_out = _split(units, groups, missing, MATCH_SCORE / 100)
     if not kept:
-        return []  # no name can share enough of the query
+        return [], None  # no name can share enough of the query
     names, where = np.unique(np.concatenate([u.postings for u in kept]), return_inverse=True)
     gains = np.concatenate([np.full(len(u.postings), u.weight * u.sim) for u in kept])
     evidence = np.asarray(np.bincount(where, gains, minlength=len(names)), np.float64)
@@ -251,5 +256,14 @@ def shortlist(index: NameStore, groups: list[Group], missing: float) -> list[int
         # Names tied with the last place stay in (cutting a tie is a coin toss), up
         # to a bound.
         tied = np.flatnonzero(evidence == floor)[: RESCORE * 3 - len(above)]
-        return list(names[np.concatenate((above, tied))].tolist())
-    return list(names.tolist())
+        picked = np.concatenate((above, tied))
+        return list(names[picked].tolist()), list(evidence[picked].tolist())
+    return list(names.tolist()), None  # the left-out words are not counted in
+
+
+def least_query_weight(index: NameStore, groups: list[Group], missing: float) -> float:
+    """The least weight the query can have against any name: each word weighs what the
+    index word it matches weighs, or its own weight when a name lacks it."""
+    return missing + sum(
+        min(g.unmatched_weight, min(index.idf(tid) for tid, _ in g.sims)) for g in groups
+    )

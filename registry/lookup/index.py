@@ -47,7 +47,8 @@ class NameIndex(NameStore):
         for idx in candidates.exact_records(self, query, q_tokens):
             offer(scoring.exact_candidate(self, idx, query, form))
         asked = scoring.what_is_asked(query, q_tokens, form)
-        for cand in scoring.fuzzy_candidates(self, q_tokens, asked):
+        bounded = None if scoring.may_demote(scored) else limit
+        for cand in scoring.fuzzy_candidates(self, q_tokens, asked, bounded):
             offer(cand)
         for idx in candidates.han_near_records(self, query):
             offer(scoring.han_near_candidate(self, idx))

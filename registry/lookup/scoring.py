@@ -8,12 +8,19 @@ may be another body than the one asked about (a namesake: ``namesake``).
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import re
 from dataclasses import dataclass
 
 from registry.lookup import namesakes
 from registry.lookup.build import NameStore
-from registry.lookup.candidates import Group, query_groups, shortlist, tells_apart
+from registry.lookup.candidates import (
+    Group,
+    least_query_weight,
+    query_groups,
+    shortlist_with_evidence,
+    tells_apart,
+)
 from registry.lookup.decide import MATCH_SCORE, SUGGEST_SCORE
 from registry.lookup.tables import remembered
 from registry.lookup.types import Candidate, Explanation, MatchKind, NameField
@@ -63,6 +70,12 @@ HAN_NEAR_SCORE = 80.0
 
 OTHER_FORM = "another legal form"
 _EXACT_ACRONYM = Explanation(MatchKind.EXACT, NameField.ACRONYM)
+
+# A record is left unscored only when its bound, times this (float sums of the same
+# weights taken in another order differ in their last bits), is below the bar less one
+# rounding step (scores are shown, and ranked, to one decimal).
+BOUND_SLACK = 1.0 + 1e-9
+ROUNDING = 0.1
 
 _RAW_WORD = re.compile(r"[^\W_]+")
 _PARENTHESES = re.compile(r"\(([^()]*)\)")
@@ -129,15 +142,35 @@ def han_near_candidate(index: NameStore, idx: int) -> Candidate:
     )
 
 
-def fuzzy_candidates(index: NameStore, q_tokens: tuple[str, ...], asked: _Asked) -> list[Candidate]:
-    """The names sharing words (or near spellings of them) with the query, scored."""
+def fuzzy_candidates(
+    index: NameStore,
+    q_tokens: tuple[str, ...],
+    asked: _Asked,
+    limit: int | None = None,
+) -> list[Candidate]:
+    """The names sharing words (or near spellings of them) with the query, scored. With
+    ``limit``, names that cannot be among the ``limit`` best organisations may be left
+    out (see ``_worth_scoring``)."""
     groups, missing, unknown = query_groups(index, q_tokens)
     rare = RARE_SHARE * index._weight(0, False)  # a rare word weighs this much or more
-    out = []
-    for idx in shortlist(index, groups, missing):
-        score, kind, held_back, typos = score_record(
-            index, groups, missing, unknown, rare, idx, asked
+    picked, evidence = shortlist_with_evidence(index, groups, missing)
+    if limit is not None and evidence is not None:
+        floor = least_query_weight(index, groups, missing)
+        worth = _worth_scoring(
+            index, picked, evidence, floor, limit, groups, missing, unknown, rare, asked
         )
+    else:
+        worth = None
+    out = []
+    for idx in picked:
+        if worth is not None:
+            if idx not in worth:
+                continue
+            score, kind, held_back, typos = worth[idx]
+        else:
+            score, kind, held_back, typos = score_record(
+                index, groups, missing, unknown, rare, idx, asked
+            )
         if score >= SUGGEST_SCORE:
             entity_id = index._entity[idx]
             text = index._texts[idx]
@@ -155,9 +188,49 @@ def fuzzy_candidates(index: NameStore, q_tokens: tuple[str, ...], asked: _Asked)
     return out
 
 
+def _worth_scoring(
+    index: NameStore,
+    picked: list[int],
+    evidence: list[float],
+    floor: float,
+    limit: int,
+    groups: list[Group],
+    missing: float,
+    unknown: bool,
+    rare: float,
+    asked: _Asked,
+) -> dict[int, tuple[float, MatchKind, str | None, int]]:
+    """The shortlisted records scored, most evidence first, until no record left can
+    reach the ``limit``-th best organisation's score so far: a record's score is at most
+    100 x its share of the query's weight, at most 100 x evidence / ``floor``. A record
+    left out would rank below ``limit`` organisations, so the answer is the same as if
+    every record had been scored (a shortlist of a million names holds up to 192)."""
+    scored: dict[int, tuple[float, MatchKind, str | None, int]] = {}
+    best: dict[int, float] = {}  # organisation -> its best rounded score so far
+    for at in sorted(range(len(picked)), key=lambda i: -evidence[i]):
+        if len(best) >= limit:
+            bar = heapq.nlargest(limit, best.values())[-1]
+            if 100.0 * min(1.0, evidence[at] / floor) * BOUND_SLACK < bar - ROUNDING:
+                break  # and every record after it: their evidence is no greater
+        idx = picked[at]
+        result = score_record(index, groups, missing, unknown, rare, idx, asked)
+        scored[idx] = result
+        if result[0] >= SUGGEST_SCORE:
+            entity_id = index._entity[idx]
+            best[entity_id] = max(best.get(entity_id, 0.0), round(result[0], 1))
+    return scored
+
+
+def may_demote(scored: dict[int, Candidate]) -> bool:
+    """Whether ``demote_beside_acronym`` may lower scores already given (an exact acronym
+    was found): then every shortlisted name is scored, since one held back could rank
+    among the best once others are lowered."""
+    return any(c.how == _EXACT_ACRONYM for c in scored.values())
+
+
 def demote_beside_acronym(scored: dict[int, Candidate], query: str) -> None:
     """Hold names found without their legal form to an exact acronym's score."""
-    if any(c.how == _EXACT_ACRONYM for c in scored.values()):
+    if may_demote(scored):
         # "CEC" is "CEC LIMITED" only once its legal form goes (exactly or as all its
         # words): no stronger than another body's exact acronym ("CEC", China
         # Electronics Corporation). The two make a "did you mean" (decide), the text
