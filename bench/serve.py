@@ -319,7 +319,20 @@ async def main_async(args: argparse.Namespace) -> int:
     serve = [sys.executable, "-m", "bot.cli", "serve"]
     if args.profile:
         # py-spy (pip install py-spy) samples the server; it writes collapsed stacks on SIGINT.
-        serve = ["py-spy", "record", "-r", "100", "-f", "raw", "-o", args.profile, "--", *serve]
+        gil = ["--gil"] if args.profile_gil else []
+        serve = [
+            "py-spy",
+            "record",
+            "-r",
+            "100",
+            "-f",
+            "raw",
+            *gil,
+            "-o",
+            args.profile,
+            "--",
+            *serve,
+        ]
     bot = _start(serve, bot_env, workdir / "serve.log")
     bare = _start([sys.executable, __file__, *bare_cmd], env, workdir / "bare.log")
     targets = {
@@ -395,6 +408,12 @@ def main() -> int:
     )
     parser.add_argument("--database-url", help="default: the bundled registry in temporary SQLite")
     parser.add_argument("--profile", metavar="PATH", help="py-spy collapsed stacks of serve")
+    parser.add_argument(
+        "--profile-gil",
+        action="store_true",
+        help="with --profile: sample only the thread holding the GIL (where the CPU goes, "
+        "not where threads wait)",
+    )
     parser.add_argument("--bare-bolt", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--bare-agent", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)

@@ -47,6 +47,7 @@ from bot.settings import (
     TeamsSettings,
     UnavailableError,
 )
+from handlers import records
 from handlers.context import Services
 from handlers.lookup import warm
 from handlers.replies import EntityCard, LookupReply, Reply
@@ -219,6 +220,7 @@ def start_warming(settings: Settings, services: Services) -> threading.Event:
         renders.append(teams_message)
 
     def render(card: EntityCard) -> None:
+        records.ready(services, card)
         # As asked by its name, and as asked by another of its names (a match note:
         # rendered once with a stand-in that each such ask fills, ``bot.render.cache``).
         by_name = LookupReply(card.name, MatchStatus.MATCH, card, how=EXACT_NAME)

@@ -44,6 +44,9 @@ class Services:
     sync: SyncOptions = field(default_factory=SyncOptions)
     # Cards (and other replies) built once per change-log position.
     replies: ReplyCache = field(default_factory=ReplyCache)
+    # Cards as the canonical JSON text a screening record keeps, per card object: a cache
+    # of its own, so that they never push the cards themselves out of ``replies``.
+    card_texts: ReplyCache = field(default_factory=ReplyCache)
     # Who may change a channel's alerts (user ids and user groups); empty: anyone.
     alert_admins: frozenset[str] = frozenset()
     # Who may read every screening record (``MCF_RECORD_ADMINS``); empty: the alert admins.

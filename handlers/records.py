@@ -64,15 +64,26 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False, default=_fields))
 
 
-def _card_plain(services: Services, card: EntityCard) -> Any:
-    """A card as JSON data, once per card object (cards are shared until the registry
-    changes; the entry keeps its card alive, so the object's id stays its own)."""
-    kept_card, plain = services.replies.get("card-json", id(card), 0, lambda: (card, _plain(card)))
-    return plain if kept_card is card else _plain(card)
+def _card_text(services: Services, card: EntityCard) -> str:
+    """A card as canonical JSON text, once per card object (cards are shared until the
+    registry changes; the entry keeps its card alive, so the object's id stays its own).
+    The text is a tenth of the memory of the card as JSON data, and what a record stores."""
+    kept_card, text = services.card_texts.get("card", id(card), 0, lambda: (card, _text(card)))
+    return text if kept_card is card else _text(card)
 
 
-def lookup_answer(services: Services, body: LookupReply) -> dict[str, Any]:
-    """A lookup's answer as plain data: the verdict, the match and the whole card."""
+def ready(services: Services, card: EntityCard) -> None:
+    """Make ``card``'s record text ahead of its first ask (``serve`` does while it warms
+    its cards: some 0.4 ms a card, 14 MB for the bundled registry's 3,117)."""
+    _card_text(services, card)
+
+
+def _text(card: EntityCard) -> str:
+    return records.canonical_text(_plain(card))
+
+
+def lookup_answer(services: Services, body: LookupReply) -> records.Canonical:
+    """A lookup's answer as canonical JSON: the verdict, the match and the whole card."""
     finding = body.finding
     answer = {
         f.name: _plain(getattr(body, f.name))
@@ -80,8 +91,9 @@ def lookup_answer(services: Services, body: LookupReply) -> dict[str, Any]:
         if f.name not in ("card", "finding", "card_finding")  # the verdict and card below
     }
     answer["verdict"] = {"level": str(finding.level), "text": finding.text}
-    answer["card"] = _card_plain(services, body.card) if body.card is not None else None
-    return answer
+    if body.card is None:
+        return records.Canonical.of({**answer, "card": None})
+    return records.Canonical.of(answer, card=_card_text(services, body.card))
 
 
 def line_answer(line: CheckLine) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -32,8 +33,20 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+class JsonText(str):
+    """A value already serialised as JSON (a screening record's canonical answer): stored
+    as it is, rather than serialised a second time (``make_engine``'s serializer)."""
+
+
+def serialise_json(value: Any) -> str:
+    """What JSON columns store: ``json.dumps`` (SQLAlchemy's default), or the text of a
+    ``JsonText`` as it is."""
+    return str(value) if isinstance(value, JsonText) else json.dumps(value)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
+    kwargs.setdefault("json_serializer", serialise_json)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

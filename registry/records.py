@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -24,6 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, event, insert, select
 from sqlalchemy.orm import Session
 
+from registry.db import JsonText
 from registry.editions import edition_dates
 from registry.errors import RegistryError
 from registry.models import RecordDecision, ScreeningRecord, utcnow
@@ -73,20 +75,51 @@ class Screening:
     query: str
     verdict: str
     entity_ids: tuple[int, ...]
-    answer: Mapping[str, Any]
+    answer: Mapping[str, Any] | Canonical
     as_of: dt.date | None = None
 
 
-def canonical_json(answer: Mapping[str, Any]) -> bytes:
-    """One byte string per answer: sorted keys, no spaces, UTF-8 (RFC 8785's shape for
-    the data we keep: strings, integers, floats, lists and objects)."""
+def canonical_text(answer: Any) -> str:
+    """One text per answer: sorted keys, no spaces, no ASCII escapes (RFC 8785's shape
+    for the data we keep: strings, integers, floats, lists and objects)."""
     return json.dumps(
         answer, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    )
+
+
+def canonical_json(answer: Mapping[str, Any]) -> bytes:
+    """The canonical text as UTF-8: what a record's SHA-256 is taken of."""
+    return canonical_text(answer).encode("utf-8")
 
 
 def digest(answer: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(answer)).hexdigest()
+
+
+# Marks where a part already in canonical text goes (``Canonical.of``); random per process,
+# so no text in an answer (a query, a name) can be mistaken for it.
+_PART_MARK = f"mcf-part-{secrets.token_hex(16)}:"
+
+
+@dataclass(frozen=True, slots=True)
+class Canonical:
+    """An answer as its canonical text (``canonical_text``): stored and hashed as it is,
+    so a large answer (a card with its sources) is serialised once, not three times."""
+
+    text: str
+
+    @classmethod
+    def of(cls, answer: Mapping[str, Any], **parts: str) -> Canonical:
+        """``answer`` with each key of ``parts`` given as its canonical text already (a
+        card's, kept while the card lasts): the same text as ``canonical_text`` of the
+        whole answer."""
+        text = canonical_text({**answer, **{key: _PART_MARK + key for key in parts}})
+        for key, part in parts.items():
+            text = text.replace(json.dumps(_PART_MARK + key), part, 1)
+        return cls(text)
+
+    def data(self) -> dict[str, Any]:
+        return dict(json.loads(self.text))
 
 
 def editions_in_force(session: Session) -> dict[str, str]:
@@ -123,26 +156,28 @@ def write_many(session: Session | Connection, items: Sequence[Item]) -> list[lis
     """``write`` for several people's screenings at once (``registry.record_writer``):
     still one INSERT; the ids of each item's records, in order."""
     at = utcnow()
-    rows = [
-        {
-            "at": at,
-            "platform": item.who.platform,
-            "user_id": item.who.user_id,
-            "team_id": item.who.team_id,
-            "channel_id": item.who.channel_id,
-            "kind": s.kind,
-            "batch": item.batch,
-            "query": s.query,
-            "as_of": s.as_of,
-            "verdict": s.verdict,
-            "entity_ids": list(s.entity_ids),
-            "editions": dict(item.editions),
-            "answer": dict(s.answer),
-            "answer_sha256": digest(s.answer),
-        }
-        for item in items
-        for s in item.screenings
-    ]
+    rows = []
+    for item in items:
+        for s in item.screenings:
+            answer = s.answer if isinstance(s.answer, Canonical) else Canonical.of(s.answer)
+            rows.append(
+                {
+                    "at": at,
+                    "platform": item.who.platform,
+                    "user_id": item.who.user_id,
+                    "team_id": item.who.team_id,
+                    "channel_id": item.who.channel_id,
+                    "kind": s.kind,
+                    "batch": item.batch,
+                    "query": s.query,
+                    "as_of": s.as_of,
+                    "verdict": s.verdict,
+                    "entity_ids": list(s.entity_ids),
+                    "editions": dict(item.editions),
+                    "answer": JsonText(answer.text),
+                    "answer_sha256": hashlib.sha256(answer.text.encode("utf-8")).hexdigest(),
+                }
+            )
     if not rows:
         return [[] for _ in items]
     statement = insert(ScreeningRecord).returning(ScreeningRecord.id, sort_by_parameter_order=True)

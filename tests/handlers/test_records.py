@@ -3,6 +3,7 @@ and a check leave, the hash a record carries, who may read it, decisions and pur
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -12,10 +13,12 @@ from sqlalchemy import func, select
 
 from handlers.context import ChatContext, Services
 from handlers.dispatch import handle
-from handlers.records import decide
-from handlers.replies import ErrorReply, LookupReply, NoticeReply
+from handlers.records import _fields, decide, lookup_answer
+from handlers.replies import EntityCard, ErrorReply, LookupReply, NoticeReply
 from registry import records
 from registry.db import unit_of_work
+from registry.lookup import MatchStatus
+from registry.lookup.types import EXACT_NAME
 from registry.models import ScreeningRecord
 from registry.records import Requester
 
@@ -112,3 +115,33 @@ def test_records_are_append_only_and_purged_after_retention(services: Services) 
         assert records.purge(session, 5 * 365, now) == 0
         assert records.purge(session, 5 * 365, now + dt.timedelta(days=5 * 365 + 1)) == 1
         assert session.scalar(select(func.count(ScreeningRecord.id))) == 0
+
+
+def test_every_card_is_kept_as_the_canonical_json_of_its_whole_answer(
+    services: Services, bundled_cards: list[EntityCard]
+) -> None:
+    """A lookup's answer is serialised once, with the card's text kept per card object
+    and put in its place: over every organisation of the bundled registry, the text is
+    the canonical JSON of the whole answer as plain data, whatever the card holds."""
+    for card in bundled_cards:
+        body = LookupReply(card.name, MatchStatus.MATCH, card, matched_on=card.name, how=EXACT_NAME)
+        whole = {
+            f.name: json.loads(json.dumps(getattr(body, f.name), default=_fields))
+            for f in dataclasses.fields(body)
+            if f.name not in ("card", "finding", "card_finding")
+        }
+        whole["verdict"] = {"level": str(body.finding.level), "text": body.finding.text}
+        whole["card"] = json.loads(json.dumps(card, default=_fields))
+        expected = json.dumps(whole, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert lookup_answer(services, body).text == expected, card.id
+        assert lookup_answer(services, body).text == expected, card.id  # the kept card text
+
+
+def test_a_query_cannot_pass_for_the_card(services: Services) -> None:
+    """A query that looks like where the card's text goes is kept as the query it is."""
+    reply = handle(services, "Hikvision", ALICE)
+    assert isinstance(reply.body, LookupReply) and reply.body.card is not None
+    body = dataclasses.replace(reply.body, query='mcf-part-0:card" "card')
+    answer = lookup_answer(services, body)
+    assert answer.data()["query"] == body.query
+    assert answer.data()["card"]["name"] == reply.body.card.name

@@ -1,7 +1,8 @@
 """Screening records of concurrent answers written together: every caller's records
 kept once and handed back as its own, in fewer transactions than callers; one bad record
 does not take the others with it; a held write lock refuses within the short wait and the
-writer carries on after it; on SQLite and PostgreSQL."""
+writer carries on after it; a caller alone writes in its own thread; on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
-from registry import record_writer, records
+from registry import records
 from registry.db import is_locked
 from registry.models import ScreeningRecord
 from registry.record_writer import RecordWriter
@@ -132,9 +133,8 @@ def held_lock(empty_registry: Registry) -> Iterator[sqlite3.Connection]:
 
 
 def test_a_held_lock_refuses_within_the_wait_and_the_writer_carries_on(
-    empty_registry: Registry, held_lock: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+    empty_registry: Registry, held_lock: sqlite3.Connection
 ) -> None:
-    monkeypatch.setattr(record_writer, "IDLE_S", 0.05)
     writer = RecordWriter(empty_registry.engine, lock_wait_s=0.2)
     started = time.monotonic()
     with pytest.raises(Exception) as refused:
@@ -142,8 +142,18 @@ def test_a_held_lock_refuses_within_the_wait_and_the_writer_carries_on(
     assert is_locked(refused.value)
     assert time.monotonic() - started < 5
     held_lock.execute("ROLLBACK")
-    time.sleep(0.2)  # past IDLE_S: the writing thread has stopped; the next record starts it
-    assert not writer._running
     assert len(writer.write(Requester("cli", "me"), _screenings(1), EDITIONS)) == EACH
     with empty_registry.sessions() as session:
         assert len(session.scalars(select(ScreeningRecord)).all()) == EACH
+
+
+def test_a_caller_alone_writes_its_own_records_in_its_own_thread(
+    empty_registry: Registry,
+) -> None:
+    writer = RecordWriter(empty_registry.engine)
+    threads: list[str] = []
+    event.listen(
+        empty_registry.engine, "commit", lambda _c: threads.append(threading.current_thread().name)
+    )
+    writer.write(Requester("cli", "me"), _screenings(1), EDITIONS)
+    assert threads == [threading.current_thread().name]
