@@ -23,7 +23,7 @@ import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from aiohttp import ClientSession, DummyCookieJar
+from aiohttp import ClientSession, DummyCookieJar, TCPConnector
 from microsoft_agents.hosting.core.connector.client import UserTokenClient
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 
@@ -31,6 +31,9 @@ from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 # uses a handful of service URLs (one per region); past this many, the least recently
 # used client is closed once no turn holds it.
 MAX_ADDRESSES = 32
+# Open connections per client (aiohttp's default): replies beyond this many at once to
+# one address wait for a connection rather than open more.
+CONNECTIONS_PER_CLIENT = 100
 
 
 class _Lent:
@@ -105,7 +108,11 @@ class ClientPool:
 
     def _make(self, kind: str, address: str, app_id: str, token: str) -> _Lent:
         base = address if address.endswith("/") else address + "/"
-        session = ClientSession(base_url=base, cookie_jar=DummyCookieJar())
+        session = ClientSession(
+            base_url=base,
+            connector=TCPConnector(limit=CONNECTIONS_PER_CLIENT),
+            cookie_jar=DummyCookieJar(),
+        )
         client: _Lent
         if kind == "connector":
             client = LentConnectorClient(base, token, session=session)
