@@ -12,6 +12,10 @@ turn (the token provider caches it and renews it before it expires), so a renewe
 gets a new client, and the one it replaces is closed once no turn holds it. The sessions
 keep no cookies, as the SDK's one-request sessions never reused any.
 
+A turn the SDK abandons between making its two clients (the connector client refused
+for its address) never gives the first one back: that client, when retired, is closed at
+shutdown instead.
+
 A pool belongs to one event loop (aiohttp sessions do): ``serve``'s. Calls from another
 loop (the alert notifier runs each send on its own) get the SDK's clients, made and
 closed per call.
