@@ -20,6 +20,7 @@ import time
 import warnings
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
+from dataclasses import replace
 
 from aiohttp import web
 from slack_sdk.errors import SlackApiError
@@ -51,7 +52,7 @@ from handlers.lookup import warm
 from handlers.replies import EntityCard, LookupReply, Reply
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus
-from registry.lookup.types import EXACT_NAME
+from registry.lookup.types import EXACT_NAME, Explanation, MatchKind, NameField
 
 log = logging.getLogger(__name__)
 
@@ -222,9 +223,13 @@ def start_warming(settings: Settings, services: Services) -> threading.Event:
         renders.append(teams_message)
 
     def render(card: EntityCard) -> None:
-        reply = Reply(LookupReply(card.name, MatchStatus.MATCH, card, how=EXACT_NAME))
+        # As asked by its name, and as asked by another of its names (a match note:
+        # rendered once with a stand-in that each such ask fills, ``bot.render.cache``).
+        by_name = LookupReply(card.name, MatchStatus.MATCH, card, how=EXACT_NAME)
+        by_alias = replace(by_name, how=Explanation(MatchKind.EXACT, NameField.ALIAS))
         for rendered in renders:
-            rendered(reply)
+            rendered(Reply(by_name))
+            rendered(Reply(by_alias))
 
     def run() -> None:
         started = time.monotonic()

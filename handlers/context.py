@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from handlers.cache import ReplyCache
 from registry.lookup.live import LiveIndex
 from registry.lookup.mentions import LiveMentions
+from registry.record_writer import RecordWriter
 from registry.service import Registry
 from registry.sync.options import SyncOptions
 
@@ -52,3 +53,8 @@ class Services:
     # Keys that sign share buttons: the first signs, every one verifies (rotation). A
     # random key when none is configured: buttons then last as long as the process.
     share_keys: tuple[bytes, ...] = field(default_factory=lambda: (secrets.token_bytes(32),))
+    # Writes the screening records of concurrent answers together (group commit).
+    records: RecordWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.records = RecordWriter(self.registry.engine)

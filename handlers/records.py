@@ -17,9 +17,6 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection
-from sqlalchemy.orm import Session
-
 from handlers.context import ChatContext, Services
 from handlers.errors import BadInput, NotFound
 from handlers.replies import (
@@ -31,18 +28,13 @@ from handlers.replies import (
     Reply,
 )
 from registry import records
-from registry.db import BUSY_TIMEOUT_MS, unit_of_work
+from registry.db import unit_of_work
 from registry.lookup.types import Explanation
+from registry.record_writer import RECORD_LOCK_WAIT_S
 from registry.records import Decision, Requester, Screening
 
 log = logging.getLogger(__name__)
 
-# A record is written after the answer, in its own short transaction: on SQLite an import
-# may hold the write lock for minutes, and the answer must not wait that long for it. Each
-# wait holds a pool thread, so 5 s here made 40 lookups beside an import answer at a p50 of
-# 18 s (tests/bot/test_import_beside_chat.py); past this wait the answer says that it was
-# not recorded (keeping such records for a later write is an open follow-up).
-RECORD_LOCK_WAIT_S = 0.5
 MAX_NOTE_CHARS = 2000
 
 
@@ -141,33 +133,26 @@ def screenings_of(
 def keep(
     services: Services, who: Requester, screenings: Sequence[Screening], *, batch: bool = False
 ) -> list[int]:
-    """Write ``screenings`` in one transaction (one INSERT); returns their record ids.
+    """Keep ``screenings``; returns their record ids once they are committed.
 
-    On a plain connection, not the registry's unit of work: records are not registry
-    changes, and the ORM session with its change-log and provenance hooks cost some 10 ms
-    a record where the INSERT costs 2-3. The editions in force are read once per index
-    position (the lookup has just brought the index up to date)."""
+    ``services.records`` writes the records of concurrent answers in one transaction (one
+    INSERT), on a plain connection, not the registry's unit of work: records are not
+    registry changes, and the ORM session with its change-log and provenance hooks cost
+    some 10 ms a record where the INSERT costs 2-3. The editions in force are read once
+    per index position (the lookup has just brought the index up to date)."""
     if not screenings:
         return []
-    engine = services.registry.engine
-    with engine.begin() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(RECORD_LOCK_WAIT_S * 1000)}")
-        try:
-            position = services.index.position
-            if position is None:
-                with Session(bind=conn) as session:
-                    position = services.index.current(session).last_change_id
-            editions = services.replies.get("editions", None, position, lambda: _editions(conn))
-            tag = uuid.uuid4().hex if batch or len(screenings) > 1 else None
-            return records.write(conn, who, screenings, editions, batch=tag)
-        finally:
-            if engine.dialect.name == "sqlite":
-                conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    position = services.index.position
+    if position is None:
+        with services.registry.sessions() as session:
+            position = services.index.current(session).last_change_id
+    editions = services.replies.get("editions", None, position, lambda: _editions(services))
+    tag = uuid.uuid4().hex if batch or len(screenings) > 1 else None
+    return services.records.write(who, screenings, editions, batch=tag)
 
 
-def _editions(conn: Connection) -> dict[str, str]:
-    with Session(bind=conn) as session:
+def _editions(services: Services) -> dict[str, str]:
+    with services.registry.sessions() as session:
         return records.editions_in_force(session)
 
 

@@ -94,6 +94,17 @@ def editions_in_force(session: Session) -> dict[str, str]:
     return edition_dates(session)
 
 
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One person's screenings to keep, with the editions in force (``batch``: the tag
+    that groups a file's or a list's rows)."""
+
+    who: Requester
+    screenings: Sequence[Screening]
+    editions: Mapping[str, str]
+    batch: str | None = None
+
+
 def write(
     session: Session | Connection,
     who: Requester,
@@ -105,32 +116,46 @@ def write(
     """Keep ``screenings`` in the caller's transaction, one INSERT statement for them all
     (a file's thousand rows cost one round trip); returns their ids, in order. A plain
     connection will do: a record is not a registry change (no change log, no provenance)."""
-    if not screenings:
-        return []
+    return write_many(session, [Item(who, screenings, editions, batch)])[0]
+
+
+def write_many(session: Session | Connection, items: Sequence[Item]) -> list[list[int]]:
+    """``write`` for several people's screenings at once (``registry.record_writer``):
+    still one INSERT; the ids of each item's records, in order."""
     at = utcnow()
     rows = [
         {
             "at": at,
-            "platform": who.platform,
-            "user_id": who.user_id,
-            "team_id": who.team_id,
-            "channel_id": who.channel_id,
+            "platform": item.who.platform,
+            "user_id": item.who.user_id,
+            "team_id": item.who.team_id,
+            "channel_id": item.who.channel_id,
             "kind": s.kind,
-            "batch": batch,
+            "batch": item.batch,
             "query": s.query,
             "as_of": s.as_of,
             "verdict": s.verdict,
             "entity_ids": list(s.entity_ids),
-            "editions": dict(editions),
+            "editions": dict(item.editions),
             "answer": dict(s.answer),
             "answer_sha256": digest(s.answer),
         }
-        for s in screenings
+        for item in items
+        for s in item.screenings
     ]
+    if not rows:
+        return [[] for _ in items]
     statement = insert(ScreeningRecord).returning(ScreeningRecord.id, sort_by_parameter_order=True)
     if len(rows) == 1:
-        return [int(session.execute(statement, rows[0]).scalar_one())]
-    return [int(i) for i in session.execute(statement, rows).scalars()]
+        ids = [int(session.execute(statement, rows[0]).scalar_one())]
+    else:
+        ids = [int(i) for i in session.execute(statement, rows).scalars()]
+    out, at_id = [], 0
+    for item in items:
+        n = len(item.screenings)
+        out.append(ids[at_id : at_id + n])
+        at_id += n
+    return out
 
 
 @dataclass(frozen=True, slots=True)

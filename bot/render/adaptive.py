@@ -15,10 +15,10 @@ from __future__ import annotations
 import base64
 import json
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.render.cache import RenderCache
+from bot.render.cache import NOTE_SLOT, RenderCache
 from bot.render.layout import (
     Action,
     Button,
@@ -30,6 +30,7 @@ from bot.render.layout import (
     Style,
     digest_layout,
     layout,
+    note_section,
     shown_lines,
     web_link,
 )
@@ -257,29 +258,36 @@ def reply_card(reply: Reply, *, full: bool = False) -> Element:
     """The card for any reply. A check list too large for a button per line gets
     shorter reasons and one menu of cards; if even that is too large, its last lines
     are left off (and counted)."""
+    return _fitted(reply, full=full)[0]
+
+
+def _fitted(reply: Reply, *, full: bool, note: str | None = None) -> tuple[Element, int | None]:
+    """``reply_card`` (``note``: a card's match note in place of its own), and its size
+    when it is the whole layout (nothing was shortened to fit ``CARD_BUDGET``)."""
     try:
-        lay = layout(reply, full=full, shareable=False)
+        lay = layout(reply, full=full, shareable=False, note=note)
     except TypeError:  # a reply type with no layout yet: any readable form beats none
-        return card([rich(run(clip(str(reply.body), 20_000)))])
+        return card([rich(run(clip(str(reply.body), 20_000)))]), None
     whole = card_of(lay)
     body = reply.body
-    if _size(whole) <= CARD_BUDGET:
-        return whole
+    size = _size(whole)
+    if size <= CARD_BUDGET:
+        return whole, size
     if isinstance(body, LookupReply) and body.card is not None:
         # A whole card too large for one message: as many of its ties as fit.
         ties = len(body.card.relationships)
         while ties > 1 and _size(whole) > CARD_BUDGET:
             ties = ties * 3 // 4
-            whole = card_of(layout(reply, full=full, shareable=False, max_ties=ties))
-        return whole
+            whole = card_of(layout(reply, full=full, shareable=False, max_ties=ties, note=note))
+        return whole, None
     if not isinstance(body, CheckListReply):
-        return whole
+        return whole, None
     shown = len(body.lines)
     while True:
         short = layout(Reply(check_shown(body, shown)), shareable=False)
         compact = card(body_of(short, controls=False, limit=200) + _menu_of_cards(short))
         if _size(compact) <= CARD_BUDGET or shown <= 1:
-            return compact
+            return compact, None
         shown -= 1
 
 
@@ -287,6 +295,13 @@ def check_shown(reply: CheckListReply, shown: int) -> CheckListReply:
     """The first ``shown`` lines of a check list, the rest counted as left off."""
     left = len(reply.lines) - shown
     return replace(reply, lines=reply.lines[:shown], omitted=reply.omitted + left)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rendered:
+    card: Element
+    summary: str
+    size: int | None  # the card's size when nothing was shortened to fit (``_fitted``)
 
 
 # Matched cards, rendered once per card object (``bot.render.cache``).
@@ -297,10 +312,35 @@ def message_parts(reply: Reply, *, full: bool = False) -> tuple[Element, str]:
     """A reply's Adaptive Card and its summary (notification text). Shared when it is a
     card: do not change them."""
 
-    def build() -> tuple[Element, str]:
-        return reply_card(reply, full=full), summary(reply)
+    def build(note: str | None) -> _Rendered:
+        element, size = _fitted(reply, full=full, note=note)
+        return _Rendered(element, summary(reply), size)
 
-    return _RENDERED.get(reply, ("teams", full), build)
+    rendered = _RENDERED.get(reply, ("teams", full), build, _fill_note)
+    return rendered.card, rendered.summary
+
+
+def _note_element(note: str) -> Element:
+    (element,) = body_of(Layout("card", None, (note_section(note),)))
+    return element
+
+
+_SLOT_ELEMENT = _note_element(NOTE_SLOT)
+
+
+def _fill_note(rendered: _Rendered, note: str) -> _Rendered | None:
+    """A card rendered with ``NOTE_SLOT`` (``bot.render.cache``), with ``note`` in its
+    place. None when the card was shortened to fit Teams' message size, or the note
+    would take it past that size: then it is rendered whole, as ``_fitted`` decides."""
+    body = rendered.card["body"]
+    if rendered.size is None or _SLOT_ELEMENT not in body:
+        return None
+    real = _note_element(note)
+    size = rendered.size + _size(real) - _size(_SLOT_ELEMENT)
+    if size > CARD_BUDGET:
+        return None
+    card = {**rendered.card, "body": [real if e == _SLOT_ELEMENT else e for e in body]}
+    return _Rendered(card, rendered.summary, size)
 
 
 def summary(reply: Reply) -> str:

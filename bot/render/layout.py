@@ -126,9 +126,7 @@ def _card_sections(
         # No source gives it a Latin-script name: ours, marked as ours (never a translation).
         about += f" · pinyin, our transliteration: {pinyin(card.name)}"
     # The match note right under the name, then the verdict: both within three lines.
-    sections = []
-    if note:
-        sections.append(Section(None, (Line((Run(one_line(note), Style.SUBTLE),)),), subtle=True))
+    sections = [note_section(note)] if note else []
     sections += [
         Section(None, (verdict_line(finding),)),
         Section(None, (Line((Run(about, Style.SUBTLE),)),), subtle=True),
@@ -159,6 +157,12 @@ def _card_sections(
         sections.append(Section(None, (Line((Run("Identifiers: " + "; ".join(codes)),)),)))
     sections.append(Section("Sources", tuple(sources.lines(caps.sources_per_line))))
     return tuple(sections)
+
+
+def note_section(note: str) -> Section:
+    """A match note as the card shows it: one subtle line (whatever its length, so a card
+    laid out with one note is laid out as with any other)."""
+    return Section(None, (Line((Run(one_line(note), Style.SUBTLE),)),), subtle=True)
 
 
 def match_note(reply: LookupReply) -> str | None:
@@ -214,14 +218,18 @@ def layout(
     full: bool = False,
     shareable: bool | None = None,
     max_ties: int | None = None,
+    note: str | None = None,
 ) -> Layout:
     """Any reply's layout. ``public``: everyone already sees the answer (a thread), so
-    it has no "Share in channel" and its buttons open cards beside it."""
+    it has no "Share in channel" and its buttons open cards beside it. ``note``: a card's
+    match note in place of its own (``bot.render.cache`` renders a stand-in once)."""
     if isinstance(reply, Digest):
         return digest_layout(reply)
     if isinstance(reply, HomeReply):
         return home_layout(reply)
-    lay = _reply_layout(reply, public=public, full=full, shareable=shareable, max_ties=max_ties)
+    lay = _reply_layout(
+        reply, public=public, full=full, shareable=shareable, max_ties=max_ties, note=note
+    )
     if not reply.notes:
         return lay
     # The reply's own notes ("This answer could not be recorded", "a report is made for
@@ -231,13 +239,19 @@ def layout(
 
 
 def _reply_layout(
-    reply: Reply, *, public: bool, full: bool, shareable: bool | None, max_ties: int | None
+    reply: Reply,
+    *,
+    public: bool,
+    full: bool,
+    shareable: bool | None,
+    max_ties: int | None,
+    note: str | None,
 ) -> Layout:
     body = reply.body
     share = not public if shareable is None else shareable
     if isinstance(body, LookupReply):
         if body.status is MatchStatus.MATCH and body.card is not None:
-            return card_layout(body, full=full, shareable=share, max_ties=max_ties)
+            return card_layout(body, full=full, shareable=share, max_ties=max_ties, note=note)
         return candidates_layout(body, public=public)
     if isinstance(body, CheckListReply):
         return check_layout(body, shareable=share)
@@ -291,6 +305,7 @@ __all__ = [
     "home_layout",
     "layout",
     "match_note",
+    "note_section",
     "notice_layout",
     "one_line",
     "shown_lines",

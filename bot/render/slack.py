@@ -33,7 +33,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.render.cache import RenderCache
+from bot.render.cache import NOTE_SLOT, RenderCache
 from bot.render.layout import (
     Action,
     Button,
@@ -45,6 +45,7 @@ from bot.render.layout import (
     Section,
     Style,
     layout,
+    note_section,
     shown_lines,
     web_link,
 )
@@ -323,11 +324,30 @@ def message(reply: Reply, *, public: bool = False, full: bool = False) -> dict[s
     ``ack``, ``respond`` and ``chat.postMessage``). Shared when it is a card: do not
     change it."""
 
-    def build() -> dict[str, Any]:
-        lay = layout(reply, public=public, full=full)
+    def build(note: str | None) -> dict[str, Any]:
+        lay = layout(reply, public=public, full=full, note=note)
         return {"text": escape(lay.summary, 2900), "blocks": as_dicts(blocks_of(lay))}
 
-    return _RENDERED.get(reply, ("slack", public, full), build)
+    return _RENDERED.get(reply, ("slack", public, full), build, _fill_note)
+
+
+def _note_block(note: str) -> dict[str, Any]:
+    (block,) = _pack(note_section(note), _Ids())
+    return block.to_dict()
+
+
+_SLOT_BLOCK = _note_block(NOTE_SLOT)
+
+
+def _fill_note(message: dict[str, Any], note: str) -> dict[str, Any] | None:
+    """A card rendered with ``NOTE_SLOT`` (``bot.render.cache``), with ``note`` in its
+    place: the note is one context block of its own, whatever its length. None if the
+    rendering shows no slot (then the card is rendered whole)."""
+    blocks = message["blocks"]
+    if _SLOT_BLOCK not in blocks:
+        return None
+    real = _note_block(note)
+    return {**message, "blocks": [real if block == _SLOT_BLOCK else block for block in blocks]}
 
 
 def home_view(home: HomeReply) -> View:
