@@ -4,17 +4,21 @@ card is not deep-copied on its way out."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import itertools
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from microsoft_agents.activity import Activity
 from microsoft_agents.authentication.msal import MsalAuth
-from microsoft_agents.hosting.core import ClaimsIdentity
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from microsoft_agents.hosting.core import ClaimsIdentity, TurnContext
 from microsoft_agents.hosting.core.authorization import AuthenticationConstants
 
 from bot.teams.app import GuardedClientFactory, ServiceUrlRefused, connect
-from bot.teams.clients import ClientPool, LentConnectorClient
+from bot.teams.clients import ClientPool, LentConnectorClient, LentUserTokenClient
 from bot.teams.listeners import card_message
 from handlers.context import Services
 from tests.bot.teams.conftest import SECURED_ENV, teams_settings
@@ -86,13 +90,25 @@ def bot_identity() -> ClaimsIdentity:
     return ClaimsIdentity({"aud": CLIENT_ID, "appid": CLIENT_ID}, authentication_type="Bearer")
 
 
-async def test_each_turn_borrows_a_client_with_the_token_it_was_given(
-    services: Services, tokens: list[str]
-) -> None:
+@pytest.fixture
+async def adapter(services: Services, tokens: list[str]) -> AsyncIterator[CloudAdapter]:
+    """The secured adapter, its turns lending clients from their own pool."""
     teams = teams_settings(services.registry, SECURED_ENV).require_teams()
     pool = ClientPool()
-    factory = connect(teams, pool).adapter._channel_service_client_factory
-    assert isinstance(factory, GuardedClientFactory)
+    yield connect(teams, pool).adapter
+    await pool.close()
+
+
+def factory_of(adapter: CloudAdapter) -> GuardedClientFactory:
+    found = adapter._channel_service_client_factory
+    assert isinstance(found, GuardedClientFactory)
+    return found
+
+
+async def test_each_turn_borrows_a_client_with_the_token_it_was_given(
+    adapter: CloudAdapter, tokens: list[str]
+) -> None:
+    factory = factory_of(adapter)
     first = await factory.create_connector_client(None, bot_identity(), TEAMS_SERVICE, AUDIENCE)
     second = await factory.create_connector_client(None, bot_identity(), TEAMS_SERVICE, AUDIENCE)
     assert isinstance(first, LentConnectorClient) and isinstance(second, LentConnectorClient)
@@ -102,21 +118,32 @@ async def test_each_turn_borrows_a_client_with_the_token_it_was_given(
     await first.close()
     assert first.client.closed  # replaced by the renewed token, and given back
     await second.close()
-    await pool.close()
+
+
+async def test_the_user_token_client_is_lent_too(adapter: CloudAdapter, tokens: list[str]) -> None:
+    factory = factory_of(adapter)
+    turn = Activity.model_validate(activity("help", TEAMS_SERVICE))
+    context = TurnContext(adapter, turn, bot_identity())
+    first = await factory.create_user_token_client(context, bot_identity())
+    assert isinstance(first, LentUserTokenClient)
+    assert first.client.headers["Authorization"] == "Bearer token-1"
+    await first.close()
+    again = await factory.create_user_token_client(context, bot_identity())
+    assert again is not first  # the provider gave a new token
+    assert again.client.headers["Authorization"] == "Bearer token-2"
+    await asyncio.sleep(0.05)  # the replaced one, held by no turn, is closed at once
+    assert first.client.closed
+    await again.close()
 
 
 async def test_a_host_off_the_allow_list_is_refused_before_any_token(
-    services: Services, tokens: list[str]
+    adapter: CloudAdapter, tokens: list[str]
 ) -> None:
-    teams = teams_settings(services.registry, SECURED_ENV).require_teams()
-    pool = ClientPool()
-    factory = connect(teams, pool).adapter._channel_service_client_factory
     with pytest.raises(ServiceUrlRefused):
-        await factory.create_connector_client(
+        await factory_of(adapter).create_connector_client(
             None, bot_identity(), "https://smba.trafficmanager.net.example.org/", AUDIENCE
         )
     assert tokens == []
-    await pool.close()
 
 
 def test_a_sent_card_is_the_card_not_a_copy() -> None:
