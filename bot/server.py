@@ -163,6 +163,10 @@ def _mount_teams(
             reason = f"unreadable token ({type(exc).__name__})"
             return Refused(401, reason).response(request)
 
+    async def close_clients(_app: web.Application) -> None:
+        await bot.clients.close()
+
+    app.on_cleanup.append(close_clients)
     with warnings.catch_warnings():
         # The decorator reads its settings from this string key (the SDK's convention).
         warnings.simplefilter("ignore", web.NotAppKeyWarning)

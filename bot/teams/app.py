@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
-from microsoft_agents.activity import load_configuration_from_env
+from microsoft_agents.activity import RoleTypes, load_configuration_from_env
 from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import (
@@ -19,10 +19,13 @@ from microsoft_agents.hosting.core import (
     TurnContext,
     TurnState,
 )
+from microsoft_agents.hosting.core.authorization import AuthenticationConstants
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
+from microsoft_agents.hosting.core.connector.client import UserTokenClient
 
 from bot.settings import TEAMS_PREFIX, SettingsError, TeamsSettings
 from bot.teams import listeners
+from bot.teams.clients import ClientPool
 from bot.teams.conversation import loopback_allowed, service_url_allowed
 from handlers.context import Services
 
@@ -40,6 +43,13 @@ class TeamsConnection:
 class TeamsBot:
     agent: AgentApplication[TurnState]
     connection: TeamsConnection
+    clients: ClientPool  # connector clients the turns borrow; closed with the server
+
+
+# Where the SDK sends user-token (OAuth) calls, and the audience of their token: its own
+# defaults, named here because the pooled path asks for that token itself.
+TOKEN_SERVICE_URL = AuthenticationConstants.AGENTS_SDK_OAUTH_URL
+TOKEN_SERVICE_AUDIENCE = AuthenticationConstants.AGENTS_SDK_SCOPE
 
 
 class ServiceUrlRefused(PermissionError):
@@ -50,12 +60,44 @@ class GuardedClientFactory(RestChannelServiceClientFactory):
     """The one place every outgoing Teams call gets its connector client, and with it the
     bot's token: replies, proactive alerts, whatever key (``serviceUrl``,
     ``service_url``) or stored reference the address came from. A host outside the
-    allow-list is refused before a token is asked for, so none is ever sent there."""
+    allow-list is refused before a token is asked for, so none is ever sent there.
 
-    def __init__(self, connections: MsalConnectionManager, teams: TeamsSettings) -> None:
-        super().__init__(connections)
+    With ``clients`` (``serve``), turns borrow clients kept open across turns
+    (``bot.teams.clients``) instead of making two new ones each; the token is asked for
+    as the SDK asks for it, every time."""
+
+    def __init__(
+        self,
+        connections: MsalConnectionManager,
+        teams: TeamsSettings,
+        clients: ClientPool | None = None,
+    ) -> None:
+        super().__init__(connections, TOKEN_SERVICE_URL, TOKEN_SERVICE_AUDIENCE)
+        self.connections = connections
         self.hosts = teams.service_hosts
         self.loopback = loopback_allowed(teams)
+        self.clients = clients
+
+    def _lends(self, context: TurnContext | None) -> ClientPool | None:
+        """The pool, when this call may borrow from it. Agent-to-agent ("agentic")
+        requests and Copilot Studio's connector users get other tokens and other client
+        types: the SDK makes those."""
+        if self.clients is None or not self.clients.serves_this_loop():
+            return None
+        recipient = context.activity.recipient if context else None
+        if context is not None and context.activity.is_agentic_request():
+            return None
+        if recipient is not None and recipient.role == RoleTypes.connector_user:
+            return None
+        return self.clients
+
+    async def _token(
+        self, identity: ClaimsIdentity, url: str, audience: str, scopes: list[str], anonymous: bool
+    ) -> str:
+        if anonymous:  # the local Playground: no token is asked for or sent
+            return ""
+        provider = self.connections.get_token_provider(identity, url)
+        return await provider.get_access_token(audience, scopes)
 
     async def create_connector_client(
         self,
@@ -68,9 +110,28 @@ class GuardedClientFactory(RestChannelServiceClientFactory):
     ) -> ConnectorClientBase:
         if not service_url_allowed(service_url, self.hosts, loopback=self.loopback):
             raise ServiceUrlRefused(f"serviceUrl host not allowed: {str(service_url)[:100]!r}")
-        return await super().create_connector_client(
-            context, claims_identity, service_url, audience, scopes, use_anonymous
+        pool = self._lends(context)
+        if pool is None or not audience:
+            return await super().create_connector_client(
+                context, claims_identity, service_url, audience, scopes, use_anonymous
+            )
+        wanted = scopes or claims_identity.get_token_scope()
+        token = await self._token(claims_identity, service_url, audience, wanted, use_anonymous)
+        return pool.connector(service_url, token)
+
+    async def create_user_token_client(
+        self, context: TurnContext, claims_identity: ClaimsIdentity, use_anonymous: bool = False
+    ) -> UserTokenClient:
+        pool = self._lends(context)
+        if pool is None:
+            return await super().create_user_token_client(context, claims_identity, use_anonymous)
+        scopes = claims_identity.get_token_scope()
+        token = await self._token(
+            claims_identity, TOKEN_SERVICE_URL, TOKEN_SERVICE_AUDIENCE, scopes, use_anonymous
         )
+        if not token and not use_anonymous:
+            raise ValueError("no token for the user token service")  # as the SDK refuses
+        return pool.user_token(TOKEN_SERVICE_URL, claims_identity.get_app_id(), token)
 
 
 def sdk_configuration(teams: TeamsSettings) -> dict[str, str]:
@@ -79,7 +140,9 @@ def sdk_configuration(teams: TeamsSettings) -> dict[str, str]:
     return {**teams.sdk_env, f"{TEAMS_PREFIX}VALIDATE_ISSUER": "true"}
 
 
-def connect(teams: TeamsSettings) -> TeamsConnection:
+def connect(teams: TeamsSettings, clients: ClientPool | None = None) -> TeamsConnection:
+    """The adapter; with ``clients``, its turns borrow clients kept open across turns
+    (one event loop only: ``serve``'s), else the SDK makes and closes them per turn."""
     config = load_configuration_from_env(sdk_configuration(teams))
     connections = MsalConnectionManager(**config)
     auth = connections.get_default_connection_configuration()
@@ -94,7 +157,7 @@ def connect(teams: TeamsSettings) -> TeamsConnection:
     )
     adapter = CloudAdapter(
         connection_manager=connections,
-        channel_service_client_factory=GuardedClientFactory(connections, teams),
+        channel_service_client_factory=GuardedClientFactory(connections, teams, clients),
         host_validator=validator,
     )
     # The SDK's default turn-error handler posts "Exception caught : <the error>" into the
@@ -106,7 +169,8 @@ def connect(teams: TeamsSettings) -> TeamsConnection:
 
 
 def create_teams_app(teams: TeamsSettings, services: Services, executor: Executor) -> TeamsBot:
-    connection = connect(teams)
+    clients = ClientPool()
+    connection = connect(teams, clients)
     agent = AgentApplication[TurnState](
         # Turn state is unused (subscriptions live in our database); answers are quick,
         # so no typing indicator either.
@@ -114,4 +178,4 @@ def create_teams_app(teams: TeamsSettings, services: Services, executor: Executo
         connection_manager=connection.connections,
     )
     listeners.register(agent, services, executor)
-    return TeamsBot(agent, connection)
+    return TeamsBot(agent, connection, clients)

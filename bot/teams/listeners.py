@@ -48,11 +48,23 @@ EXTENSION_INVOKES = re.compile(r"^composeExtension/(submitAction|fetchTask)$")
 log = logging.getLogger(__name__)
 
 
+class SharedCard(dict[str, Any]):
+    """A rendered Adaptive Card, as sent. Cards are shared (the render cache keeps them)
+    and never changed once built, so a deep copy of one is the card itself: the SDK
+    deep-copies every activity it sends (``TurnContext.send_activities``), and a card of
+    a few thousand objects cost more to copy than to serialise. Serialised as a dict."""
+
+    __slots__ = ()
+
+    def __deepcopy__(self, _memo: dict[int, Any]) -> SharedCard:
+        return self
+
+
 def card_message(card: dict[str, Any], text: str) -> Activity:
     return Activity(
         type=ActivityTypes.message,
         summary=text,
-        attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=card)],
+        attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=SharedCard(card))],
     )
 
 

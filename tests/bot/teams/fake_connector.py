@@ -29,6 +29,8 @@ class FakeConnector:
     store_then_fail_every: int = 0
     runner: web.AppRunner | None = None
     port: int = 0
+    # The (host, port) each request came from: one per connection the bot opened.
+    peers: list[tuple[str, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)
@@ -52,6 +54,9 @@ class FakeConnector:
     async def _post(self, request: web.Request) -> web.Response:
         conversation = request.match_info["conversation"]
         self.attempts += 1
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        if peer:
+            self.peers.append((peer[0], peer[1]))
         if conversation in self.broken:
             status = self.broken[conversation]
             return web.json_response({"error": {"code": "Forbidden"}}, status=status)
