@@ -83,17 +83,19 @@ def _text(card: EntityCard) -> str:
 
 
 def lookup_answer(services: Services, body: LookupReply) -> records.Canonical:
-    """A lookup's answer as canonical JSON: the verdict, the match and the whole card."""
+    """A lookup's answer as canonical JSON: the verdict, the match and the whole card
+    (the fields are serialised straight into the canonical text, with the card's kept
+    text put in its place)."""
     finding = body.finding
-    answer = {
-        f.name: _plain(getattr(body, f.name))
+    answer: dict[str, Any] = {
+        f.name: getattr(body, f.name)
         for f in dataclasses.fields(body)
         if f.name not in ("card", "finding", "card_finding")  # the verdict and card below
     }
     answer["verdict"] = {"level": str(finding.level), "text": finding.text}
     if body.card is None:
-        return records.Canonical.of({**answer, "card": None})
-    return records.Canonical.of(answer, card=_card_text(services, body.card))
+        return records.Canonical.of({**answer, "card": None}, default=_fields)
+    return records.Canonical.of(answer, default=_fields, card=_card_text(services, body.card))
 
 
 def line_answer(line: CheckLine) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -79,11 +79,17 @@ class Screening:
     as_of: dt.date | None = None
 
 
-def canonical_text(answer: Any) -> str:
+def canonical_text(answer: Any, default: Callable[[Any], Any] | None = None) -> str:
     """One text per answer: sorted keys, no spaces, no ASCII escapes (RFC 8785's shape
-    for the data we keep: strings, integers, floats, lists and objects)."""
+    for the data we keep: strings, integers, floats, lists and objects). ``default``:
+    ``json.dumps``'s, for values that are not JSON data yet (dataclasses, dates)."""
     return json.dumps(
-        answer, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        answer,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+        default=default,
     )
 
 
@@ -109,11 +115,17 @@ class Canonical:
     text: str
 
     @classmethod
-    def of(cls, answer: Mapping[str, Any], **parts: str) -> Canonical:
+    def of(
+        cls,
+        answer: Mapping[str, Any],
+        default: Callable[[Any], Any] | None = None,
+        **parts: str,
+    ) -> Canonical:
         """``answer`` with each key of ``parts`` given as its canonical text already (a
         card's, kept while the card lasts): the same text as ``canonical_text`` of the
-        whole answer."""
-        text = canonical_text({**answer, **{key: _PART_MARK + key for key in parts}})
+        whole answer (``default`` as there)."""
+        marked = {**answer, **{key: _PART_MARK + key for key in parts}}
+        text = canonical_text(marked, default)
         for key, part in parts.items():
             text = text.replace(json.dumps(_PART_MARK + key), part, 1)
         return cls(text)
@@ -152,6 +164,10 @@ def write(
     return write_many(session, [Item(who, screenings, editions, batch)])[0]
 
 
+# Made once: a statement built per call is hashed anew for SQLAlchemy's compiled cache.
+_INSERT = insert(ScreeningRecord).returning(ScreeningRecord.id, sort_by_parameter_order=True)
+
+
 def write_many(session: Session | Connection, items: Sequence[Item]) -> list[list[int]]:
     """``write`` for several people's screenings at once (``registry.record_writer``):
     still one INSERT; the ids of each item's records, in order."""
@@ -180,7 +196,7 @@ def write_many(session: Session | Connection, items: Sequence[Item]) -> list[lis
             )
     if not rows:
         return [[] for _ in items]
-    statement = insert(ScreeningRecord).returning(ScreeningRecord.id, sort_by_parameter_order=True)
+    statement = _INSERT
     if len(rows) == 1:
         ids = [int(session.execute(statement, rows[0]).scalar_one())]
     else:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from handlers.context import ChatContext, Services
 from handlers.dispatch import handle
+from handlers.lookup import lookup
 from handlers.records import _fields, decide, lookup_answer
 from handlers.replies import EntityCard, ErrorReply, LookupReply, NoticeReply
 from registry import records
@@ -117,6 +118,19 @@ def test_records_are_append_only_and_purged_after_retention(services: Services) 
         assert session.scalar(select(func.count(ScreeningRecord.id))) == 0
 
 
+def _whole_answer_text(body: LookupReply) -> str:
+    """The canonical JSON of a lookup's whole answer, made the plain way: everything as
+    JSON data first, then serialised with sorted keys."""
+    whole = {
+        f.name: json.loads(json.dumps(getattr(body, f.name), default=_fields))
+        for f in dataclasses.fields(body)
+        if f.name not in ("card", "finding", "card_finding")
+    }
+    whole["verdict"] = {"level": str(body.finding.level), "text": body.finding.text}
+    whole["card"] = json.loads(json.dumps(body.card, default=_fields)) if body.card else None
+    return json.dumps(whole, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def test_every_card_is_kept_as_the_canonical_json_of_its_whole_answer(
     services: Services, bundled_cards: list[EntityCard]
 ) -> None:
@@ -125,16 +139,27 @@ def test_every_card_is_kept_as_the_canonical_json_of_its_whole_answer(
     the canonical JSON of the whole answer as plain data, whatever the card holds."""
     for card in bundled_cards:
         body = LookupReply(card.name, MatchStatus.MATCH, card, matched_on=card.name, how=EXACT_NAME)
-        whole = {
-            f.name: json.loads(json.dumps(getattr(body, f.name), default=_fields))
-            for f in dataclasses.fields(body)
-            if f.name not in ("card", "finding", "card_finding")
-        }
-        whole["verdict"] = {"level": str(body.finding.level), "text": body.finding.text}
-        whole["card"] = json.loads(json.dumps(card, default=_fields))
-        expected = json.dumps(whole, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        expected = _whole_answer_text(body)
         assert lookup_answer(services, body).text == expected, card.id
         assert lookup_answer(services, body).text == expected, card.id  # the kept card text
+
+
+def test_answers_without_a_card_are_kept_as_their_canonical_json(
+    services: Services, bundled_cards: list[EntityCard]
+) -> None:
+    """ "Did you mean" and "no finding" answers (candidates, the lists checked) too: names
+    of every 25th organisation, cut short or misspelt, and a name nobody has."""
+    queries = ["Zzyzx Widgets Unknown"] + [
+        variant
+        for card in bundled_cards[::25]
+        for variant in (card.name[: max(3, len(card.name) // 2)], card.name[::-1])
+    ]
+    kinds = set()
+    for query in queries:
+        body = lookup(services, query)
+        kinds.add(body.status)
+        assert lookup_answer(services, body).text == _whole_answer_text(body), query
+    assert {MatchStatus.NONE, MatchStatus.AMBIGUOUS} <= kinds
 
 
 def test_a_query_cannot_pass_for_the_card(services: Services) -> None:
