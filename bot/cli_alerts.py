@@ -9,7 +9,7 @@ import sys
 from bot import wiring
 from bot.render import text as text_render
 from bot.settings import Settings, SettingsError
-from handlers.context import ChatContext, Services
+from handlers.context import ChatContext
 from handlers.dispatch import handle
 from handlers.replies import ErrorReply
 from registry import subscriptions
@@ -59,7 +59,7 @@ def cmd_subscriptions(settings: Settings, args: argparse.Namespace) -> int:
         text = f"watch {args.watch}" if args.watch else f"subscribe {args.list or ''}"
     else:
         text = f"unwatch {args.watch}" if args.watch else f"unsubscribe {args.list or ''}"
-    reply = handle(Services(registry), text.strip(), chat)
+    reply = handle(wiring.build_services(settings, registry), text.strip(), chat)
     if isinstance(reply.body, ErrorReply):
         # One line, and a status a script can test (2: the arguments were wrong).
         print(f"mcf-bot: {text_render.error_line(reply.body)}", file=sys.stderr)

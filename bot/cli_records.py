@@ -45,12 +45,11 @@ def _registry(settings: Settings) -> Registry:
 
 def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
     from bot.render import text as text_render
-    from handlers.context import Services
     from handlers.dispatch import guarded
     from handlers.records import notice, read
     from handlers.replies import Reply
 
-    services = Services(_registry(settings))
+    services = wiring.build_services(settings, _registry(settings))
     reply = guarded(lambda: Reply(notice(read(services, None, args.record_id))), what="record")
     print(text_render.render(reply))
     return 0 if reply.body.__class__.__name__ == "NoticeReply" else 1
@@ -58,11 +57,10 @@ def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_decide(settings: Settings, args: argparse.Namespace) -> int:
     from bot.cli_check import asker
-    from handlers.context import Services
     from handlers.errors import CommandError
     from handlers.records import admins, decide
 
-    services = Services(_registry(settings))
+    services = wiring.build_services(settings, _registry(settings))
     who = asker()
     # The operator's terminal holds the database: its user is an admin of the records.
     services.record_admins = admins(services) | {who.user_id}

@@ -203,6 +203,27 @@ def test_only_the_wiring_opens_the_registry() -> None:
     assert list(_opens_registry(ast.parse("r = Registry.connect(url)\n"))) == [1]
 
 
+def _builds_services(tree: ast.AST) -> Iterator[int]:
+    """Lines that build the services: ``Services(...)``."""
+    for node in ast.walk(tree):
+        is_call = isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        if is_call and node.func.id == "Services":  # type: ignore[attr-defined]
+            yield node.lineno
+
+
+def test_only_the_wiring_builds_the_services() -> None:
+    """Every command, the server and the workers get their services from
+    ``bot/wiring.py``, so a setting the services need is read in one place."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for name, path in MODULES.items()
+        if name.startswith("bot.") and name != "bot.wiring"
+        for line in _builds_services(ast.parse(path.read_text()))
+    ]
+    assert not found, "\n".join(found)
+    assert list(_builds_services(ast.parse("s = Services(registry)\n"))) == [1]
+
+
 def test_a_text_helper_of_the_lookup_package_loads_no_engine() -> None:
     """``registry.lookup`` loads ``NameIndex`` (numpy, the models) only when asked for it."""
     import subprocess
