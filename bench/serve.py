@@ -293,6 +293,14 @@ def _report(label: str, f: Figures) -> None:
     )
 
 
+def _spy(args: argparse.Namespace, pid: int) -> subprocess.Popen[bytes]:
+    """py-spy (pip install py-spy) sampling ``serve`` over the measured rounds only (not
+    its start or the warm-up); it writes collapsed stacks when interrupted."""
+    gil = ["--gil"] if args.profile_gil else []
+    command = ["py-spy", "record", "-r", "100", "-f", "raw", *gil, "-o", args.profile]
+    return subprocess.Popen([*command, "--pid", str(pid)], stdout=subprocess.DEVNULL)
+
+
 async def main_async(args: argparse.Namespace) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="mcf-bench-serve-"))
     url = _prepare_registry(args.database_url, workdir)
@@ -317,22 +325,6 @@ async def main_async(args: argparse.Namespace) -> int:
         send = slack_sender(slack.response_url)
         bare_label = "bare Bolt"
     serve = [sys.executable, "-m", "bot.cli", "serve"]
-    if args.profile:
-        # py-spy (pip install py-spy) samples the server; it writes collapsed stacks on SIGINT.
-        gil = ["--gil"] if args.profile_gil else []
-        serve = [
-            "py-spy",
-            "record",
-            "-r",
-            "100",
-            "-f",
-            "raw",
-            *gil,
-            "-o",
-            args.profile,
-            "--",
-            *serve,
-        ]
     bot = _start(serve, bot_env, workdir / "serve.log")
     bare = _start([sys.executable, __file__, *bare_cmd], env, workdir / "bare.log")
     targets = {
@@ -355,6 +347,7 @@ async def main_async(args: argparse.Namespace) -> int:
         warm = names[: asked if args.warmup < 0 else args.warmup]
         for target in targets.values():  # warm-up, not counted
             await _load(target, warm, args.concurrency, send, Figures())
+        spy = _spy(args, bot.pid) if args.profile else None
         for _ in range(args.rounds):
             batch = [names[(at + i) % len(names)] for i in range(per_round)]
             at += per_round
@@ -363,6 +356,9 @@ async def main_async(args: argparse.Namespace) -> int:
                 before = _cpu_seconds(proc.pid)
                 await _load(target, batch, args.concurrency, send, figures[label])
                 figures[label].cpu += _cpu_seconds(proc.pid) - before
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=60)
     finally:
         for proc in (bot, bare):
             proc.send_signal(signal.SIGINT)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from registry import records
-from registry.db import BUSY_TIMEOUT_MS, is_locked
+from registry.db import BUSY_TIMEOUT_MS, is_locked, set_lock_wait
 from registry.records import Requester, Screening
 
 # A record is written after the answer, in a short transaction: on SQLite an import may
@@ -125,9 +125,9 @@ class RecordWriter:
         sqlite = self._engine.dialect.name == "sqlite"
         with self._engine.begin() as conn:
             if sqlite:
-                conn.exec_driver_sql(f"PRAGMA busy_timeout={self._lock_wait_ms}")
+                set_lock_wait(conn, self._lock_wait_ms)
             try:
                 return records.write_many(conn, items)
             finally:
                 if sqlite:
-                    conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                    set_lock_wait(conn, BUSY_TIMEOUT_MS)
