@@ -97,47 +97,66 @@ def handle(
 ) -> Reply:
     """Answer ``text`` (as typed, or as ``read`` already parsed it). A lookup or check
     asked by someone (``chat``'s user, or ``who`` in the terminal) leaves a screening
-    record (``handlers.records``)."""
+    record (``handlers.records``); the reply comes once it is kept."""
+    return respond(services, text, chat, who=who).settled()
+
+
+def respond(
+    services: Services,
+    text: Typed | str | None,
+    chat: ChatContext | None = None,
+    *,
+    who: Requester | None = None,
+) -> records.Recording:
+    """``handle`` with the reply's records still being written: a chat front end awaits
+    them on its event loop, and the pool thread that answered is free meanwhile."""
     typed = text if isinstance(text, Typed) else read(text)
-    asker = records.requester(chat, who)
     try:
-        if isinstance(typed.parsed, CommandError):
-            raise typed.parsed
-        match typed.parsed:
-            case commands.Help(hint=hint):
-                return Reply(help_reply(hint))
-            case commands.Show(entity_id=entity_id):
-                return records.recorded(services, asker, "pick", Reply(show(services, entity_id)))
-            case commands.Lookup(query=query, as_of=as_of):
-                reply = Reply(lookup(services, query, as_of))
-                return records.recorded(services, asker, "lookup", reply, as_of)
-            case commands.Report(query=query, as_of=as_of):
-                found = lookup(services, query, as_of)
-                unclear = () if found.card is not None else (REPORT_NEEDS_ONE,)
-                reply = Reply(found, notes=unclear, report=True)
-                return records.recorded(services, asker, "lookup", reply, as_of)
-            case commands.Check(names=names, as_of=as_of):
-                reply = Reply(quick.check_list(services, names, as_of))
-                return records.recorded(services, asker, "check", reply, as_of)
-            case commands.Record(record_id=record_id):
-                return Reply(records.notice(records.read(services, asker, record_id)))
-            case commands.Subscribe(list_id=list_id):
-                return Reply(subscriptions.subscribe(services, _needs_channel(chat), list_id))
-            case commands.Unsubscribe(list_id=list_id):
-                return Reply(subscriptions.unsubscribe(services, _needs_channel(chat), list_id))
-            case commands.Watch(name=name):
-                return Reply(subscriptions.watch(services, _needs_channel(chat), name))
-            case commands.Unwatch(name=name):
-                return Reply(subscriptions.unwatch(services, _needs_channel(chat), name))
-            case commands.ListSubscriptions():
-                return Reply(subscriptions.list_subscriptions(services, _needs_channel(chat)))
-            case commands.Sources():
-                return Reply(sources(services))
-            case commands.Graph(query=query):
-                return Reply(graph(services, query))
+        answered = _answer(services, typed, chat, records.requester(chat, who))
     except Exception as exc:
         _log(exc, f"command {(typed.text or '')[:200]!r}")
-        return Reply(to_reply(exc))
+        answered = Reply(to_reply(exc))
+    return answered if isinstance(answered, records.Recording) else records.Recording(answered)
+
+
+def _answer(
+    services: Services, typed: Typed, chat: ChatContext | None, asker: Requester | None
+) -> Reply | records.Recording:
+    """What ``respond`` answers (errors raised): a lookup or check with its records."""
+    if isinstance(typed.parsed, CommandError):
+        raise typed.parsed
+    match typed.parsed:
+        case commands.Help(hint=hint):
+            return Reply(help_reply(hint))
+        case commands.Show(entity_id=entity_id):
+            return records.recording(services, asker, "pick", Reply(show(services, entity_id)))
+        case commands.Lookup(query=query, as_of=as_of):
+            reply = Reply(lookup(services, query, as_of))
+            return records.recording(services, asker, "lookup", reply, as_of)
+        case commands.Report(query=query, as_of=as_of):
+            found = lookup(services, query, as_of)
+            unclear = () if found.card is not None else (REPORT_NEEDS_ONE,)
+            reply = Reply(found, notes=unclear, report=True)
+            return records.recording(services, asker, "lookup", reply, as_of)
+        case commands.Check(names=names, as_of=as_of):
+            reply = Reply(quick.check_list(services, names, as_of))
+            return records.recording(services, asker, "check", reply, as_of)
+        case commands.Record(record_id=record_id):
+            return Reply(records.notice(records.read(services, asker, record_id)))
+        case commands.Subscribe(list_id=list_id):
+            return Reply(subscriptions.subscribe(services, _needs_channel(chat), list_id))
+        case commands.Unsubscribe(list_id=list_id):
+            return Reply(subscriptions.unsubscribe(services, _needs_channel(chat), list_id))
+        case commands.Watch(name=name):
+            return Reply(subscriptions.watch(services, _needs_channel(chat), name))
+        case commands.Unwatch(name=name):
+            return Reply(subscriptions.unwatch(services, _needs_channel(chat), name))
+        case commands.ListSubscriptions():
+            return Reply(subscriptions.list_subscriptions(services, _needs_channel(chat)))
+        case commands.Sources():
+            return Reply(sources(services))
+        case commands.Graph(query=query):
+            return Reply(graph(services, query))
     raise AssertionError("unreachable: parse returns a Command")
 
 

@@ -15,6 +15,8 @@ import json
 import logging
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any
 
 from handlers.context import ChatContext, Services
@@ -147,7 +149,14 @@ def screenings_of(
 def keep(
     services: Services, who: Requester, screenings: Sequence[Screening], *, batch: bool = False
 ) -> list[int]:
-    """Keep ``screenings``; returns their record ids once they are committed.
+    """Keep ``screenings``; returns their record ids once they are committed."""
+    return submit(services, who, screenings, batch=batch).result()
+
+
+def submit(
+    services: Services, who: Requester, screenings: Sequence[Screening], *, batch: bool = False
+) -> Future[list[int]]:
+    """Hand ``screenings`` to the record writer; the future of their record ids.
 
     ``services.records`` writes the records of concurrent answers in one transaction (one
     INSERT), on a plain connection, not the registry's unit of work: records are not
@@ -155,19 +164,62 @@ def keep(
     some 10 ms a record where the INSERT costs 2-3. The editions in force are read once
     per index position (the lookup has just brought the index up to date)."""
     if not screenings:
-        return []
+        return services.records.submit(who, (), {})
     position = services.index.position
     if position is None:
         with services.registry.sessions() as session:
             position = services.index.current(session).last_change_id
     editions = services.replies.get("editions", None, position, lambda: _editions(services))
     tag = uuid.uuid4().hex if batch or len(screenings) > 1 else None
-    return services.records.write(who, screenings, editions, batch=tag)
+    return services.records.submit(who, screenings, editions, batch=tag)
 
 
 def _editions(services: Services) -> dict[str, str]:
     with services.registry.sessions() as session:
         return records.editions_in_force(session)
+
+
+NOT_RECORDED = "This answer could not be recorded; ask again later."
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """A reply and the records it is leaving: ``settled`` is the reply with their ids
+    once they are committed, or, when they could not be (the database is locked by a
+    long import, or down), with a note that says so (the log keeps why). A chat front
+    end awaits ``kept`` on its event loop before it settles; elsewhere ``settled``
+    waits for it."""
+
+    reply: Reply
+    kept: Future[list[int]] | None = None
+
+    def settled(self) -> Reply:
+        if self.kept is None:
+            return self.reply
+        try:
+            ids = self.kept.result()
+        except Exception:  # any failure to record: the person still gets the answer, told so
+            log.exception("could not record a screening")
+            return dataclasses.replace(self.reply, notes=(*self.reply.notes, NOT_RECORDED))
+        return dataclasses.replace(self.reply, records=tuple(ids)) if ids else self.reply
+
+
+def recording(
+    services: Services,
+    who: Requester | None,
+    kind: str,
+    reply: Reply,
+    as_of: dt.date | None = None,
+) -> Recording:
+    """``reply`` with its records on their way (``who`` None: nobody to record)."""
+    if who is None:
+        return Recording(reply)
+    try:
+        return Recording(reply, submit(services, who, screenings_of(services, kind, reply, as_of)))
+    except Exception as exc:  # the answer stands; ``settled`` tells of the failure
+        failed: Future[list[int]] = Future()
+        failed.set_exception(exc)
+        return Recording(reply, failed)
 
 
 def recorded(
@@ -177,19 +229,9 @@ def recorded(
     reply: Reply,
     as_of: dt.date | None = None,
 ) -> Reply:
-    """``reply`` with the ids of the records it left. A record that cannot be written
-    (the database is locked by a long import, or down) does not take the answer away:
-    the answer says it was not recorded, and the log keeps why."""
-    if who is None:
-        return reply
-    try:
-        ids = keep(services, who, screenings_of(services, kind, reply, as_of))
-    except Exception:  # any failure to record: the person still gets the answer, told so
-        log.exception("could not record a screening of %s", kind)
-        return dataclasses.replace(
-            reply, notes=(*reply.notes, "This answer could not be recorded; ask again later.")
-        )
-    return dataclasses.replace(reply, records=tuple(ids)) if ids else reply
+    """``reply`` with the ids of the records it left, once they are kept (or the note
+    that they could not be)."""
+    return recording(services, who, kind, reply, as_of).settled()
 
 
 def admins(services: Services) -> frozenset[str]:

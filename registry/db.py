@@ -104,7 +104,9 @@ def set_lock_wait(connection: Connection, wait_ms: int) -> None:
     driver's connection itself: through SQLAlchemy's execution a PRAGMA costs some
     0.1 ms (a statement context and a result), which a record written per answer pays
     twice."""
-    connection.connection.driver_connection.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+    driver = connection.connection.driver_connection
+    assert driver is not None  # a connection in use has its driver's
+    driver.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
 
 
 @contextmanager

@@ -1,12 +1,17 @@
-"""Screening records of many threads written in few transactions (group commit).
+"""Screening records of many answers written in few transactions (group commit).
 
 ``serve`` answers from a pool of threads, and every answer leaves a record before it is
 sent. Written each in its own transaction, the records of concurrent answers queue for
 SQLite's write lock, and a thread that finds the lock taken sleeps in SQLite's busy
 handler (1, 2, 5, ... up to 100 ms a try): under 50 concurrent first asks more than half
-of an answer's time in the pool went there. Here one caller at a time writes: the records
-waiting when it starts a transaction all go into it, in one INSERT, and each caller waits
-until its own are committed, so an answer still leaves only once its record is kept.
+of an answer's time in the pool went there. Here one thread writes: the records waiting
+when it starts a transaction all go into it, in one INSERT, and each answer's future is
+settled once its own are committed, so an answer still leaves only once its record is
+kept. The chat front ends await that future on their event loop (``submit``), so a pool
+thread hands its answer back at once instead of waiting for the commit, and the group
+grows with the answers in flight rather than with the pool's threads (under 50
+concurrent asks a record cost ~1 ms of ``serve``'s CPU when each pool thread waited for
+its own group, ``bench/serve.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import Future
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
@@ -30,39 +36,65 @@ from registry.records import Requester, Screening
 RECORD_LOCK_WAIT_S = 0.5
 # Records in one transaction at most: a group is one INSERT, and one answer's wait.
 MAX_GROUP = 64
+# How long the writing thread waits for more records before it ends (the next record
+# starts another): long enough that a busy server keeps one thread, short enough that a
+# process that made a writer and moved on (a test, a command) does not keep its thread.
+WRITER_LINGER_S = 1.0
 
 
 @dataclass(slots=True, eq=False)
 class _Waiting:
     item: records.Item
-    ids: list[int] | None = None
-    error: BaseException | None = None
-    lead: bool = False  # asked to write the next group
-    woken: threading.Event = field(default_factory=threading.Event)
-
-    def result(self) -> list[int]:
-        if self.error is not None:
-            raise self.error
-        assert self.ids is not None
-        return self.ids
+    kept: Future[list[int]]
 
 
 class RecordWriter:
-    """Writes screening records for any number of threads; ``write`` returns once they
-    are committed (or raises why they were not).
+    """Writes screening records for any number of threads, in a thread of its own
+    (started with the first record, ended after ``linger_s`` without one). ``submit``
+    gives a future of the records' ids (or of why they were not kept); ``write`` waits
+    for it."""
 
-    No thread of its own: the caller that finds nobody writing writes the group (its own
-    records first, with whatever has queued behind them), then hands the writing to the
-    first caller still waiting. Alone, a caller writes its records as it always did."""
-
-    def __init__(self, engine: Engine, *, lock_wait_s: float = RECORD_LOCK_WAIT_S) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        lock_wait_s: float = RECORD_LOCK_WAIT_S,
+        linger_s: float = WRITER_LINGER_S,
+    ) -> None:
         self._engine = engine
         # On SQLite, how long a group waits for another writer (an import holds the lock
         # until it commits) before its records are refused, each answer told so.
         self._lock_wait_ms = int(lock_wait_s * 1000)
+        self._linger_s = linger_s
         self._waiting: deque[_Waiting] = deque()
-        self._lock = threading.Lock()
-        self._writing = False
+        self._more = threading.Condition()
+        self._writer: threading.Thread | None = None
+
+    def submit(
+        self,
+        who: Requester,
+        screenings: Sequence[Screening],
+        editions: Mapping[str, str],
+        *,
+        batch: str | None = None,
+    ) -> Future[list[int]]:
+        """Keep ``screenings`` (one person's, with the editions in force): the future of
+        their ids, settled once they are committed."""
+        kept: Future[list[int]] = Future()
+        if not screenings:
+            kept.set_result([])
+            return kept
+        waiting = _Waiting(records.Item(who, tuple(screenings), editions, batch), kept)
+        with self._more:
+            self._waiting.append(waiting)
+            if self._writer is None:
+                self._writer = threading.Thread(
+                    target=self._write_groups, name="record-writer", daemon=True
+                )
+                self._writer.start()
+            else:
+                self._more.notify()
+        return kept
 
     def write(
         self,
@@ -72,38 +104,21 @@ class RecordWriter:
         *,
         batch: str | None = None,
     ) -> list[int]:
-        """Keep ``screenings`` (one person's, with the editions in force); their ids."""
-        if not screenings:
-            return []
-        me = _Waiting(records.Item(who, tuple(screenings), editions, batch))
-        with self._lock:
-            self._waiting.append(me)
-            leads = not self._writing
-            self._writing = True
-        if not leads:
-            me.woken.wait()
-            if not me.lead:
-                return me.result()
-        self._lead()
-        return me.result()
+        """``submit``, waited for: the ids once committed (or raises why they were not)."""
+        return self.submit(who, screenings, editions, batch=batch).result()
 
-    def _lead(self) -> None:
-        """Write the group at the head of the queue (the leader is first in it), then
-        hand over to the next caller waiting, or stop."""
-        with self._lock:
-            group = [self._waiting.popleft() for _ in range(min(MAX_GROUP, len(self._waiting)))]
-        try:
+    def _write_groups(self) -> None:
+        """The writing thread: the records waiting, a group at a time, until none has
+        come for ``linger_s``."""
+        while True:
+            with self._more:
+                if not self._waiting:
+                    self._more.wait(self._linger_s)
+                if not self._waiting:
+                    self._writer = None  # under the lock: a new record starts a new thread
+                    return
+                group = [self._waiting.popleft() for _ in range(min(MAX_GROUP, len(self._waiting)))]
             self._commit(group)
-        finally:
-            with self._lock:
-                if self._waiting:
-                    following = self._waiting[0]
-                    following.lead = True
-                    following.woken.set()
-                else:
-                    self._writing = False
-            for w in group:
-                w.woken.set()
 
     def _commit(self, group: list[_Waiting]) -> None:
         try:
@@ -111,7 +126,7 @@ class RecordWriter:
         except BaseException as exc:  # whatever it is, every caller hears it
             if len(group) == 1 or is_locked(exc) or not isinstance(exc, Exception):
                 for w in group:
-                    w.error = exc
+                    w.kept.set_exception(exc)
                 return
             # Something in one of them (not the lock, which all share): each on its own,
             # so one bad record does not take the others with it.
@@ -119,7 +134,7 @@ class RecordWriter:
                 self._commit([w])
             return
         for w, kept in zip(group, ids, strict=True):
-            w.ids = kept
+            w.kept.set_result(kept)
 
     def _insert(self, items: list[records.Item]) -> list[list[int]]:
         sqlite = self._engine.dialect.name == "sqlite"

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 from concurrent.futures import Executor
+from contextlib import suppress
 from functools import partial
 from typing import Any
 
@@ -25,6 +26,7 @@ from bot.render.slack import (
 )
 from bot.slack.common import (
     AdminGroups,
+    Runner,
     answer_privately,
     open_entity,
     readable,
@@ -34,8 +36,8 @@ from bot.slack.common import (
 from bot.slack.pictures import Picture, files_of, upload
 from bot.slack.record_listeners import with_decision_button
 from handlers.context import ChatContext, Services
-from handlers.dispatch import Typed, guarded, handle, read, writes
-from handlers.records import recorded
+from handlers.dispatch import Typed, guarded, read, respond, writes
+from handlers.records import Recording, recorded
 from handlers.replies import LookupReply, Reply
 from registry.records import Requester
 
@@ -48,12 +50,28 @@ INLINE_BUDGET_S = 2.0
 
 def answer(
     services: Services, typed: Typed, chat: ChatContext
-) -> tuple[str, dict[str, Any], Picture | None]:
-    """The whole of a ``/mcf`` answer, in the pool: the reply, rendered (a card comes
-    from the render cache), whether the channel sees it, and a picture to upload
-    (``/mcf graph``)."""
-    reply, picture = files_of(services, handle(services, typed, chat))
-    return response_type(reply), with_decision_button(message(reply), reply), picture
+) -> tuple[Recording, str, dict[str, Any], Picture | None]:
+    """A ``/mcf`` answer, in the pool: the reply with its records on their way, rendered
+    (a card comes from the render cache), whether the channel sees it, and a picture to
+    upload (``/mcf graph``)."""
+    recording = respond(services, typed, chat)
+    if recording.reply.report:  # the evidence PDF names its record: kept before it is made
+        recording = Recording(recording.settled())
+    reply, picture = files_of(services, recording.reply)
+    return recording, response_type(reply), message(reply), picture
+
+
+async def once_kept(run: Runner, recording: Recording, rendered: dict[str, Any]) -> dict[str, Any]:
+    """``rendered`` once the reply's records are kept, with the button to decide on the
+    record; if they could not be kept, the reply rendered again with the note saying so
+    (rare: a long import holds the database)."""
+    if recording.kept is not None:
+        with suppress(Exception):  # ``settled`` says what went wrong
+            await asyncio.wrap_future(recording.kept)
+    reply = recording.settled()
+    if reply.notes != recording.reply.notes:
+        rendered = await run(message, reply)
+    return with_decision_button(rendered, reply)
 
 
 def _who(body: dict[str, Any]) -> Requester | None:
@@ -86,7 +104,12 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
             groups=await admin_groups.of(client, user) if writes(typed) else frozenset(),
         )
         call = runner(pool_for(executor, typed))
-        task = asyncio.ensure_future(call(answer, services, typed, chat))
+
+        async def whole() -> tuple[str, dict[str, Any], Picture | None]:
+            recording, kind, rendered, picture = await call(answer, services, typed, chat)
+            return kind, await once_kept(call, recording, rendered), picture
+
+        task = asyncio.ensure_future(whole())
         try:
             kind, reply, picture = await asyncio.wait_for(asyncio.shield(task), INLINE_BUDGET_S)
         except TimeoutError:

@@ -1,7 +1,7 @@
 """Screening records of concurrent answers written together: every caller's records
 kept once and handed back as its own, in fewer transactions than callers; one bad record
 does not take the others with it; a held write lock refuses within the short wait and the
-writer carries on after it; a caller alone writes in its own thread; on SQLite and
+writer carries on after it; the writing thread ends when idle; on SQLite and
 PostgreSQL."""
 
 from __future__ import annotations
@@ -147,13 +147,53 @@ def test_a_held_lock_refuses_within_the_wait_and_the_writer_carries_on(
         assert len(session.scalars(select(ScreeningRecord)).all()) == EACH
 
 
-def test_a_caller_alone_writes_its_own_records_in_its_own_thread(
+def _writers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "record-writer"]
+
+
+def test_the_writing_thread_ends_when_idle_and_a_new_record_starts_another(
     empty_registry: Registry,
 ) -> None:
+    before = len(_writers())
+    writer = RecordWriter(empty_registry.engine, linger_s=0.05)
+    kept = writer.submit(Requester("slack", "U1"), _screenings(1), EDITIONS)
+    assert len(kept.result(timeout=10)) == EACH
+    deadline = time.monotonic() + 5
+    while len(_writers()) > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(_writers()) == before  # nothing left running for a writer used once
+    assert len(writer.write(Requester("cli", "me"), _screenings(2), EDITIONS)) == EACH
+    with empty_registry.sessions() as session:
+        assert len(session.scalars(select(ScreeningRecord)).all()) == 2 * EACH
+
+
+def test_submitted_records_settle_their_futures_in_one_group(empty_registry: Registry) -> None:
+    """Answers awaited on an event loop: many submitted before the first commit are one
+    transaction, and each future holds its own ids."""
     writer = RecordWriter(empty_registry.engine)
-    threads: list[str] = []
-    event.listen(
-        empty_registry.engine, "commit", lambda _c: threads.append(threading.current_thread().name)
-    )
-    writer.write(Requester("cli", "me"), _screenings(1), EDITIONS)
-    assert threads == [threading.current_thread().name]
+    commits = _commits(empty_registry)
+    gate = threading.Event()
+    real = writer._insert
+    groups: list[int] = []
+
+    def held(items: Any) -> Any:
+        groups.append(len(items))
+        gate.wait(5)
+        return real(items)
+
+    writer._insert = held  # type: ignore[method-assign]
+    first = writer.submit(Requester("slack", "U0"), _screenings(0), EDITIONS)
+    while not groups:
+        time.sleep(0.01)
+    rest = [
+        writer.submit(Requester("slack", f"U{i}"), _screenings(i), EDITIONS)
+        for i in range(1, CALLERS)
+    ]
+    gate.set()
+    ids = [first.result(timeout=10), *(f.result(timeout=10) for f in rest)]
+    assert groups == [1, CALLERS - 1]
+    assert len(commits) == 2
+    with empty_registry.sessions() as session:
+        rows = {r.id: r for r in session.scalars(select(ScreeningRecord))}
+    for caller, kept in enumerate(ids):
+        assert [rows[i].query for i in kept] == [s.query for s in _screenings(caller)]
