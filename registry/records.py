@@ -248,7 +248,9 @@ def write_many(session: Session | Connection, items: Sequence[Item]) -> list[lis
     if not rows:
         return [[] for _ in items]
     if cards:
-        kept = [{"sha256": c.sha256, "text": c.text, "first_at": at} for c in cards.values()]
+        # In the order of their keys: two writers (PostgreSQL replicas) inserting the same
+        # new cards in opposite orders would each wait for the other's (a deadlock).
+        kept = [{"sha256": k, "text": cards[k].text, "first_at": at} for k in sorted(cards)]
         dialect = session.get_bind().dialect if isinstance(session, Session) else session.dialect
         session.execute(_card_insert(dialect.name), kept[0] if len(kept) == 1 else kept)
     statement = _INSERT
