@@ -67,7 +67,8 @@ def warm_record_bytes(path: Path) -> None:
     who = Requester("cli", "bench")
     for services in (apart, whole):
         for body in bodies:
-            ready(services, body.card)  # type: ignore[arg-type]
+            assert body.card is not None
+            ready(services, body.card)
         keep(services, who, [lookup_screening(services, "lookup", bodies[0])])  # editions
 
     def as_whole(screening: records.Screening) -> records.Screening:

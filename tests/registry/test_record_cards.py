@@ -11,12 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text, update
+from alembic import command
+from sqlalchemy import Engine, func, select, text, update
 
 from registry import records, schema
 from registry.db import make_engine, make_session_factory, unit_of_work
@@ -213,14 +212,6 @@ def test_purge_on_postgres_waits_for_a_writer_of_a_card_it_would_delete(
 # --- Migration: records written before 0012 ---------------------------------------
 
 
-@pytest.fixture
-def before_cards(tmp_path: Path) -> Iterator[Registry]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
-    schema.upgrade(engine, BEFORE_MIGRATION)
-    yield Registry(engine, make_session_factory(engine))
-    engine.dispose()
-
-
 def _old_record(registry: Registry) -> str:
     """A record as 0007-0011 wrote it: the whole answer in the row."""
     whole = records.canonical_text(_whole())
@@ -236,48 +227,86 @@ def _old_record(registry: Registry) -> str:
     return hashlib.sha256(whole.encode()).hexdigest()
 
 
-def test_a_record_written_before_the_migration_reads_and_verifies_after_it(
-    before_cards: Registry,
-) -> None:
-    sha = _old_record(before_cards)
-    schema.upgrade(before_cards.engine)
-    assert schema.current_revision(before_cards.engine) == "0012_record_cards_s32"
-    _write(before_cards, _screening())
-    with unit_of_work(before_cards.sessions) as session:
+def _records_from_before_read_after_the_migration(engine: Engine) -> None:
+    """A record and its decision as 0011 kept them read and verify after 0012, beside a
+    record written after it (the decision kept: no table copied)."""
+    schema.upgrade(engine, BEFORE_MIGRATION)
+    registry = Registry(engine, make_session_factory(engine))
+    sha = _old_record(registry)
+    with engine.begin() as conn:  # as 0011 knows it: no card column yet
+        conn.execute(
+            text(
+                "INSERT INTO record_decisions (record_id, decision, note, platform,"
+                " user_id, at) SELECT id, 'escalate', 'look again', 'slack', 'UALICE', :at"
+                " FROM screening_records"
+            ),
+            {"at": utcnow()},
+        )
+    schema.upgrade(engine)
+    _write(registry, _screening())
+    with unit_of_work(registry.sessions) as session:
         old, new = records.since(session)
+    assert [d.note for d in old.decisions] == ["look again"]
+    assert old.answer == new.answer == _whole()
+    assert old.answer_sha256 == new.answer_sha256 == sha and old.intact and new.intact
+    with unit_of_work(registry.sessions) as session:
         assert records.get(session, old.id) == old
-    assert old.answer == _whole() and old.answer_sha256 == sha and old.intact
-    assert new.answer == _whole() and new.answer_sha256 == sha and new.intact
+    assert schema.current_revision(engine) == "0012_record_cards_s32"
 
 
-def test_the_migration_keeps_records_and_decisions_on_postgres(postgres_url: str) -> None:
-    name = f"mcf_test_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(postgres_url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {name}"))
-    engine = make_engine(postgres_url, connect_args={"options": f"-csearch_path={name}"})
+def test_a_record_written_before_the_migration_reads_and_verifies_after_it(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
     try:
-        schema.upgrade(engine, BEFORE_MIGRATION)
-        registry = Registry(engine, make_session_factory(engine))
-        sha = _old_record(registry)
-        with engine.begin() as conn:  # as 0011 knows it: no card column yet
-            conn.execute(
-                text(
-                    "INSERT INTO record_decisions (record_id, decision, note, platform,"
-                    " user_id, at) SELECT id, 'escalate', 'look again', 'slack', 'UALICE', :at"
-                    " FROM screening_records"
-                ),
-                {"at": utcnow()},
-            )
-        schema.upgrade(engine)
-        _write(registry, _screening())
-        with unit_of_work(registry.sessions) as session:
-            old, new = records.since(session)
-        assert [d.note for d in old.decisions] == ["look again"]
-        assert old.answer == new.answer == _whole()
-        assert old.answer_sha256 == new.answer_sha256 == sha and old.intact and new.intact
+        _records_from_before_read_after_the_migration(engine)
     finally:
         engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
-        admin.dispose()
+
+
+def test_a_record_written_before_the_migration_on_postgres(pg_schema: Engine) -> None:
+    _records_from_before_read_after_the_migration(pg_schema)
+
+
+def _downgrade_puts_cards_back(engine: Engine) -> None:
+    registry = Registry(engine, make_session_factory(engine))
+    other = {**CARD, "id": 8, "name": "Zhejiang Dahua Technology"}
+    ids = _write(registry, _screening("Hikvision"), _screening("Dahua", other))
+    _write(registry, _screening("HIKVISION"))
+    with unit_of_work(registry.sessions) as session:
+        records.decide(session, ids[0], WHO, records.Decision.ESCALATE, "look again")
+    config = schema.alembic_config(engine)
+    with engine.begin() as conn:  # as ``schema.upgrade`` runs Alembic
+        config.attributes["connection"] = conn
+        command.downgrade(config, BEFORE_MIGRATION)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT query, CAST(answer AS TEXT), answer_sha256 FROM screening_records")
+        ).all()
+        assert conn.execute(text("SELECT count(*) FROM record_decisions")).scalar() == 1
+    expected = {
+        "Hikvision": _whole(query="Hikvision"),
+        "Dahua": _whole(other, query="Dahua"),
+        "HIKVISION": _whole(query="HIKVISION"),
+    }
+    assert len(rows) == 3
+    for query, answer, sha in rows:
+        assert answer == records.canonical_text(expected[query])
+        assert hashlib.sha256(answer.encode()).hexdigest() == sha
+    schema.upgrade(engine)
+    with unit_of_work(registry.sessions) as session:
+        assert all(view.intact for view in records.since(session))
+
+
+def test_a_downgrade_puts_every_card_back_into_its_records(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'down.sqlite3'}")
+    schema.upgrade(engine)
+    try:
+        _downgrade_puts_cards_back(engine)
+    finally:
+        engine.dispose()
+
+
+def test_a_downgrade_puts_every_card_back_on_postgres(pg_schema: Engine) -> None:
+    schema.upgrade(pg_schema)
+    _downgrade_puts_cards_back(pg_schema)
