@@ -4,10 +4,13 @@ A record says who asked (platform and user; the terminal's OS user), where (work
 channel or DM), when, the query, the verdict and the matched entity ids, the edition of
 every list in force, the answer itself and the SHA-256 of its canonical JSON, so a record
 can be checked against a re-rendering years later (export rules ask for five years:
-15 CFR 762.6).
+15 CFR 762.6). The card a lookup's answer shows (most of its bytes, and the same for every
+ask of that organisation) is kept once in ``record_cards`` under the SHA-256 of its text;
+the record keeps the rest of the answer and that key, and reading puts the card back.
 
 Records are append-only: the ORM refuses to update or delete one; decisions are rows of
-their own; only ``purge`` (the retention setting) deletes, with one bulk statement.
+their own; only ``purge`` (the retention setting) deletes, with bulk statements (and the
+cards no record left shows). Kept cards are never changed either.
 A record is readable by the person who made it and by admins, never by anyone else.
 """
 

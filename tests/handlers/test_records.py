@@ -209,7 +209,7 @@ def test_a_query_cannot_pass_for_the_card(services: Services) -> None:
     """A query that looks like where the card's text goes is kept as the query it is."""
     reply = handle(services, "Hikvision", ALICE)
     assert isinstance(reply.body, LookupReply) and reply.body.card is not None
-    body = dataclasses.replace(reply.body, query='mcf-part-0:card" "card')
+    body = dataclasses.replace(reply.body, query='mcf-card-0" "card":null')
     answer = lookup_answer(services, body)
     assert answer.data()["query"] == body.query
     assert answer.data()["card"]["name"] == reply.body.card.name
