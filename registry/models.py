@@ -464,8 +464,25 @@ class ScreeningRecord(Base):
     verdict: Mapped[str] = mapped_column(String(40))  # the answer's level, as it carries it
     entity_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     editions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # list id -> date
+    # The answer's canonical JSON; with ``card_sha256`` set, with ``"card": null`` in place
+    # of the card, whose text is kept once in ``record_cards`` (``registry.records``).
     answer: Mapped[dict[str, Any]] = mapped_column(JSON)
-    answer_sha256: Mapped[str] = mapped_column(String(64))
+    answer_sha256: Mapped[str] = mapped_column(String(64))  # of the whole answer, card in
+    card_sha256: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("record_cards.sha256"), index=True
+    )
+
+
+class RecordCard(Base):
+    """A card's canonical JSON text, kept once however many records show it (content
+    addressed: the key is the SHA-256 of the text). Written once, never changed; only the
+    retention purge deletes a card no record refers to any more."""
+
+    __tablename__ = "record_cards"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    first_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class RecordDecision(Base):

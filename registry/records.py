@@ -4,10 +4,13 @@ A record says who asked (platform and user; the terminal's OS user), where (work
 channel or DM), when, the query, the verdict and the matched entity ids, the edition of
 every list in force, the answer itself and the SHA-256 of its canonical JSON, so a record
 can be checked against a re-rendering years later (export rules ask for five years:
-15 CFR 762.6).
+15 CFR 762.6). The card a lookup's answer shows (most of its bytes, and the same for every
+ask of that organisation) is kept once in ``record_cards`` under the SHA-256 of its text;
+the record keeps the rest of the answer and that key, and reading puts the card back.
 
 Records are append-only: the ORM refuses to update or delete one; decisions are rows of
-their own; only ``purge`` (the retention setting) deletes, with one bulk statement.
+their own; only ``purge`` (the retention setting) deletes, with bulk statements (and the
+cards no record left shows). Kept cards are never changed either.
 A record is readable by the person who made it and by admins, never by anyone else.
 """
 
@@ -22,13 +25,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, delete, event, insert, select
+from sqlalchemy import Connection, Executable, delete, event, insert, select, text
 from sqlalchemy.orm import Session
 
 from registry.db import JsonText
 from registry.editions import edition_dates
 from registry.errors import RegistryError
-from registry.models import RecordDecision, ScreeningRecord, utcnow
+from registry.models import RecordCard, RecordDecision, ScreeningRecord, utcnow
 
 # Export reads this many records per query, so a decade of records never sits in memory.
 EXPORT_CHUNK = 1000
@@ -102,33 +105,58 @@ def digest(answer: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(answer)).hexdigest()
 
 
-# Marks where a part already in canonical text goes (``Canonical.of``); random per process,
+# Marks where a card already in canonical text goes (``Canonical.of``); random per process,
 # so no text in an answer (a query, a name) can be mistaken for it.
-_PART_MARK = f"mcf-part-{secrets.token_hex(16)}:"
+_CARD_MARK = f"mcf-card-{secrets.token_hex(16)}"
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A card as its canonical text and that text's SHA-256: made once per card object
+    (``handlers.records``), kept once in ``record_cards`` however many records show it."""
+
+    text: str
+    sha256: str
+
+    @classmethod
+    def of(cls, text: str) -> Part:
+        return cls(text, _sha256(text))
 
 
 @dataclass(frozen=True, slots=True)
 class Canonical:
-    """An answer as its canonical text (``canonical_text``): stored and hashed as it is,
-    so a large answer (a card with its sources) is serialised once, not three times."""
+    """An answer as its canonical text (``canonical_text``), so a large answer (a card
+    with its sources) is serialised once, not three times; ``sha256`` is the digest of that
+    whole text. With ``card``: ``skeleton`` is the same text with ``"card":null`` in the
+    card's place, which is what the record row stores (the card's text is kept apart)."""
 
     text: str
+    sha256: str
+    skeleton: str | None = None
+    card: Part | None = None
 
     @classmethod
     def of(
         cls,
         answer: Mapping[str, Any],
         default: Callable[[Any], Any] | None = None,
-        **parts: str,
+        card: str | Part | None = None,
     ) -> Canonical:
-        """``answer`` with each key of ``parts`` given as its canonical text already (a
-        card's, kept while the card lasts): the same text as ``canonical_text`` of the
-        whole answer (``default`` as there)."""
-        marked = {**answer, **{key: _PART_MARK + key for key in parts}}
-        text = canonical_text(marked, default)
-        for key, part in parts.items():
-            text = text.replace(json.dumps(_PART_MARK + key), part, 1)
-        return cls(text)
+        """``answer`` with its ``card`` given as canonical text already (a card's, kept
+        while the card lasts): the same text as ``canonical_text`` of the whole answer
+        (``default`` as there)."""
+        if card is None:
+            text = canonical_text(answer, default)
+            return cls(text, _sha256(text))
+        part = card if isinstance(card, Part) else Part.of(card)
+        marked = canonical_text({**answer, "card": _CARD_MARK}, default)
+        before, after = marked.split(json.dumps(_CARD_MARK), 1)
+        whole = before + part.text + after
+        return cls(whole, _sha256(whole), before + "null" + after, part)
 
     def data(self) -> dict[str, Any]:
         return dict(json.loads(self.text))
@@ -166,16 +194,41 @@ def write(
 
 # Made once: a statement built per call is hashed anew for SQLAlchemy's compiled cache.
 _INSERT = insert(ScreeningRecord).returning(ScreeningRecord.id, sort_by_parameter_order=True)
+_CARD_INSERTS: dict[str, Executable] = {}
+
+
+def _card_insert(dialect: str) -> Executable:
+    """INSERT of a card that does nothing when the card is kept already (the same text
+    has the same key), per dialect; made on first use (the PostgreSQL dialect module is
+    not imported by a SQLite registry)."""
+    statement = _CARD_INSERTS.get(dialect)
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects import postgresql
+
+            statement = postgresql.insert(RecordCard).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            from sqlalchemy.dialects import sqlite
+
+            statement = sqlite.insert(RecordCard).on_conflict_do_nothing()
+        else:
+            raise RecordError(f"screening records are not kept on {dialect}")
+        _CARD_INSERTS[dialect] = statement
+    return statement
 
 
 def write_many(session: Session | Connection, items: Sequence[Item]) -> list[list[int]]:
     """``write`` for several people's screenings at once (``registry.record_writer``):
-    still one INSERT; the ids of each item's records, in order."""
+    still one INSERT; the ids of each item's records, in order. The cards they show go
+    first, each once (one more statement, which does nothing for a card kept already)."""
     at = utcnow()
     rows = []
+    cards: dict[str, Part] = {}
     for item in items:
         for s in item.screenings:
             answer = s.answer if isinstance(s.answer, Canonical) else Canonical.of(s.answer)
+            if answer.card is not None:
+                cards[answer.card.sha256] = answer.card
             rows.append(
                 {
                     "at": at,
@@ -190,12 +243,19 @@ def write_many(session: Session | Connection, items: Sequence[Item]) -> list[lis
                     "verdict": s.verdict,
                     "entity_ids": list(s.entity_ids),
                     "editions": dict(item.editions),
-                    "answer": JsonText(answer.text),
-                    "answer_sha256": hashlib.sha256(answer.text.encode("utf-8")).hexdigest(),
+                    "answer": JsonText(answer.skeleton or answer.text),
+                    "answer_sha256": answer.sha256,
+                    "card_sha256": answer.card.sha256 if answer.card is not None else None,
                 }
             )
     if not rows:
         return [[] for _ in items]
+    if cards:
+        # In the order of their keys: two writers (PostgreSQL replicas) inserting the same
+        # new cards in opposite orders would each wait for the other's (a deadlock).
+        kept = [{"sha256": k, "text": cards[k].text, "first_at": at} for k in sorted(cards)]
+        dialect = session.get_bind().dialect if isinstance(session, Session) else session.dialect
+        session.execute(_card_insert(dialect.name), kept[0] if len(kept) == 1 else kept)
     statement = _INSERT
     if len(rows) == 1:
         ids = [int(session.execute(statement, rows[0]).scalar_one())]
@@ -239,7 +299,7 @@ class RecordView:
 
     @property
     def intact(self) -> bool:
-        """Does the stored answer still hash to the stored digest?"""
+        """Does the stored answer (its card put back) still hash to the stored digest?"""
         return digest(self.answer) == self.answer_sha256
 
     def as_dict(self) -> dict[str, Any]:
@@ -272,7 +332,34 @@ class RecordView:
         }
 
 
-def _view(record: ScreeningRecord, decisions: Sequence[RecordDecision]) -> RecordView:
+def _answer(record: ScreeningRecord, cards: Mapping[str, str]) -> dict[str, Any]:
+    """The whole answer: the stored one, with its card put back from ``record_cards``.
+    A card text that is missing or no longer JSON is left as it is found, so the record
+    still reads, and fails ``intact``."""
+    answer = dict(record.answer or {})
+    if record.card_sha256 is not None:
+        card = cards.get(record.card_sha256)
+        try:
+            answer["card"] = json.loads(card) if card is not None else None
+        except ValueError:
+            answer["card"] = card
+    return answer
+
+
+def _cards(session: Session, chunk: Sequence[ScreeningRecord]) -> dict[str, str]:
+    """The texts of the cards ``chunk`` shows, in one query."""
+    keys = {r.card_sha256 for r in chunk if r.card_sha256 is not None}
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(RecordCard.sha256, RecordCard.text).where(RecordCard.sha256.in_(keys))
+    )
+    return {key: card for key, card in rows}
+
+
+def _view(
+    record: ScreeningRecord, decisions: Sequence[RecordDecision], cards: Mapping[str, str]
+) -> RecordView:
     return RecordView(
         id=record.id,
         at=record.at,
@@ -287,7 +374,7 @@ def _view(record: ScreeningRecord, decisions: Sequence[RecordDecision]) -> Recor
         verdict=record.verdict,
         entity_ids=tuple(record.entity_ids or ()),
         editions=dict(record.editions or {}),
-        answer=dict(record.answer or {}),
+        answer=_answer(record, cards),
         answer_sha256=record.answer_sha256,
         decisions=tuple(
             DecisionView(d.decision, d.note, d.platform, d.user_id, d.at) for d in decisions
@@ -331,7 +418,8 @@ def get(
     """One record with its decisions. ``reader`` None: the operator's terminal, which
     holds the database itself."""
     record = _readable(session, record_id, reader, admins)
-    return _view(record, _decisions(session, [record.id]).get(record.id, []))
+    decisions = _decisions(session, [record.id]).get(record.id, [])
+    return _view(record, decisions, _cards(session, [record]))
 
 
 def decide(
@@ -370,14 +458,15 @@ def since(session: Session, start: dt.datetime | None = None) -> Iterator[Record
         if not chunk:
             return
         decisions = _decisions(session, [r.id for r in chunk])
+        cards = _cards(session, chunk)
         for record in chunk:
-            yield _view(record, decisions.get(record.id, []))
+            yield _view(record, decisions.get(record.id, []), cards)
         last = chunk[-1].id
 
 
 def purge(session: Session, retention_days: int, now: dt.datetime | None = None) -> int:
-    """Delete the records older than the retention period (and their decisions);
-    returns how many records went."""
+    """Delete the records older than the retention period (and their decisions, and the
+    cards no record left shows); returns how many records went."""
     cutoff = (now or utcnow()) - dt.timedelta(days=retention_days)
     old = select(ScreeningRecord.id).where(ScreeningRecord.at < cutoff)
     session.execute(delete(RecordDecision).where(RecordDecision.record_id.in_(old)))
@@ -385,6 +474,21 @@ def purge(session: Session, retention_days: int, now: dt.datetime | None = None)
         delete(ScreeningRecord)
         .where(ScreeningRecord.at < cutoff)
         .execution_options(synchronize_session=False)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # A writer in another process may have found a card kept already (its INSERT ...
+        # ON CONFLICT DO NOTHING did nothing) and be about to commit a record that shows
+        # it, which this DELETE, not seeing that record yet, would take as unreferenced.
+        # EXCLUSIVE conflicts with the ROW EXCLUSIVE that writer's INSERT holds until it
+        # commits: the lock waits for writers in flight, and writers arriving after it
+        # wait for this transaction; the DELETE below (READ COMMITTED: a snapshot per
+        # statement, taken after the lock) sees every record they committed. Readers are
+        # not held (ACCESS SHARE does not conflict). On SQLite the database write lock
+        # serialises writers and the purge already.
+        session.execute(text("LOCK TABLE record_cards IN EXCLUSIVE MODE"))
+    shown = select(ScreeningRecord.id).where(ScreeningRecord.card_sha256 == RecordCard.sha256)
+    session.execute(
+        delete(RecordCard).where(~shown.exists()).execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -397,3 +501,13 @@ def _refuse_update(*_: object) -> None:
 @event.listens_for(ScreeningRecord, "before_delete")
 def _refuse_delete(*_: object) -> None:
     raise RecordError("screening records are append-only: only the retention purge deletes")
+
+
+@event.listens_for(RecordCard, "before_update")
+def _refuse_card_update(*_: object) -> None:
+    raise RecordError("record cards are append-only: a kept card is never changed")
+
+
+@event.listens_for(RecordCard, "before_delete")
+def _refuse_card_delete(*_: object) -> None:
+    raise RecordError("record cards are append-only: only the retention purge deletes")

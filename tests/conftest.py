@@ -8,7 +8,8 @@
   per run (for properties tested over the whole registry).
 - PostgreSQL: ``MCF_TEST_POSTGRES_URL`` points at a server; without it the tests that
   need one skip with a reason, except in CI (``CI=true``), where they fail.
-  ``pg_empty_registry``: a schema of its own on that server, migrated, dropped after.
+  ``pg_empty_registry``: a schema of its own on that server, migrated, dropped after
+  (``pg_schema``: the same schema, not migrated, for migration tests).
 - ``tls_cert``: a self-signed certificate and key for 127.0.0.1 (local https stand-ins).
 - Every test runs apart from the user's environment (``isolated_from_the_user``): no
   ``MCF_*``, Slack or Teams variables, and a home, XDG folders and so platformdirs' data
@@ -26,6 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from handlers.context import Services
 from handlers.replies import EntityCard
@@ -121,23 +123,32 @@ def postgres_url() -> str:
 
 
 @pytest.fixture
-def pg_empty_registry(postgres_url: str) -> Iterator[Registry]:
+def pg_schema(postgres_url: str) -> Iterator[Engine]:
+    """An engine on a schema of its own on the PostgreSQL server (not migrated), dropped
+    after the test."""
     from sqlalchemy import text
 
-    from registry.db import make_engine, make_session_factory
+    from registry.db import make_engine
 
     name = f"mcf_test_{uuid.uuid4().hex[:8]}"
     admin = make_engine(postgres_url)
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {name}"))
     engine = make_engine(postgres_url, connect_args={"options": f"-csearch_path={name}"})
-    registry = Registry(engine, make_session_factory(engine))
-    registry.init(empty=True)
-    yield registry
+    yield engine
     engine.dispose()
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
     admin.dispose()
+
+
+@pytest.fixture
+def pg_empty_registry(pg_schema: Engine) -> Registry:
+    from registry.db import make_session_factory
+
+    registry = Registry(pg_schema, make_session_factory(pg_schema))
+    registry.init(empty=True)
+    return registry
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import hashlib
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Text, func, select
 
 from handlers.context import ChatContext, Services
 from handlers.dispatch import handle
@@ -20,7 +20,7 @@ from registry import records
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus
 from registry.lookup.types import EXACT_NAME
-from registry.models import ScreeningRecord
+from registry.models import RecordCard, ScreeningRecord
 from registry.records import Requester
 
 ALICE = ChatContext("slack", "C1", team_id="T1", user_id="UALICE")
@@ -114,8 +114,30 @@ def test_records_are_append_only_and_purged_after_retention(services: Services) 
     with unit_of_work(services.registry.sessions) as session:
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         assert records.purge(session, 5 * 365, now) == 0
+        assert session.scalar(select(func.count()).select_from(RecordCard)) == 1
         assert records.purge(session, 5 * 365, now + dt.timedelta(days=5 * 365 + 1)) == 1
         assert session.scalar(select(func.count(ScreeningRecord.id))) == 0
+        assert session.scalar(select(func.count()).select_from(RecordCard)) == 0
+
+
+def test_asks_of_one_card_keep_its_text_once(services: Services) -> None:
+    """Every ask of a card leaves a record; the card's text is kept once, the records
+    keep the rest of their answers (a few hundred bytes, not the card's kilobytes)."""
+    for asker in (ALICE, BOB, ALICE):
+        handle(services, "Hikvision", asker)
+    handle(services, "Baidu", ALICE)
+    with services.registry.engine.connect() as conn:
+        cards = conn.execute(select(func.length(RecordCard.text))).scalars().all()
+        answers = (
+            conn.execute(select(func.length(func.cast(ScreeningRecord.answer, Text))))
+            .scalars()
+            .all()
+        )
+    assert len(cards) == 2 and min(cards) > 5_000
+    assert len(answers) == 4 and max(answers) < 2_000
+    kept = _all(services)
+    assert all(r.intact and r.answer["card"]["name"] for r in kept)
+    assert kept[0].answer == kept[2].answer and kept[0].answer_sha256 == kept[2].answer_sha256
 
 
 def _whole_answer_text(body: LookupReply) -> str:
@@ -137,11 +159,32 @@ def test_every_card_is_kept_as_the_canonical_json_of_its_whole_answer(
     """A lookup's answer is serialised once, with the card's text kept per card object
     and put in its place: over every organisation of the bundled registry, the text is
     the canonical JSON of the whole answer as plain data, whatever the card holds."""
+    expected: dict[int, str] = {}
+    screenings = []
     for card in bundled_cards:
         body = LookupReply(card.name, MatchStatus.MATCH, card, matched_on=card.name, how=EXACT_NAME)
-        expected = _whole_answer_text(body)
-        assert lookup_answer(services, body).text == expected, card.id
-        assert lookup_answer(services, body).text == expected, card.id  # the kept card text
+        expected[card.id] = _whole_answer_text(body)
+        answer = lookup_answer(services, body)
+        assert answer.text == expected[card.id], card.id
+        assert answer.sha256 == hashlib.sha256(expected[card.id].encode()).hexdigest()
+        again = lookup_answer(services, body)  # the kept card text and its digest
+        assert (again.text, again.card) == (expected[card.id], answer.card), card.id
+        assert answer.card is not None and answer.skeleton is not None
+        assert answer.card.sha256 == hashlib.sha256(answer.card.text.encode()).hexdigest()
+        assert json.loads(answer.skeleton) == {**answer.data(), "card": None}
+        screenings.append(records.Screening("lookup", card.name, "x", (card.id,), answer))
+    # Kept and read back (the export, and one by one): the whole answer as it was built
+    # before cards were kept apart, and its digest the record's.
+    with services.registry.engine.begin() as conn:
+        records.write(conn, Requester("cli", "me"), screenings, {})
+    with unit_of_work(services.registry.sessions) as session:
+        for view in records.since(session):
+            text = records.canonical_text(view.answer)
+            assert text == expected[view.entity_ids[0]], view.entity_ids
+            assert view.answer_sha256 == hashlib.sha256(text.encode()).hexdigest()
+            assert view.intact
+            assert records.get(session, view.id).answer == view.answer
+        assert session.scalar(select(func.count()).select_from(RecordCard)) == len(expected)
 
 
 def test_answers_without_a_card_are_kept_as_their_canonical_json(
@@ -166,7 +209,7 @@ def test_a_query_cannot_pass_for_the_card(services: Services) -> None:
     """A query that looks like where the card's text goes is kept as the query it is."""
     reply = handle(services, "Hikvision", ALICE)
     assert isinstance(reply.body, LookupReply) and reply.body.card is not None
-    body = dataclasses.replace(reply.body, query='mcf-part-0:card" "card')
+    body = dataclasses.replace(reply.body, query='mcf-card-0" "card":null')
     answer = lookup_answer(services, body)
     assert answer.data()["query"] == body.query
     assert answer.data()["card"]["name"] == reply.body.card.name

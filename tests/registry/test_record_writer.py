@@ -19,7 +19,7 @@ from sqlalchemy import event, select
 
 from registry import records
 from registry.db import is_locked
-from registry.models import ScreeningRecord
+from registry.models import RecordCard, ScreeningRecord
 from registry.record_writer import RecordWriter
 from registry.records import Requester, Screening
 from registry.service import Registry
@@ -29,10 +29,19 @@ EACH = 3
 EDITIONS = {"entity_list": "2025-09-29"}
 
 
+CARDS = 4  # the callers' first records show one of these cards, each kept once
+
+
+def _card(caller: int) -> records.Part:
+    card = {"id": caller % CARDS, "sources": [f"source {n}" for n in range(300)]}
+    return records.Part.of(records.canonical_text(card))
+
+
 def _screenings(caller: int) -> list[Screening]:
+    shown = records.Canonical.of({"n": 0}, card=_card(caller))
     return [
-        Screening("lookup", f"caller {caller} query {i}", "listed", (caller,), {"n": i})
-        for i in range(EACH)
+        Screening("lookup", f"caller {caller} query {i}", "listed", (caller,), answer)
+        for i, answer in enumerate([shown, *({"n": i} for i in range(1, EACH))])
     ]
 
 
@@ -55,13 +64,16 @@ def _each_caller_gets_its_own(registry: Registry) -> None:
     with ThreadPoolExecutor(CALLERS) as pool:
         results = list(pool.map(ask, range(CALLERS)))
     with registry.sessions() as session:
-        rows = {r.id: r for r in session.scalars(select(ScreeningRecord))}
+        rows = {r.id: r for r in records.since(session)}
+        cards = session.scalars(select(RecordCard.sha256)).all()
     assert len(rows) == CALLERS * EACH
+    assert sorted(cards) == sorted({_card(caller).sha256 for caller in range(CARDS)})
     for caller, ids in results:
         assert [rows[i].query for i in ids] == [s.query for s in _screenings(caller)]
         assert {rows[i].user_id for i in ids} == {f"U{caller}"}
         assert all(rows[i].editions == EDITIONS for i in ids)
-        assert all(rows[i].answer_sha256 == records.digest(rows[i].answer) for i in ids)
+        assert all(rows[i].intact for i in ids)
+        assert rows[ids[0]].answer["card"]["id"] == caller % CARDS
     assert 1 <= len(commits) < CALLERS  # grouped: fewer transactions than callers
 
 
