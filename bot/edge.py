@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import threading
 import time
 from collections import OrderedDict
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl
+from urllib.parse import parse_qs
 
 from aiohttp import web
 
@@ -68,23 +67,6 @@ def slack_signed(secret: str, raw: bytes, timestamp: str, signature: str) -> boo
     base = b"v0:" + timestamp.encode() + b":" + raw
     expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, signature)
-
-
-def bolt_payload(body: str, content_type: str) -> object:
-    """The request as Bolt will read it (``slack_bolt.request.internals.parse_body``):
-    JSON when the Content-Type says so or the body starts with "{", else a form, whose
-    ``payload`` field, if any, is JSON. Raises ``Refused`` where Bolt would raise."""
-    try:
-        if not body:
-            return {}
-        if content_type == "application/json" or body.startswith("{"):
-            return json.loads(body)
-        if "payload" in body:
-            payload = dict(parse_qsl(body, keep_blank_values=True)).get("payload")
-            return json.loads(payload) if payload is not None else {}
-        return dict(parse_qsl(body, keep_blank_values=True))
-    except (ValueError, RecursionError):
-        raise Refused(400, "unreadable payload (not JSON where JSON is due)") from None
 
 
 def interactive(payload: object) -> bool:
