@@ -19,10 +19,8 @@ from bot.slack import (
     record_listeners,
     shortcut_listeners,
 )
-from bot.slack.common import answer_privately
+from bot.slack.after_ack import failed
 from handlers.context import Services
-from handlers.errors import to_reply
-from handlers.replies import Reply
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +37,9 @@ def create_slack_app(slack: SlackSettings, services: Services, executor: Executo
         signing_secret=slack.signing_secret or None,
         # Socket Mode has no request signature; HTTP mode always verifies.
         request_verification_enabled=bool(slack.signing_secret),
-        process_before_response=False,
+        # Slack is answered when a listener returns: no polling for the acknowledgement
+        # (``bot.slack.after_ack``).
+        process_before_response=True,
     )
     for feature in (
         lookup_listeners,
@@ -54,11 +54,6 @@ def create_slack_app(slack: SlackSettings, services: Services, executor: Executo
 
     @app.error
     async def on_error(error: Exception, respond: AsyncRespond | None) -> None:
-        # Handlers turn their own errors into replies; this is rendering or sending. The
-        # traceback goes to the log, and whoever pressed or typed something hears back.
-        log.error("Slack listener failed", exc_info=error)
-        if respond is None:  # an event with nowhere to answer privately
-            return
-        await answer_privately(respond, Reply(to_reply(error)))
+        await failed(error, respond)
 
     return app

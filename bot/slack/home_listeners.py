@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render.slack import home_view
+from bot.slack.after_ack import acks_first
 from bot.slack.common import runner
 from handlers.context import Services
 from handlers.home import HomeReply, home
@@ -51,6 +52,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
     run = runner(executor)
 
     @app.event("app_home_opened")
+    @acks_first
     async def home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab") != "home" or not event.get("user"):
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Awaitable
 from concurrent.futures import Executor
 from contextlib import suppress
 from functools import partial
@@ -24,6 +25,7 @@ from bot.render.slack import (
     message,
     response_type,
 )
+from bot.slack.after_ack import acks_first, later
 from bot.slack.common import (
     AdminGroups,
     Runner,
@@ -74,6 +76,29 @@ async def once_kept(run: Runner, recording: Recording, rendered: dict[str, Any])
     return with_decision_button(rendered, reply)
 
 
+async def follow_up(
+    answering: Awaitable[tuple[str, dict[str, Any], Picture | None]],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    channel: str,
+    user: str | None,
+) -> None:
+    """An answer that missed the acknowledgement (``INLINE_BUDGET_S``), sent when ready
+    through the response_url in place of the "Looking that up…" placeholder."""
+    kind, reply, picture = await answering
+    public = kind == "in_channel"
+    await respond(
+        response_type=kind,
+        # An answer for the channel (a change to its alerts) is a new message that
+        # everyone sees; the private placeholder goes.
+        replace_original=not public,
+        delete_original=public,
+        **reply,
+    )
+    if picture is not None:
+        await upload(client, channel, picture, respond, user)
+
+
 def _who(body: dict[str, Any]) -> Requester | None:
     """Who pressed a button, where: what a screening record names."""
     user = str((body.get("user") or {}).get("id") or "")
@@ -114,22 +139,14 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
             kind, reply, picture = await asyncio.wait_for(asyncio.shield(task), INLINE_BUDGET_S)
         except TimeoutError:
             await ack(response_type="ephemeral", text="Looking that up…")
-            kind, reply, picture = await task
-            public = kind == "in_channel"
-            await respond(
-                response_type=kind,
-                # An answer for the channel (a change to its alerts) is a new message that
-                # everyone sees; the private placeholder goes.
-                replace_original=not public,
-                delete_original=public,
-                **reply,
-            )
-        else:
-            await ack(response_type=kind, **reply)
+            later(follow_up(task, respond, client, chat.channel_id, user), respond)
+            return
+        await ack(response_type=kind, **reply)
         if picture is not None:
-            await upload(client, chat.channel_id, picture, respond, user)
+            later(upload(client, chat.channel_id, picture, respond, user), respond)
 
     @app.action(SHARE_ACTION)
+    @acks_first
     async def share(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         reply: Reply = await run(guarded, open_entity, services, body["actions"][0], what="share")
@@ -148,6 +165,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
         )
 
     @app.action(re.compile(rf"^{PICK_ACTION}_\d+$"))
+    @acks_first
     async def pick(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         reply: Reply = await run(guarded, open_entity, services, body["actions"][0], what="pick")
@@ -159,6 +177,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
         )
 
     @app.action(MORE_ACTION)
+    @acks_first
     async def more(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         # "N more ties": the same card with every tie, in place of a private short one;
         # beside a card shared in the channel, privately, leaving the shared one as it is.

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.pools import pool_for
 from bot.render.slack import message
+from bot.slack.after_ack import acks_first
 from bot.slack.common import AdminGroups, is_retry, readable, runner
 from handlers.context import ChatContext, Services
 from handlers.dispatch import handle, read, writes
@@ -22,6 +23,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
     admin_groups = AdminGroups(services)
 
     @app.event("app_mention")
+    @acks_first
     async def mentioned(
         event: dict[str, Any], client: AsyncWebClient, request: AsyncBoltRequest
     ) -> None:

@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render.adaptive import picture_name
 from bot.render.slack import GRAPH_ACTION, escape, message
+from bot.slack.after_ack import acks_first
 from bot.slack.common import chosen_entity, runner
 from handlers.context import Services
 from handlers.dispatch import guarded
@@ -165,6 +166,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
     run = runner(executor)
 
     @app.action(GRAPH_ACTION)
+    @acks_first
     async def show_network(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:

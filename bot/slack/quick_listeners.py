@@ -16,6 +16,7 @@ from bot.render.slack import (
     check_list_blocks,
     fallback_text,
 )
+from bot.slack.after_ack import acks_first
 from bot.slack.common import answer_privately, open_entity, runner, shared_by
 from handlers import quick
 from handlers.context import Services
@@ -27,6 +28,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
     run = runner(executor)
 
     @app.action(re.compile(rf"^{CARD_ACTION}_\d+$"))
+    @acks_first
     async def open_card(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         reply: Reply = await run(
@@ -36,6 +38,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
         await answer_privately(respond, reply)
 
     @app.action(SHARE_LIST_ACTION)
+    @acks_first
     async def share_list(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         key = str(body["actions"][0].get("value") or "")

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.file_screening import MAX_FILE_BYTES, is_partner_file, screen_upload
 from bot.partner_files import PartnerFileError
+from bot.slack.after_ack import acks_first
 from bot.slack.common import is_retry, runner
 from handlers.context import Services
 from handlers.errors import CommandError
@@ -126,6 +127,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
     run = runner(executor)
 
     @app.action(RECORD_ACTION)
+    @acks_first
     async def open_decision(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         value = str((body.get("actions") or [{}])[0].get("value") or "")
@@ -146,6 +148,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
         await ack(response_action="clear")
 
     @app.event({"type": "message", "subtype": "file_share"})
+    @acks_first
     async def file_shared(
         event: dict[str, Any], client: AsyncWebClient, request: AsyncBoltRequest
     ) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot.render.slack import as_dicts, fallback_text, reply_blocks
+from bot.slack.after_ack import acks_first
 from bot.slack.common import message_text, runner
 from handlers.context import Services
 from handlers.dispatch import guarded
@@ -23,6 +24,7 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
     run = runner(executor)
 
     @app.message_shortcut(SCAN_SHORTCUT)
+    @acks_first
     async def check_message(ack: AsyncAck, shortcut: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         text = message_text(shortcut.get("message") or {})
