@@ -13,7 +13,6 @@ from handlers.cards import build_card
 from handlers.context import Services
 from handlers.errors import CommandError, to_reply
 from handlers.replies import CandidateView, EntityCard, HelpReply, LookupReply, Reply
-from registry.db import unit_of_work
 from registry.lookup import MatchStatus, NameIndex
 from registry.lookup.types import CHOSEN
 from registry.views import entity_ids_listed_first, lists_loaded
@@ -35,7 +34,9 @@ def cards_of(services: Services, session: Session, index: NameIndex) -> CardOf:
 
 
 def lookup(services: Services, query: str, as_of: dt.date | None = None) -> LookupReply:
-    with unit_of_work(services.registry.sessions) as session:
+    # Lookups only read: a plain session, closed after, not a unit of work (whose commit
+    # and clean-up were 3% of serve's time under load for a card answered from the cache).
+    with services.registry.sessions() as session:
         index = services.index.current(session)
         reply = answer(session, index, query, cards_of(services, session, index))
     return reply if as_of is None else reply_as_of(reply, as_of)
@@ -82,7 +83,7 @@ def check(
     services: Services, names: Iterable[str], as_of: dt.date | None = None
 ) -> Iterator[tuple[str, Reply]]:
     """A whole partner list in one session and one index snapshot, in order."""
-    with unit_of_work(services.registry.sessions) as session:
+    with services.registry.sessions() as session:
         index = services.index.current(session)
         cards = cards_of(services, session, index)
         for name in names:
@@ -97,7 +98,7 @@ def check(
 
 def show(services: Services, entity_id: int, *, full: bool = False) -> LookupReply:
     """One organisation's card by id (a button); ``full``: every tie, not the first few."""
-    with unit_of_work(services.registry.sessions) as session:
+    with services.registry.sessions() as session:
         card = cards_of(services, session, services.index.current(session))(entity_id)
     return LookupReply(
         card.name,
@@ -123,7 +124,7 @@ def warm(
     start-up, beside the requests): up to the cache's bound, listed organisations first.
     ``each`` is given every card built (``serve`` renders it for its platforms). Returns
     how many were built."""
-    with unit_of_work(services.registry.sessions) as session:
+    with services.registry.sessions() as session:
         index = services.index.current(session)
         bound = services.replies.max_entries if limit is None else limit
         ids = entity_ids_listed_first(session, bound)

@@ -13,7 +13,7 @@ from types import ModuleType
 from registry.errors import MissingExtraError
 
 # Top-level modules of each extra's dependencies (pyproject's optional-dependencies).
-EXTRAS: dict[str, frozenset[str]] = {"ftm": frozenset({"followthemoney", "orjson"})}
+EXTRAS: dict[str, frozenset[str]] = {"ftm": frozenset({"followthemoney"})}
 
 
 def import_with_extra(module: str, *, extra: str, feature: str) -> ModuleType:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson  # a dependency of followthemoney; several times faster than json here
+import orjson  # several times faster than json here
 from followthemoney import ValueEntity, model
 
 from registry.errors import BadImportError
