@@ -118,7 +118,12 @@ class RecordWriter:
                     self._writer = None  # under the lock: a new record starts a new thread
                     return
                 group = [self._waiting.popleft() for _ in range(min(MAX_GROUP, len(self._waiting)))]
-            self._commit(group)
+            # A future cancelled meanwhile (its answer was never sent: the server stopping)
+            # is dropped; the others can no longer be cancelled, so settling them cannot
+            # fail in this thread.
+            group = [w for w in group if w.kept.set_running_or_notify_cancel()]
+            if group:
+                self._commit(group)
 
     def _commit(self, group: list[_Waiting]) -> None:
         try:

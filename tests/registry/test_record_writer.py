@@ -209,3 +209,30 @@ def test_submitted_records_settle_their_futures_in_one_group(empty_registry: Reg
         rows = {r.id: r for r in session.scalars(select(ScreeningRecord))}
     for caller, kept in enumerate(ids):
         assert [rows[i].query for i in kept] == [s.query for s in _screenings(caller)]
+
+
+def test_a_cancelled_record_is_dropped_and_the_writer_carries_on(
+    empty_registry: Registry,
+) -> None:
+    """An answer cancelled before its record was written (the server stopping): its
+    record is not written, and the records after it are."""
+    writer = RecordWriter(empty_registry.engine)
+    gate = threading.Event()
+    real = writer._insert
+
+    def held(items: Any) -> Any:
+        gate.wait(5)
+        return real(items)
+
+    writer._insert = held  # type: ignore[method-assign]
+    first = writer.submit(Requester("slack", "U0"), _screenings(0), EDITIONS)
+    time.sleep(0.05)  # the writer holds the first group
+    dropped = writer.submit(Requester("slack", "U1"), _screenings(1), EDITIONS)
+    assert dropped.cancel()
+    gate.set()
+    assert len(first.result(timeout=10)) == EACH
+    after = writer.submit(Requester("slack", "U2"), _screenings(2), EDITIONS)
+    assert len(after.result(timeout=10)) == EACH
+    with empty_registry.sessions() as session:
+        users = sorted(set(session.scalars(select(ScreeningRecord.user_id))))
+    assert users == ["U0", "U2"]
