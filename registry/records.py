@@ -493,21 +493,19 @@ def purge(session: Session, retention_days: int, now: dt.datetime | None = None)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-@event.listens_for(ScreeningRecord, "before_update")
-def _refuse_update(*_: object) -> None:
-    raise RecordError("screening records are append-only: a record is never changed")
+def _append_only(model: type[ScreeningRecord | RecordCard], rows: str, one: str) -> None:
+    """The ORM refuses to change or delete a ``model`` row (``purge`` deletes in bulk,
+    past the ORM)."""
+
+    def refuse_update(*_: object) -> None:
+        raise RecordError(f"{rows} are append-only: {one} is never changed")
+
+    def refuse_delete(*_: object) -> None:
+        raise RecordError(f"{rows} are append-only: only the retention purge deletes")
+
+    event.listen(model, "before_update", refuse_update)
+    event.listen(model, "before_delete", refuse_delete)
 
 
-@event.listens_for(ScreeningRecord, "before_delete")
-def _refuse_delete(*_: object) -> None:
-    raise RecordError("screening records are append-only: only the retention purge deletes")
-
-
-@event.listens_for(RecordCard, "before_update")
-def _refuse_card_update(*_: object) -> None:
-    raise RecordError("record cards are append-only: a kept card is never changed")
-
-
-@event.listens_for(RecordCard, "before_delete")
-def _refuse_card_delete(*_: object) -> None:
-    raise RecordError("record cards are append-only: only the retention purge deletes")
+_append_only(ScreeningRecord, "screening records", "a record")
+_append_only(RecordCard, "record cards", "a kept card")

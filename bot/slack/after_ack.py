@@ -42,7 +42,10 @@ async def failed(error: Exception, respond: AsyncRespond | None) -> None:
 
 def later(work: Awaitable[object], respond: AsyncRespond | None) -> None:
     """Run ``work`` on after the listener has returned; a failure is told (``failed``)."""
-    task = asyncio.ensure_future(work)
+    _keep(asyncio.ensure_future(work), respond)
+
+
+def _keep(task: asyncio.Future[Any], respond: AsyncRespond | None) -> None:
     _running.add(task)
     task.add_done_callback(functools.partial(_done, respond))
 
@@ -85,7 +88,6 @@ def acks_first(listener: Listener) -> Listener:
             task.result()  # a failure before acknowledging goes to Bolt's error handler
             return
         # Acknowledged: Slack has its answer, and a failure from here on is told here.
-        _running.add(task)
-        task.add_done_callback(functools.partial(_done, kwargs.get("respond")))
+        _keep(task, kwargs.get("respond"))
 
     return run  # type: ignore[return-value]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from concurrent.futures import Executor
 
 from slack_bolt.async_app import AsyncApp, AsyncRespond
@@ -21,8 +20,6 @@ from bot.slack import (
 )
 from bot.slack.after_ack import failed
 from handlers.context import Services
-
-log = logging.getLogger(__name__)
 
 
 def create_slack_app(slack: SlackSettings, services: Services, executor: Executor) -> AsyncApp:
