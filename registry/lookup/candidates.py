@@ -10,10 +10,10 @@ Chinese names one character away are found by hash.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from registry.lookup import namesakes, typos
@@ -77,18 +77,21 @@ def tells_apart(token: str) -> bool:
 # -- exact keys and Chinese names ------------------------------------------------------
 
 
-def exact_records(index: NameStore, query: str, q_tokens: tuple[str, ...]) -> Iterator[int]:
+def exact_records(index: NameStore, query: str, q_tokens: tuple[str, ...]) -> list[int]:
     """Live records with a whole-name key equal to the query's (as typed, compacted,
-    toneless pinyin)."""
+    toneless pinyin), the text closest to the query as typed first: of an organisation's
+    names that match, the answer says it matched the closest, and the same one each time
+    (the keys are a set, whose order changes from one process to the next)."""
     dead = index.dead
     typed = query.lower().replace(" ", "")
     # Pinyin typed with tone numbers ("Bei3jing1 Hang2kong1"): the keys are toneless.
     toneless = _TONE_NUMBER.sub("", typed)
+    found: set[int] = set()
     for key in {" ".join(q_tokens), normalize.compact(query), typed, toneless}:
-        for idx in index.exact.get(str_key(key)).tolist():
-            if idx in dead:
-                continue
-            yield idx
+        found.update(index.exact.get(str_key(key)).tolist())
+    found -= dead
+    lowered = query.lower()
+    return sorted(found, key=lambda idx: (-fuzz.ratio(lowered, index._texts[idx].lower()), idx))
 
 
 def han_near_records(index: NameStore, query: str) -> list[int]:

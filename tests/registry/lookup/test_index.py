@@ -147,3 +147,16 @@ def test_remembered_answers_are_per_limit() -> None:
         index.add_name(i, f"{city} Institute of Marine Engineering", "name")
     assert len(index.lookup("Institute of Marine Engineering", limit=1).candidates) <= 1
     assert len(index.lookup("Institute of Marine Engineering", limit=4).candidates) > 1
+
+
+def test_of_several_names_matching_exactly_the_closest_is_said_whatever_the_order() -> None:
+    names = [("China SpaceSat Co.", "name"), ("China SpaceSat", "alias")]
+    for order in (names, names[::-1]):
+        index = NameIndex()
+        for text, how in order:
+            index.add_name(1, text, how)
+        for query in ("China SpaceSat", "China SpaceSat Co.", "CHINA SPACESAT"):
+            found = index.lookup(query)
+            assert found.status is MatchStatus.MATCH and found.best is not None
+            expected = "China SpaceSat Co." if query.endswith("Co.") else "China SpaceSat"
+            assert found.best.matched_on == expected, (order, query)
