@@ -13,18 +13,21 @@ import math
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Self, overload
+from typing import TYPE_CHECKING, Self, overload
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.lookup import typos
-from registry.lookup.tables import EMPTY, IntArray, IntMultimap, str_key
+from registry.lookup.tables import EMPTY, IntArray, IntMultimap, remembered, str_key
 from registry.lookup.types import LookupResult, NameField
 from registry.models import Alias, Change, Entity
 from registry.names import normalize
 from registry.names.legal_forms import TRAILING_NEUTRAL_FORMS
+
+if TYPE_CHECKING:
+    from registry.lookup.candidates import Group
 
 # What a generic word ("University", "Technology") weighs against a word of the same
 # frequency that is not: lower lets the distinctive words decide more alone.
@@ -35,6 +38,8 @@ MIN_BARE_WORDS = 2
 HAN_NEAR_MIN = 4
 # Compact when this share of the records is retired.
 DEAD_SHARE = 5
+# Entities whose main name is remembered (a few MB at most, whatever the registry's size).
+MAX_NAMES = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +112,11 @@ class NameStore:
         self._similar: dict[tuple[str, bool], list[tuple[int, float]]] = {}
         # Queries answered since the index last changed (``lookup``).
         self._answers: dict[tuple[str, int], LookupResult] = {}
+        # Query word -> what it may match (``candidates.Group``), and entity id -> its main
+        # name, since the index last changed: the same words and organisations come back
+        # in query after query, asked or not before.
+        self._groups: dict[tuple[str, bool], Group | None] = {}
+        self._names: dict[int, str] = {}
 
     # -- reading ------------------------------------------------------------------
 
@@ -128,6 +138,9 @@ class NameStore:
         )
 
     def entity_name(self, entity_id: int) -> str:
+        return remembered(self._names, entity_id, MAX_NAMES, self._entity_name, entity_id)
+
+    def _entity_name(self, entity_id: int) -> str:
         rec = self._name_rec.get(entity_id)
         return self._texts[rec] if rec is not None else ""
 
@@ -147,7 +160,7 @@ class NameStore:
 
     def freeze(self) -> None:
         """Sort what was added into the lookup arrays (``build`` does it; lookups too)."""
-        self._answers = {}
+        self._forget()
         for table in (self.exact, self.postings, self.deletes, self.han_near):
             table.freeze()
 
@@ -167,9 +180,15 @@ class NameStore:
         if touched:
             self._drop(touched)
             self._add_entities(session, touched)
-            # Replaced, not cleared: lookups running on other threads keep the old ones.
-            self._idf, self._rec_weight, self._answers = {}, {}, {}
+            self._forget()
         return len(touched)
+
+    def _forget(self) -> None:
+        """Forget what lookups remembered of the index as it was. Replaced, not cleared,
+        and only once the change is complete: lookups running on other threads keep the
+        old ones, and what they add there is not seen again."""
+        self._idf, self._rec_weight, self._answers = {}, {}, {}
+        self._groups, self._names = {}, {}
 
     @property
     def needs_compaction(self) -> bool:
@@ -230,7 +249,8 @@ class NameStore:
             self.add_name(entity_id, name, field, weak=weak)
 
     def add_name(self, entity_id: int, text: str, how: str, *, weak: bool = False) -> None:
-        self._answers = {}
+        if self.frozen:  # added by hand after a lookup (a refresh forgets once it is done)
+            self._forget()
         toks = normalize.tokens(text)
         if not toks and not text.strip():
             return

@@ -23,9 +23,10 @@ from registry.lookup.tables import IntArray, contains, remembered, str_key
 from registry.names import normalize
 from registry.names.generic import NATION_WORDS
 
-# Query words whose similar index words are remembered (a few MB at most, whatever the
-# registry's size).
+# Query words whose similar index words, and whose groups, are remembered (a few MB at
+# most, whatever the registry's size: a group's postings are views of the index's arrays).
 MAX_SIMILAR_MEMO = 50_000
+MAX_GROUP_MEMO = 50_000
 # Similarity lost per edit of a typo (one edit: 0.94), and of a four-letter word read as
 # another four-letter word ("Powr" as "Power" is 0.94, "CETE" as "CETC" would be 0.85).
 # Higher makes typo matches rank further below exact ones.
@@ -40,9 +41,10 @@ CANDIDATE_BUDGET = 40_000
 _TONE_NUMBER = re.compile(r"(?<=[a-zü])[1-5]")
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Group:
-    """One query word: the index words it may be (with a similarity), and their postings."""
+    """One query word: the index words it may be (with a similarity), and their postings
+    (shared between lookups until the index changes: not to be changed)."""
 
     token: str
     sims: list[tuple[int, float]]
@@ -165,32 +167,31 @@ def query_groups(index: NameStore, q_tokens: tuple[str, ...]) -> tuple[list[Grou
     groups: list[Group] = []
     missing = 0.0
     unknown = False
-    cache: dict[str, Group | None] = {}
     context = len(set(q_tokens)) > 1
     for t in q_tokens:
-        if t not in cache:
-            sims = similar_tokens(index, t, context)
-            if not sims:
-                cache[t] = None
-            else:
-                ordinary = namesakes.is_ordinary(t)
-                cache[t] = Group(
-                    t,
-                    sims,
-                    [index.postings.get(tid) for tid, _ in sims],
-                    index.word_weight(t),
-                    max(index.idf(tid) for tid, _ in sims),
-                    # (Four letters have no typo budget: "Powr" is a slip for "Power".)
-                    bool(typos.typo_budget(t)) and t in index._vocab,
-                    ordinary,
-                )
-        group = cache[t]
+        group = remembered(index._groups, (t, context), MAX_GROUP_MEMO, _group, index, t, context)
         if group is not None:
             groups.append(group)
         elif not typos.is_legal_form_typo(t):  # "Limietd" carries no identity: skipped
             missing += index.word_weight(t)
             unknown |= tells_apart(t)
     return groups, missing, unknown
+
+
+def _group(index: NameStore, token: str, context: bool) -> Group | None:
+    sims = similar_tokens(index, token, context)
+    if not sims:
+        return None
+    return Group(
+        token,
+        sims,
+        [index.postings.get(tid) for tid, _ in sims],
+        index.word_weight(token),
+        max(index.idf(tid) for tid, _ in sims),
+        # (Four letters have no typo budget: "Powr" is a slip for "Power".)
+        bool(typos.typo_budget(token)) and token in index._vocab,
+        namesakes.is_ordinary(token),
+    )
 
 
 def _units(index: NameStore, groups: list[Group]) -> list[_Unit]:
@@ -230,38 +231,38 @@ def _split(
 
 def shortlist_with_evidence(
     index: NameStore, groups: list[Group], missing: float
-) -> tuple[list[int], list[float] | None]:
+) -> tuple[list[int], list[float]]:
     """The records worth a full score (those sharing the most evidence with the query),
-    with each record's evidence (the weight of every query word it has,
-    times the similarity) when that evidence is whole, else None: a record's share of
-    the query's weight is at most its evidence over ``least_query_weight``."""
+    with each record's evidence: the weight of every query word it has, times the
+    similarity. A record's share of the query's weight is at most its evidence over
+    ``least_query_weight``."""
     units = sorted(_units(index, groups), key=lambda u: len(u.postings), reverse=True)
     if not units:
-        return [], None
+        return [], []
     kept, left_out = _split(units, groups, missing, SUGGEST_SCORE / 100)
     if sum(len(u.postings) for u in kept) > CANDIDATE_BUDGET:
         # Only common words: look for names that could be confident answers.
         kept, left_out = _split(units, groups, missing, MATCH_SCORE / 100)
     if not kept:
-        return [], None  # no name can share enough of the query
+        return [], []  # no name can share enough of the query
     names, where = np.unique(np.concatenate([u.postings for u in kept]), return_inverse=True)
     gains = np.concatenate([np.full(len(u.postings), u.weight * u.sim) for u in kept])
     evidence = np.asarray(np.bincount(where, gains, minlength=len(names)), np.float64)
     if len(index._dead_sorted):
         live = ~contains(index._dead_sorted, names)
         names, evidence = names[live], evidence[live]
+    # Count in every shared word, read or left out.
+    for u in left_out:
+        evidence += contains(u.postings, names) * (u.weight * u.sim)
     if len(names) > RESCORE:
-        # Rank by every shared word: add what the left-out units give these names.
-        for u in left_out:
-            evidence += contains(u.postings, names) * (u.weight * u.sim)
         floor = np.partition(evidence, -RESCORE)[-RESCORE]
         above = np.flatnonzero(evidence > floor)
         # Names tied with the last place stay in (cutting a tie is a coin toss), up
         # to a bound.
         tied = np.flatnonzero(evidence == floor)[: RESCORE * 3 - len(above)]
         picked = np.concatenate((above, tied))
-        return list(names[picked].tolist()), list(evidence[picked].tolist())
-    return list(names.tolist()), None  # the left-out words are not counted in
+        names, evidence = names[picked], evidence[picked]
+    return list(names.tolist()), list(evidence.tolist())
 
 
 def least_query_weight(index: NameStore, groups: list[Group], missing: float) -> float:

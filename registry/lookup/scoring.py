@@ -148,29 +148,22 @@ def fuzzy_candidates(
     asked: _Asked,
     limit: int | None = None,
 ) -> list[Candidate]:
-    """The names sharing words (or near spellings of them) with the query, scored. With
-    ``limit``, names that cannot be among the ``limit`` best organisations may be left
-    out (see ``_worth_scoring``)."""
+    """The names sharing words (or near spellings of them) with the query, scored. Names
+    that cannot score a suggestion are left out, and with ``limit``, those that cannot
+    be among the ``limit`` best organisations (see ``_worth_scoring``)."""
     groups, missing, unknown = query_groups(index, q_tokens)
     rare = RARE_SHARE * index._weight(0, False)  # a rare word weighs this much or more
     picked, evidence = shortlist_with_evidence(index, groups, missing)
-    if limit is not None and evidence is not None:
-        floor = least_query_weight(index, groups, missing)
-        worth = _worth_scoring(
-            index, picked, evidence, floor, limit, groups, missing, unknown, rare, asked
-        )
-    else:
-        worth = None
+    floor = least_query_weight(index, groups, missing)
+    worth = _worth_scoring(
+        index, picked, evidence, floor, limit, groups, missing, unknown, rare, asked
+    )
     out = []
-    for idx in picked:
-        if worth is not None:
-            if idx not in worth:
-                continue
-            score, kind, held_back, typos = worth[idx]
-        else:
-            score, kind, held_back, typos = score_record(
-                index, groups, missing, unknown, rare, idx, asked
-            )
+    for idx in picked:  # (in the shortlist's order: the first of equal names is kept)
+        found = worth.get(idx)
+        if found is None:
+            continue
+        score, kind, held_back, typos = found
         if score >= SUGGEST_SCORE:
             entity_id = index._entity[idx]
             text = index._texts[idx]
@@ -193,7 +186,7 @@ def _worth_scoring(
     picked: list[int],
     evidence: list[float],
     floor: float,
-    limit: int,
+    limit: int | None,
     groups: list[Group],
     missing: float,
     unknown: bool,
@@ -201,17 +194,19 @@ def _worth_scoring(
     asked: _Asked,
 ) -> dict[int, tuple[float, MatchKind, str | None, int]]:
     """The shortlisted records scored, most evidence first, until no record left can
-    reach the ``limit``-th best organisation's score so far: a record's score is at most
-    100 x its share of the query's weight, at most 100 x evidence / ``floor``. A record
-    left out would rank below ``limit`` organisations, so the answer is the same as if
-    every record had been scored (a shortlist of a million names holds up to 192)."""
+    reach a suggestion or, with ``limit``, the ``limit``-th best organisation's score so
+    far: a record's score is at most 100 x its share of the query's weight, at most
+    100 x evidence / ``floor``. A record left out would not be suggested, or would rank
+    below ``limit`` organisations, so the answer is the same as if every record had been
+    scored (most records that share a word with a query share too little of it)."""
     scored: dict[int, tuple[float, MatchKind, str | None, int]] = {}
     best: dict[int, float] = {}  # organisation -> its best rounded score so far
+    bar = SUGGEST_SCORE
     for at in sorted(range(len(picked)), key=lambda i: -evidence[i]):
-        if len(best) >= limit:
+        if limit is not None and len(best) >= limit:
             bar = heapq.nlargest(limit, best.values())[-1]
-            if 100.0 * min(1.0, evidence[at] / floor) * BOUND_SLACK < bar - ROUNDING:
-                break  # and every record after it: their evidence is no greater
+        if 100.0 * min(1.0, evidence[at] / floor) * BOUND_SLACK < bar - ROUNDING:
+            break  # and every record after it: their evidence is no greater
         idx = picked[at]
         result = score_record(index, groups, missing, unknown, rare, idx, asked)
         scored[idx] = result

@@ -141,6 +141,23 @@ def test_remembered_answers_are_forgotten_when_a_name_is_added() -> None:
     assert slip.best is not None and slip.best.entity_id == 2
 
 
+def test_remembered_words_and_names_are_forgotten_when_the_index_changes() -> None:
+    """What lookups remember between queries (a word's postings and weights, an
+    organisation's main name) is of the index as it was: a name added or renamed since
+    is found, and shown, as it is now."""
+    index = NameIndex()
+    index.add_name(1, "Qiantang Vortex Avionics", "name")
+    first = index.lookup("Vortex Avionics")
+    assert [c.entity_id for c in first.candidates] == [1]
+    index.add_name(2, "Lishui Vortex Avionics", "name")  # the same words, a new name
+    both = index.lookup("Vortex Avionics Lishui")
+    assert both.best is not None and both.best.entity_id == 2
+    assert {c.entity_id for c in index.lookup("Avionics Vortex").candidates} == {1, 2}
+    index.add_name(1, "Qiantang Vortex Avionics Group", "name")  # its main name now
+    renamed = index.lookup("Qiantang Vortex Avionics")
+    assert renamed.best is not None and renamed.best.name == "Qiantang Vortex Avionics Group"
+
+
 def test_remembered_answers_are_per_limit() -> None:
     index = NameIndex()
     for i, city in enumerate(("Harbin", "Nanjing", "Xian", "Wuhan"), start=1):
