@@ -121,11 +121,13 @@ def warm(
     each: Callable[[EntityCard], object] | None = None,
 ) -> int:
     """Build cards into the reply cache ahead of the first asks (``serve`` runs this at
-    start-up, beside the requests): up to the cache's bound, listed organisations first.
+    start-up, beside the requests), once the index has loaded what lookups need: up to
+    the cache's bound, listed organisations first.
     ``each`` is given every card built (``serve`` renders it for its platforms). Returns
     how many were built."""
     with services.registry.sessions() as session:
         index = services.index.current(session)
+        index.prime()
         bound = services.replies.max_entries if limit is None else limit
         ids = entity_ids_listed_first(session, bound)
         card_of = cards_of(services, session, index)

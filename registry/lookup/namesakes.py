@@ -74,6 +74,11 @@ def _dictionary() -> frozenset[str]:
     return frozenset(get_english_words_set(["gcide"], alpha=True, lower=True))
 
 
+def prepare() -> None:
+    """Load the dictionary now, not on the first word asked about (a server's first asks)."""
+    _dictionary()
+
+
 @lru_cache(maxsize=65536)
 def is_ordinary(token: str) -> bool:
     """An English dictionary word (or its plural): it names bodies all over the world."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from registry import store
 from registry.db import unit_of_work
 from registry.importers import run_import
-from registry.lookup import MatchStatus, NameIndex
+from registry.lookup import MatchStatus, NameIndex, namesakes
 from registry.lookup.live import LiveIndex
 from registry.lookup.types import MatchKind
 from registry.service import Registry
@@ -177,3 +177,14 @@ def test_of_several_names_matching_exactly_the_closest_is_said_whatever_the_orde
             assert found.status is MatchStatus.MATCH and found.best is not None
             expected = "China SpaceSat Co." if query.endswith("Co.") else "China SpaceSat"
             assert found.best.matched_on == expected, (order, query)
+
+
+def test_priming_loads_what_lookups_load_on_first_use_and_keeps_no_answer() -> None:
+    index = NameIndex()
+    index.add_name(1, "Qiantang Vortex Avionics", "name")
+    index.freeze()
+    namesakes._dictionary.cache_clear()
+    index.prime()
+    assert namesakes._dictionary.cache_info().currsize == 1  # the English dictionary
+    assert not index._answers
+    assert index.lookup("Qiantang Vortex Avionics").status is MatchStatus.MATCH
