@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from registry.db import unit_of_work
-from registry.lookup import NameIndex, scoring
+from registry.lookup import NameIndex, candidates, scoring
 from registry.lookup.types import MatchKind
+from registry.names import normalize
 from registry.service import Registry
 
 SYLLABLES = ["hua", "xin", "tai", "long", "feng", "kang", "rui", "jin", "bao", "sheng", "da"]
@@ -113,11 +114,10 @@ def test_names_left_unscored_change_no_answer(monkeypatch: pytest.MonkeyPatch) -
     assert bounded_count < 0.9 * every_count, (bounded_count, every_count)
 
 
-def test_over_the_bundled_registry_names_left_unscored_change_no_answer(
-    bundled_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Every name of the bundled registry, in turn as listed, less its last word, or with
-    a letter dropped: the same answers as when every shortlisted name is scored."""
+@pytest.fixture(scope="module")
+def bundled(bundled_path: Path) -> tuple[NameIndex, list[str]]:
+    """The bundled registry's index, and every name of it, in turn as listed, less its
+    last word, or with a letter dropped."""
     registry = Registry.connect(f"sqlite:///{bundled_path}")
     try:
         with unit_of_work(registry.sessions) as session:
@@ -132,7 +132,35 @@ def test_over_the_bundled_registry_names_left_unscored_change_no_answer(
         elif turn % 3 == 2 and len(text) > 6:
             text = text[:3] + text[4:]
         queries.append(text)
+    return index, queries
+
+
+def test_over_the_bundled_registry_names_left_unscored_change_no_answer(
+    bundled: tuple[NameIndex, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index, queries = bundled
     bounded, bounded_count, every, every_count = _bounded_and_every(index, queries, monkeypatch)
     differ = [(q, b, e) for q, b, e in zip(queries, bounded, every, strict=True) if b != e]
     assert not differ, differ[:3]
     assert bounded_count < 0.6 * every_count, (bounded_count, every_count)
+
+
+def test_small_shortlists_read_in_python_equal_numpys_to_the_bit(
+    bundled: tuple[NameIndex, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index, queries = bundled
+
+    def shortlists() -> list[Any]:
+        out = []
+        for query in queries:
+            groups, missing, _ = candidates.query_groups(index, normalize.tokens(query))
+            out.append(candidates.shortlist_with_evidence(index, groups, missing))
+        return out
+
+    small = shortlists()
+    with monkeypatch.context() as patch:
+        patch.setattr(candidates, "SMALL_READ", -1)
+        numpy = shortlists()
+    assert small == numpy
+    read_small = sum(1 for names, _ in small if 0 < len(names) <= candidates.SMALL_READ)
+    assert read_small > len(queries) // 3, read_small  # the Python path was taken
