@@ -93,9 +93,10 @@ def exact_records(index: NameStore, query: str, q_tokens: tuple[str, ...]) -> li
     typed = query.lower().replace(" ", "")
     # Pinyin typed with tone numbers ("Bei3jing1 Hang2kong1"): the keys are toneless.
     toneless = _TONE_NUMBER.sub("", typed)
+    keys = {" ".join(q_tokens), normalize.compact(query), typed, toneless}
     found: set[int] = set()
-    for key in {" ".join(q_tokens), normalize.compact(query), typed, toneless}:
-        found.update(index.exact.get(str_key(key)).tolist())
+    for hits in index.exact.get_many([str_key(key) for key in keys]):
+        found.update(hits.tolist())
     found -= dead
     lowered = query.lower()
     return sorted(found, key=lambda idx: (-fuzz.ratio(lowered, index._texts[idx].lower()), idx))
@@ -110,9 +111,11 @@ def han_near_records(index: NameStore, query: str) -> list[int]:
     if len(han) < HAN_NEAR_MIN:
         return []
     found: set[int] = set(index.han_near.get(str_key(han)).tolist())  # one missing
-    for variant in set(typos.deletes(han)):
-        found.update(index.han_near.get(str_key(variant)).tolist())  # one wrong
-        found.update(index.exact.get(str_key(variant)).tolist())  # one extra
+    variants = [str_key(variant) for variant in set(typos.deletes(han))]
+    for hits in index.han_near.get_many(variants):  # one wrong
+        found.update(hits.tolist())
+    for hits in index.exact.get_many(variants):  # one extra
+        found.update(hits.tolist())
     out = []
     for idx in found:
         text = index._texts[idx]
@@ -148,8 +151,10 @@ def _find_similar(index: NameStore, token: str, context: bool) -> list[tuple[int
         budget, min_len = 1, (4 if context else 5)
     if budget:
         seen = {token}
-        for variant in [token, *typos.deletes(token)]:
-            for cand_id in index.deletes.get(str_key(variant)).tolist():
+        variants = [token, *typos.deletes(token)]
+        hits = index.deletes.get_many([str_key(variant) for variant in variants])
+        for variant, near in zip(variants, hits, strict=True):
+            for cand_id in near.tolist():
                 cand = index._words[cand_id]
                 if cand in seen or len(cand) < min_len:
                     continue
@@ -190,7 +195,7 @@ def _group(index: NameStore, token: str, context: bool) -> Group | None:
     return Group(
         token,
         sims,
-        [index.postings.get(tid) for tid, _ in sims],
+        index.postings.get_many([tid for tid, _ in sims]),
         index.word_weight(token),
         max(index.idf(tid) for tid, _ in sims),
         # (Four letters have no typo budget: "Powr" is a slip for "Power".)

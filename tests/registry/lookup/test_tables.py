@@ -38,3 +38,20 @@ def test_contains() -> None:
     found = contains(np.array([2, 5, 9], np.int32), np.array([1, 2, 9, 10], np.int32))
     assert found.tolist() == [False, True, True, False]
     assert contains(np.array([], np.int32), np.array([1], np.int32)).tolist() == [False]
+
+
+def test_get_many_is_get_of_each_key_recent_additions_included() -> None:
+    rng = np.random.default_rng(5)
+    for small_keys in (False, True):
+        table = IntMultimap(small_keys=small_keys)
+        keys = [int(k) for k in rng.integers(0, 2**31 - 1, 60)]
+        for value, key in enumerate(rng.choice(keys, 400).tolist()):
+            table.add(key, value)
+        table.freeze()
+        for value, key in enumerate(rng.choice(keys, 20).tolist(), start=400):
+            table.add(key, value)  # after the freeze: in the recent dict
+        asked = [*keys[:30], 12345, keys[0], 2**31 - 2]  # absent keys and a repeat
+        many = table.get_many(asked)
+        assert [m.tolist() for m in many] == [table.get(k).tolist() for k in asked]
+        assert any(len(m) > 1 for m in many) and any(len(m) == 0 for m in many)
+    assert IntMultimap().get_many([]) == []
