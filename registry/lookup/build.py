@@ -296,12 +296,15 @@ class NameStore:
         tid = len(self._words)
         self._vocab[token] = tid
         self._words.append(token)
-        self._similar = {}  # replaced, not cleared: lookups on other threads hold the old
         self._df.append(0)
         self._generic.append(token in normalize.GENERIC)
         if typos.typo_budget(token) or typos.is_short_word(token):
             for variant in set(typos.deletes(token)):
                 self.deletes.add(str_key(variant), tid)
+        # Replaced, not cleared, once the word is complete: a lookup on another thread
+        # that finds the new memo also finds the word's typo variants (one that read the
+        # memo before keeps the old, which is dropped).
+        self._similar = {}
         return tid
 
     def _how_code(self, how: str) -> int:

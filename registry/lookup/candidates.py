@@ -20,6 +20,7 @@ from registry.lookup import namesakes, typos
 from registry.lookup.build import HAN_NEAR_MIN, NameStore
 from registry.lookup.decide import MATCH_SCORE, SUGGEST_SCORE
 from registry.lookup.tables import IntArray, contains, remembered, str_key
+from registry.lookup.types import NameField
 from registry.names import normalize
 from registry.names.generic import NATION_WORDS
 
@@ -86,9 +87,10 @@ def tells_apart(token: str) -> bool:
 
 def exact_records(index: NameStore, query: str, q_tokens: tuple[str, ...]) -> list[int]:
     """Live records with a whole-name key equal to the query's (as typed, compacted,
-    toneless pinyin), the text closest to the query as typed first: of an organisation's
-    names that match, the answer says it matched the closest, and the same one each time
-    (the keys are a set, whose order changes from one process to the next)."""
+    toneless pinyin): main names first, then the text closest to the query as typed. Of
+    an organisation's names that match, the answer says it matched its name ("Baidu" is
+    "Baidu, Inc." less its legal form, not the alias "Baidu"), else the closest alias, and
+    the same one each time (the keys are a set, whose order changes between processes)."""
     dead = index.dead
     typed = query.lower().replace(" ", "")
     # Pinyin typed with tone numbers ("Bei3jing1 Hang2kong1"): the keys are toneless.
@@ -99,7 +101,12 @@ def exact_records(index: NameStore, query: str, q_tokens: tuple[str, ...]) -> li
         found.update(hits.tolist())
     found -= dead
     lowered = query.lower()
-    return sorted(found, key=lambda idx: (-fuzz.ratio(lowered, index._texts[idx].lower()), idx))
+
+    def order(idx: int) -> tuple[bool, float, int]:
+        other = index._hows[index._how[idx]] != NameField.NAME
+        return other, -fuzz.ratio(lowered, index._texts[idx].lower()), idx
+
+    return sorted(found, key=order)
 
 
 def han_near_records(index: NameStore, query: str) -> list[int]:

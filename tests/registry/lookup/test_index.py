@@ -166,16 +166,27 @@ def test_remembered_answers_are_per_limit() -> None:
     assert len(index.lookup("Institute of Marine Engineering", limit=4).candidates) > 1
 
 
-def test_of_several_names_matching_exactly_the_closest_is_said_whatever_the_order() -> None:
-    names = [("China SpaceSat Co.", "name"), ("China SpaceSat", "alias")]
+def test_of_several_names_matching_exactly_the_main_name_then_the_closest_is_said() -> None:
+    """Whatever order the names were added in (and in every process): the main name when
+    it matches, else the alias closest to the query as typed."""
+    names = [
+        ("China SpaceSat Co.", "name"),
+        ("China SpaceSat", "alias"),
+        ("Zeta-Quantum", "alias"),
+        ("ZETA QUANTUM", "alias"),
+    ]
     for order in (names, names[::-1]):
         index = NameIndex()
         for text, how in order:
             index.add_name(1, text, how)
-        for query in ("China SpaceSat", "China SpaceSat Co.", "CHINA SPACESAT"):
+        for query, expected in (
+            ("China SpaceSat", "China SpaceSat Co."),  # the name, less its legal form
+            ("CHINA SPACESAT CO", "China SpaceSat Co."),
+            ("Zeta Quantum", "ZETA QUANTUM"),  # two aliases: the closer
+            ("zeta-quantum", "Zeta-Quantum"),
+        ):
             found = index.lookup(query)
             assert found.status is MatchStatus.MATCH and found.best is not None
-            expected = "China SpaceSat Co." if query.endswith("Co.") else "China SpaceSat"
             assert found.best.matched_on == expected, (order, query)
 
 
