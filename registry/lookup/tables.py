@@ -56,10 +56,7 @@ class IntMultimap:
             found = self._vals[lo : int(keys.searchsorted(typed, "right"))]
         else:
             found = EMPTY
-        recent = self._recent.get(key)
-        if recent:
-            return np.concatenate((found, np.array(recent, np.int32)))
-        return found
+        return self._with_recent(key, found)
 
     def get_many(self, keys: Sequence[int]) -> list[IntArray]:
         """``get`` of each key, with two searches of the arrays for them all: a query
@@ -71,10 +68,14 @@ class IntMultimap:
         vals = self._vals
         found = [vals[a:b] if a < b else EMPTY for a, b in zip(starts, ends, strict=True)]
         if self._recent:
-            for i, key in enumerate(keys):
-                recent = self._recent.get(key)
-                if recent:
-                    found[i] = np.concatenate((found[i], np.array(recent, np.int32)))
+            found = [self._with_recent(key, f) for key, f in zip(keys, found, strict=True)]
+        return found
+
+    def _with_recent(self, key: int, found: IntArray) -> IntArray:
+        """``found`` with what was added under ``key`` since the last freeze."""
+        recent = self._recent.get(key)
+        if recent:
+            return np.concatenate((found, np.array(recent, np.int32)))
         return found
 
     def freeze(self) -> None:
