@@ -5,30 +5,57 @@ print how often the answer is that organisation (a script; figures, not a test):
 
 For every organisation with an open period on a public list (every list but ASPI's
 tracker and ratings): its listed name, each alias (acronyms apart, they are shared by
-design), the listed name without its legal form, and each Chinese name it holds. A query
-counts as right when the organisation comes first; "confident" when it is also a match,
-not a "did you mean". An alias that two entities hold is counted as right when either
-comes first. ``--db`` reads a registry file instead of building the bundled one.
+design), the listed name without its legal form, and each Chinese name it holds; then
+the listed name as people mistype or respell it (a letter left out of its longest word,
+two letters swapped, lower case without punctuation, "Company Limited" for "Co., Ltd.")
+and each Chinese name in traditional characters, without its company suffix, and in
+pinyin (a word a character, digits and Latin letters as written), with and without the
+suffix. A query counts as right when the organisation comes first; "confident" when it is
+also a match, not a "did you mean"; "none" counts the queries answered with no name at
+all. An alias that two entities hold is counted as right when either comes first.
+``--db`` reads a registry file instead of building the bundled one.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 from collections import Counter, defaultdict
 
+import opencc
+from pypinyin import lazy_pinyin
 from sqlalchemy import select
 
 from registry.db import unit_of_work
 from registry.importers.lists import without_legal_form
 from registry.lookup import MatchStatus, NameIndex
 from registry.models import Alias, Designation, Entity
+from registry.names.legal_forms import without_han_company_suffix
 from registry.names.normalize import normalize_name, strip_legal_forms
 from registry.names.script import has_han
 from registry.service import Registry
 
 NOT_LISTS = ("aspi-",)
-KINDS = ("listed name", "alias", "without legal form", "Chinese name")
+KINDS = (
+    "listed name",
+    "alias",
+    "without legal form",
+    "Chinese name",
+    "letter left out",
+    "letters swapped",
+    "lower, no punctuation",
+    "Company Limited",
+    "traditional Chinese",
+    "Chinese, no suffix",
+    "pinyin",
+    "pinyin, no suffix",
+)
+# Words a letter is left out of, or two letters swapped in: the longest of at least this
+# many letters (shorter words have no typo budget to spare).
+TYPO_WORD = 7
+_CO_LTD = re.compile(r"\bCo\.,? Ltd\.?$")
+_TO_TRADITIONAL = opencc.OpenCC("s2t")
 
 
 def main() -> int:
@@ -46,9 +73,11 @@ def main() -> int:
     asked: Counter[str] = Counter()
     right: Counter[str] = Counter()
     sure: Counter[str] = Counter()
+    none: Counter[str] = Counter()
     for kind, query, wanted in queries:
         result = index.lookup(query)
         asked[kind] += 1
+        none[kind] += result.best is None
         if result.best is not None and result.best.entity_id in wanted:
             right[kind] += 1
             sure[kind] += result.status is MatchStatus.MATCH
@@ -61,7 +90,11 @@ def main() -> int:
         n = sum(asked.values()) if kind == "all" else asked[kind]
         r = sum(right.values()) if kind == "all" else right[kind]
         s = sum(sure.values()) if kind == "all" else sure[kind]
-        print(f"{kind:>20}: {n:5} asked, top-1 {r / max(n, 1):.1%}, confident {s / max(n, 1):.1%}")
+        z = sum(none.values()) if kind == "all" else none[kind]
+        print(
+            f"{kind:>22}: {n:5} asked, top-1 {r / max(n, 1):.1%}, "
+            f"confident {s / max(n, 1):.1%}, none {z}"
+        )
     return 0
 
 
@@ -96,13 +129,46 @@ def _queries(session) -> list[tuple[str, str, set[int]]]:  # type: ignore[no-unt
         short = _short(entity.name)
         if short and short != entity.name:
             add("without legal form", short)
+        if not has_han(entity.name):
+            for kind, query in _mistyped(entity.name):
+                add(kind, query)
         chinese = {entity.native_name} | {a.name for a in aliases[entity_id] if has_han(a.name)}
         for name in sorted(n for n in chinese if n):
             add("Chinese name", name)
+            traditional = _TO_TRADITIONAL.convert(name)
+            if traditional != name:
+                add("traditional Chinese", traditional)
+            add("pinyin", _pinyin(name))
+            bare = without_han_company_suffix(name)
+            if bare is not None:
+                add("Chinese, no suffix", bare)
+                add("pinyin, no suffix", _pinyin(bare))
         for alias in aliases[entity_id]:
             if not alias.weak and not has_han(alias.name):
                 add("alias", alias.name)
     return out
+
+
+def _mistyped(name: str) -> list[tuple[str, str | None]]:
+    words = re.findall(rf"[A-Za-z]{{{TYPO_WORD},}}", name)
+    out: list[tuple[str, str | None]] = []
+    if words:
+        word = max(words, key=len)
+        i = len(word) // 2
+        out.append(("letter left out", name.replace(word, word[:i] + word[i + 1 :], 1)))
+        swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        if swapped != word:
+            out.append(("letters swapped", name.replace(word, swapped, 1)))
+    plain = " ".join(re.sub(r"[^\w\s]", " ", name).split()).lower()
+    out.append(("lower, no punctuation", plain))
+    if _CO_LTD.search(name):
+        out.append(("Company Limited", _CO_LTD.sub("Company Limited", name)))
+    return out
+
+
+def _pinyin(name: str) -> str:
+    """A Chinese name typed in pinyin: a word a character, digits and Latin as written."""
+    return " ".join(word.capitalize() for word in lazy_pinyin(name) if word.strip())
 
 
 def _short(name: str) -> str:

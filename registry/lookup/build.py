@@ -275,7 +275,7 @@ class NameStore:
             if len(bare) < len(toks):
                 keys.add(" ".join(bare))
         if normalize.has_han(text):
-            keys.add(normalize.pinyin(text))
+            keys.update(normalize.pinyin_keys(text))
             han = normalize.han_text(text)
             if len(han) >= HAN_NEAR_MIN:
                 for variant in set(typos.deletes(han)):
@@ -328,7 +328,12 @@ class NameStore:
         return weight
 
     def word_weight(self, token: str) -> float:
-        """The weight of a query word, whether or not any name has it."""
+        """The weight of a query word, whether or not any name has it. A number weighs as
+        a generic word: a name without it is another body (``scoring``
+        ``NUMBER_MISSING_FACTOR``), but one near enough to suggest ("CETC 99th Research
+        Institute", which no name has, suggests CETC's institutes, not nothing)."""
+        if token.isdigit():
+            return self._weight(0, True)
         tid = self._vocab.get(token)
         if tid is not None:
             return self.idf(tid)

@@ -9,6 +9,7 @@ Chinese names one character away are found by hash.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ from registry.lookup.build import HAN_NEAR_MIN, NameStore
 from registry.lookup.decide import MATCH_SCORE, SUGGEST_SCORE
 from registry.lookup.tables import IntArray, contains, remembered, str_key
 from registry.lookup.types import NameField
-from registry.names import normalize
+from registry.names import normalize, numerals
 from registry.names.generic import NATION_WORDS
 
 # Query words whose similar index words, and whose groups, are remembered (a few MB at
@@ -44,6 +45,7 @@ CANDIDATE_BUDGET = 40_000
 SMALL_READ = 64
 
 _TONE_NUMBER = re.compile(r"(?<=[a-zü])[1-5]")
+_NOT_LETTER_OR_DIGIT = re.compile(r"[^0-9a-zü]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +97,12 @@ def exact_records(index: NameStore, query: str, q_tokens: tuple[str, ...]) -> li
     typed = query.lower().replace(" ", "")
     # Pinyin typed with tone numbers ("Bei3jing1 Hang2kong1"): the keys are toneless.
     toneless = _TONE_NUMBER.sub("", typed)
+    # ... or with the brackets and digits of the Chinese name ("Zhongxin Guoji ... (Tianjin)
+    # Youxian Gongsi", "Zhongguo Dianke 28 Suo"): letters and digits only, in order
+    # (``normalize.compact`` would drop syllables that are legal forms elsewhere: "Zao").
     keys = {" ".join(q_tokens), normalize.compact(query), typed, toneless}
+    if not normalize.has_han(query):
+        keys |= {_NOT_LETTER_OR_DIGIT.sub("", key) for key in (typed, toneless)}
     found: set[int] = set()
     for hits in index.exact.get_many([str_key(key) for key in keys]):
         found.update(hits.tolist())
@@ -123,13 +130,18 @@ def han_near_records(index: NameStore, query: str) -> list[int]:
         found.update(hits.tolist())
     for hits in index.exact.get_many(variants):  # one extra
         found.update(hits.tolist())
+    # Two names whose characters differ by one are not near when their numbers differ
+    # ("中国电子科技集团第58研究所" is not the 28th).
+    asked = numerals.numbers(query)
     out = []
     for idx in found:
         text = index._texts[idx]
         if idx in index.dead or not normalize.has_han(text):
             continue
         if OSA.distance(han, normalize.han_text(text), score_cutoff=1) <= 1:
-            out.append(idx)
+            held = numerals.numbers(text)
+            if not (asked and held and asked != held):
+                out.append(idx)
     return out
 
 
@@ -178,18 +190,23 @@ def _find_similar(index: NameStore, token: str, context: bool) -> list[tuple[int
     return out
 
 
-def query_groups(index: NameStore, q_tokens: tuple[str, ...]) -> tuple[list[Group], float, bool]:
+def query_groups(
+    index: NameStore, q_tokens: tuple[str, ...], slipped: frozenset[str] = frozenset()
+) -> tuple[list[Group], float, bool]:
     """The query's words that can match, the weight of those that cannot, and
-    whether one of those is a word that tells names apart."""
+    whether one of those is a word that tells names apart. A word in ``slipped`` was
+    typed with a slip: it matches as a typo would."""
     groups: list[Group] = []
     missing = 0.0
     unknown = False
     context = len(set(q_tokens)) > 1
     for t in q_tokens:
         group = remembered(index._groups, (t, context), MAX_GROUP_MEMO, _group, index, t, context)
+        if group is not None and t in slipped:
+            group = _as_slip(group)
         if group is not None:
             groups.append(group)
-        elif not typos.is_legal_form_typo(t):  # "Limietd" carries no identity: skipped
+        elif not typos.is_legal_form_typo(t):  # "Corporaton", read as no word: skipped
             missing += index.word_weight(t)
             unknown |= tells_apart(t)
     return groups, missing, unknown
@@ -209,6 +226,12 @@ def _group(index: NameStore, token: str, context: bool) -> Group | None:
         bool(typos.typo_budget(token)) and token in index._vocab,
         namesakes.is_ordinary(token),
     )
+
+
+def _as_slip(group: Group) -> Group:
+    """``group`` typed with one slip: every word it may be is a typo away."""
+    sims = [(tid, sim - TYPO_COST) for tid, sim in group.sims]
+    return dataclasses.replace(group, sims=sims, real_word=False)
 
 
 def _units(index: NameStore, groups: list[Group]) -> list[_Unit]:

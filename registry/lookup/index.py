@@ -10,7 +10,7 @@ none).
 
 from __future__ import annotations
 
-from registry.lookup import candidates, decide, namesakes, scoring
+from registry.lookup import candidates, decide, namesakes, scoring, typos
 from registry.lookup.build import NameStore
 from registry.lookup.tables import remembered
 from registry.lookup.types import Candidate, LookupResult, MatchStatus
@@ -64,12 +64,21 @@ class NameIndex(NameStore):
         form = namesakes.legal_family(query)
         for idx in candidates.exact_records(self, query, q_tokens):
             offer(scoring.exact_candidate(self, idx, query, form))
+        # Slips in words that reading a name rewrites ("Technlogy" of "Science &
+        # Technology", "Limted"): read as those words, and scored as typos.
+        slips = scoring.Slips()
+        respelt, count = typos.respell(query, self._vocab)
+        if count:
+            fixed_tokens = normalize.tokens(respelt)
+            slips = scoring.Slips(frozenset(fixed_tokens) - frozenset(q_tokens), count)
+            q_tokens = fixed_tokens
         asked = scoring.what_is_asked(query, q_tokens, form)
         bounded = None if scoring.may_demote(scored) else limit
-        for cand in scoring.fuzzy_candidates(self, q_tokens, asked, bounded):
+        for cand in scoring.fuzzy_candidates(self, q_tokens, asked, bounded, slips):
             offer(cand)
         for idx in candidates.han_near_records(self, query):
             offer(scoring.han_near_candidate(self, idx))
+        scoring.prefer_stated_form(scored, query)
         scoring.demote_beside_acronym(scored, query)
         ranked = decide.rank(list(scored.values()), query, limit)
         return LookupResult(query, decide.decide(ranked, query), ranked)

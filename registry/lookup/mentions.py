@@ -53,7 +53,7 @@ from registry.lookup.index import NameIndex
 from registry.lookup.types import NameField
 from registry.names import normalize
 from registry.names.abbreviations import SPELLINGS
-from registry.names.legal_forms import HAN_COMPANY_SUFFIXES, TRAILING_FORMS
+from registry.names.legal_forms import TRAILING_FORMS, without_han_company_suffix
 from registry.names.prefixes import PLA_PREFIXES
 from registry.names.script import HAN_RUN
 
@@ -179,10 +179,9 @@ def _han_variants(text: str) -> list[str]:
     for prefix in PLA_PREFIXES:
         if simple.startswith(prefix) and len(simple) - len(prefix) >= 4:
             out.append(simple[len(prefix) :])
-    for suffix in HAN_COMPANY_SUFFIXES:
-        if simple.endswith(suffix) and len(simple) - len(suffix) >= 4:
-            out.append(simple[: -len(suffix)])
-            break
+    short = without_han_company_suffix(simple)
+    if short is not None:
+        out.append(short)
     return out
 
 

@@ -4,7 +4,7 @@ for its next rebuild.
 Building the name index reads every name: Chinese names in pinyin (pypinyin's import,
 its phrase dictionary, is a large part of a build) and Latin names through our own tables
 and anyascii. What a name reads as depends only on the name, the code of
-``registry.names.normalize`` and the versions of the libraries it calls, so a file of
+``registry.names`` and the versions of the libraries it calls, so a file of
 readings, written after a build, lets the next build skip that work. A missing, stale or
 unreadable file only means the names are read again.
 
@@ -29,10 +29,18 @@ from registry.names import normalize
 _LIBRARIES = ("pypinyin", "anyascii", "opencc-python-reimplemented")
 
 
+def sources() -> list[Path]:
+    """The code a name's reading depends on: ``registry.names``, whose modules hold the
+    rules that ``normalize`` applies (legal forms, abbreviations, generic words)."""
+    return sorted(Path(normalize.__file__).parent.glob("*.py"))
+
+
 @cache
 def _version() -> str:
-    """What the readings depend on: normalize.py's code and its libraries' versions."""
-    parts = [hashlib.sha256(Path(normalize.__file__).read_bytes()).hexdigest()[:16]]
+    """What the readings depend on: the code of ``registry.names`` and the versions of
+    the libraries it calls."""
+    code = hashlib.sha256(b"".join(path.read_bytes() for path in sources()))
+    parts = [code.hexdigest()[:16]]
     for name in _LIBRARIES:
         try:
             parts.append(f"{name}={metadata.version(name)}")

@@ -26,6 +26,7 @@ from registry.lookup.tables import remembered
 from registry.lookup.types import Candidate, Explanation, MatchKind, NameField
 from registry.names import normalize
 from registry.names.legal_forms import TRAILING_NEUTRAL_FORMS
+from registry.resolution.keys import name_key
 
 # Records whose word weight is remembered (some 10 MB at most, whatever the registry's
 # size).
@@ -67,6 +68,13 @@ MISREAD_SHARE = 0.6
 COINED_TYPO_MIN = 7
 # A Chinese name one character away from the query: a suggestion, never a match.
 HAN_NEAR_SCORE = 80.0
+# A name without the query's number ("... 58th Research Institute", or CETC itself, for
+# "... 28th ..."), or with a number the query lacks (CETC's 28th for "CETC"), is another
+# body: at most a suggestion below this, squeezed as ``capped`` squeezes, so that a name
+# with the number that matches three quarters of the rest ranks first. (For
+# "中国电子科技集团第28研究所", the 28th's "中国电子科技集团公司第二十八研究所" scores 77,
+# ahead of the 58th's "中国电子科技集团第58研究所", 96 before.)
+NUMBER_MISSING_CAP = 75.0
 
 OTHER_FORM = "another legal form"
 _EXACT_ACRONYM = Explanation(MatchKind.EXACT, NameField.ACRONYM)
@@ -83,6 +91,15 @@ _OF_CHINA = re.compile(r"\bof\s+(?:the\s+)?(?:people['’]?s\s+republic\s+of\s+)
 
 
 @dataclass(frozen=True, slots=True)
+class Slips:
+    """Words of the query typed with a slip and respelt (``typos.respell``): the words
+    read from them, and how many were respelt (a respelt legal form leaves no word)."""
+
+    words: frozenset[str] = frozenset()
+    count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class _Asked:
     """What the query says of the body asked about, beyond its words."""
 
@@ -93,6 +110,7 @@ class _Asked:
     institution: bool
     china_first: bool  # it starts with "China" ("China University of ...")
     of_china: bool  # it says "... of China"
+    numbers: frozenset[str] = frozenset()  # the numbers it names ("28" of "28th")
 
 
 def what_is_asked(query: str, q_tokens: tuple[str, ...], form: str | None) -> _Asked:
@@ -101,17 +119,19 @@ def what_is_asked(query: str, q_tokens: tuple[str, ...], form: str | None) -> _A
         any(t in namesakes.INSTITUTIONS for t in q_tokens),
         bool(q_tokens) and q_tokens[0] in CHINA_WORDS,
         _OF_CHINA.search(query) is not None,
+        frozenset(t for t in q_tokens if t.isdigit()),
     )
 
 
 def exact_candidate(index: NameStore, idx: int, query: str, form: str | None) -> Candidate:
     """Record ``idx``, whose whole-name key is the query's."""
     field = NameField(index._hows[index._how[idx]])
-    if field is NameField.CHINESE and not normalize.has_han(query):
-        field = NameField.PINYIN
     weak = bool(index._weak[idx])
     entity_id = index._entity[idx]
     text = index._texts[idx]
+    if normalize.has_han(text) and not normalize.has_han(query):
+        # A Latin query equal to a Chinese name (or alias) is its pinyin.
+        field = NameField.PINYIN
     score, how = (WEAK_EXACT_SCORE if weak else 100.0), Explanation(MatchKind.EXACT, field)
     if namesakes.other_legal_form(form, text, index.entity_name(entity_id)):
         # "CoStar Group, Inc." is not "Costar Group Co., Ltd.".
@@ -147,23 +167,29 @@ def fuzzy_candidates(
     q_tokens: tuple[str, ...],
     asked: _Asked,
     limit: int | None = None,
+    slips: Slips = Slips(),
 ) -> list[Candidate]:
     """The names sharing words (or near spellings of them) with the query, scored. Names
     that cannot score a suggestion are left out, and with ``limit``, those that cannot
     be among the ``limit`` best organisations (see ``_worth_scoring``)."""
-    groups, missing, unknown = query_groups(index, q_tokens)
+    groups, missing, unknown = query_groups(index, q_tokens, slips.words)
     rare = RARE_SHARE * index._weight(0, False)  # a rare word weighs this much or more
     picked, evidence = shortlist_with_evidence(index, groups, missing)
     floor = least_query_weight(index, groups, missing)
     worth = _worth_scoring(
         index, picked, evidence, floor, limit, groups, missing, unknown, rare, asked
     )
+    # Respelt words that left no word to score (a legal form: "Limted") are slips still.
+    unscored_slips = slips.count - len(slips.words)
     out = []
     for idx in picked:  # (in the shortlist's order: the first of equal names is kept)
         found = worth.get(idx)
         if found is None:
             continue
         score, kind, held_back, typos = found
+        if unscored_slips > 0:
+            typos += unscored_slips
+            kind = MatchKind.TYPO if kind is MatchKind.REORDERED else kind
         if score >= SUGGEST_SCORE:
             entity_id = index._entity[idx]
             text = index._texts[idx]
@@ -214,6 +240,28 @@ def _worth_scoring(
             entity_id = index._entity[idx]
             best[entity_id] = max(best.get(entity_id, 0.0), round(result[0], 1))
     return scored
+
+
+def prefer_stated_form(scored: dict[int, Candidate], query: str) -> None:
+    """Of names that equal the query's words, the ones with the legal form it states.
+    "China Shipbuilding Industry Company Limited" has the words of "China Shipbuilding
+    Industry Corporation" too (a listed name is also keyed without its "Corporation"),
+    but states a company limited: the corporation is another body, at most a "did you
+    mean", when a name of the stated form is there to answer."""
+    exact = [c for c in scored.values() if c.how.kind is MatchKind.EXACT and c.score == 100.0]
+    stated = _form_family(query)
+    if len(exact) < 2 or stated is None:
+        return
+    other = [c for c in exact if _form_family(c.matched_on) not in (stated, None)]
+    if len(other) < len(exact):
+        for cand in other:
+            how = Explanation(MatchKind.SAME_WORDS, cand.how.field, OTHER_FORM)
+            scored[cand.entity_id] = dataclasses.replace(cand, score=capped(100.0), how=how)
+
+
+def _form_family(text: str) -> str | None:
+    key = name_key(text)
+    return key.form if key is not None else None
 
 
 def may_demote(scored: dict[int, Candidate]) -> bool:
@@ -295,6 +343,10 @@ def score_record(
     q_cov, r_cov = q_hit / q_weight, r_hit / r_weight
     score = 100.0 * q_cov * (1.0 - NAME_COVERAGE_SHARE + NAME_COVERAGE_SHARE * r_cov)
     partial = r_cov < WHOLE_NAME
+    if score > NUMBER_MISSING_CAP and _numbers_differ(index, r_set, asked):
+        # (Still a suggestion: "CETC 99th Research Institute", which no name has, suggests
+        # CETC's institutes.)
+        score = capped(score, NUMBER_MISSING_CAP)
     if not distinctive_hit and partial:
         # Only generic words matched part of a name ("China Electronics Technology"):
         # worth a suggestion, never a confident answer.
@@ -315,6 +367,16 @@ def score_record(
     else:
         kind = MatchKind.REORDERED
     return score, kind, why, typos
+
+
+def _numbers_differ(index: NameStore, r_set: set[int], asked: _Asked) -> bool:
+    """The name lacks a number of the query ("中国电子科技集团第58研究所" for the 28th), or
+    has one where the query has none (CSSC's "722所" for "中国船舶工业集团", CSSC itself):
+    it numbers another body."""
+    words = [index._words[t] for t in r_set]
+    if asked.numbers:
+        return not asked.numbers <= set(words)
+    return any(word.isdigit() for word in words)
 
 
 def _namesake(
@@ -379,11 +441,12 @@ def _more_than_asked(index: NameStore, adds: set[str], idx: int) -> set[str]:
     return more
 
 
-def capped(score: float) -> float:
-    """Below a confident match, keeping the order of the scores above the cap."""
-    if score <= EXTRA_WORD_CAP:
+def capped(score: float, cap: float = EXTRA_WORD_CAP) -> float:
+    """At most ``cap`` (below a confident match), keeping the order of the scores above
+    it."""
+    if score <= cap:
         return score
-    return EXTRA_WORD_CAP - (100.0 - score) * CAP_SLOPE
+    return cap - (100.0 - score) * CAP_SLOPE
 
 
 def _ends_in_form(text: str) -> bool:

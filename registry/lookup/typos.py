@@ -3,9 +3,22 @@ deletions that find its near spellings (the symmetric-delete table)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Container
+
 from rapidfuzz.distance import OSA
 
+from registry.names.abbreviations import SPELLINGS
+from registry.names.generic import SCIENCE, TECHNOLOGY
 from registry.names.legal_forms import COMMON_FORMS
+
+# Words that reading a name rewrites ("Aeronautical" is "aeronautics", "Centre" "center"),
+# joins ("Science and Technology" is one word) or drops with the legal form ("Company
+# Limited"): a slip in one of them is read as no word, or as a word the name lost
+# ("limted" as the "limited" of "Limited Partnership"), not as the word it was written for.
+REWRITTEN_WORDS = tuple(sorted({*SPELLINGS, SCIENCE, TECHNOLOGY, *COMMON_FORMS}))
+
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 
 def typo_budget(token: str) -> int:
@@ -25,3 +38,25 @@ def deletes(token: str) -> list[str]:
 def is_legal_form_typo(token: str) -> bool:
     budget = typo_budget(token)
     return bool(budget) and any(OSA.distance(token, f) <= budget for f in COMMON_FORMS)
+
+
+def respell(text: str, known: Container[str]) -> tuple[str, int]:
+    """``text`` with each slip of a rewritten word written as that word ("Science &
+    Technlogy Co., Limted" as "Science & Technology Co., Limited"), so that it is read
+    as the name was; and how many words were respelt. A word that is ``known`` (an index
+    word) is no slip; one as near to two rewritten words as to one is left as typed."""
+    respelt = 0
+
+    def fix(match: re.Match[str]) -> str:
+        nonlocal respelt
+        word = match.group().lower()
+        budget = typo_budget(word)
+        if not budget or word in known or word in REWRITTEN_WORDS:
+            return match.group()
+        near = [w for w in REWRITTEN_WORDS if OSA.distance(word, w, score_cutoff=budget) <= budget]
+        if len(near) != 1:
+            return match.group()
+        respelt += 1
+        return near[0]
+
+    return _LATIN_WORD.sub(fix, text), respelt

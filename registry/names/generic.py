@@ -53,6 +53,7 @@ GENERIC = frozenset(
 )
 # "Science and technology" read as one word (科技): see ``normalize.latin_tokens``.
 SCIENCE_AND_TECHNOLOGY = "scitech"
+SCIENCE, TECHNOLOGY = "science", "technology"
 STOPWORDS = frozenset({"of", "the", "and", "for", "de", "in", "at", "on", "&"})
 # Words a resolution key drops ("The", "of", "and").
 FOLDED_WORDS = frozenset({"the", "of", "and"})

@@ -78,6 +78,9 @@ HAN_FORMS = (
 )
 # Chinese company suffixes a short name may leave out (no bare "公司": "总公司" stays).
 HAN_COMPANY_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司")
+# A Chinese name less its company suffix names one company when at least this many
+# characters are left ("华为技术"); two or three are a brand or a common prefix ("中科").
+MIN_HAN_SHORT_NAME = 4
 # Legal forms that exist in one country only.
 FORM_COUNTRIES = {"sl": "ES", "kk": "JP", "pte": "SG", "pty": "AU", "ooo": "RU", "oy": "FI"}
 # Forms no company registered in mainland China uses: such a name is not a Chinese
@@ -119,6 +122,9 @@ TRAILING_FORMS = frozenset(FORM_FAMILY) | frozenset({"gmbh", "incorporated"})
 
 ENGLISH = (
     "co ltd",
+    "co limited",
+    "company ltd",
+    "company limited",
     "ltd",
     "limited",
     "limited co",
@@ -365,3 +371,13 @@ ASIAN = (
 )
 
 LEGAL_FORMS: frozenset[str] = frozenset(ENGLISH + EAST_SLAVIC + EUROPEAN + IBERIAN + ASIAN)
+
+
+def without_han_company_suffix(text: str) -> str | None:
+    """A Chinese name without the company suffix that ends it ("华为技术有限公司" is
+    "华为技术"), or None when it has none or too little would be left."""
+    for suffix in HAN_COMPANY_SUFFIXES:
+        if text.endswith(suffix):
+            short = text[: -len(suffix)]
+            return short if len(short) >= MIN_HAN_SHORT_NAME else None
+    return None

@@ -20,14 +20,15 @@ from unicodedata import category
 import opencc
 from anyascii import anyascii
 
-from registry.names import script
+from registry.names import numerals, script
 from registry.names.abbreviations import VARIANTS as _VARIANTS
 
 # Re-exported: the index and the mention scanner read them as ``normalize.GENERIC``.
 from registry.names.generic import GENERIC as GENERIC
+from registry.names.generic import SCIENCE, TECHNOLOGY
 from registry.names.generic import SCIENCE_AND_TECHNOLOGY as SCIENCE_AND_TECHNOLOGY
 from registry.names.generic import STOPWORDS as STOPWORDS
-from registry.names.legal_forms import LEGAL_FORMS
+from registry.names.legal_forms import LEGAL_FORMS, without_han_company_suffix
 from registry.names.script import has_han as has_han
 
 _T2S = opencc.OpenCC("t2s")
@@ -160,9 +161,9 @@ def _latin_tokens(text: str) -> tuple[str, ...]:
     words = ascii_text(stripped).lower().split()
     out: list[str] = []
     for word in words:
-        word = _VARIANTS.get(word, word)
+        word = numerals.cardinal(_VARIANTS.get(word, word))
         if word and word not in STOPWORDS:
-            if word == "technology" and out and out[-1] == "science":
+            if word == TECHNOLOGY and out and out[-1] == SCIENCE:
                 # One word in Chinese (科技): a "University of Science and Technology" is
                 # another kind of body than a "University of Technology" (理工, 工业).
                 out[-1] = SCIENCE_AND_TECHNOLOGY
@@ -199,18 +200,24 @@ def han_tokens(text: str) -> tuple[str, ...]:
 
 
 def tokens(text: str) -> tuple[str, ...]:
-    """Comparable tokens of a name in any script we handle."""
+    """Comparable tokens of a name in any script we handle. A Chinese name's numbers are
+    words in digits ("第二十八研究所" has the word "28")."""
     text = clean(text)
     if has_han(text):
+        text = numerals.with_digits(text)
         return han_tokens(text) + latin_tokens(_HAN.sub(" ", text))
     return latin_tokens(text)
 
 
 def compact(text: str) -> str:
-    """One key without spaces: pinyin typed run-together, acronyms, spacing slips."""
+    """One key without spaces: pinyin typed run-together, acronyms, spacing slips. A
+    Chinese name keeps its digits and Latin letters: "中国电科28所" and "中国电科14所"
+    are two institutes, "中国联通(BVI)" is not "中国联通"."""
     text = clean(text)
     if has_han(text):
-        return han_text(text)
+        text = numerals.with_digits(unicodedata.normalize("NFKC", text))
+        runs = script.HAN_OR_CODE.findall(text)
+        return "".join(han_text(run) if has_han(run) else run.lower() for run in runs)
     return "".join(latin_tokens(text))
 
 
@@ -236,3 +243,28 @@ def pinyin(text: str) -> str:
     if RECORDING:
         READINGS[han] = reading
     return reading
+
+
+def pinyin_keys(text: str) -> set[str]:
+    """What a person may type in pinyin for a Chinese name: its reading, with any digits
+    and Latin letters in place (never without them: "Zhongguo Dianke Suo" is no one
+    institute), its numbers in digits, and each without the company suffix ("Huawei
+    Jishu" for 华为技术有限公司)."""
+    texts = [text]
+    short = without_han_company_suffix(text.strip())
+    if short is not None:
+        texts.append(short)
+    # "Zhongguo Dianke 28 Suo" for 中国电科二十八所 as for 中国电科28所.
+    texts += [numerals.with_digits(t) for t in texts]
+    return {mixed_pinyin(t) or pinyin(t) for t in texts} - {""}
+
+
+def mixed_pinyin(text: str) -> str | None:
+    """The reading of a name that writes digits or Latin letters beside its Han
+    characters, those kept in place ("中国电科28所" is "zhongguodianke28suo", "IDG资本"
+    "idgziben"): what a person types in pinyin. None for a name with no such part (its
+    ``pinyin`` is the whole reading)."""
+    runs = script.HAN_OR_CODE.findall(unicodedata.normalize("NFKC", text))
+    if all(has_han(run) for run in runs):
+        return None
+    return "".join(pinyin(run) if has_han(run) else run.lower() for run in runs)

@@ -46,7 +46,6 @@ KNOWN_MISSES = frozenset(
     {
         "CSSC",
         "信息工程大学",
-        "Atrguo Jiazhong Dianshi Yanshi",
         "Southern University of Science and Techology",
         "Aisin Corporation",
     }

@@ -199,3 +199,41 @@ def test_priming_loads_what_lookups_load_on_first_use_and_keeps_no_answer() -> N
     assert namesakes._dictionary.cache_info().currsize == 1  # the English dictionary
     assert not index._answers
     assert index.lookup("Qiantang Vortex Avionics").status is MatchStatus.MATCH
+
+
+def test_of_two_names_with_the_querys_words_the_one_of_its_stated_form_answers() -> None:
+    """A listed name is keyed without its trailing "Corporation" too, so "Acme
+    Shipbuilding Company Limited" has the words of "Acme Shipbuilding Corporation": the
+    form it states says which; without a form, either may be meant."""
+    index = NameIndex()
+    index.add_name(1, "Acme Shipbuilding Corporation", "name")
+    index.add_name(2, "Acme Shipbuilding Company Limited", "name")
+    for query, wanted in (
+        ("Acme Shipbuilding Company Limited", 2),
+        ("Acme Shipbuilding Co., Ltd.", 2),
+        ("Acme Shipbuilding Corporation", 1),
+    ):
+        result = index.lookup(query)
+        assert result.status is MatchStatus.MATCH, query
+        assert result.best is not None and result.best.entity_id == wanted, query
+    other = index.lookup("Acme Shipbuilding Co., Ltd.").candidates[1]
+    assert other.entity_id == 1 and other.how.held_back == "another legal form"
+    assert index.lookup("Acme Shipbuilding").status is MatchStatus.AMBIGUOUS
+
+
+def test_a_number_tells_numbered_bodies_apart_and_one_no_name_has_still_suggests() -> None:
+    index = NameIndex()
+    index.add_name(1, "Acme Electronics Group", "name")
+    index.add_name(2, "Acme Electronics Group 28th Research Institute", "name")
+    index.add_name(3, "Acme Electronics Group 58th Research Institute", "name")
+    found = index.lookup("Acme Electronics Group 28 Research Institute")
+    assert found.status is MatchStatus.MATCH and found.best is not None
+    assert found.best.entity_id == 2
+    # The group is not its numbered institute, nor the institute the group.
+    group = index.lookup("Acme Electronics Group")
+    assert group.best is not None and group.best.entity_id == 1
+    assert all(c.score < 80 for c in group.candidates[1:])
+    # A number no name has: the institutes are suggested, none is a match.
+    unknown = index.lookup("Acme Electronics Group 99th Research Institute")
+    assert unknown.status is MatchStatus.AMBIGUOUS
+    assert {c.entity_id for c in unknown.candidates} >= {2, 3}

@@ -65,3 +65,15 @@ def test_a_server_keeps_no_copy_of_the_names(bundled_registry: Registry, fresh: 
     with unit_of_work(bundled_registry.sessions) as session:
         NameIndex.build(session)
     assert not normalize.READINGS and not normalize.TOKENS
+
+
+def test_the_readings_depend_on_every_module_of_the_name_rules() -> None:
+    """A reading changes with the legal forms, abbreviations and generic words as well as
+    with ``normalize``: a file kept from before a change to any of them is stale."""
+    import registry.names
+    from registry.names import abbreviations, generic, legal_forms, normalize
+
+    hashed = set(readings.sources())
+    for module in (normalize, legal_forms, abbreviations, generic):
+        assert Path(module.__file__ or "") in hashed, module.__name__
+    assert all(Path(registry.names.__file__ or "").parent == p.parent for p in hashed)
