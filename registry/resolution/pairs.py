@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ from registry.resolution.keys import (
     name_key,
     unit_names,
 )
+from registry.resolution.numbered import numbered_units
 
 # Schemes whose code names exactly one organisation: the same code is one organisation,
 # two different codes of the scheme are two.
@@ -70,7 +71,7 @@ class Pair:
 
     a: int
     b: int
-    rule: str  # identifier | name | alias | legal form | place | acronym
+    rule: str  # identifier | name | alias | numbered unit | legal form | place | acronym
     evidence: str
     strong: bool  # merged without review, unless something keeps them apart
 
@@ -219,9 +220,35 @@ def candidate_pairs(session: Session, entities: dict[int, Named]) -> list[Pair]:
         for (a, ka), (b, kb) in _pairs(placed):
             if a != b and (ka.place is None) != (kb.place is None):
                 add(a, b, "place", f"{rest!r} with and without {ka.place or kb.place!r}", False)
+    for (group, kind, number), members in numbered_units(
+        *_units_and_groups(entities, ties)
+    ).items():
+        for a, b in _pairs(sorted(members)):
+            if frozenset((a, b)) not in units:
+                evidence = f"{kind} {number} of {entities[group].name!r}"
+                add(a, b, "numbered unit", evidence, True)
     for a, b, acronym in _renamed_parents(session, entities):
         add(a, b, "acronym", f"acronym {acronym!r} and a subsidiary listed under both", False)
     return sorted(found.values(), key=lambda p: (not p.strong, p.a, p.b))
+
+
+def _units_and_groups(
+    entities: dict[int, Named], ties: Iterable[Any]
+) -> tuple[dict[int, list[str]], dict[int, set[int]], dict[int, list[str]]]:
+    """What ``numbered.numbered_units`` reads: the Latin names of every entity tied to a
+    parent, the ties, and the names and acronyms of the parents."""
+    parents: dict[int, set[int]] = defaultdict(set)
+    for unit, owner in ties:
+        if unit in entities and owner in entities:
+            parents[unit].add(owner)
+    groups = {owner for owners in parents.values() for owner in owners}
+
+    def latin(e: Named) -> list[str]:
+        return [n for n in (e.name, *e.alternate_names.values()) if not has_han(n)]
+
+    names = {unit: latin(entities[unit]) for unit in parents}
+    group_names = {g: [*latin(entities[g]), *entities[g].acronyms] for g in groups}
+    return names, parents, group_names
 
 
 def _pairs(items: list[Any]) -> Iterator[tuple[Any, Any]]:

@@ -253,7 +253,7 @@ def test_every_merge_is_explained_in_the_merges_table_and_the_change_log(
         merges = session.scalars(select(Merge)).all()
         assert merges
         for merge in merges:
-            assert merge.rule in {"identifier", "name", "alias", "decision"}
+            assert merge.rule in {"identifier", "name", "alias", "numbered unit", "decision"}
             assert merge.evidence and merge.kept_id is not None
             assert store.entity_by_key(session, merge.merged_key) is not None
         logged = session.scalars(

@@ -44,7 +44,7 @@ def test_every_merge_is_explained_by_evidence_about_the_organisation(
     # Never a unit's name shared, never a shared alternate name alone.
     with unit_of_work(bundled_registry.sessions) as session:
         rules = {rule for (rule,) in session.execute(select(Merge.rule))}
-    assert rules <= {"identifier", "name", "alias", "decision"}, rules
+    assert rules <= {"identifier", "name", "alias", "numbered unit", "decision"}, rules
 
 
 def test_every_keep_apart_decision_holds(bundled_registry: Registry) -> None:
