@@ -97,11 +97,11 @@ def exact_records(index: NameStore, query: str, q_tokens: tuple[str, ...]) -> li
     typed = query.lower().replace(" ", "")
     # Pinyin typed with tone numbers ("Bei3jing1 Hang2kong1"): the keys are toneless.
     toneless = _TONE_NUMBER.sub("", typed)
-    # ... or with the brackets and digits of the Chinese name ("Zhongxin Guoji ... (Tianjin)
-    # Youxian Gongsi", "Zhongguo Dianke 28 Suo"): letters and digits only, in order
-    # (``normalize.compact`` would drop syllables that are legal forms elsewhere: "Zao").
     keys = {" ".join(q_tokens), normalize.compact(query), typed, toneless}
     if not normalize.has_han(query):
+        # ... or with the brackets and digits of the Chinese name ("Zhongxin Guoji ...
+        # (Tianjin) Youxian Gongsi", "Zhongguo Dianke 28 Suo"): letters and digits only,
+        # in order (``compact`` drops syllables that are legal forms elsewhere: "Zao").
         keys |= {_NOT_LETTER_OR_DIGIT.sub("", key) for key in (typed, toneless)}
     found: set[int] = set()
     for hits in index.exact.get_many([str_key(key) for key in keys]):
@@ -200,7 +200,9 @@ def query_groups(
     missing = 0.0
     unknown = False
     context = len(set(q_tokens)) > 1
-    for t in q_tokens:
+    # A word typed twice is one word ("Luo Luo Technology": a name holds "luo" once in its
+    # set of words, and the second would weigh as a word it lacks).
+    for t in dict.fromkeys(q_tokens):
         group = remembered(index._groups, (t, context), MAX_GROUP_MEMO, _group, index, t, context)
         if group is not None and t in slipped:
             group = _as_slip(group)

@@ -302,7 +302,6 @@ def score_record(
     typos = 0
     distinctive_hit = False
     extra = unknown  # a typed word the name lacks
-    found: set[str] = set()
     coined_hit = False  # a rare word that is no dictionary word ("Hikvision")
     common_hit = ""  # a rare word that is a dictionary word ("Southern")
     misread = ""  # a real word typed, read as another: "northwestern" as "northeastern"
@@ -314,10 +313,8 @@ def score_record(
                 best_tok, best_sim = cand, sim
         if best_tok < 0:
             q_weight += g.unmatched_weight
-            # (A word typed twice is not missing when the name has it once.)
-            extra |= g.token not in found and tells_apart(g.token)
+            extra |= tells_apart(g.token)
             continue
-        found.add(g.token)
         w = index.idf(best_tok)
         q_weight += w
         used.add(best_tok)

@@ -237,3 +237,14 @@ def test_a_number_tells_numbered_bodies_apart_and_one_no_name_has_still_suggests
     unknown = index.lookup("Acme Electronics Group 99th Research Institute")
     assert unknown.status is MatchStatus.AMBIGUOUS
     assert {c.entity_id for c in unknown.candidates} >= {2, 3}
+
+
+def test_a_word_typed_twice_counts_once_as_the_name_holds_it() -> None:
+    """"Luo Luo Technology" for "Beijing Luo Luo Technology Development": the second
+    "luo" is no word the name lacks."""
+    index = NameIndex()
+    index.add_name(1, "Beijing Luo Luo Technology Development Co., Limited.", "name")
+    index.add_name(2, "Beijing Acme Technology Development Co., Ltd.", "name")
+    result = index.lookup("Luo Luo Technology Development Co., Limited.")
+    assert result.best is not None and result.best.entity_id == 1
+    assert result.best.score > 85
