@@ -208,10 +208,24 @@ def query_groups(
             group = _as_slip(group)
         if group is not None:
             groups.append(group)
-        elif not typos.is_legal_form_typo(t):  # "Corporaton", read as no word: skipped
+        elif typos.is_legal_form_typo(t):  # "Corporaton", read as no word: skipped
+            continue
+        elif (parts := _joined(index, t, context)) is not None:
+            groups += parts
+        else:
             missing += index.word_weight(t)
             unknown |= tells_apart(t)
     return groups, missing, unknown
+
+
+def _joined(index: NameStore, token: str, context: bool) -> list[Group] | None:
+    """The two words of names that ``token``, no word of any name nor a typo of one,
+    was typed for ("TiTech" for "Ti-Tech"), each matching as a typo would."""
+    split = typos.split_joined(token, index._vocab) if token.isalpha() else None
+    if split is None:
+        return None
+    parts = [_group(index, part, context) for part in split]
+    return [_as_slip(g) for g in parts if g is not None] or None
 
 
 def _group(index: NameStore, token: str, context: bool) -> Group | None:

@@ -8,7 +8,7 @@ from collections.abc import Container
 
 from rapidfuzz.distance import OSA
 
-from registry.names.abbreviations import SPELLINGS
+from registry.names.abbreviations import SPELLINGS, VARIANTS
 from registry.names.generic import SCIENCE, TECHNOLOGY
 from registry.names.legal_forms import COMMON_FORMS
 
@@ -19,6 +19,9 @@ from registry.names.legal_forms import COMMON_FORMS
 REWRITTEN_WORDS = tuple(sorted({*SPELLINGS, SCIENCE, TECHNOLOGY, *COMMON_FORMS}))
 
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
+# A word typed for two joined ("TiTech" for "Ti-Tech", "MasterUni" for "Master-Uni") is
+# split where both parts are words of names, each at least this long.
+MIN_SPLIT_PART = 2
 
 
 def typo_budget(token: str) -> int:
@@ -60,3 +63,20 @@ def respell(text: str, known: Container[str]) -> tuple[str, int]:
         return near[0]
 
     return _LATIN_WORD.sub(fix, text), respelt
+
+
+def split_joined(word: str, known: Container[str]) -> tuple[str, str] | None:
+    """``word`` typed for two words of names joined ("titech" for "Ti-Tech",
+    "masteruni" for "Master-Uni", read "master university"), when it splits so in one
+    way only."""
+
+    def read(part: str) -> str | None:
+        part = VARIANTS.get(part, part)
+        return part if part in known else None
+
+    ways = [
+        (left, right)
+        for i in range(MIN_SPLIT_PART, len(word) - MIN_SPLIT_PART + 1)
+        if (left := read(word[:i])) is not None and (right := read(word[i:])) is not None
+    ]
+    return ways[0] if len(ways) == 1 else None

@@ -240,7 +240,7 @@ def test_a_number_tells_numbered_bodies_apart_and_one_no_name_has_still_suggests
 
 
 def test_a_word_typed_twice_counts_once_as_the_name_holds_it() -> None:
-    """"Luo Luo Technology" for "Beijing Luo Luo Technology Development": the second
+    """ "Luo Luo Technology" for "Beijing Luo Luo Technology Development": the second
     "luo" is no word the name lacks."""
     index = NameIndex()
     index.add_name(1, "Beijing Luo Luo Technology Development Co., Limited.", "name")

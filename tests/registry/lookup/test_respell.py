@@ -132,3 +132,29 @@ def test_a_slip_in_a_legal_form_is_a_typo_not_a_missing_word(
     assert result.status is MatchStatus.MATCH
     assert result.best is not None and result.best.name == "China Mobile Limited"
     assert result.best.how.kind is MatchKind.TYPO and result.best.typos == 1
+
+
+def test_a_word_typed_for_two_joined_is_split_where_both_are_words_of_names() -> None:
+    known = {"ti", "technology", "master", "university", "industry", "sino", "hikvision"}
+    assert typos.split_joined("titech", known) == ("ti", "technology")
+    assert typos.split_joined("masteruni", known) == ("master", "university")
+    assert typos.split_joined("hikvison", known) is None  # no two words of names
+    assert typos.split_joined("abcdef", {"ab", "cdef", "abc", "def"}) is None  # two ways
+
+
+def test_over_every_listed_name_its_hyphenated_words_typed_joined_find_it(
+    listed: tuple[NameIndex, list[str]],
+) -> None:
+    index, names = listed
+    asked, wrong = 0, []
+    for name in names:
+        if not re.search(r"[A-Za-z]-[A-Za-z]", name):
+            continue
+        query = re.sub(r"(?<=[A-Za-z])-(?=[A-Za-z])", "", name)
+        right, joined = index.lookup(name).best, index.lookup(query).best
+        assert right is not None
+        asked += 1
+        if joined is None or joined.entity_id != right.entity_id:
+            wrong.append((query, joined.name if joined else None))
+    assert len(wrong) <= asked // 50, wrong  # a joined word that splits two ways
+    assert asked >= 40
