@@ -225,7 +225,7 @@ def candidate_pairs(session: Session, entities: dict[int, Named]) -> list[Pair]:
     ).items():
         for a, b in _pairs(sorted(members)):
             if frozenset((a, b)) not in units:
-                evidence = f"{kind} {number} of {entities[group].name!r}"
+                evidence = f"same number: {kind} {number} of {entities[group].name!r}"
                 add(a, b, "numbered unit", evidence, True)
     for a, b, acronym in _renamed_parents(session, entities):
         add(a, b, "acronym", f"acronym {acronym!r} and a subsidiary listed under both", False)

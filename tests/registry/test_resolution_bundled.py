@@ -30,10 +30,13 @@ def test_every_merge_keeps_a_title_that_names_the_organisation(
             .where(Merge.undone_at.is_(None))
         ).all()
     assert rows
+    # (A numbered unit's names number it at two levels, "13th Institute, CASC" and "CASC
+    # 9th Academy 13 Research Institute", which read as a unit of each other: the numbered
+    # rule has its own check, test_resolution_numbered.)
     wrong = [
         (merge_id, merged, kept, rule, evidence)
         for merge_id, merged, rule, evidence, kept in rows
-        if unit_names(merged, [kept]) or unit_names(kept, [merged])
+        if rule != "numbered unit" and (unit_names(merged, [kept]) or unit_names(kept, [merged]))
     ]
     assert not wrong, wrong
 

@@ -78,9 +78,19 @@ def test_no_two_entities_of_the_bundled_registry_number_one_unit_of_one_group(
         tied = {frozenset(row) for row in ties}
         untied = {k: ids for k, ids in left.items() if frozenset(ids) not in tied}
         assert not untied, {k: [entities[i].name for i in ids] for k, ids in untied.items()}
+        # Each merge's two names number one unit, where both number one.
+        group_names = _units_and_groups(entities, ties)[2]
+        group_words = {w for held in group_names.values() for n in held for w in words(n)}
+        rows = session.execute(
+            select(Merge.kept_id, Merge.merged_name, Entity.name)
+            .join(Entity, Entity.id == Merge.kept_id)
+            .where(Merge.rule == "numbered unit")
+        ).all()
+        for _, merged_name, kept_name in rows:
+            units = {unit_of(n, group_words) for n in (merged_name, kept_name)} - {None}
+            assert len(units) <= 1, (merged_name, kept_name)
         # The 14th institute of CETC is one card, with the Entity List and the 1260H list.
-        merged = session.scalars(select(Merge.kept_id).where(Merge.rule == "numbered unit"))
-        kept = set(merged)
+        kept = {kept_id for kept_id, _, _ in rows}
         assert len(kept) >= 8
         lists = {
             name: {
