@@ -118,9 +118,20 @@ def what_is_asked(query: str, q_tokens: tuple[str, ...], form: str | None) -> _A
         form,
         any(t in namesakes.INSTITUTIONS for t in q_tokens),
         bool(q_tokens) and q_tokens[0] in CHINA_WORDS,
-        _OF_CHINA.search(query) is not None,
+        _says_of_china(query),
         frozenset(t for t in q_tokens if t.isdigit()),
     )
+
+
+def _says_of_china(text: str) -> bool:
+    """The name ends in "of China" (less its legal form and parentheses): China
+    qualifies the whole ("Bank of China Limited"), unlike in "28th Research Institute of
+    China Electronics Technology Group", where it begins the name of the owner."""
+    for found in _OF_CHINA.finditer(text):
+        rest = _PARENTHESES.sub(" ", text[found.end() :])
+        if all(namesakes.is_legal_form(word) for word in _RAW_WORD.findall(rest.lower())):
+            return True
+    return False
 
 
 def exact_candidate(index: NameStore, idx: int, query: str, form: str | None) -> Candidate:
@@ -416,7 +427,7 @@ def _namesake(
         # (Taipei) is not the "University of Science and Technology of China".
         text = index._texts[idx]
         first = index._words[index._record_tokens(idx)[0]] in CHINA_WORDS
-        of_china = _OF_CHINA.search(text) is not None
+        of_china = _says_of_china(text)
         if (asked.china_first and of_china and not first) or (
             asked.of_china and first and not of_china
         ):

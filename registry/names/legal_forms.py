@@ -29,6 +29,8 @@ pairs that the lists use for something else ("EP-", "YK-" aircraft registrations
 
 from __future__ import annotations
 
+import re
+
 FORM_FAMILY = {
     "co": "ltd",
     "company": "ltd",
@@ -78,6 +80,9 @@ HAN_FORMS = (
 )
 # Chinese company suffixes a short name may leave out (no bare "公司": "总公司" stays).
 HAN_COMPANY_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司")
+# A group's company form inside a longer name: the parent's form, left out as often as
+# written ("中国电子科技集团公司第二十八研究所", "中国电子科技集团第二十八研究所").
+_HAN_GROUP_FORM = re.compile(r"集团(?:股份有限|有限责任|有限)?公司(?=.)")
 # A Chinese name less its company suffix names one company when at least this many
 # characters are left ("华为技术"); two or three are a brand or a common prefix ("中科").
 MIN_HAN_SHORT_NAME = 4
@@ -381,3 +386,10 @@ def without_han_company_suffix(text: str) -> str | None:
             short = text[: -len(suffix)]
             return short if len(short) >= MIN_HAN_SHORT_NAME else None
     return None
+
+
+def without_han_group_form(han: str) -> str:
+    """A Chinese name with the company form of a group it names before more of the name
+    left out: "中国电子科技集团公司第二十八研究所" is "中国电子科技集团第二十八研究所"
+    (a name that ends in "集团有限公司" keeps it)."""
+    return _HAN_GROUP_FORM.sub("集团", han) if "集团" in han else han

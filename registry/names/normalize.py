@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import string
 import unicodedata
+from collections.abc import Callable
 from functools import cache, lru_cache
 from unicodedata import category
 
@@ -28,7 +29,11 @@ from registry.names.generic import GENERIC as GENERIC
 from registry.names.generic import SCIENCE, TECHNOLOGY
 from registry.names.generic import SCIENCE_AND_TECHNOLOGY as SCIENCE_AND_TECHNOLOGY
 from registry.names.generic import STOPWORDS as STOPWORDS
-from registry.names.legal_forms import LEGAL_FORMS, without_han_company_suffix
+from registry.names.legal_forms import (
+    LEGAL_FORMS,
+    without_han_company_suffix,
+    without_han_group_form,
+)
 from registry.names.script import has_han as has_han
 
 _T2S = opencc.OpenCC("t2s")
@@ -189,7 +194,7 @@ def han_text(text: str) -> str:
 
 
 def han_tokens(text: str) -> tuple[str, ...]:
-    han = han_text(text)
+    han = without_han_group_form(han_text(text))
     if len(han) <= 1:
         return (han,) if han else ()
     bigrams = [han[i : i + 2] for i in range(len(han) - 1)]
@@ -216,9 +221,19 @@ def compact(text: str) -> str:
     text = clean(text)
     if has_han(text):
         text = numerals.with_digits(unicodedata.normalize("NFKC", text))
-        runs = script.HAN_OR_CODE.findall(text)
-        return "".join(han_text(run) if has_han(run) else run.lower() for run in runs)
+        return _read_runs(_code_runs(without_han_group_form(text)), han_text)
     return "".join(latin_tokens(text))
+
+
+def _code_runs(text: str) -> list[str]:
+    """A name's runs of Han characters and of digits or Latin letters, in order (NFKC:
+    full-width "２８" is "28"); anything else (spaces, brackets) only separates them."""
+    return script.HAN_OR_CODE.findall(unicodedata.normalize("NFKC", text))
+
+
+def _read_runs(runs: list[str], read_han: Callable[[str], str]) -> str:
+    """The runs run together: each Han run read by ``read_han``, the rest lower-cased."""
+    return "".join(read_han(run) if has_han(run) else run.lower() for run in runs)
 
 
 @lru_cache(maxsize=65536)
@@ -252,13 +267,17 @@ def pinyin_keys(text: str) -> set[str]:
     Jishu" for 华为技术有限公司)."""
     keys = set()
     # "Zhongguo Dianke 28 Suo" for 中国电科二十八所 as for 中国电科28所.
-    for spelling in dict.fromkeys((text.strip(), numerals.with_digits(text.strip()))):
+    text = text.strip()
+    numbered = numerals.with_digits(text)
+    # And without a group's company form before more of the name (中国电子科技集团第…).
+    for spelling in dict.fromkeys((text, numbered, without_han_group_form(numbered))):
         reading = mixed_pinyin(spelling) or pinyin(spelling)
         keys.add(reading)
         short = without_han_company_suffix(spelling)
         if short is not None:
             # The short name's reading is the whole one's less the suffix's, where the
-            # suffix reads on its own (pypinyin, a tenth of a millisecond a name, once).
+            # suffix reads on its own: reading a suffix of a few characters costs less
+            # than reading the short name again (pypinyin, ~0.1 ms a name).
             suffix = pinyin(spelling[len(short) :])
             fits = reading.endswith(suffix)
             keys.add(reading[: -len(suffix)] if fits else mixed_pinyin(short) or pinyin(short))
@@ -270,7 +289,7 @@ def mixed_pinyin(text: str) -> str | None:
     characters, those kept in place ("中国电科28所" is "zhongguodianke28suo", "IDG资本"
     "idgziben"): what a person types in pinyin. None for a name with no such part (its
     ``pinyin`` is the whole reading)."""
-    runs = script.HAN_OR_CODE.findall(unicodedata.normalize("NFKC", text))
+    runs = _code_runs(text)
     if all(has_han(run) for run in runs):
         return None
-    return "".join(pinyin(run) if has_han(run) else run.lower() for run in runs)
+    return _read_runs(runs, pinyin)
