@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.metadata
 import json
 import logging
 import os
@@ -273,6 +272,8 @@ def cmd_teams_package(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _version() -> str:
+    import importlib.metadata  # here: some 25 ms that no other command needs
+
     try:
         return importlib.metadata.version("mcf-bot")
     except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed

@@ -17,8 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from registry import yaml_data
 from registry.errors import RegistryError
 
 
@@ -75,7 +74,7 @@ def _link(raw: Any, where: str) -> Link:
 @cache
 def _raw() -> dict[str, Any]:
     text = resources.files("registry").joinpath("catalog.yaml").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = yaml.safe_load(text)
+    loaded: dict[str, Any] = yaml_data.load(text)
     return loaded
 
 

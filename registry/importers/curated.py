@@ -10,10 +10,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy.orm import Session
 
-from registry import store
+from registry import store, yaml_data
 from registry.errors import BadImportError
 from registry.importers.result import ImportResult
 from registry.models import EntityKind, RelationType, Source
@@ -48,8 +47,8 @@ def _partial_date(value: Any) -> str | None:
 def load(session: Session, path: Path, progress: Progress = silent) -> ImportResult:
     file = str(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        doc = yaml_data.load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml_data.YAMLError) as exc:
         raise BadImportError(f"cannot read curated YAML ({exc})", file=file) from exc
     if not isinstance(doc, dict) or "entities" not in doc or "sources" not in doc:
         raise BadImportError("expected top-level 'sources' and 'entities'", file=file)

@@ -91,6 +91,9 @@ class NameStore:
         self._generic = bytearray()
         self._hows: list[str] = []
         self._how_codes: dict[str, int] = {}
+        # The number columns above are read in place from a saved file (``saved``) until
+        # the index first changes (``_own_columns``).
+        self._columns_mapped = False
         # Entity id -> record of its main name.
         self._name_rec: dict[int, int] = {}
         self.exact = IntMultimap()  # hash of a whole-name key -> record
@@ -194,7 +197,21 @@ class NameStore:
     def needs_compaction(self) -> bool:
         return len(self.dead) > max(1000, len(self._texts) // DEAD_SHARE)
 
+    def _own_columns(self) -> None:
+        """Copies of the number columns that this index can change, in place of the
+        read-only views of a saved file it was opened with."""
+        if not self._columns_mapped:
+            return
+        self._entity = array("i", self._entity.tobytes())
+        self._how, self._weak = bytearray(self._how), bytearray(self._weak)
+        self._tok_start = array("q", self._tok_start.tobytes())
+        self._tok_data = array("i", self._tok_data.tobytes())
+        self._df = array("i", self._df.tobytes())
+        self._generic = bytearray(self._generic)
+        self._columns_mapped = False
+
     def _drop(self, entity_ids: set[int]) -> None:
+        self._own_columns()
         owners = np.frombuffer(self._entity, np.int32)
         hits = np.flatnonzero(np.isin(owners, np.fromiter(entity_ids, np.int32)))
         del owners  # release the buffer: the column grows again below
@@ -211,6 +228,7 @@ class NameStore:
 
     def compacted(self) -> Self:
         """A new index without the retired records (the old one stays usable meanwhile)."""
+        self._own_columns()  # the words' columns are shared with the new index
         alive = np.ones(len(self._texts), bool)
         alive[self._dead_sorted] = False
         remap = np.where(alive, np.cumsum(alive) - 1, -1).astype(np.int32)
@@ -251,6 +269,7 @@ class NameStore:
     def add_name(self, entity_id: int, text: str, how: str, *, weak: bool = False) -> None:
         if self.frozen:  # added by hand after a lookup (a refresh forgets once it is done)
             self._forget()
+        self._own_columns()
         toks = normalize.tokens(text)
         if not toks and not text.strip():
             return

@@ -25,25 +25,65 @@ pairs and their evidence), ``decide`` (what merges), ``merge`` (merging, undoing
 explaining), ``reports`` (likely duplicates) and ``joins`` (the load-time resolver).
 """
 
-from registry.resolution.decide import Outcome, resolve
-from registry.resolution.decisions import (
-    KEEP_APART,
-    MERGE,
-    Decision,
-    default_decisions_path,
-    load_decisions,
-)
-from registry.resolution.keys import (
-    NameKey,
-    compatible,
-    name_key,
-    stated_country,
-    token_key,
-    unit_names,
-)
-from registry.resolution.merge import explain, merge_entities, merges, unmerge
-from registry.resolution.pairs import Pair, candidate_pairs
-from registry.resolution.reports import Duplicate, duplicates
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from registry.resolution.decide import Outcome, resolve
+    from registry.resolution.decisions import (
+        KEEP_APART,
+        MERGE,
+        Decision,
+        default_decisions_path,
+        load_decisions,
+    )
+    from registry.resolution.keys import (
+        NameKey,
+        compatible,
+        name_key,
+        stated_country,
+        token_key,
+        unit_names,
+    )
+    from registry.resolution.merge import explain, merge_entities, merges, unmerge
+    from registry.resolution.pairs import Pair, candidate_pairs
+    from registry.resolution.reports import Duplicate, duplicates
+
+# Each name's module, imported on first use: a lookup reads ``registry.resolution.keys``
+# only, and need not load merging, reports and the reviewed decisions (with YAML).
+_HOMES = {
+    "Decision": "decisions",
+    "Duplicate": "reports",
+    "KEEP_APART": "decisions",
+    "MERGE": "decisions",
+    "NameKey": "keys",
+    "Outcome": "decide",
+    "Pair": "pairs",
+    "candidate_pairs": "pairs",
+    "compatible": "keys",
+    "default_decisions_path": "decisions",
+    "duplicates": "reports",
+    "explain": "merge",
+    "load_decisions": "decisions",
+    "merge_entities": "merge",
+    "merges": "merge",
+    "name_key": "keys",
+    "resolve": "decide",
+    "stated_country": "keys",
+    "token_key": "keys",
+    "unit_names": "keys",
+    "unmerge": "merge",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
 
 __all__ = [
     "KEEP_APART",

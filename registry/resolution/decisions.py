@@ -7,8 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from registry import yaml_data
 from registry.errors import BadImportError
 from registry.paths import data_dir
 
@@ -34,8 +33,8 @@ def load_decisions(path: Path | None = None) -> list[Decision]:
     if not path.is_file():
         return []
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
+        doc = yaml_data.load(path.read_text(encoding="utf-8")) or {}
+    except yaml_data.YAMLError as exc:
         raise BadImportError(f"not YAML ({exc})", file=str(path)) from exc
     out = []
     for n, item in enumerate(doc.get("decisions") or [], start=1):

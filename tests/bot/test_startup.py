@@ -1,5 +1,6 @@
 """``mcf-bot ask`` loads only what a lookup needs: no importer, no followthemoney, no
-Alembic, no chat SDK and (once the index is saved) no pypinyin, and nothing per name of
+Alembic, no chat SDK, no entity resolution run, (once the index is saved) no pypinyin,
+and nothing per name of
 the registry. Speed itself is measured by ``bench/startup.py``, not here."""
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from registry.models import Entity
 from registry.service import Registry
 
 HEAVY = ("followthemoney", "pypinyin", "alembic", "slack_sdk", "slack_bolt", "microsoft_agents")
+# Entity resolution's run over the registry (a lookup reads only its name keys).
+RESOLVING = tuple(f"registry.resolution.{m}" for m in ("decide", "merge", "pairs", "reports"))
 
 PROBE = """
 import sys
@@ -24,14 +27,14 @@ from bot.cli import main
 main(["ask", "Baidu"])
 loaded = [m for m in sys.modules if m.split(".")[0] in {heavy!r} or
           m.startswith("registry.importers.") and m != "registry.progress"
-          and m != "registry.importers.result"]
+          and m != "registry.importers.result" or m in {resolving!r}]
 print("LOADED", sorted(loaded))
 """
 
 
 def test_ask_imports_no_importer_sdk_or_migration_tool(bundled_registry: Registry) -> None:
     env = os.environ | {"MCF_DATABASE_URL": str(bundled_registry.engine.url)}
-    code = PROBE.format(heavy=set(HEAVY))
+    code = PROBE.format(heavy=set(HEAVY), resolving=set(RESOLVING))
     runs = [
         subprocess.run(
             [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import zlib
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -182,6 +183,13 @@ def test_the_big_tables_are_memory_mapped(bundled_registry: Registry) -> None:
         at = getattr(at, "base", None)
     assert type(keys) is np.ndarray
     assert any(isinstance(b, np.memmap | mmap.mmap) for b in bases)
+    # So are the names' number columns (read in place, not copied at every start), until
+    # the index first changes.
+    columns = (index._entity, index._how, index._weak, index._tok_start, index._tok_data)
+    for column in (*columns, index._df, index._generic):
+        assert isinstance(column, memoryview) and column.readonly
+    index.add_name(1, "Zyxwv Holdings", "name")
+    assert isinstance(index._tok_data, array) and index.lookup("Zyxwv Holdings").best
 
 
 @pytest.fixture
