@@ -44,6 +44,7 @@ import asyncio
 import itertools
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -297,12 +298,25 @@ def _spy(args: argparse.Namespace, pid: int) -> subprocess.Popen[bytes]:
     """py-spy (pip install py-spy) sampling ``serve`` over the measured rounds only (not
     its start or the warm-up); it writes collapsed stacks when interrupted."""
     gil = ["--gil"] if args.profile_gil else []
-    command = ["py-spy", "record", "-r", "100", "-f", "raw", *gil, "-o", args.profile]
+    # The venv's own py-spy when the venv is not on PATH (run as .venv/bin/python).
+    beside = Path(sys.executable).with_name("py-spy")
+    spy = str(beside) if beside.exists() else "py-spy"
+    command = [spy, "record", "-r", "100", "-f", "raw", *gil, "-o", args.profile]
     return subprocess.Popen([*command, "--pid", str(pid)], stdout=subprocess.DEVNULL)
 
 
 async def main_async(args: argparse.Namespace) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="mcf-bench-serve-"))
+    try:
+        code = await _bench(args, workdir)
+    except BaseException:
+        print(f"servers' logs kept in {workdir}", file=sys.stderr)
+        raise
+    shutil.rmtree(workdir, ignore_errors=True)  # the registry, its index and the logs
+    return code
+
+
+async def _bench(args: argparse.Namespace, workdir: Path) -> int:
     url = _prepare_registry(args.database_url, workdir)
     names = _names(url, args.seed)
     teams = args.platform == "teams"
