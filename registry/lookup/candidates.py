@@ -116,6 +116,21 @@ def exact_records(index: NameStore, query: str, q_tokens: tuple[str, ...]) -> li
     return sorted(found, key=order)
 
 
+def contained_records(index: NameStore, q_tokens: tuple[str, ...], min_words: int) -> list[int]:
+    """Live, not weak, records whose whole-name key is a run of at least ``min_words`` of
+    the query's words, short of all of them: names the query holds whole, among more
+    words ("China Electronics Technology Group Corporation" in "... Corporation 99th
+    Research Institute"). Longest first."""
+    n = len(q_tokens)
+    runs = [(i, j) for i in range(n) for j in range(i + min_words, n + 1) if j - i < n]
+    runs.sort(key=lambda run: run[0] - run[1])
+    found: dict[int, None] = {}
+    keys = [str_key(" ".join(q_tokens[i:j])) for i, j in runs]
+    for hits in index.exact.get_many(keys):
+        found.update(dict.fromkeys(hits.tolist()))
+    return [idx for idx in found if idx not in index.dead and not index._weak[idx]]
+
+
 def han_near_records(index: NameStore, query: str) -> list[int]:
     """Records of Chinese names one character away from the query's (a wrong, missing
     or extra character)."""

@@ -78,6 +78,9 @@ class NameIndex(NameStore):
             offer(cand)
         for idx in candidates.han_near_records(self, query):
             offer(scoring.han_near_candidate(self, idx))
+        if all(c.score < decide.SUGGEST_SCORE for c in scored.values()):
+            for cand in scoring.contained_names(self, q_tokens):
+                offer(cand)
         scoring.prefer_stated_form(scored, query)
         scoring.demote_beside_acronym(scored, query)
         ranked = decide.rank(list(scored.values()), query, limit)

@@ -16,6 +16,7 @@ from registry.lookup import namesakes
 from registry.lookup.build import NameStore
 from registry.lookup.candidates import (
     Group,
+    contained_records,
     least_query_weight,
     query_groups,
     shortlist_with_evidence,
@@ -75,6 +76,14 @@ HAN_NEAR_SCORE = 80.0
 # "中国电子科技集团第28研究所", the 28th's "中国电子科技集团公司第二十八研究所" scores 77,
 # ahead of the 58th's "中国电子科技集团第58研究所", 96 before.)
 NUMBER_MISSING_CAP = 75.0
+
+# A name the query holds whole, with more words ("China Electronics Technology Group
+# Corporation" in "... Corporation 99th Research Institute"), when nothing else is worth
+# suggesting: a "did you mean" at this score (the query may name a unit we do not hold
+# of an organisation we do). Names of fewer words are too often a generic pair.
+CONTAINED_SCORE = 65.0
+MIN_CONTAINED_WORDS = 2
+CONTAINED = "the query names more than this organisation"
 
 OTHER_FORM = "another legal form"
 _EXACT_ACRONYM = Explanation(MatchKind.EXACT, NameField.ACRONYM)
@@ -215,6 +224,19 @@ def fuzzy_candidates(
                     typos,
                 )
             )
+    return out
+
+
+def contained_names(index: NameStore, q_tokens: tuple[str, ...]) -> list[Candidate]:
+    """Names the query holds whole, among more words: suggestions for a query that
+    nothing else resembles enough (``CONTAINED_SCORE``)."""
+    out = []
+    for idx in contained_records(index, q_tokens, MIN_CONTAINED_WORDS):
+        entity_id = index._entity[idx]
+        text = index._texts[idx]
+        how = Explanation(MatchKind.PARTIAL, NameField(index._hows[index._how[idx]]), CONTAINED)
+        name = index.entity_name(entity_id) or text
+        out.append(Candidate(entity_id, name, CONTAINED_SCORE, text, how))
     return out
 
 
