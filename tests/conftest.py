@@ -31,6 +31,7 @@ from sqlalchemy import Engine
 
 from handlers.context import Services
 from handlers.replies import EntityCard
+from registry.lookup import NameIndex
 from registry.service import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +79,25 @@ def bundled_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     registry.engine.dispose()
     return path
+
+
+@pytest.fixture(scope="session")
+def bundled_reader(bundled_path: Path) -> Iterator[Registry]:
+    """The bundled registry, to read only (tests that change it take ``bundled_registry``,
+    a copy of their own)."""
+    registry = Registry.connect(f"sqlite:///{bundled_path}")
+    yield registry
+    registry.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def bundled_index(bundled_reader: Registry) -> NameIndex:
+    """The name index over the bundled registry, built once, to look up only: a test that
+    adds names builds its own."""
+    from registry.db import unit_of_work
+
+    with unit_of_work(bundled_reader.sessions) as session:
+        return NameIndex.build(session)
 
 
 @pytest.fixture(scope="session")

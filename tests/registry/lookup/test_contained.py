@@ -6,8 +6,6 @@ registry."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
@@ -23,21 +21,16 @@ UNIT = "Zorvath Qelmin Unit"
 
 
 @pytest.fixture(scope="module")
-def listed(bundled_path: Path) -> tuple[NameIndex, dict[int, str]]:
-    registry = Registry.connect(f"sqlite:///{bundled_path}")
-    try:
-        with unit_of_work(registry.sessions) as session:
-            index = NameIndex.build(session)
-            names = dict(
-                session.execute(
-                    select(Entity.id, Entity.name)
-                    .join(Designation, Designation.entity_id == Entity.id)
-                    .where(Designation.end.is_(None))
-                ).all()
-            )
-    finally:
-        registry.engine.dispose()
-    return index, names
+def listed(bundled_reader: Registry, bundled_index: NameIndex) -> tuple[NameIndex, dict[int, str]]:
+    with unit_of_work(bundled_reader.sessions) as session:
+        names = dict(
+            session.execute(
+                select(Entity.id, Entity.name)
+                .join(Designation, Designation.entity_id == Entity.id)
+                .where(Designation.end.is_(None))
+            ).all()
+        )
+    return bundled_index, names
 
 
 def test_a_query_holding_a_listed_name_whole_suggests_at_least_that_organisation(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -28,21 +27,18 @@ _OF_CHINA = re.compile(r"^(?P<what>.+?)\s+of\s+China(?P<form>[\s,.]+\w.*)?$", re
 
 
 @pytest.fixture(scope="module")
-def names(bundled_path: Path) -> tuple[NameIndex, dict[str, set[int]]]:
+def names(
+    bundled_reader: Registry, bundled_index: NameIndex
+) -> tuple[NameIndex, dict[str, set[int]]]:
     """The index, and every Latin name or alias with the organisations that hold it."""
-    registry = Registry.connect(f"sqlite:///{bundled_path}")
-    try:
-        with unit_of_work(registry.sessions) as session:
-            index = NameIndex.build(session)
-            holders: dict[str, set[int]] = defaultdict(set)
-            rows = [*session.execute(select(Entity.id, Entity.name))]
-            rows += session.execute(select(Alias.entity_id, Alias.name).where(~Alias.weak))
-            for entity_id, name in rows:
-                if not normalize.has_han(name):
-                    holders[name].add(entity_id)
-    finally:
-        registry.engine.dispose()
-    return index, holders
+    holders: dict[str, set[int]] = defaultdict(set)
+    with unit_of_work(bundled_reader.sessions) as session:
+        rows = [*session.execute(select(Entity.id, Entity.name))]
+        rows += session.execute(select(Alias.entity_id, Alias.name).where(~Alias.weak))
+    for entity_id, name in rows:
+        if not normalize.has_han(name):
+            holders[name].add(entity_id)
+    return bundled_index, holders
 
 
 def _by_words(holders: dict[str, set[int]]) -> dict[frozenset[str], set[int]]:
