@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 from pypinyin import lazy_pinyin
@@ -26,32 +25,27 @@ NOT_LISTS = ("aspi-",)
 
 
 @pytest.fixture(scope="module")
-def chinese(bundled_path: Path) -> tuple[NameIndex, dict[str, set[int]], set[int]]:
+def chinese(
+    bundled_reader: Registry, bundled_index: NameIndex
+) -> tuple[NameIndex, dict[str, set[int]], set[int]]:
     """The index, every Chinese name with the organisations that hold it, and the
     listed organisations."""
-    registry = Registry.connect(f"sqlite:///{bundled_path}")
-    try:
-        with unit_of_work(registry.sessions) as session:
-            index = NameIndex.build(session)
-            listed = {
-                entity_id
-                for entity_id, list_id in session.execute(
-                    select(Designation.entity_id, Designation.list_id).where(
-                        Designation.end.is_(None)
-                    )
-                )
-                if not list_id.startswith(NOT_LISTS)
-            }
-            holders: dict[str, set[int]] = defaultdict(set)
-            for entity_id, name in session.execute(select(Entity.id, Entity.native_name)):
-                if name:
-                    holders[name].add(entity_id)
-            for entity_id, name in session.execute(select(Alias.entity_id, Alias.name)):
-                if has_han(name):
-                    holders[name].add(entity_id)
-    finally:
-        registry.engine.dispose()
-    return index, holders, listed
+    with unit_of_work(bundled_reader.sessions) as session:
+        listed = {
+            entity_id
+            for entity_id, list_id in session.execute(
+                select(Designation.entity_id, Designation.list_id).where(Designation.end.is_(None))
+            )
+            if not list_id.startswith(NOT_LISTS)
+        }
+        holders: dict[str, set[int]] = defaultdict(set)
+        for entity_id, name in session.execute(select(Entity.id, Entity.native_name)):
+            if name:
+                holders[name].add(entity_id)
+        for entity_id, name in session.execute(select(Alias.entity_id, Alias.name)):
+            if has_han(name):
+                holders[name].add(entity_id)
+    return bundled_index, holders, listed
 
 
 def _typed_pinyin(text: str) -> str:

@@ -6,19 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from registry.db import unit_of_work
 from registry.lookup import MatchStatus, NameIndex, namesakes
 from registry.lookup.types import MatchKind
-from registry.service import Registry
-
-
-@pytest.fixture(scope="module")
-def bundled_index(bundled_path) -> NameIndex:  # type: ignore[no-untyped-def]
-    registry = Registry.connect(f"sqlite:///{bundled_path}")
-    with unit_of_work(registry.sessions) as session:
-        index = NameIndex.build(session)
-    registry.engine.dispose()
-    return index
 
 
 @pytest.mark.parametrize(
