@@ -55,3 +55,23 @@ def singular(word: str) -> str:
     if word.endswith("ies"):
         return word[:-3] + "y"
     return word[:-1] if word.endswith("s") else word
+
+
+# An academy's name as lists write it either way: "China" or "Chinese" before "Academy",
+# "Science" or "Sciences" after it ("China Academy of Science-Shenyang Institute of
+# Automation" on the Entity List, "Chinese Academy of Sciences – Shenyang Institute of
+# Automation" on the 1286 list).
+BEFORE_ACADEMY = {"chinese": "china"}
+AFTER_ACADEMY = {"science": "sciences"}
+
+
+def academy_spelling(words: list[str]) -> list[str]:
+    """Folded words of a name (without "of") with any academy in it written one way."""
+    out = list(words)
+    for i, word in enumerate(out):
+        if word == "academy":
+            if i > 0:
+                out[i - 1] = BEFORE_ACADEMY.get(out[i - 1], out[i - 1])
+            if i + 1 < len(out):
+                out[i + 1] = AFTER_ACADEMY.get(out[i + 1], out[i + 1])
+    return out

@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from registry.names.abbreviations import VARIANTS, singular
+from registry.names.abbreviations import VARIANTS, academy_spelling, singular
 from registry.names.generic import FOLDED_WORDS, GENERIC, INSTITUTION_WORDS
 from registry.names.legal_forms import (
     FOREIGN_FORMS,
@@ -133,7 +133,7 @@ def name_key(name: str) -> NameKey | None:
     # Abbreviations and spellings fold as the lookup index folds them ("Intl",
     # "Imp & Exp", "Centre"): once the legal form is off, so "Co" and "Corp" at the end
     # stay forms.
-    words = [VARIANTS.get(w, w) for w in words if w not in FOLDED_WORDS]
+    words = academy_spelling([VARIANTS.get(w, w) for w in words if w not in FOLDED_WORDS])
     if not words:
         return None
     form = next((f for f in FORM_PRECEDENCE if f in forms), None)

@@ -57,6 +57,12 @@ SAME = [
     ("中国人民解放军军事科学院", "军事科学院"),
     ("中国人民解放军93184部队", "93184部队"),
     ("中国人民解放军总医院", "解放军总医院"),
+    # An academy written either way (the Entity List and the 1286 list).
+    (
+        "China Academy of Science-Shenyang Institute of Automation",
+        "Chinese Academy of Sciences – Shenyang Institute of Automation",
+    ),
+    ("Chinese Academy of Engineering Physics", "China Academy of Engineering Physics"),
 ]
 # (name, name): two organisations whose names are one bracket, form or place apart.
 DIFFERENT = [
@@ -90,6 +96,7 @@ DIFFERENT = [
     ("解放军理工大学", "理工大学"),
     ("中国人民解放军总医院", "总医院"),
     ("中国人民解放军93184部队", "中国人民解放军93148部队"),
+    ("Academy of Military Science", "Academy of Military Sciences Institute"),
 ]
 
 
