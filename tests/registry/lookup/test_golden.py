@@ -45,7 +45,6 @@ def _read(path: Path) -> list[dict[str, str]]:
 KNOWN_MISSES = frozenset(
     {
         "CSSC",
-        "信息工程大学",
         "Southern University of Science and Techology",
         "Aisin Corporation",
     }
