@@ -56,6 +56,7 @@ KINDS = (
 TYPO_WORD = 7
 _CO_LTD = re.compile(r"\bCo\.,? Ltd\.?$")
 _TO_TRADITIONAL = opencc.OpenCC("s2t")
+_TO_SIMPLIFIED = opencc.OpenCC("t2s")
 
 
 def main() -> int:
@@ -167,8 +168,11 @@ def _mistyped(name: str) -> list[tuple[str, str | None]]:
 
 
 def _pinyin(name: str) -> str:
-    """A Chinese name typed in pinyin: a word a character, digits and Latin as written."""
-    return " ".join(word.capitalize() for word in lazy_pinyin(name) if word.strip())
+    """A Chinese name typed in pinyin: a word a character, digits and Latin as written.
+    Read from its simplified form: pypinyin knows the readings of simplified phrases, and
+    reads a traditional 長 of 長江 as "zhang", which no one types for 长江."""
+    simplified = _TO_SIMPLIFIED.convert(name)
+    return " ".join(word.capitalize() for word in lazy_pinyin(simplified) if word.strip())
 
 
 def _short(name: str) -> str:
