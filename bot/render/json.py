@@ -115,6 +115,7 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
         "key": card.key,
         "name": card.name,
         "native_name": card.native_name,
+        "native_name_sources": list(card.native_name_sources),
         "kind": card.kind,
         "country": card.country,
         "aliases": list(card.aliases),

@@ -112,7 +112,9 @@ KINDS = {
 
 def _card_sections(
     card: EntityCard, finding: Finding, caps: Caps, note: str | None, more: Button | None
-) -> tuple[Section, ...]:
+) -> tuple[str, tuple[Section, ...]]:
+    """The card's title (its name, and its Chinese name with where that is written) and
+    its sections, the sources last."""
     sources = CardSources(card)
     meta = [KINDS.get(card.kind, card.kind)] + ([card.country] if card.country else [])
     aliases = [a for a in card.aliases if a != card.native_name]
@@ -155,8 +157,12 @@ def _card_sections(
             for i in card.identifiers
         ]
         sections.append(Section(None, (Line((Run("Identifiers: " + "; ".join(codes)),)),)))
+    title = card.name
+    if card.native_name:
+        # Cited after the sections: the numbers of what they show stay in reading order.
+        title += f" ({card.native_name}) {sources.cite(card.native_name_sources)}".rstrip()
     sections.append(Section("Sources", tuple(sources.lines(caps.sources_per_line))))
-    return tuple(sections)
+    return title, tuple(sections)
 
 
 def note_section(note: str) -> Section:
@@ -193,14 +199,14 @@ def card_layout(
     actions = [Button("Share in channel", Action.SHARE, str(card.id))] if shareable else []
     if card.relationships:  # a picture of one box says nothing
         actions.append(Button("Show network", Action.GRAPH, str(card.id)))
-    title = card.name + (f" ({card.native_name})" if card.native_name else "")
     finding = reply.card_finding
     whole = replace(FULL, ties=max_ties)
     for caps in (whole,) if full else SHORTER:
+        title, sections = _card_sections(card, finding, caps, note, more)
         layout = Layout(
             "card",
             one_line(title),
-            _card_sections(card, finding, caps, note, more),
+            sections,
             tuple(actions),
             summary=one_line(f"{card.name}: {finding.text}"),
             finding=finding,

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from registry.catalog import describe
-from registry.models import Designation, Entity, Identifier, Relationship
+from registry.models import Alias, Designation, Entity, Identifier, Relationship
 from registry.owners import OwnerPath, nearest_listed_owner
 from registry.relation_types import Direction, relation_type
 from registry.views.designations import RATINGS, DesignationView, designation_views
@@ -69,6 +69,7 @@ class EntityCard:
     checked: ListsLoaded | None = None
     # The shortest chain of ownership/control ties to a listed organisation (``registry.owners``).
     owner_path: OwnerPath | None = None
+    native_name_sources: tuple[int, ...] = ()  # where the Chinese name is written
 
     @property
     def listed_on(self) -> list[DesignationView]:
@@ -81,7 +82,7 @@ def entity_card(session: Session, entity_id: int) -> EntityCard | None:
         select(Entity)
         .where(Entity.id == entity_id)
         .options(
-            selectinload(Entity.aliases),
+            selectinload(Entity.aliases).selectinload(Alias.source),
             selectinload(Entity.identifiers).selectinload(Identifier.source),
             selectinload(Entity.designations).selectinload(Designation.source),
             selectinload(Entity.designations).selectinload(Designation.citations),
@@ -166,11 +167,18 @@ def entity_card(session: Session, entity_id: int) -> EntityCard | None:
         for i in sorted(entity.identifiers, key=lambda i: (i.scheme != "uscc", i.scheme, i.value))
     )
     owner_path = nearest_listed_owner(session, entity.id, numbering.number)
+    # The Chinese name's source (its sourced alias), numbered after the rest: the card's
+    # other numbers stay as they were.
+    native = next(
+        (a.source for a in entity.aliases if a.name == entity.native_name and a.source), None
+    )
+    native_name_sources = (numbering.number(native),) if native is not None else ()
     return EntityCard(
         id=entity.id,
         key=entity.key,
         name=entity.name,
         native_name=entity.native_name,
+        native_name_sources=native_name_sources,
         kind=entity.kind,
         country=entity.country,
         # The native name is shown beside the name; its sourced alias is not a second name.

@@ -248,7 +248,8 @@ async def test_mention_in_a_thread_answers_in_that_thread(
     card = fake_slack.channels["C1"][1]
     assert card["thread_ts"] == "1700000000.000100"
     validate(card["blocks"])
-    assert card["blocks"][0]["text"]["text"] == "Baidu, Inc. (百度)"
+    # The header: the name, the Chinese name and where that is written.
+    assert re.fullmatch(r"Baidu, Inc\. \(百度\) \[\d+\]", card["blocks"][0]["text"]["text"])
     assert SHARE_ACTION not in json.dumps(card["blocks"])
 
 

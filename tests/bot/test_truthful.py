@@ -531,3 +531,16 @@ def test_no_summary_follows_the_seed_articles_sentences(
                 if run in runs and not any(set(run) <= set(t) for t in titles):
                     followed.append(f"{card.name}: {' '.join(run)}")
     assert not followed, followed[:5]
+
+
+def test_every_chinese_name_on_a_card_cites_where_it_is_written(
+    bundled_cards: list[EntityCard],
+) -> None:
+    """A card shows an organisation's Chinese name beside its name with the source that
+    writes it, over the whole bundled registry."""
+    shown = [c for c in bundled_cards if c.native_name]
+    unsourced = [c.name for c in shown if not c.native_name_sources]
+    assert not unsourced, unsourced[:10]
+    numbers = {s.number for c in shown for s in c.sources}
+    assert all(n in numbers for c in shown for n in c.native_name_sources)
+    assert len(shown) > 500
