@@ -30,13 +30,13 @@ from sqlalchemy import select
 from registry.db import unit_of_work
 from registry.importers.lists import without_legal_form
 from registry.lookup import MatchStatus, NameIndex
-from registry.models import Alias, Designation, Entity
+from registry.models import Alias, Entity
 from registry.names.legal_forms import without_han_company_suffix
 from registry.names.normalize import normalize_name, strip_legal_forms
 from registry.names.script import has_han
 from registry.service import Registry
+from registry.views.queries import legally_listed_ids
 
-NOT_LISTS = ("aspi-",)
 KINDS = (
     "listed name",
     "alias",
@@ -100,13 +100,7 @@ def main() -> int:
 
 
 def _queries(session) -> list[tuple[str, str, set[int]]]:  # type: ignore[no-untyped-def]
-    listed = {
-        entity_id
-        for entity_id, list_id in session.execute(
-            select(Designation.entity_id, Designation.list_id).where(Designation.end.is_(None))
-        )
-        if not list_id.startswith(NOT_LISTS)
-    }
+    listed = legally_listed_ids(session)
     holders: dict[str, set[int]] = defaultdict(set)
     entities = {e.id: e for e in session.scalars(select(Entity).where(Entity.id.in_(listed)))}
     aliases: dict[int, list[Alias]] = defaultdict(list)

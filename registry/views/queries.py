@@ -6,7 +6,23 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.catalog import describe
 from registry.models import Designation, Entity, ImportRun
+
+
+def legally_listed_ids(session: Session) -> set[int]:
+    """Entities on a list of legal effect today: a research tracker's entry is no listing
+    (the catalogue's ``legal``; a list it does not describe counts as legal)."""
+    rows = session.execute(
+        select(Designation.entity_id, Designation.list_id).where(Designation.end.is_(None))
+    ).all()
+    legal = {list_id: _legal(list_id) for list_id in {list_id for _, list_id in rows}}
+    return {entity_id for entity_id, list_id in rows if legal[list_id]}
+
+
+def _legal(list_id: str) -> bool:
+    info = describe(list_id)
+    return info.legal if info is not None else True
 
 
 def entity_ids_listed_first(session: Session, limit: int) -> list[int]:

@@ -15,13 +15,12 @@ from sqlalchemy import select
 
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus, NameIndex
-from registry.models import Alias, Designation, Entity
+from registry.models import Alias, Entity
 from registry.names import normalize
 from registry.names.legal_forms import without_han_company_suffix, without_han_group_form
 from registry.names.script import HAN_OR_CODE, has_han
 from registry.service import Registry
-
-NOT_LISTS = ("aspi-",)
+from registry.views.queries import legally_listed_ids
 
 
 @pytest.fixture(scope="module")
@@ -31,13 +30,7 @@ def chinese(
     """The index, every Chinese name with the organisations that hold it, and the
     listed organisations."""
     with unit_of_work(bundled_reader.sessions) as session:
-        listed = {
-            entity_id
-            for entity_id, list_id in session.execute(
-                select(Designation.entity_id, Designation.list_id).where(Designation.end.is_(None))
-            )
-            if not list_id.startswith(NOT_LISTS)
-        }
+        listed = legally_listed_ids(session)
         holders: dict[str, set[int]] = defaultdict(set)
         for entity_id, name in session.execute(select(Entity.id, Entity.native_name)):
             if name:

@@ -6,21 +6,18 @@ registry, as is "Company Limited" written for "Co., Ltd."."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus, NameIndex, typos
 from registry.lookup.types import MatchKind
-from registry.models import Designation, Entity
 from registry.names.script import has_han
 from registry.service import Registry
+from registry.views.queries import entity_names, legally_listed_ids
 
 # Lists whose entries are organisations named by a publisher (ASPI's tracker rates
 # universities; its names are read the same way, but it is no list).
-NOT_LISTS = ("aspi-",)
 _CO_LTD = re.compile(r"\bCo\.,? Ltd\.?$")
 
 
@@ -53,23 +50,12 @@ def test_index_words_far_words_ties_and_short_words_are_left_as_typed(text: str)
 
 
 @pytest.fixture(scope="module")
-def listed(bundled_path: Path) -> tuple[NameIndex, list[str]]:
+def listed(bundled_reader: Registry, bundled_index: NameIndex) -> tuple[NameIndex, list[str]]:
     """The bundled registry's index and the Latin name of every listed organisation."""
-    registry = Registry.connect(f"sqlite:///{bundled_path}")
-    try:
-        with unit_of_work(registry.sessions) as session:
-            index = NameIndex.build(session)
-            rows = session.execute(
-                select(Entity.name, Designation.list_id)
-                .join(Designation, Designation.entity_id == Entity.id)
-                .where(Designation.end.is_(None))
-            )
-            names = sorted(
-                {n for n, list_id in rows if not list_id.startswith(NOT_LISTS) and not has_han(n)}
-            )
-    finally:
-        registry.engine.dispose()
-    return index, names
+    with unit_of_work(bundled_reader.sessions) as session:
+        ids = legally_listed_ids(session)
+        names = sorted(n for n in entity_names(session, ids).values() if not has_han(n))
+    return bundled_index, names
 
 
 def _slip(word: str) -> str:
