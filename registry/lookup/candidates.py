@@ -120,15 +120,20 @@ def contained_records(index: NameStore, q_tokens: tuple[str, ...], min_words: in
     """Live, not weak, records whose whole-name key is a run of at least ``min_words`` of
     the query's words, short of all of them: names the query holds whole, among more
     words ("China Electronics Technology Group Corporation" in "... Corporation 99th
-    Research Institute"). Longest first."""
+    Research Institute"). Of runs inside one another only the longest found counts: the
+    words of "China Electronics" there name CETC, not China Electronics Corporation."""
     n = len(q_tokens)
     runs = [(i, j) for i in range(n) for j in range(i + min_words, n + 1) if j - i < n]
-    runs.sort(key=lambda run: run[0] - run[1])
-    found: dict[int, None] = {}
+    runs.sort(key=lambda run: run[0] - run[1])  # longest first
     keys = [str_key(" ".join(q_tokens[i:j])) for i, j in runs]
-    for hits in index.exact.get_many(keys):
-        found.update(dict.fromkeys(hits.tolist()))
-    return [idx for idx in found if idx not in index.dead and not index._weak[idx]]
+    found: dict[int, None] = {}
+    spans: list[tuple[int, int]] = []
+    for (i, j), hits in zip(runs, index.exact.get_many(keys), strict=True):
+        live = [idx for idx in hits.tolist() if idx not in index.dead and not index._weak[idx]]
+        if live and not any(a <= i and j <= b for a, b in spans):
+            spans.append((i, j))
+            found.update(dict.fromkeys(live))
+    return list(found)
 
 
 def han_near_records(index: NameStore, query: str) -> list[int]:

@@ -62,3 +62,7 @@ def test_the_suggestion_says_the_query_names_more() -> None:
     found = index.lookup("Acme Electronics Technology Group Corporation 99th Zorvath Bureau")
     assert found.status is MatchStatus.AMBIGUOUS and found.best is not None
     assert found.best.entity_id == 1 and found.best.how.held_back == CONTAINED
+    # A name inside the longer one found is not suggested on its own.
+    index.add_name(3, "Acme Electronics", "name")
+    found = index.lookup("Acme Electronics Technology Group Corporation 99th Zorvath Bureau")
+    assert [c.entity_id for c in found.candidates] == [1]
