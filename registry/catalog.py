@@ -272,3 +272,16 @@ def rules_for(list_ids: Iterable[str]) -> tuple[OwnershipRule, ...]:
     """The ownership rules that reach what parties on any of ``list_ids`` own."""
     ids = set(list_ids)
     return tuple(r for r in rules() if ids.intersection(r.applies_to))
+
+
+# The years a fiscal-year list's importer puts at the end of its list name.
+_YEARS = re.compile(r", (FY\d{4}(?:–FY\d{4})?)$")
+
+
+def fiscal_years(list_name: str, info: ListInfo | None) -> str | None:
+    """A fiscal-year list's years ("FY2022–FY2025"), as its importer names them in the
+    list name; None for a list dated by day."""
+    if info is None or info.dated_by != "fiscal_year":
+        return None
+    found = _YEARS.search(list_name)
+    return found.group(1) if found else None

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from registry.catalog import OwnershipRule, describe, rules_for
+from registry.catalog import OwnershipRule, describe, fiscal_years, rules_for
 from registry.models import Designation, Relationship, Source
 from registry.relation_types import CONTROL_TYPES, OWNERSHIP_TYPES, relation_type
 
@@ -54,7 +54,8 @@ class ListedAs:
 
     list_id: str
     short_name: str
-    start: str | None  # YYYY-MM-DD; None where the list gives no date
+    start: str | None  # YYYY-MM-DD; None where the list gives no day
+    years: str | None = None  # a fiscal-year list's years ("FY2022–FY2025"), never a day
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,11 @@ class OwnerPath:
     def listing_words(self) -> str:
         """ "on the Entity List since 2020-12-18 and the DoD 1260H since 2021-06-03"."""
         parts = [
-            f"the {x.short_name} since {x.start}" if x.start else f"the {x.short_name}"
+            f"the {x.short_name} on the {x.years} list{'s' if '–' in x.years else ''}"
+            if x.years
+            else f"the {x.short_name} since {x.start}"
+            if x.start
+            else f"the {x.short_name}"
             for x in self.listed
         ]
         return "on " + " and ".join(parts)
@@ -97,17 +102,21 @@ def _legal_listings(session: Session, ids: set[int], today: dt.date) -> dict[int
     ended, and in force (a statute's later effective date is not yet a listing)."""
     found: dict[int, list[ListedAs]] = {}
     rows = session.execute(
-        select(Designation.entity_id, Designation.list_id, Designation.start)
+        select(Designation.entity_id, Designation.list_id, Designation.list_name, Designation.start)
         .where(Designation.entity_id.in_(ids), Designation.end.is_(None))
         .order_by(Designation.start, Designation.list_id)
     )
-    for entity_id, list_id, start in rows:
+    for entity_id, list_id, list_name, start in rows:
         info = describe(list_id)
         if info is None or not info.legal or (start is not None and start > today):
             continue
         listed = found.setdefault(entity_id, [])
         if all(x.list_id != list_id for x in listed):
-            listed.append(ListedAs(list_id, info.short_name, start.isoformat() if start else None))
+            # A fiscal-year list's start is the first year's first day, which no
+            # publisher stated: its years instead.
+            years = fiscal_years(list_name, info)
+            day = start.isoformat() if start and years is None else None
+            listed.append(ListedAs(list_id, info.short_name, day, years))
     return found
 
 

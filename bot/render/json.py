@@ -146,7 +146,7 @@ def card_dict(card: EntityCard, reply: LookupReply) -> dict[str, Any]:
         else {
             "hops": path_dict(card, {s.number: s.url for s in card.sources}),
             "listed": [
-                {"list": x.list_id, "name": x.short_name, "start": x.start}
+                {"list": x.list_id, "name": x.short_name, "start": x.start, "years": x.years}
                 for x in card.owner_path.listed
             ],
             "ownership": card.owner_path.ownership,

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from registry.catalog import ListInfo, catalog, describe
+from registry.catalog import ListInfo, catalog, describe, fiscal_years
 from registry.models import Designation, Entity, Source
 from registry.views.lists import list_editions, list_short_name
 from registry.views.sources import Numbering
@@ -124,15 +124,8 @@ def strongest_restriction(policy: str | None) -> str | None:
     return None
 
 
-_YEARS = re.compile(r", (FY\d{4}(?:–FY\d{4})?)$")
-
-
 def _years(d: Designation, info: ListInfo | None) -> str | None:
-    """A fiscal-year list's years, as its importer names them in the list name."""
-    if info is None or info.dated_by != "fiscal_year":
-        return None
-    found = _YEARS.search(d.list_name)
-    return found.group(1) if found else None
+    return fiscal_years(d.list_name, info)
 
 
 def _category(d: Designation) -> str | None:

@@ -544,3 +544,17 @@ def test_every_chinese_name_on_a_card_cites_where_it_is_written(
     numbers = {s.number for c in shown for s in c.sources}
     assert all(n in numbers for c in shown for n in c.native_name_sources)
     assert len(shown) > 500
+
+
+def test_a_listed_owner_on_a_fiscal_year_list_is_given_its_years_not_a_day(
+    bundled_cards: list[EntityCard],
+) -> None:
+    """The path to a listed owner says "on the FY2023–FY2025 lists" for the 1286 list,
+    never the first day of a fiscal year that no publisher stated; over every card."""
+    from registry.catalog import describe
+
+    listed = [x for c in bundled_cards if c.owner_path for x in c.owner_path.listed]
+    fiscal = [x for x in listed if (info := describe(x.list_id)) and info.dated_by == "fiscal_year"]
+    assert fiscal, "no card's nearest listed owner is on a fiscal-year list"
+    assert all(x.start is None and x.years for x in fiscal)
+    assert all(x.years is None for x in listed if x not in fiscal)
