@@ -15,7 +15,8 @@ import datetime as dt
 import re
 
 from handlers.errors import BadInput
-from handlers.replies import EntityCard, LookupReply
+from handlers.replies import DesignationView, EntityCard, LookupReply
+from registry.catalog import years_lists
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # "Acme as of 2023-03-01" (chat); the CLI's --as-of takes the same date.
@@ -50,19 +51,36 @@ def _on_or_before(value: str | None, day: str) -> bool:
     return value is None or value[:10] <= day
 
 
+def _later_start(d: DesignationView) -> str:
+    # A fiscal-year list's bounds are days no publisher stated: name its years instead.
+    return f"{d.label} on the {years_lists(d.years)}" if d.years else f"{d.label} from {d.start}"
+
+
+def _later_end(d: DesignationView) -> tuple[str, str]:
+    """What a period that ended after the day says of its end, and its status that day."""
+    if d.years:
+        return (
+            f"{d.label} not on the lists after the {years_lists(d.years)}",
+            f"on the {years_lists(d.years)}",
+        )
+    since = f"listed since {d.start}" if d.start else "listed (start not stated)"
+    return f"{d.label} ended {d.end}", since
+
+
 def card_as_of(card: EntityCard, day: dt.date) -> tuple[EntityCard, tuple[str, ...]]:
-    """The card as it stood on ``day``, and what changed after it, in words."""
+    """The card as it stood on ``day``, and what changed after it, in words. A fiscal-year
+    list is compared by the bounds of its years, and named by its years."""
     iso = day.isoformat()
     kept = []
     later = []
     for d in card.designations:
         if not _on_or_before(d.start, iso):
-            later.append(f"{d.label} from {d.start}")
+            later.append(_later_start(d))
             continue
         if d.end is not None and d.end[:10] > iso:
-            later.append(f"{d.label} ended {d.end}")
-            since = f"listed since {d.start}" if d.start else "listed (start not stated)"
-            d = dataclasses.replace(d, end=None, end_note=None, status=since)
+            ended, status = _later_end(d)
+            later.append(ended)
+            d = dataclasses.replace(d, end=None, end_note=None, status=status)
         kept.append(d)
     ties = []
     for tie in card.relationships:

@@ -34,6 +34,7 @@ from handlers.replies import (
     Reply,
     Tie,
 )
+from registry.catalog import years_lists
 from registry.currency import SYNC_HINT
 from registry.lookup import MatchStatus
 
@@ -50,7 +51,7 @@ NOT_EVIDENCE = (
 def _when(d: DesignationView) -> str:
     """A current listing's date, as the list states it."""
     if d.years:
-        return f"on the {d.years} list{'s' if '–' in d.years else ''}"
+        return f"on the {years_lists(d.years)}"
     if d.start and d.status.startswith("from "):  # a later effective date
         return d.status
     return f"since {d.start}" if d.start else "(date not stated)"
@@ -64,7 +65,7 @@ def listing_words(d: DesignationView) -> str:
 def ended_words(d: DesignationView) -> str:
     """An ended listing with its dates and the reason the list gives for the removal."""
     if d.years:
-        text = f"{d.label} ({d.years} list{'s' if '–' in d.years else ''}"
+        text = f"{d.label} ({years_lists(d.years)}"
         text += f"; {d.end_note})" if d.end_note else "; not on the later lists)"
         return text
     if d.end_note:

@@ -285,3 +285,9 @@ def fiscal_years(list_name: str, info: ListInfo | None) -> str | None:
         return None
     found = _YEARS.search(list_name)
     return found.group(1) if found else None
+
+
+def years_lists(years: str) -> str:
+    """ "FY2022–FY2025 lists", "FY2024 list": a fiscal-year listing in words, never as a
+    day no publisher stated."""
+    return f"{years} list{'s' if '–' in years else ''}"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from registry.catalog import OwnershipRule, describe, fiscal_years, rules_for
+from registry.catalog import OwnershipRule, describe, fiscal_years, rules_for, years_lists
 from registry.models import Designation, Relationship, Source
 from registry.relation_types import CONTROL_TYPES, OWNERSHIP_TYPES, relation_type
 
@@ -81,7 +81,7 @@ class OwnerPath:
     def listing_words(self) -> str:
         """ "on the Entity List since 2020-12-18 and the DoD 1260H since 2021-06-03"."""
         parts = [
-            f"the {x.short_name} on the {x.years} list{'s' if '–' in x.years else ''}"
+            f"the {x.short_name} on the {years_lists(x.years)}"
             if x.years
             else f"the {x.short_name} since {x.start}"
             if x.start

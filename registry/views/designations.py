@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from registry.catalog import ListInfo, catalog, describe, fiscal_years
+from registry.catalog import ListInfo, catalog, describe, fiscal_years, years_lists
 from registry.models import Designation, Entity, Source
 from registry.views.lists import list_editions, list_short_name
 from registry.views.sources import Numbering
@@ -74,7 +74,7 @@ def _status(
     end's source is ``DesignationView.end_source``)."""
     if years:
         # A fiscal-year list: the years it names, never a day no publisher stated.
-        when = f"on the {years} list{'s' if '–' in years else ''}"
+        when = f"on the {years_lists(years)}"
         if d.end is not None and d.end_note:
             return f"{when}; {d.end_note}"
         return f"{when}; not on the later lists" if d.end is not None else when

@@ -4,6 +4,7 @@ one removed in 2026, asked before, between and after (taken from the data, not n
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -18,6 +19,8 @@ from registry.db import unit_of_work
 from registry.models import Designation, Entity
 
 LIST = "us-1260h"
+FISCAL_LIST = "us-dod-1286"
+FISCAL_LABEL = "DoD 1286"
 
 
 def _entity(services: Services, added: int, removed: int | None) -> tuple[int, str, Designation]:
@@ -105,3 +108,32 @@ def test_a_bad_date_is_one_clear_line(services: Services, text: str) -> None:
     body = handle(services, text).body
     assert isinstance(body, ErrorReply)
     assert "date" in body.message or "future" in body.message
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def test_a_fiscal_year_list_as_of_any_day_is_named_by_its_years(services: Services) -> None:
+    """Every DoD 1286 period, asked the day before its first year begins and the day
+    before its last ends: the card and what came later name fiscal years, never the
+    years' bounds as days (DoD published no day)."""
+    with unit_of_work(services.registry.sessions) as session:
+        periods = session.execute(
+            select(Designation.entity_id, Designation.start, Designation.end).where(
+                Designation.list_id == FISCAL_LIST
+            )
+        ).all()
+    assert len(periods) > 50
+    checked = 0
+    for entity_id, start, end in periods[::7]:
+        card = show(services, entity_id)
+        for day in (start - dt.timedelta(days=1), end and end - dt.timedelta(days=1)):
+            if not day:
+                continue
+            reply = reply_as_of(card, day)
+            fiscal = [d for d in reply.card.designations if d.list_id == FISCAL_LIST]
+            assert all(not _ISO_DAY.search(d.status) for d in fiscal), fiscal
+            later = [x for x in reply.later if x.startswith(FISCAL_LABEL)]
+            assert all(not _ISO_DAY.search(x) and " FY" in x for x in later), later
+            checked += 1
+    assert checked > 10
