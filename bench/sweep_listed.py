@@ -7,7 +7,9 @@ For every organisation with an open period on a public list (every list but ASPI
 tracker and ratings): its listed name, each alias (acronyms apart, they are shared by
 design), the listed name without its legal form, and each Chinese name it holds; then
 the listed name as people mistype or respell it (a letter left out of its longest word,
-two letters swapped, lower case without punctuation, "Company Limited" for "Co., Ltd.")
+two letters swapped, lower case without punctuation, "Company Limited" for "Co., Ltd.",
+a word abbreviated, "Intl" for "International", and without the Chinese city or province
+it starts with and its legal form, two words at least left)
 and each Chinese name in traditional characters, without its company suffix, and in
 pinyin (a word a character, digits and Latin letters as written), with and without the
 suffix. A query counts as right when the organisation comes first; "confident" when it is
@@ -30,9 +32,11 @@ from sqlalchemy import select
 from registry.db import unit_of_work
 from registry.importers.lists import without_legal_form
 from registry.lookup import MatchStatus, NameIndex
+from registry.lookup.namesakes import INSTITUTIONS
 from registry.models import Alias, Entity
 from registry.names.legal_forms import without_han_company_suffix
 from registry.names.normalize import normalize_name, strip_legal_forms
+from registry.names.places import PLACES
 from registry.names.script import has_han
 from registry.service import Registry
 from registry.views.queries import legally_listed_ids
@@ -50,6 +54,20 @@ KINDS = (
     "Chinese, no suffix",
     "pinyin",
     "pinyin, no suffix",
+    "without its place",
+    "abbreviated",
+)
+# Words people abbreviate in a company name, and how (the first found is shortened).
+ABBREVIATED = (
+    ("International", "Intl"),
+    ("Technology", "Tech"),
+    ("Corporation", "Corp"),
+    ("Import and Export", "Imp & Exp"),
+    ("Electronics", "Elec"),
+    ("Engineering", "Eng"),
+    ("Institute", "Inst"),
+    ("University", "Univ"),
+    ("Industry", "Ind"),
 )
 # Words a letter is left out of, or two letters swapped in: the longest of at least this
 # many letters (shorter words have no typo budget to spare).
@@ -113,6 +131,11 @@ def _queries(session) -> list[tuple[str, str, set[int]]]:  # type: ignore[no-unt
         # Two organisations whose names differ only by a legal form ("China Telecom Group
         # Co., Ltd." and "China Telecom Corporation Limited") both answer the short name.
         holders[_short(entity.name).casefold()].add(entity.id)
+        # Companies of one group in several cities ("Beijing/Shanghai Naura
+        # Microelectronics Equipment") all answer the name without its city.
+        placeless = _placeless(entity.name)
+        if placeless:
+            holders[placeless.casefold()].add(entity.id)
     out: list[tuple[str, str, set[int]]] = []
     for entity_id, entity in sorted(entities.items()):
 
@@ -154,11 +177,32 @@ def _mistyped(name: str) -> list[tuple[str, str | None]]:
         swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
         if swapped != word:
             out.append(("letters swapped", name.replace(word, swapped, 1)))
+    bare = _placeless(name)
+    if bare:
+        out.append(("without its place", bare))
+    for long, abbreviation in ABBREVIATED:
+        if re.search(rf"\b{long}\b", name):
+            out.append(("abbreviated", re.sub(rf"\b{long}\b", abbreviation, name, count=1)))
+            break
     plain = " ".join(re.sub(r"[^\w\s]", " ", name).split()).lower()
     out.append(("lower, no punctuation", plain))
     if _CO_LTD.search(name):
         out.append(("Company Limited", _CO_LTD.sub("Company Limited", name)))
     return out
+
+
+def _placeless(name: str) -> str | None:
+    """ "Hangzhou Hikvision Digital Technology Co., Ltd." as "Hikvision Digital
+    Technology": the city and the form left out, as statutes and people write a company's
+    name. Not for a university or institute, whose place is its name ("Harbin Institute
+    of Technology"), nor where fewer than two words are left."""
+    first, _, rest = name.partition(" ")
+    if first.lower().replace("'", "") not in PLACES or not rest:
+        return None
+    if rest.split()[0].lower() in INSTITUTIONS or rest.lower().startswith("of "):
+        return None
+    bare = _short(rest)
+    return bare if len(bare.split()) >= 2 else None
 
 
 def _pinyin(name: str) -> str:
