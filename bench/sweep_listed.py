@@ -28,6 +28,7 @@ from collections import Counter, defaultdict
 import opencc
 from pypinyin import lazy_pinyin
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from registry.db import unit_of_work
 from registry.importers.lists import without_legal_form
@@ -117,7 +118,7 @@ def main() -> int:
     return 0
 
 
-def _queries(session) -> list[tuple[str, str, set[int]]]:  # type: ignore[no-untyped-def]
+def _queries(session: Session) -> list[tuple[str, str, set[int]]]:
     listed = legally_listed_ids(session)
     holders: dict[str, set[int]] = defaultdict(set)
     entities = {e.id: e for e in session.scalars(select(Entity).where(Entity.id.in_(listed)))}
