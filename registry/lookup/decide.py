@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz
 
-from registry.lookup.types import Candidate, MatchKind, MatchStatus
+from registry.lookup.types import Candidate, MatchKind, MatchStatus, NameField
 from registry.names.aliases import empty_alias
+from registry.names.normalize import normalize_name, strip_legal_forms
+from registry.names.places import adds_a_place
 
 # A score at or above this is a confident match, unless a rival is close (MARGIN).
 MATCH_SCORE = 85.0
@@ -36,11 +38,39 @@ def rank(scored: list[Candidate], query: str, limit: int) -> list[Candidate]:
 
 def decide(ranked: list[Candidate], query: str) -> MatchStatus:
     status = _decide(ranked)
+    if status is MatchStatus.MATCH and _alias_beside_its_place(ranked, query):
+        # "Yuwei Semiconductor Technology": one organisation's alias, and another's name
+        # with its city ("Shanghai Yuwei Semiconductor Technology Co., Ltd."). The list
+        # that gave the alias does not say the second is not meant: both, as a question.
+        status = MatchStatus.AMBIGUOUS
     if status is MatchStatus.MATCH and empty_alias(query) is not None:
         # "China", "Hong Kong", "Co., Ltd.": no organisation's name, whatever it is
         # found in; at most a "did you mean".
         status = MatchStatus.AMBIGUOUS
     return status
+
+
+def name_words(text: str) -> list[str]:
+    """A name's folded words, its legal form and a leading "the" left out."""
+    words = strip_legal_forms(normalize_name(text)).split()
+    return words[1:] if words[:1] == ["the"] else words
+
+
+def _alias_beside_its_place(ranked: list[Candidate], query: str) -> bool:
+    """The first matched an alias exactly, and a rival's own name (not an alias: "Beijing
+    Naura" is a subsidiary's alias beside the group's "Naura") is the query with a mainland
+    place before or after it: however far behind ("… Mathematics, Beijing" scores as a
+    partial name), a place is the least a name can add to what was asked."""
+    top = ranked[0]
+    if top.how.kind is not MatchKind.EXACT or top.how.field is not NameField.ALIAS:
+        return False
+    asked = name_words(query)
+    if name_words(top.name) == asked:  # "Huawei Device": the first's own name, less its form
+        return False
+    return any(
+        c.how.field is NameField.NAME and adds_a_place(name_words(c.matched_on), asked)
+        for c in ranked[1:]
+    )
 
 
 def _decide(ranked: list[Candidate]) -> MatchStatus:

@@ -82,3 +82,32 @@ COUNTRY_NAMES = (
 def is_place(folded: str) -> bool:
     """True for a place or a country, written as ``folded`` words ("hong kong")."""
     return folded.replace(" ", "-") in PLACES or folded in COUNTRY_NAMES
+
+
+_MAINLAND_PLACES = PLACES - _SEPARATE_REGISTERS
+
+
+def _place_at(words: list[str], start: bool) -> int:
+    """How many words (one or two) at the start (or end) of ``words`` name a mainland
+    province or city."""
+    for n in (2, 1):
+        if len(words) > n and "-".join(words[:n] if start else words[-n:]) in _MAINLAND_PLACES:
+            return n
+    return 0
+
+
+def adds_a_place(name_words: list[str], query_words: list[str]) -> bool:
+    """``name_words`` are ``query_words`` with a mainland province or city before or after
+    them: "shanghai yuwei semiconductor technology" for "yuwei semiconductor technology",
+    "institute of ... mathematics beijing" for "institute of ... mathematics" (folded
+    words, legal forms and a leading "the" left out by the caller). Such a name is the
+    query's organisation where it is registered, or another of the same name there. (Hong
+    Kong, Macau and countries abroad make another company of a group: see above and
+    ``lookup.namesakes``.)"""
+    if len(name_words) <= len(query_words):
+        return False
+    lead = _place_at(name_words, start=True)
+    if lead and name_words[lead:] == query_words:
+        return True
+    trail = _place_at(name_words, start=False)
+    return bool(trail) and name_words[:-trail] == query_words
