@@ -14,7 +14,7 @@ from registry.lookup import candidates, decide, namesakes, scoring, typos
 from registry.lookup.build import NameStore
 from registry.lookup.tables import remembered
 from registry.lookup.types import Candidate, LookupResult, MatchStatus
-from registry.names import normalize
+from registry.names import normalize, prefixes
 
 # Queries are cut to this many characters (a 10 kB paste is not a name).
 MAX_QUERY_CHARS = 300
@@ -50,6 +50,19 @@ class NameIndex(NameStore):
             self._lookup(query, 1)  # not remembered
 
     def _lookup(self, query: str, limit: int) -> LookupResult:
+        result = self._match(query, limit)
+        if result.status is MatchStatus.MATCH:
+            return result
+        # "PLA Information Engineering University": lists name the PLA's bodies without
+        # it (or in Chinese with it), people with it. The name without it, if that is sure.
+        rest = prefixes.without_pla(result.query)
+        if rest is not None:
+            bare = self._match(rest, limit)
+            if bare.status is MatchStatus.MATCH:
+                return LookupResult(result.query, bare.status, bare.candidates)
+        return result
+
+    def _match(self, query: str, limit: int) -> LookupResult:
         query = normalize.clean(query)[:MAX_QUERY_CHARS]
         q_tokens = normalize.tokens(query)
         if not q_tokens and not query:
