@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from registry.errors import BadImportError
 from registry.importers.lists import split_trailing_alias, tidy, unique
 from registry.importers.parents import unit_name, without_stated_parent
+from registry.names.places import without_address
 
 # (prefix of the CSL "source" column, list_id, list_name): every list the CSL
 # consolidates that names organisations. The Palestinian Legislative Council list names
@@ -172,12 +173,15 @@ def listed_name(raw_name: str) -> str:
 
 def names(raw_name: str) -> tuple[str, list[str]]:
     """The listed name and the other names it carries: "A, a.k.a. B (C)" -> A, [B, C];
-    "CNOOC Limited (a subsidiary of ...)" -> "CNOOC Limited"."""
-    first, *akas = _AKA.split(clean_name(raw_name))
+    "CNOOC Limited (a subsidiary of ...)" -> "CNOOC Limited"; "A Co., Ltd., Wuhan,
+    Hubei" -> "A Co., Ltd.", ["A Co., Ltd., Wuhan, Hubei"]."""
+    listed, *akas = _AKA.split(clean_name(raw_name))
+    # An address written into the name ("... Co., Ltd., Suzhou, Jiangsu") is no part of it.
+    first = without_address(listed)
     name, acronym = name_and_acronym(without_stated_parent(first))
     # The name exactly as listed ("Huawei Technologies Co., Ltd. (Huawei)") is a name
     # people paste from the list: it finds the party too.
-    others: list[str | None] = [first, acronym, unit_name(first)]
+    others: list[str | None] = [listed, first, acronym, unit_name(first)]
     for aka in akas:
         others += name_and_acronym(aka)
     return name, unique(others)

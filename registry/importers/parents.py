@@ -24,6 +24,9 @@ from __future__ import annotations
 import re
 
 _SUBORDINATE = re.compile(r"^(?P<parent>.+?)\.?\s+Subordinate Institution\s*[-–]\s*(?P<unit>.+)$")
+# "Huawei Technologies Co., Ltd. (Huawei). Affiliated Entity: Huawei Marine Networks Co.,
+# Ltd.": the affiliate's own name, but no parent: an affiliate need not be a subsidiary.
+_AFFILIATE = re.compile(r"^(?P<parent>.+?)\.?\s+Affiliated Entity\s*:\s*(?P<unit>.+)$")
 _SUBSIDIARY_OF = re.compile(
     r"^(?P<unit>.+?)\s*\(an? (?:subsidiary|subordinate institute|subordinate unit) of "
     r"(?P<parent>[^()]+(?:\([^()]*\)[^()]*)*)\)$",
@@ -79,8 +82,10 @@ def parent_chain(name: str) -> list[str]:
 
 def unit_name(name: str) -> str | None:
     """The unit's own short name where the listing gives one ("Tonghui Electronics" in
-    "... Subordinate Institution - Tonghui Electronics"), else None."""
-    match = _SUBORDINATE.match(" ".join(name.split()))
+    "... Subordinate Institution - Tonghui Electronics", an affiliate's after "Affiliated
+    Entity:"), else None."""
+    name = " ".join(name.split())
+    match = _SUBORDINATE.match(name) or _AFFILIATE.match(name)
     return match.group("unit").strip() if match else None
 
 

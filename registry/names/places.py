@@ -13,6 +13,8 @@ AG (Austria)", "Kiekert USA Inc."), as ISO 3166 codes.
 
 from __future__ import annotations
 
+import re
+
 _PLACE_NAMES = """
 anhui beijing chongqing fujian gansu guangdong guangxi guizhou hainan hebei heilongjiang
 henan hubei hunan jiangsu jiangxi jilin liaoning ningxia qinghai shaanxi shandong
@@ -111,3 +113,33 @@ def adds_a_place(name_words: list[str], query_words: list[str]) -> bool:
         return True
     trail = _place_at(name_words, start=False)
     return bool(trail) and name_words[:-trail] == query_words
+
+
+# Where a list writes a company's address into its name, after the legal form and any
+# acronym: "HiSilicon Technologies Co., Ltd (HiSilicon), Bantian Longgang District",
+# "Suzhou Huawei Investment Co., Ltd., Suzhou, Jiangsu". A segment is a district or a
+# province or city (with "Province" or "City" or not).
+_FORM_END = r"(?:Co\.,?\s*Ltd\.?|Ltd\.?|Limited|Inc\.?|Corp\.?|Corporation|Company)"
+_SEGMENT = r"(?:[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)"
+_ADDRESS_TAIL = re.compile(
+    rf"(?P<name>.*?\b{_FORM_END}(?:\s*\([^()]+\))?)\s*,\s*(?P<tail>{_SEGMENT}(?:\s*,\s*{_SEGMENT})*)\.?$"
+)
+_ADDRESS_WORDS = frozenset({"district", "province", "city", "county", "new", "area"})
+
+
+def _is_address_segment(segment: str) -> bool:
+    words = segment.lower().replace("’", "'").replace("'", "").split()
+    if words and words[-1] == "district":
+        return True
+    rest = [w for w in words if w not in _ADDRESS_WORDS]
+    return bool(rest) and "-".join(rest) in PLACES
+
+
+def without_address(name: str) -> str:
+    """``name`` less an address written after its legal form; ``name`` when there is
+    none (a bracketed place, "Co., Ltd. (Shanghai)", is the list's, and stays)."""
+    found = _ADDRESS_TAIL.match(name)
+    if found is None:
+        return name
+    segments = [s.strip() for s in found.group("tail").split(",")]
+    return found.group("name") if all(map(_is_address_segment, segments)) else name

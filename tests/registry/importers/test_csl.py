@@ -44,8 +44,12 @@ def test_both_header_variants_keep_chinese_entity_list_and_meu_rows() -> None:
         ("54th Research Institute of China", "CN"),
         ("A.C. International", "CN"),
         ("ACTeam Logistics Ltd.", "HK"),
-        ("Gui’an New District Huawei Investment Co., Ltd., Guiyang, Guizhou", "CN"),
+        # The address the list writes after the legal form is no part of the name...
+        ("Gui’an New District Huawei Investment Co., Ltd.", "CN"),
     }
+    # ...and the name as listed, address and all, still finds the party.
+    (guian,) = [e for e in parse(OLDER) if e.name.startswith("Gui’an")]
+    assert "Gui’an New District Huawei Investment Co., Ltd., Guiyang, Guizhou" in guian.aliases
 
 
 def test_alternate_names_are_split_from_the_sentence() -> None:

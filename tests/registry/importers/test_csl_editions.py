@@ -27,9 +27,10 @@ from handlers.context import Services
 from handlers.lookup import lookup
 from registry.db import unit_of_work
 from registry.importers import run_import
-from registry.importers.parents import parent_chain
+from registry.importers.parents import parent_chain, stated_parent
 from registry.lookup import MatchStatus
-from registry.models import Change, Designation, Entity, Relationship
+from registry.models import Alias, Change, Designation, Entity, Relationship
+from registry.names.places import without_address
 from registry.service import Registry
 from tests.registry.importers.helpers import assert_refused_unchanged
 
@@ -234,6 +235,27 @@ def test_parents_stated_in_listed_names_are_ties(bundled_registry: Registry) -> 
     assert parent_chain("54th Research Institute of China") == []
     assert parent_chain("System Equipment Co., Ltd. of the 28th Research Institute") == []
     assert parent_chain("Harbin Institute of Technology") == []
+
+
+def test_no_listed_name_keeps_an_address_and_affiliates_answer_to_their_own_names(
+    bundled_reader: Registry,
+) -> None:
+    """Over every organisation of the bundled registry: no name ends in an address written
+    after its legal form (the list's text stays an alias), and an affiliate listed as
+    "<group>. Affiliated Entity: <name>" has its own name as an alias, with no tie to the
+    group claimed (an affiliate need not be a subsidiary)."""
+    with unit_of_work(bundled_reader.sessions) as session:
+        names = dict(session.execute(select(Entity.id, Entity.name)).all())
+        aliases: dict[int, set[str]] = {}
+        for entity_id, alias in session.execute(select(Alias.entity_id, Alias.name)):
+            aliases.setdefault(entity_id, set()).add(alias)
+    assert [n for n in names.values() if without_address(n) != n] == []
+    affiliates = {i: n for i, n in names.items() if "Affiliated Entity:" in n}
+    assert len(affiliates) >= 10
+    for entity_id, name in affiliates.items():
+        assert name.split("Affiliated Entity:", 1)[1].strip() in aliases[entity_id]
+        assert stated_parent(name) is None
+    assert any("Bantian Longgang District" in a for found in aliases.values() for a in found)
 
 
 def test_ns_cmic_linked_to_becomes_a_cited_tie(bundled_registry: Registry) -> None:

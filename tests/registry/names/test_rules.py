@@ -7,7 +7,7 @@ import pytest
 from registry.names.abbreviations import EXPANSIONS, singular
 from registry.names.aliases import empty_alias
 from registry.names.normalize import tokens
-from registry.names.places import COUNTRY_CODES, PLACES
+from registry.names.places import COUNTRY_CODES, PLACES, without_address
 
 WRITTEN_OUT = [
     ("Beijing Imp & Exp Co", "Beijing Import and Export Company"),
@@ -82,3 +82,27 @@ def test_an_acronym_may_spell_a_legal_form_but_not_a_country() -> None:
 )
 def test_singular(word: str, one: str) -> None:
     assert singular(word) == one and singular(one) == one
+
+
+@pytest.mark.parametrize(
+    ("listed", "name"),
+    [
+        (
+            "HiSilicon Technologies Co., Ltd (HiSilicon), Bantian Longgang District",
+            "HiSilicon Technologies Co., Ltd (HiSilicon)",
+        ),
+        ("Suzhou Acme Investment Co., Ltd., Suzhou, Jiangsu", "Suzhou Acme Investment Co., Ltd."),
+        ("Acme Optics Co., Ltd., Guangdong", "Acme Optics Co., Ltd."),
+        ("Acme Optics Co., Ltd., Wuhan, Hubei Province", "Acme Optics Co., Ltd."),
+        # A place in brackets is the list's own; what follows no legal form, or is no
+        # place, stays.
+        ("Acme Optics (Shanghai) Co., Ltd.", "Acme Optics (Shanghai) Co., Ltd."),
+        ("Naval training base - Shanwei, Guangdong", "Naval training base - Shanwei, Guangdong"),
+        ("Acme Co., Ltd., Research Department", "Acme Co., Ltd., Research Department"),
+        ("Acme Co., Ltd., Nanjing, Research Unit", "Acme Co., Ltd., Nanjing, Research Unit"),
+    ],
+)
+def test_an_address_written_after_the_legal_form_is_no_part_of_the_name(
+    listed: str, name: str
+) -> None:
+    assert without_address(listed) == name
