@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 
+from registry.names.numerals import ORDINAL_WORDS
+
 _SUBORDINATE = re.compile(r"^(?P<parent>.+?)\.?\s+Subordinate Institution\s*[-–]\s*(?P<unit>.+)$")
 # "Huawei Technologies Co., Ltd. (Huawei). Affiliated Entity: Huawei Marine Networks Co.,
 # Ltd.": the affiliate's own name, but no parent: an affiliate need not be a subsidiary.
@@ -32,7 +34,7 @@ _SUBSIDIARY_OF = re.compile(
     r"(?P<parent>[^()]+(?:\([^()]*\)[^()]*)*)\)$",
     re.IGNORECASE,
 )
-_ORDINAL_WORD = r"First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|Eleventh|Twelfth"
+_ORDINAL_WORD = "|".join(word.capitalize() for word in ORDINAL_WORDS)
 _NUMBER = rf"(?:No\.\s*)?\d+(?:st|nd|rd|th)?|{_ORDINAL_WORD}"
 _UNIT_WORDS = (
     r"(?:Research\s+)?(?:Institute|Academy|Factory|Plant|Test\s+Cent(?:er|re)|"

@@ -55,8 +55,9 @@ from registry.models import Change
 # Bump when the layout, the arrays, the way keys are hashed or the keys themselves change
 # (3: abbreviations fold both ways; a listed name is also keyed without its trailing
 # "Corporation"/"Company"; 4: "Company Limited" is a legal form; 5: a Chinese name leaves
-# out a group's company form before more of the name).
-FORMAT_VERSION = 5
+# out a group's company form before more of the name; 6: ordinals written out are numbers,
+# "No." before a number is left out).
+FORMAT_VERSION = 6
 MAGIC = b"MCFNAMES"
 _PREFIX = struct.Struct("<8sQI")  # magic, header length, header CRC-32
 # Arrays start on this boundary, so every memory-mapped view is aligned.

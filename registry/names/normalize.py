@@ -159,7 +159,7 @@ def latin_tokens(text: str) -> tuple[str, ...]:
 
 
 def _latin_tokens(text: str) -> tuple[str, ...]:
-    norm = normalize_name(text.replace("&", " and "))
+    norm = normalize_name(numerals.without_number_sign(text.replace("&", " and ")))
     if not norm:
         return ()
     stripped = strip_legal_forms(norm) or norm

@@ -7,7 +7,8 @@ apart, whichever way either was written. Only numbers that number something are 
 after 第 ("第二十八"), or before the 所/院/部队 they number ("二十八所", "五院"); a
 numeral inside a name ("中国一重") stays a character. A numbered institute or academy
 is read in its short form, as people say it: "第28研究所" is "28所", "第五研究院" "5院".
-In Latin script an ordinal is its number ("28th" is "28").
+In Latin script an ordinal is its number ("28th" is "28", "Second" is "2"), and "No."
+before a number is left out.
 """
 
 from __future__ import annotations
@@ -23,6 +24,32 @@ _NUMERAL = f"[{''.join(_DIGITS)}{''.join(_UNITS)}]+"
 _NUMBERED = ("研究所", "研究院", "部队", "所", "院")
 _NUMBER = re.compile(rf"(?<=第){_NUMERAL}|{_NUMERAL}(?={'|'.join(_NUMBERED)})")
 _ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)")
+# Ordinals written out, as units are numbered in words ("Second Academy of CASIC",
+# "CASC First Academy"): read as their numbers, like "2nd" and "1st".
+ORDINAL_WORDS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+    "thirteenth": 13,
+    "fourteenth": 14,
+    "fifteenth": 15,
+    "sixteenth": 16,
+    "seventeenth": 17,
+    "eighteenth": 18,
+    "nineteenth": 19,
+    "twentieth": 20,
+}
+# "No. 14 Research Institute": the sign before a number says nothing of which.
+_NUMBER_SIGN = re.compile(r"\bno\.?\s*(?=\d)", re.IGNORECASE)
 # "第28研究所" and "28所" are one institute, "第5研究院" and "5院" one academy.
 _LONG_FORM = re.compile(r"第?(\d+)(?:研究)?([所院])")
 
@@ -54,6 +81,15 @@ def numbers(text: str) -> list[str]:
 
 
 def cardinal(word: str) -> str:
-    """A Latin word, an ordinal as its number ("28th" is "28")."""
+    """A Latin word, an ordinal as its number ("28th" and "twenty-eighth"... "28th" is
+    "28", "second" is "2")."""
     ordinal = _ORDINAL.fullmatch(word)
-    return ordinal.group(1) if ordinal else word
+    if ordinal:
+        return ordinal.group(1)
+    number = ORDINAL_WORDS.get(word)
+    return str(number) if number is not None else word
+
+
+def without_number_sign(text: str) -> str:
+    """ "CETC No. 14 Research Institute" -> "CETC 14 Research Institute"."""
+    return _NUMBER_SIGN.sub("", text)

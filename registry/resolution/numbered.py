@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 from registry.names.normalize import ascii_text
+from registry.names.numerals import ORDINAL_WORDS
 
 # The kinds of unit a group numbers, smallest first: a name that numbers an academy and
 # an institute in it ("CASC 9th Academy 13 Research Institute") names the institute.
@@ -31,18 +32,6 @@ UNIT_KINDS = ("institute", "factory", "academy")
 UNIT_KINDS_SET = frozenset(UNIT_KINDS)
 # Words of a numbered unit's name that say nothing of which unit it is.
 _FILLER = frozenset({"no", "number", "of", "the", "s", "research", "and"})
-_ORDINAL_WORDS = {
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-    "seventh": 7,
-    "eighth": 8,
-    "ninth": 9,
-    "tenth": 10,
-}
 _WORD = re.compile(r"[a-z0-9]+")
 _NUMBER = re.compile(r"(\d+)(?:st|nd|rd|th)?")
 
@@ -57,7 +46,7 @@ def _number(word: str) -> int | None:
     found = _NUMBER.fullmatch(word)
     if found is not None:
         return int(found.group(1))
-    return _ORDINAL_WORDS.get(word)
+    return ORDINAL_WORDS.get(word)
 
 
 def unit_of(name: str, group_words: set[str]) -> tuple[str, int] | None:

@@ -44,4 +44,23 @@ def test_both_spellings_of_an_institute_are_one_key_and_the_number_is_a_word() -
 def test_a_latin_ordinal_is_its_number() -> None:
     ordinal = tokens("The 28th Research Institute of CETC")
     assert set(ordinal) == set(tokens("CETC 28 Research Institute"))
-    assert numerals.cardinal("1st") == "1" and numerals.cardinal("fifth") == "fifth"
+    assert numerals.cardinal("1st") == "1" and numerals.cardinal("fifth") == "5"
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("CASC First Academy", "CASC 1st Academy"),
+        ("Second Academy of CASIC", "2nd Academy of CASIC"),
+        ("CETC Fourteenth Research Institute", "CETC 14th Research Institute"),
+        ("CETC No. 14 Research Institute", "CETC 14 Research Institute"),
+        ("CSSC No.701 Research Institute", "CSSC 701st Research Institute"),
+    ],
+)
+def test_an_ordinal_written_out_or_after_no_is_its_number(one: str, other: str) -> None:
+    assert tokens(one) == tokens(other)
+
+
+def test_no_as_a_word_or_inside_one_stays() -> None:
+    assert "no" in tokens("Say No More Co")
+    assert tokens("Casino 5 Co") == ("casino", "5", "company")
