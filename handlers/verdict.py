@@ -227,9 +227,11 @@ def ambiguous(query: str, names: list[str], *, exact: bool = True) -> Finding:
     if exact:
         text = f"Not sure which organisation “{query}” means: did you mean {which}?"
     else:
+        # The question first: a sentence that opens with "nothing is named so" reads as
+        # a clearance to someone skimming, and a near name may well be the one meant.
         text = (
-            f"Nothing in the registry is named “{query}”: did you mean {which}? If none is "
-            f"it, {NOT_EVIDENCE}; {TRY_INSTEAD}."
+            f"Did you mean {which}? “{query}” is not exactly a name the registry holds. "
+            f"If none is it, {NOT_EVIDENCE}; {TRY_INSTEAD}."
         )
     return Finding(Level.AMBIGUOUS, text, nearest=shown, detail=which)
 

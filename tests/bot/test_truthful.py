@@ -488,7 +488,9 @@ def test_a_did_you_mean_says_when_nothing_bears_the_name_asked(services: Service
         if exact:
             assert "Not sure which organisation" in finding.text
         else:
-            assert f"Nothing in the registry is named “{query}”" in finding.text
+            # The question comes first, never a sentence that reads as a clearance.
+            assert finding.text.startswith("Did you mean ")
+            assert f"“{query}” is not exactly a name the registry holds" in finding.text
             assert "not evidence that it is unlisted" in finding.text
 
 
