@@ -164,7 +164,8 @@ def country(addresses: Iterable[str], others: Iterable[str] = ()) -> str | None:
 
 
 def clean_name(raw: str) -> str:
-    return _LOST_APOSTROPHE.sub("'", tidy(raw))
+    # A comma or semicolon left at the end ("Sinno Electronics Co., Ltd.,") ends no name.
+    return _LOST_APOSTROPHE.sub("'", tidy(raw)).rstrip(" ,;")
 
 
 def listed_name(raw_name: str) -> str:
@@ -179,6 +180,7 @@ def names(raw_name: str) -> tuple[str, list[str]]:
     # An address written into the name ("... Co., Ltd., Suzhou, Jiangsu") is no part of it.
     first = without_address(listed)
     name, acronym = name_and_acronym(without_stated_parent(first))
+    name = name.rstrip(" ,;")  # "Poly Asia Pacific Ltd., (PAPL)" less its acronym
     # The name exactly as listed ("Huawei Technologies Co., Ltd. (Huawei)") is a name
     # people paste from the list: it finds the party too.
     others: list[str | None] = [listed, first, acronym, unit_name(first)]

@@ -142,4 +142,9 @@ def without_address(name: str) -> str:
     if found is None:
         return name
     segments = [s.strip() for s in found.group("tail").split(",")]
-    return found.group("name") if all(map(_is_address_segment, segments)) else name
+    # A city too small for the place list, before its province, is an address as well:
+    # "..., Langfang, Hebei".
+    *before, last = segments
+    towns = all(_is_address_segment(s) or len(s.split()) == 1 for s in before)
+    address = _is_address_segment(last) and towns
+    return found.group("name") if address else name

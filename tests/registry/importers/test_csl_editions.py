@@ -241,15 +241,16 @@ def test_no_listed_name_keeps_an_address_and_affiliates_answer_to_their_own_name
     bundled_reader: Registry,
 ) -> None:
     """Over every organisation of the bundled registry: no name ends in an address written
-    after its legal form (the list's text stays an alias), and an affiliate listed as
-    "<group>. Affiliated Entity: <name>" has its own name as an alias, with no tie to the
-    group claimed (an affiliate need not be a subsidiary)."""
+    after its legal form (the list's text stays an alias) or in a stray comma, and an
+    affiliate listed as "<group>. Affiliated Entity: <name>" has its own name as an alias,
+    with no tie to the group claimed (an affiliate need not be a subsidiary)."""
     with unit_of_work(bundled_reader.sessions) as session:
         names = dict(session.execute(select(Entity.id, Entity.name)).all())
         aliases: dict[int, set[str]] = {}
         for entity_id, alias in session.execute(select(Alias.entity_id, Alias.name)):
             aliases.setdefault(entity_id, set()).add(alias)
     assert [n for n in names.values() if without_address(n) != n] == []
+    assert [n for n in names.values() if n.endswith((",", ";"))] == []
     affiliates = {i: n for i, n in names.items() if "Affiliated Entity:" in n}
     assert len(affiliates) >= 10
     for entity_id, name in affiliates.items():

@@ -94,6 +94,7 @@ def test_singular(word: str, one: str) -> None:
         ("Suzhou Acme Investment Co., Ltd., Suzhou, Jiangsu", "Suzhou Acme Investment Co., Ltd."),
         ("Acme Optics Co., Ltd., Guangdong", "Acme Optics Co., Ltd."),
         ("Acme Optics Co., Ltd., Wuhan, Hubei Province", "Acme Optics Co., Ltd."),
+        ("Acme Optics Co., Ltd., Langfang, Hebei", "Acme Optics Co., Ltd."),
         # A place in brackets is the list's own; what follows no legal form, or is no
         # place, stays.
         ("Acme Optics (Shanghai) Co., Ltd.", "Acme Optics (Shanghai) Co., Ltd."),
