@@ -63,8 +63,8 @@ def render(reply: Reply, record: RecordView | None) -> bytes:
     lay = layout(reply, full=True, shareable=False)
     if lay.finding is not None:
         text(lay.finding.text, HEADING_PT, LINE_MM + 1)
-    if lay.title:
-        heading(lay.title)
+    if lay.full_title:
+        heading(lay.full_title)
     for section in lay.sections:
         if section.heading == "Sources":
             continue  # below, each with its whole URL

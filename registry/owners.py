@@ -57,6 +57,14 @@ class ListedAs:
     start: str | None  # YYYY-MM-DD; None where the list gives no day
     years: str | None = None  # a fiscal-year list's years ("FY2022–FY2025"), never a day
 
+    def words(self) -> str:
+        """ "the Entity List since 2020-12-18", "the DoD 1286 (FY2023–FY2025 lists)"."""
+        if self.years:
+            return f"the {self.short_name} ({years_lists(self.years)})"
+        if self.start:
+            return f"the {self.short_name} since {self.start}"
+        return f"the {self.short_name}"
+
 
 @dataclass(frozen=True, slots=True)
 class OwnerPath:
@@ -80,15 +88,7 @@ class OwnerPath:
 
     def listing_words(self) -> str:
         """ "on the Entity List since 2020-12-18 and the DoD 1260H since 2021-06-03"."""
-        parts = [
-            f"the {x.short_name} on the {years_lists(x.years)}"
-            if x.years
-            else f"the {x.short_name} since {x.start}"
-            if x.start
-            else f"the {x.short_name}"
-            for x in self.listed
-        ]
-        return "on " + " and ".join(parts)
+        return "on " + " and ".join(x.words() for x in self.listed)
 
     def words(self) -> str:
         """The path as the ``tied`` verdict says it: "a subsidiary of X, a subsidiary of

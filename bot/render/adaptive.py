@@ -111,6 +111,8 @@ def _teams_usage(line: str) -> str:
 # A run may be a legal rule shown whole (an Entity List entry's terms run past 1,100
 # characters): a card's runs are clipped only beyond this.
 RUN_LIMIT = 3000
+# A title's characters at most (a card's, a digest's).
+TITLE_LIMIT = 300
 
 
 def _text_run(r: Run, limit: int) -> Element:
@@ -207,7 +209,7 @@ def body_of(lay: Layout, *, controls: bool = True, limit: int = RUN_LIMIT) -> li
     """The layout as card elements: RichTextBlocks of TextRuns only (shown literally)."""
     body: list[Element] = []
     if lay.title:
-        body.append(rich(run(clip(lay.title, 300), size="Large", weight="Bolder")))
+        body.append(rich(run(lay.title_within(TITLE_LIMIT, clip), size="Large", weight="Bolder")))
     for section in lay.sections:
         if section.heading:
             body.append(_heading(clip(section.heading, 500)))
@@ -388,7 +390,7 @@ def digest_messages(digest: Digest) -> list[PlannedMessage]:
     owned = changes_per_part(digest, [ids for _, ids in parts])
     planned = []
     for i, ((elements, _), mine) in enumerate(zip(parts, owned, strict=True), start=1):
-        title = clip(lay.title, 300) + (f" (part {i} of {total})" if total > 1 else "")
+        title = clip(lay.title, TITLE_LIMIT) + (f" (part {i} of {total})" if total > 1 else "")
         top = rich(run("🔔 "), run(title, weight="Bolder"))
         payload: dict[str, Any] = {
             "text": clip(lay.summary, 2000),

@@ -112,9 +112,9 @@ KINDS = {
 
 def _card_sections(
     card: EntityCard, finding: Finding, caps: Caps, note: str | None, more: Button | None
-) -> tuple[str, tuple[Section, ...]]:
-    """The card's title (its name, and its Chinese name with where that is written) and
-    its sections, the sources last."""
+) -> tuple[str, str, tuple[Section, ...]]:
+    """The card's title (its name and its Chinese name), the citation of where that is
+    written, and its sections, the sources last."""
     sources = CardSources(card)
     meta = [KINDS.get(card.kind, card.kind)] + ([card.country] if card.country else [])
     aliases = [a for a in card.aliases if a != card.native_name]
@@ -157,12 +157,13 @@ def _card_sections(
             for i in card.identifiers
         ]
         sections.append(Section(None, (Line((Run("Identifiers: " + "; ".join(codes)),)),)))
-    title = card.name
+    title, cite = card.name, ""
     if card.native_name:
         # Cited after the sections: the numbers of what they show stay in reading order.
-        title += f" ({card.native_name}) {sources.cite(card.native_name_sources)}".rstrip()
+        title += f" ({card.native_name})"
+        cite = sources.cite(card.native_name_sources)
     sections.append(Section("Sources", tuple(sources.lines(caps.sources_per_line))))
-    return title, tuple(sections)
+    return title, cite, tuple(sections)
 
 
 def note_section(note: str) -> Section:
@@ -202,7 +203,7 @@ def card_layout(
     finding = reply.card_finding
     whole = replace(FULL, ties=max_ties)
     for caps in (whole,) if full else SHORTER:
-        title, sections = _card_sections(card, finding, caps, note, more)
+        title, cite, sections = _card_sections(card, finding, caps, note, more)
         layout = Layout(
             "card",
             one_line(title),
@@ -210,6 +211,7 @@ def card_layout(
             tuple(actions),
             summary=one_line(f"{card.name}: {finding.text}"),
             finding=finding,
+            title_cite=cite,
         )
         if full or len(layout.lines()) <= MAX_CARD_LINES:
             return layout

@@ -6,6 +6,7 @@ plain and unescaped: the mappers escape it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -109,10 +110,25 @@ class Layout:
     actions: tuple[Button, ...] = ()
     summary: str = ""  # one plain line: notifications, screen readers, fallbacks
     finding: Finding | None = None  # the verdict, for answers about one organisation
+    # The citation that ends a card's title ("[3]": where its Chinese name is written),
+    # apart so that a front end that shortens the title never cuts it.
+    title_cite: str = ""
+
+    @property
+    def full_title(self) -> str | None:
+        if self.title and self.title_cite:
+            return f"{self.title} {self.title_cite}"
+        return self.title
+
+    def title_within(self, limit: int, cut: Callable[[str, int], str]) -> str:
+        """The title in at most ``limit`` characters, ``cut`` shortening the words only."""
+        if not self.title_cite:
+            return cut(self.title or "", limit)
+        return f"{cut(self.title or '', limit - len(self.title_cite) - 1)} {self.title_cite}"
 
     def lines(self) -> list[str]:
         """The layout as plain lines, the way the terminal prints it (and counts it)."""
-        out = [self.title] if self.title else []
+        out = [self.full_title] if self.full_title else []
         for section in self.sections:
             if section.heading:
                 out.append(section.heading)

@@ -71,7 +71,6 @@ _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,30}$")
 SECTION_LIMIT = 2900  # Slack allows 3000 characters per section; keep headroom
 CONTEXT_LIMIT = 1900  # per context element (Slack: 2000)
 HEADER_LIMIT = 150
-_TITLE_CITATION = re.compile(r" (?:\[\d+\])+$")
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 # mrkdwn has no escape character: an emphasis marker at the edge of a word (where Slack
 # reads *bold*, _italic_ or ~struck~) becomes a look-alike Slack shows as it is. Inside a
@@ -129,16 +128,6 @@ def plain(text: str, limit: int) -> str:
     text = clean_text(text)
     text = _BROADCAST.sub("@\u2060\\1", text.replace("<", "‹").replace(">", "›"))
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _header(title: str) -> str:
-    """A card's title in a header (``HEADER_LIMIT`` characters): a long name is cut
-    before the citation that ends the title (where its Chinese name is written), never
-    the citation."""
-    cited = _TITLE_CITATION.search(title)
-    if cited is None or len(title) <= HEADER_LIMIT:
-        return plain(title, HEADER_LIMIT)
-    return plain(title[: cited.start()], HEADER_LIMIT - len(cited.group())) + cited.group()
 
 
 def _link(url: str, label: str) -> str:
@@ -264,7 +253,9 @@ def blocks_of(lay: Layout, limit: int = MAX_BLOCKS) -> list[Block]:
     head: list[Block] = []
     if lay.title:
         if lay.kind == "card":
-            head.append(HeaderBlock(text=PlainTextObject(text=_header(lay.title), emoji=False)))
+            # A long name is cut before the citation that ends the title, never the citation.
+            header = lay.title_within(HEADER_LIMIT, plain)
+            head.append(HeaderBlock(text=PlainTextObject(text=header, emoji=False)))
         else:
             head.append(_section(f"*{escape(lay.title, 500)}*"))
     body = [b for section in lay.sections for b in _pack(section, ids)]

@@ -196,8 +196,8 @@ def to_text(lay: Layout, *, full: bool = False, terminal: Terminal = Terminal())
     """The layout as terminal text. Every piece of registry text is cleaned before any
     escape code of ours is added (the cleaner would strip those)."""
     out: list[str] = []
-    if lay.title:
-        out += _paint(_wrapped(clean(lay.title), "", terminal.width), _BOLD, terminal)
+    if lay.full_title:
+        out += _paint(_wrapped(clean(lay.full_title), "", terminal.width), _BOLD, terminal)
     for section in lay.sections:
         indent = "  " if (section.heading or section.subtle) and lay.kind != "notice" else ""
         if section.heading:

@@ -6,7 +6,7 @@ from rapidfuzz import fuzz
 
 from registry.lookup.types import Candidate, MatchKind, MatchStatus, NameField
 from registry.names.aliases import empty_alias
-from registry.names.normalize import normalize_name, strip_legal_forms
+from registry.names.normalize import tokens
 from registry.names.places import adds_a_place
 
 # A score at or above this is a confident match, unless a rival is close (MARGIN).
@@ -50,12 +50,6 @@ def decide(ranked: list[Candidate], query: str) -> MatchStatus:
     return status
 
 
-def name_words(text: str) -> list[str]:
-    """A name's folded words, its legal form and a leading "the" left out."""
-    words = strip_legal_forms(normalize_name(text)).split()
-    return words[1:] if words[:1] == ["the"] else words
-
-
 def _alias_beside_its_place(ranked: list[Candidate], query: str) -> bool:
     """The first matched an alias exactly, and a rival's own name (not an alias: "Beijing
     Naura" is a subsidiary's alias beside the group's "Naura") is the query with a mainland
@@ -64,11 +58,12 @@ def _alias_beside_its_place(ranked: list[Candidate], query: str) -> bool:
     top = ranked[0]
     if top.how.kind is not MatchKind.EXACT or top.how.field is not NameField.ALIAS:
         return False
-    asked = name_words(query)
-    if name_words(top.name) == asked:  # "Huawei Device": the first's own name, less its form
+    # Words as the index reads them: legal forms, "the", "of" and spellings folded.
+    asked = tokens(query)
+    if tokens(top.name) == asked:  # "Huawei Device": the first's own name, less its form
         return False
     return any(
-        c.how.field is NameField.NAME and adds_a_place(name_words(c.matched_on), asked)
+        c.how.field is NameField.NAME and adds_a_place(tokens(c.matched_on), asked)
         for c in ranked[1:]
     )
 

@@ -81,8 +81,8 @@ def numbers(text: str) -> list[str]:
 
 
 def cardinal(word: str) -> str:
-    """A Latin word, an ordinal as its number ("28th" and "twenty-eighth"... "28th" is
-    "28", "second" is "2")."""
+    """A Latin word, an ordinal as its number: "28th" is "28", "second" is "2"
+    (``ORDINAL_WORDS``: first to twentieth)."""
     ordinal = _ORDINAL.fullmatch(word)
     if ordinal:
         return ordinal.group(1)

@@ -14,6 +14,7 @@ AG (Austria)", "Kiekert USA Inc."), as ISO 3166 codes.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _PLACE_NAMES = """
 anhui beijing chongqing fujian gansu guangdong guangxi guizhou hainan hebei heilongjiang
@@ -89,7 +90,7 @@ def is_place(folded: str) -> bool:
 _MAINLAND_PLACES = PLACES - _SEPARATE_REGISTERS
 
 
-def _place_at(words: list[str], start: bool) -> int:
+def _place_at(words: Sequence[str], start: bool) -> int:
     """How many words (one or two) at the start (or end) of ``words`` name a mainland
     province or city."""
     for n in (2, 1):
@@ -98,11 +99,11 @@ def _place_at(words: list[str], start: bool) -> int:
     return 0
 
 
-def adds_a_place(name_words: list[str], query_words: list[str]) -> bool:
+def adds_a_place(name_words: Sequence[str], query_words: Sequence[str]) -> bool:
     """``name_words`` are ``query_words`` with a mainland province or city before or after
     them: "shanghai yuwei semiconductor technology" for "yuwei semiconductor technology",
     "institute of ... mathematics beijing" for "institute of ... mathematics" (folded
-    words, legal forms and a leading "the" left out by the caller). Such a name is the
+    words: ``normalize.tokens``). Such a name is the
     query's organisation where it is registered, or another of the same name there. (Hong
     Kong, Macau and countries abroad make another company of a group: see above and
     ``lookup.namesakes``.)"""

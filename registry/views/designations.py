@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from registry.catalog import ListInfo, catalog, describe, fiscal_years, years_lists
+from registry.catalog import catalog, describe, fiscal_years, years_lists
 from registry.models import Designation, Entity, Source
 from registry.views.lists import list_editions, list_short_name
 from registry.views.sources import Numbering
@@ -124,10 +124,6 @@ def strongest_restriction(policy: str | None) -> str | None:
     return None
 
 
-def _years(d: Designation, info: ListInfo | None) -> str | None:
-    return fiscal_years(d.list_name, info)
-
-
 def _category(d: Designation) -> str | None:
     # The ASPI importer names the category in the list name: "... (category: Military)".
     own = getattr(d, "category", None)
@@ -204,7 +200,7 @@ def designation_views(
         start_source = numbering.number(d.source)
         reason_source = numbering.number(d.reason_source) if d.reason_source else None
         end_source = numbering.number(d.end_source) if d.end and d.end_source else None
-        years = _years(d, info)
+        years = fiscal_years(d.list_name, info)
         designations.append(
             DesignationView(
                 list_id=d.list_id,

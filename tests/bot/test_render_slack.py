@@ -57,3 +57,20 @@ def test_hostile_registry_text_is_inert_and_within_limits() -> None:
 def test_escape_keeps_ordinary_text_readable() -> None:
     assert escape("AT&T <Research>") == "AT&amp;T &lt;Research&gt;"
     assert escape("Baidu, Inc.") == "Baidu, Inc."
+
+
+def test_a_long_title_is_cut_before_its_citation_never_the_citation() -> None:
+    """Where a card's Chinese name is written ("[3]") ends its title: a front end that
+    must shorten the title (a Slack header, a Teams title) cuts the name, not that."""
+    from bot.render.adaptive import TITLE_LIMIT, body_of
+    from bot.render.layout_parts import Layout
+    from bot.render.slack import HEADER_LIMIT, blocks_of
+
+    long = Layout("card", "Acme " * 80 + "(阿克米)", (), title_cite="[3]")
+    header = blocks_of(long)[0].to_dict()["text"]["text"]
+    assert header.endswith("… [3]") and len(header) <= HEADER_LIMIT
+    title = body_of(long)[0]["inlines"][0]["text"]
+    assert title.endswith("… [3]") and len(title) <= TITLE_LIMIT
+    assert long.full_title == f"{long.title} [3]"
+    short = Layout("card", "Baidu, Inc. (百度)", (), title_cite="[3]")
+    assert blocks_of(short)[0].to_dict()["text"]["text"] == "Baidu, Inc. (百度) [3]"

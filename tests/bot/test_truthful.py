@@ -551,7 +551,7 @@ def test_every_chinese_name_on_a_card_cites_where_it_is_written(
 def test_a_listed_owner_on_a_fiscal_year_list_is_given_its_years_not_a_day(
     bundled_cards: list[EntityCard],
 ) -> None:
-    """The path to a listed owner says "on the FY2023–FY2025 lists" for the 1286 list,
+    """The path to a listed owner says "(FY2023–FY2025 lists)" for the 1286 list,
     never the first day of a fiscal year that no publisher stated; over every card."""
     from registry.catalog import describe
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from registry.db import unit_of_work
 from registry.lookup import MatchStatus, NameIndex
-from registry.lookup.decide import name_words
 from registry.models import Alias, Entity
+from registry.names.normalize import tokens
 from registry.names.places import adds_a_place
 from registry.names.script import has_han
 from registry.service import Registry
@@ -25,7 +25,7 @@ def _pairs(session: Session) -> list[tuple[str, int, int]]:
     by_words: dict[tuple[str, ...], set[int]] = defaultdict(set)
     for entity_id, name in session.execute(select(Entity.id, Entity.name)):
         if not has_han(name):
-            words = name_words(name)
+            words = tokens(name)
             by_words[tuple(words)].add(entity_id)
             for cut in (1, 2):  # the name less a place of one or two words, at either end
                 for rest in (words[cut:], words[:-cut]):
@@ -34,9 +34,9 @@ def _pairs(session: Session) -> list[tuple[str, int, int]]:
     pairs = []
     names = dict(session.execute(select(Entity.id, Entity.name)).all())
     for alias in session.scalars(select(Alias).where(Alias.weak.is_(False))):
-        if has_han(alias.name) or name_words(alias.name) == name_words(names[alias.entity_id]):
+        if has_han(alias.name) or tokens(alias.name) == tokens(names[alias.entity_id]):
             continue  # ("Huawei Device": its holder's own name, less its legal form)
-        for other in by_words.get(("@", *name_words(alias.name)), set()) - {alias.entity_id}:
+        for other in by_words.get(("@", *tokens(alias.name)), set()) - {alias.entity_id}:
             pairs.append((alias.name, alias.entity_id, other))
     return pairs
 
