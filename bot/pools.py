@@ -8,9 +8,13 @@ alerts run on ``writes``.
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import suppress
 
 from handlers.dispatch import Typed, writes
+from handlers.records import Recording
+from handlers.replies import Reply
 
 READ_THREADS = 4
 # Enough that a burst of subscribe/watch commands during an import each get their
@@ -37,3 +41,13 @@ def pool_for(executor: Executor, typed: Typed) -> Executor:
     if isinstance(executor, Pools) and writes(typed):
         return executor.writes
     return executor
+
+
+async def settled(recording: Recording) -> Reply:
+    """``recording.settled()`` without holding a thread: its records are awaited on the
+    event loop (the writer's thread settles them), then the reply carries their ids, or
+    the note that they could not be kept."""
+    if recording.kept is not None:
+        with suppress(Exception):  # ``settled`` says what went wrong
+            await asyncio.wrap_future(recording.kept)
+    return recording.settled()

@@ -60,6 +60,14 @@ log = logging.getLogger(__name__)
 # from the reply cache); an entry another process imports is found this much later.
 INDEX_REFRESH_S = 1.0
 
+# Objects allocated (less those freed) between two passes of the cyclic collector over
+# the youngest generation, once the cards are built (CPython's default is 700). A
+# request's objects die by reference counting; at 700, under 50 concurrent asks a pass
+# came every ten answers and walked the objects of every answer in flight, some 15% of
+# serve's CPU, and the older passes it led to stalled answers for tens of ms (the p99;
+# ``bench/serve.py``). Garbage in cycles waits longer, and is a few MB at most.
+YOUNG_GC_THRESHOLD = 50_000
+
 # Set on a Teams request once the SDK's token check has let it through.
 _AUTHORIZED = web.RequestKey("mcf_authorized", bool)
 
@@ -248,6 +256,8 @@ def start_warming(settings: Settings, services: Services) -> threading.Event:
             # live as long as the process: left to the cyclic collector, each full pass
             # over them stalls every request for a few hundred ms (the p99 under load).
             gc.freeze()
+            _, older, oldest = gc.get_threshold()
+            gc.set_threshold(YOUNG_GC_THRESHOLD, older, oldest)
             done.set()
 
     threading.Thread(target=run, name="warm-cards", daemon=True).start()

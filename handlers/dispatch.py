@@ -25,6 +25,7 @@ from handlers.replies import (
 )
 from handlers.sources import sources
 from registry.errors import RegistryBusyError
+from registry.memory_only import NeedsDatabase, memory_only
 from registry.records import Requester
 
 ReplyBody = (
@@ -113,10 +114,28 @@ def respond(
     typed = text if isinstance(text, Typed) else read(text)
     try:
         answered = _answer(services, typed, chat, records.requester(chat, who))
+    except NeedsDatabase:
+        raise  # asked from memory only (``from_memory``): asked again where I/O may wait
     except Exception as exc:
         _log(exc, f"command {(typed.text or '')[:200]!r}")
         answered = Reply(to_reply(exc))
     return answered if isinstance(answered, records.Recording) else records.Recording(answered)
+
+
+def from_memory(
+    services: Services, typed: Typed, chat: ChatContext | None = None
+) -> records.Recording | None:
+    """``respond`` for a lookup answered from what the process holds (the index, a built
+    card, the editions in force), or None when it needs the database or is not a plain
+    lookup: a chat front end answers it on its event loop, and asks ``respond`` in the
+    pool otherwise (``registry.memory_only``). Nothing is recorded unless it answers."""
+    if not isinstance(typed.parsed, commands.Lookup):
+        return None
+    try:
+        with memory_only():
+            return respond(services, typed, chat)
+    except NeedsDatabase:
+        return None
 
 
 def _answer(

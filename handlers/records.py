@@ -32,6 +32,7 @@ from handlers.replies import (
 from registry import records
 from registry.db import unit_of_work
 from registry.lookup.types import Explanation
+from registry.memory_only import NeedsDatabase
 from registry.record_writer import RECORD_LOCK_WAIT_S
 from registry.records import Decision, Requester, Screening
 
@@ -217,6 +218,8 @@ def recording(
         return Recording(reply)
     try:
         return Recording(reply, submit(services, who, screenings_of(services, kind, reply, as_of)))
+    except NeedsDatabase:
+        raise  # nothing was submitted: the answer is asked again in the pool
     except Exception as exc:  # the answer stands; ``settled`` tells of the failure
         failed: Future[list[int]] = Future()
         failed.set_exception(exc)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from registry import changelog, provenance
 from registry.errors import RegistryBusyError
+from registry.memory_only import needs_database
 
 # How long a SQLite writer waits for another (imports, the alert worker) by default.
 BUSY_TIMEOUT_MS = 10_000
@@ -42,6 +43,10 @@ def serialise_json(value: Any) -> str:
     """What JSON columns store: ``json.dumps`` (SQLAlchemy's default), or the text of a
     ``JsonText`` as it is."""
     return str(value) if isinstance(value, JsonText) else json.dumps(value)
+
+
+def _not_memory_only(_state: Any) -> None:
+    needs_database()
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -89,6 +94,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     factory = sessionmaker(engine, expire_on_commit=False)
+    # Checked before the session takes a connection (``registry.memory_only``).
+    event.listen(factory, "do_orm_execute", _not_memory_only)
     provenance.install(factory)
     changelog.install(factory)
     return factory

@@ -13,6 +13,7 @@ text still renders.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -333,7 +334,14 @@ def message(reply: Reply, *, public: bool = False, full: bool = False) -> dict[s
     return _RENDERED.get(reply, ("slack", public, full), build, _fill_note)
 
 
+# Notes told apart and kept rendered (a few hundred bytes each).
+NOTE_BLOCKS_KEPT = 4096
+
+
+@functools.lru_cache(maxsize=NOTE_BLOCKS_KEPT)
 def _note_block(note: str) -> dict[str, Any]:
+    """The block of a match note ("matched “q”: exact alias"), made once per note: a
+    rendering is never changed once made (``bot.render.cache``), so they share it."""
     (block,) = _pack(note_section(note), _Ids())
     return block.to_dict()
 
@@ -346,10 +354,17 @@ def _fill_note(message: dict[str, Any], note: str) -> dict[str, Any] | None:
     place: the note is one context block of its own, whatever its length. None if the
     rendering shows no slot (then the card is rendered whole)."""
     blocks = message["blocks"]
-    if _SLOT_BLOCK not in blocks:
+    slot = [i for i, block in enumerate(blocks) if _is_slot(block)]
+    if not slot:
         return None
     real = _note_block(note)
-    return {**message, "blocks": [real if block == _SLOT_BLOCK else block for block in blocks]}
+    return {**message, "blocks": [real if i in slot else block for i, block in enumerate(blocks)]}
+
+
+def _is_slot(block: dict[str, Any]) -> bool:
+    # The type first: comparing a whole section or list of fields costs more than the
+    # note itself (this runs for every block of every card asked).
+    return block.get("type") == _SLOT_BLOCK["type"] and block == _SLOT_BLOCK
 
 
 def home_view(home: HomeReply) -> View:

@@ -7,7 +7,6 @@ import logging
 import re
 from collections.abc import Awaitable
 from concurrent.futures import Executor
-from contextlib import suppress
 from functools import partial
 from typing import Any
 
@@ -16,7 +15,7 @@ from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.pools import pool_for
+from bot.pools import pool_for, settled
 from bot.render.slack import (
     MORE_ACTION,
     PICK_ACTION,
@@ -40,7 +39,7 @@ from bot.slack.common import (
 from bot.slack.pictures import Picture, files_of, upload
 from bot.slack.record_listeners import with_decision_button
 from handlers.context import ChatContext, Services
-from handlers.dispatch import Typed, guarded, read, respond, writes
+from handlers.dispatch import Typed, from_memory, guarded, read, respond, writes
 from handlers.records import Recording, recorded
 from handlers.replies import LookupReply, Reply
 from registry.records import Requester
@@ -53,12 +52,12 @@ INLINE_BUDGET_S = 2.0
 
 
 def answer(
-    services: Services, typed: Typed, chat: ChatContext
+    services: Services, typed: Typed, chat: ChatContext, recording: Recording | None = None
 ) -> tuple[Recording, str, dict[str, Any], Picture | None]:
     """A ``/mcf`` answer, in the pool: the reply with its records on their way, rendered
     (a card comes from the render cache), whether the channel sees it, and a picture to
-    upload (``/mcf graph``)."""
-    recording = respond(services, typed, chat)
+    upload (``/mcf graph``). ``recording``: the reply already made from memory."""
+    recording = recording or respond(services, typed, chat)
     if recording.reply.report:  # the evidence PDF names its record: kept before it is made
         recording = Recording(recording.settled())
     reply, picture = files_of(services, recording.reply)
@@ -69,10 +68,7 @@ async def once_kept(run: Runner, recording: Recording, rendered: dict[str, Any])
     """``rendered`` once the reply's records are kept, with the button to decide on the
     record; if they could not be kept, the reply rendered again with the note saying so
     (rare: a long import holds the database)."""
-    if recording.kept is not None:
-        with suppress(Exception):  # ``settled`` says what went wrong
-            await asyncio.wrap_future(recording.kept)
-    reply = recording.settled()
+    reply = await settled(recording)
     if reply.notes != recording.reply.notes:
         rendered = await run(message, reply)
     return with_decision_button(rendered, reply)
@@ -140,6 +136,10 @@ def register(app: AsyncApp, services: Services, executor: Executor) -> None:
             groups=await admin_groups.of(client, user) if writes(typed) else frozenset(),
         )
         call = runner(pool_for(executor, typed))
+        known = from_memory(services, typed, chat)
+        if known is not None:  # a lookup answered from memory, on the loop: no pool
+            recording, kind, rendered, _ = answer(services, typed, chat, known)
+            return acknowledgement(kind, await once_kept(call, recording, rendered))
 
         async def whole() -> tuple[str, dict[str, Any], Picture | None]:
             recording, kind, rendered, picture = await call(answer, services, typed, chat)

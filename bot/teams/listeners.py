@@ -14,7 +14,7 @@ from typing import Any
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment, InvokeResponse
 from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
 
-from bot.pools import pool_for
+from bot.pools import pool_for, settled
 from bot.render.adaptive import (
     CARD_CONTENT_TYPE,
     SHOW_ACTION,
@@ -28,7 +28,7 @@ from bot.render.adaptive import (
 from bot.teams.conversation import chat_context, command_text, payload_text
 from bot.teams.records import decision_of, with_decision_form
 from handlers.context import ChatContext, Services
-from handlers.dispatch import guarded, handle, read
+from handlers.dispatch import from_memory, guarded, handle, read
 from handlers.errors import CommandError, to_reply
 from handlers.graph import graph_of
 from handlers.lookup import help_reply, show
@@ -171,7 +171,11 @@ def register(app: AgentApplication[TurnState], services: Services, executor: Exe
         else:
             typed = read(command_text(activity.text))  # parsed once for this request
             chat = chat_context(activity)
-            reply = await run(handle, services, typed, chat, pool=pool_for(executor, typed))
+            known = from_memory(services, typed, chat)  # a lookup answered on the loop
+            if known is not None:
+                reply = await settled(known)
+            else:
+                reply = await run(handle, services, typed, chat, pool=pool_for(executor, typed))
         if reply.report:
             # Teams takes a bot's files only through a consent card and the user's
             # OneDrive, which this bot does not use: the answer says where the PDF is made.

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from registry.lookup.index import NameIndex
 from registry.lookup.types import LookupResult
+from registry.memory_only import needs_database
 
 
 class LiveIndex:
@@ -50,9 +51,11 @@ class LiveIndex:
         if index is not None:
             if self._interval and self._clock() - self._checked < self._interval:
                 return index
+            needs_database("a look at the change log")
             if not self._lock.acquire(blocking=not self._interval):
                 return index
         else:
+            needs_database("opening the index")
             self._lock.acquire()
         try:
             replaced = None
