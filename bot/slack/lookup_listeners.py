@@ -54,9 +54,10 @@ INLINE_BUDGET_S = 2.0
 def answer(
     services: Services, typed: Typed, chat: ChatContext, recording: Recording | None = None
 ) -> tuple[Recording, str, dict[str, Any], Picture | None]:
-    """A ``/mcf`` answer, in the pool: the reply with its records on their way, rendered
-    (a card comes from the render cache), whether the channel sees it, and a picture to
-    upload (``/mcf graph``). ``recording``: the reply already made from memory."""
+    """A ``/mcf`` answer: the reply with its records on their way, rendered (a card comes
+    from the render cache), whether the channel sees it, and a picture to upload (``/mcf
+    graph``). In the pool; on the event loop when ``recording``, the reply, was made from
+    memory (``from_memory``: a lookup, which has no picture or PDF to make)."""
     recording = recording or respond(services, typed, chat)
     if recording.reply.report:  # the evidence PDF names its record: kept before it is made
         recording = Recording(recording.settled())
