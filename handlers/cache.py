@@ -1,9 +1,10 @@
 """Replies built once per registry state: a card costs several queries, and the same
 organisations are asked about again and again.
 
-An entry is keyed by what it shows (the reply kind and the entity) and by the change-log
-position it was built at. Once the log moves past that position every older key stops
-being asked for; the bound on entries (least recently used go first) is what frees them.
+An entry is keyed by what it shows (the reply kind and the entity) and by the registry
+state it was built at (``NameIndex.state``: the change-log position and the newest import
+run). Once the registry moves past that state every older key stops being asked for; the
+bound on entries (least recently used go first) is what frees them.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ class ReplyCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, kind: str, key: Hashable, position: int, build: Callable[[], T]) -> T:
-        """The entry for (kind, key) at change-log ``position``, built by ``build`` if absent.
+    def get(self, kind: str, key: Hashable, position: Hashable, build: Callable[[], T]) -> T:
+        """The entry for (kind, key) at ``position`` (the index's ``state``: change-log
+        position and newest import run), built by ``build`` if absent.
 
         Two threads missing the same entry may both build it; the second result wins. That
         is cheaper than holding a lock across a database query."""

@@ -21,9 +21,9 @@ CardOf = Callable[[int], EntityCard]
 
 
 def cards_of(services: Services, session: Session, index: NameIndex) -> CardOf:
-    """Entity id -> its card, from the reply cache while the change log stays where
-    ``index`` has followed it to, else built in ``session``."""
-    position = index.last_change_id
+    """Entity id -> its card, from the reply cache while the registry stays where
+    ``index`` has followed it to (``NameIndex.state``), else built in ``session``."""
+    position = index.state
 
     def card_of(entity_id: int) -> EntityCard:
         return services.replies.get(

@@ -164,14 +164,15 @@ def submit(
     INSERT), on a plain connection, not the registry's unit of work: records are not
     registry changes, and the ORM session with its change-log and provenance hooks cost
     some 10 ms a record where the INSERT costs 2-3. The editions in force are read once
-    per index position (the lookup has just brought the index up to date)."""
+    per index state (the lookup has just brought the index up to date; a run that read a
+    newer edition moves it, though it may leave no change row)."""
     if not screenings:
         return services.records.submit(who, (), {})
-    position = services.index.position
-    if position is None:
+    state = services.index.state
+    if state is None:
         with services.registry.sessions() as session:
-            position = services.index.current(session).last_change_id
-    editions = services.replies.get("editions", None, position, lambda: _editions(services))
+            state = services.index.current(session).state
+    editions = services.replies.get("editions", None, state, lambda: _editions(services))
     tag = uuid.uuid4().hex if batch or len(screenings) > 1 else None
     return services.records.submit(who, screenings, editions, batch=tag)
 

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self, overload
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.lookup import typos
 from registry.lookup.tables import EMPTY, IntArray, IntMultimap, remembered, str_key
 from registry.lookup.types import LookupResult, NameField
-from registry.models import Alias, Change, Entity
+from registry.models import Alias, Change, Entity, ImportRun
 from registry.names import normalize
 from registry.names.legal_forms import TRAILING_NEUTRAL_FORMS
 
@@ -107,6 +107,9 @@ class NameStore:
         self.dead: frozenset[int] = frozenset()
         self._dead_sorted: IntArray = EMPTY
         self.last_change_id = 0
+        # The newest import run seen: with ``last_change_id``, what replies built from the
+        # registry are keyed by (``state``).
+        self.last_run_id = 0
         self._idf: dict[int, float] = {}
         # Record -> the weight of all its words (from ``_idf``: forgotten with it).
         self._rec_weight: dict[int, float] = {}
@@ -157,6 +160,7 @@ class NameStore:
         index = cls()
         latest = select(Change.id).order_by(Change.id.desc()).limit(1)
         index.last_change_id = session.execute(latest).scalar() or 0
+        index.last_run_id = _last_run(session)
         index._add_entities(session, None)
         index.freeze()
         return index
@@ -173,6 +177,7 @@ class NameStore:
 
     def refresh(self, session: Session) -> int:
         """Follow the change log: retire changed entities' names, add their new ones."""
+        self.last_run_id = _last_run(session)
         rows = session.execute(
             select(Change.id, Change.entity_id).where(Change.id > self.last_change_id)
         ).all()
@@ -185,6 +190,14 @@ class NameStore:
             self._add_entities(session, touched)
             self._forget()
         return len(touched)
+
+    @property
+    def state(self) -> tuple[int, int]:
+        """What a reply built from the registry (a card, the editions in force) is kept
+        under: the change-log position and the newest import run. A run that reads a newer
+        edition and adds or ends nothing writes no change row, yet it cites that edition
+        on the listings it restates (and may state an earlier start): its run id says so."""
+        return (self.last_change_id, self.last_run_id)
 
     def _forget(self) -> None:
         """Forget what lookups remembered of the index as it was. Replaced, not cleared,
@@ -234,6 +247,7 @@ class NameStore:
         remap = np.where(alive, np.cumsum(alive) - 1, -1).astype(np.int32)
         new = type(self)()
         new.last_change_id = self.last_change_id
+        new.last_run_id = self.last_run_id
         # Words are shared: their ids stay valid, and the old index is no longer written.
         new._vocab, new._words, new._df = self._vocab, self._words, self._df
         new._generic, new._hows, new._how_codes = self._generic, self._hows, self._how_codes
@@ -365,3 +379,7 @@ class NameStore:
 
     def _weight_of(self, tokens: set[int]) -> float:
         return sum(self._idf.get(t) or self.idf(t) for t in tokens) or 1.0
+
+
+def _last_run(session: Session) -> int:
+    return int(session.execute(select(func.max(ImportRun.id))).scalar() or 0)

@@ -40,11 +40,11 @@ class LiveIndex:
         self._checked = -float("inf")
 
     @property
-    def position(self) -> int | None:
-        """The change-log position of the index as it stands, without looking for newer
-        changes (None before the first lookup)."""
+    def state(self) -> tuple[int, int] | None:
+        """The index's ``state`` as it stands (change-log position, newest import run),
+        without looking for newer changes (None before the first lookup)."""
         index = self._index
-        return None if index is None else index.last_change_id
+        return None if index is None else index.state
 
     def current(self, session: Session) -> NameIndex:
         index = self._index
