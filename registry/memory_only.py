@@ -1,12 +1,12 @@
 """Answers from memory only: a block in which any SQL raises ``NeedsDatabase``.
 
-A chat server answers most asks from what it holds already (the name index, the cards
+A server answers most asks from what it holds already (the name index, the cards
 built, the editions in force). Run on its event loop, such an answer skips two thread
 hand-offs, and under 50 concurrent asks the pool's hand-off and the GIL passing between
 its threads and the loop were a third of ``serve``'s CPU an answer (``bench/serve.py``).
 An answer that needs the database (a card not built yet, the change log due a look)
-raises before any statement is sent and before it has left a record, and the front end
-asks it again in the pool.
+raises before any statement is sent and before it has left a record, and the caller asks
+it again where I/O may wait.
 """
 
 from __future__ import annotations

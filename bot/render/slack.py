@@ -354,11 +354,10 @@ def _fill_note(message: dict[str, Any], note: str) -> dict[str, Any] | None:
     place: the note is one context block of its own, whatever its length. None if the
     rendering shows no slot (then the card is rendered whole)."""
     blocks = message["blocks"]
-    slot = [i for i, block in enumerate(blocks) if _is_slot(block)]
-    if not slot:
+    if not any(_is_slot(block) for block in blocks):
         return None
     real = _note_block(note)
-    return {**message, "blocks": [real if i in slot else block for i, block in enumerate(blocks)]}
+    return {**message, "blocks": [real if _is_slot(block) else block for block in blocks]}
 
 
 def _is_slot(block: dict[str, Any]) -> bool:

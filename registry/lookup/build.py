@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Self, overload
 
 import numpy as np
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from registry.lookup import typos
 from registry.lookup.tables import EMPTY, IntArray, IntMultimap, remembered, str_key
@@ -158,9 +158,8 @@ class NameStore:
     @classmethod
     def build(cls, session: Session) -> Self:
         index = cls()
-        latest = select(Change.id).order_by(Change.id.desc()).limit(1)
-        index.last_change_id = session.execute(latest).scalar() or 0
-        index.last_run_id = _last_run(session)
+        index.last_change_id = _newest(session, Change.id)
+        index.last_run_id = _newest(session, ImportRun.id)
         index._add_entities(session, None)
         index.freeze()
         return index
@@ -177,7 +176,7 @@ class NameStore:
 
     def refresh(self, session: Session) -> int:
         """Follow the change log: retire changed entities' names, add their new ones."""
-        self.last_run_id = _last_run(session)
+        self.last_run_id = _newest(session, ImportRun.id)
         rows = session.execute(
             select(Change.id, Change.entity_id).where(Change.id > self.last_change_id)
         ).all()
@@ -381,5 +380,6 @@ class NameStore:
         return sum(self._idf.get(t) or self.idf(t) for t in tokens) or 1.0
 
 
-def _last_run(session: Session) -> int:
-    return int(session.execute(select(func.max(ImportRun.id))).scalar() or 0)
+def _newest(session: Session, column: InstrumentedAttribute[int]) -> int:
+    """The highest id in ``column`` (0 for an empty table)."""
+    return int(session.execute(select(func.max(column))).scalar() or 0)

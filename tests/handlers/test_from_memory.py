@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, event, func, select, text
+from sqlalchemy import Engine, event, func, select
 
 from handlers import commands, dispatch
 from handlers.context import ChatContext, Services
 from handlers.replies import LookupReply
 from registry.lookup.live import LiveIndex
-from registry.memory_only import NeedsDatabase, memory_only
 from registry.models import Entity, ScreeningRecord
 
 CHAT = ChatContext(platform="slack", channel_id="C1", team_id="T1", user_id="U1")
@@ -149,13 +148,3 @@ def test_a_registry_that_looks_at_every_ask_never_answers_from_memory(
 def test_only_plain_lookups_are_answered_from_memory(server: Services, typed: str) -> None:
     dispatch.respond(server, dispatch.read("Baidu")).settled()
     assert dispatch.from_memory(server, dispatch.read(typed), CHAT) is None
-
-
-def test_the_guard_refuses_before_a_connection_is_taken(services: Services) -> None:
-    checked_out: list[object] = []
-    event.listen(services.registry.engine, "checkout", lambda *a: checked_out.append(a))
-    with services.registry.sessions() as session, memory_only(), pytest.raises(NeedsDatabase):
-        session.execute(text("SELECT 1"))
-    assert not checked_out
-    with services.registry.sessions() as session:  # outside the block: as ever
-        assert session.execute(text("SELECT 1")).scalar_one() == 1
